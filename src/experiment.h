@@ -1,0 +1,46 @@
+/*
+ * experiment.h -- experiment runners: one function per <experiment type="...">.
+ *
+ * `cospin run FILE.xml` loads and validates FILE (config_xml.h), reads the
+ * root's type attribute and calls the runner registered for it in the table
+ * in src/cli_run.c.  Adding an experiment type takes three one-line changes:
+ *   1. a grammar src/schema/<type>.rng (a <start> whose element is
+ *      <experiment type="<type>">) and one <externalRef> line in
+ *      src/schema/cospin.rng (plus the file in dist_schema_DATA, Makefile.am);
+ *   2. the runner's prototype below (implemented in your module);
+ *   3. one line {"<type>", cospin_experiment_<type>} in the table in cli_run.c.
+ *
+ * A runner reads its part of the document through config_xml.h, writes its
+ * output files into out_dir (which exists when it is called) without leaving
+ * half-written files behind (output.h helps with that), logs progress through log.h and returns 0
+ * or a negative COSPIN_ERR_* with err set (file and line of the offending
+ * element where there is one: cospin_config_error()).
+ */
+#ifndef COSPIN_EXPERIMENT_H
+#define COSPIN_EXPERIMENT_H
+
+#include "config_xml.h"
+#include "cospin.h"
+#include "output.h"
+
+/*
+ * Run the experiment whose root element is `root`, writing into out_dir.
+ * The document outlives the call; out_dir exists.
+ */
+typedef int (*cospin_experiment_fn)(const struct cospin_config_node *root, const char *out_dir,
+                                    struct cospin_error *err);
+
+struct cospin_experiment_type {
+    const char *type;          /* the value of <experiment type="..."> */
+    cospin_experiment_fn run;
+    const char *summary;       /* one line for `cospin run --help` */
+};
+
+/* ---- runners (one line each; implemented in the owner's module) ---------------- */
+
+/* type="netlist": a circuit (inline netlist or elements), analyses, saved vectors.
+   src/exp_netlist.c.  Writes out_dir/<output file> CSVs. */
+int cospin_experiment_netlist(const struct cospin_config_node *root, const char *out_dir,
+                              struct cospin_error *err);
+
+#endif

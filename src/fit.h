@@ -1,0 +1,75 @@
+/*
+ * fit.h -- maximum-likelihood logistic (sigmoid) fit of binomial data.
+ *
+ * Model: each point i has x_i, n_i trials and s_i successes with
+ *   P(x) = 1 / (1 + exp(-k (x - c)))
+ * (thesis Eq. for P_sw(I_c): k the slope at P = 1/2 in 1/unit-of-x, c the x at
+ * P = 1/2).  The fit is unit-agnostic: pass x in uA and k comes out per uA.
+ *
+ * Method: Newton-Raphson / IRLS on the concave log-likelihood in the linear
+ * parametrisation eta = a + b (x - xm)/xs (centred and scaled for
+ * conditioning), with step halving whenever a step does not increase the
+ * likelihood and a Levenberg-damped fallback when the information matrix is
+ * near singular.  Uncertainties come from the inverse Fisher information at
+ * the optimum, transformed to (k, c) by the delta method (exact to first
+ * order; k = b/xs, c = xm - a xs / b).
+ *
+ * Degenerate data have no finite maximum-likelihood estimate:
+ *   - all trials failed or all succeeded (no information on k or c);
+ *   - complete separation (every point below some x has P = 0, every point
+ *     above has P = 1): the likelihood increases without bound as k -> inf.
+ * These return COSPIN_ERR_INVALID with a message saying what to change, and
+ * still fill the result's `status` flag (and, for separation, the bracket of
+ * c and a lower bound on k) so callers writing tables can record the case.
+ */
+#ifndef COSPIN_FIT_H
+#define COSPIN_FIT_H
+
+#include <stddef.h>
+
+#include "cospin.h"
+
+/* Outcome flag of a fit. */
+enum cospin_fit_status {
+    COSPIN_FIT_OK = 0,
+    COSPIN_FIT_ALL_ZERO = 1,     /* no trial succeeded anywhere */
+    COSPIN_FIT_ALL_ONE = 2,      /* every trial succeeded */
+    COSPIN_FIT_SEPARATED = 3,    /* complete separation: k unbounded */
+    COSPIN_FIT_NO_CONVERGENCE = 4 /* iteration limit reached (should not happen) */
+};
+
+struct cospin_fit_result {
+    int status;          /* enum cospin_fit_status */
+    double k;            /* slope at P = 1/2, 1/(unit of x); for SEPARATED a lower bound */
+    double c;            /* x at P = 1/2, unit of x; for SEPARATED the bracket midpoint */
+    double k_err;        /* 1-sigma standard error of k (inverse Fisher); NaN if degenerate */
+    double c_err;        /* 1-sigma standard error of c; for SEPARATED half the bracket */
+    double cov_kc;       /* covariance of k and c */
+    double loglik;       /* maximised log-likelihood (without the binomial constants) */
+    double deviance;     /* 2 (loglik_saturated - loglik); ~ chi^2 with (npoints - 2) d.o.f. */
+    int iterations;      /* Newton iterations used */
+    int npoints;         /* points with at least one trial */
+};
+
+/* Short name of a fit status ("ok", "all-zero", ...); never NULL. */
+const char *cospin_fit_status_name(int status);
+
+/*
+ * Fit P(x) = 1/(1+exp(-k(x-c))) to n points (x[i], trials[i], successes[i]).
+ * Points with trials[i] == 0 are ignored.  At least two distinct x with
+ * trials are required.  Fills *out completely in every case (NaN where
+ * undefined).
+ *
+ * Returns 0 (out->status == COSPIN_FIT_OK), or
+ *   COSPIN_ERR_INVALID  bad input (NULL, successes > trials, negative counts,
+ *                       non-finite x, fewer than two distinct x) or degenerate
+ *                       data (out->status says which);
+ *   COSPIN_ERR_INTERNAL no convergence in the iteration limit.
+ */
+int cospin_fit_logistic(const double *x, const long *trials, const long *successes, size_t n,
+                        struct cospin_fit_result *out, struct cospin_error *err);
+
+/* The fitted curve: 1/(1+exp(-k(x-c))). */
+double cospin_fit_sigmoid(double x, double k, double c);
+
+#endif

@@ -1,0 +1,600 @@
+/*
+ * llgs.c -- macrospin LLGS integrator, parameters, textbook figures, RNG and
+ * the standalone Monte Carlo fast path.  See llgs.h for the equations.
+ *
+ * The right-hand side is written once as a type-generic macro and
+ * instantiated for double (the code models, cospin_mtj_step) and for a GCC
+ * vector of LLGS_LANES doubles (cospin_mtj_trials).  Both evaluate the same
+ * operations in the same order and this file is compiled without
+ * floating-point contraction (-std=c11 implies -ffp-contract=off), so a
+ * vector lane reproduces the scalar trajectory bit for bit.
+ */
+#include "llgs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "demag.h"
+#include "ziggurat_tables.h"
+
+#define LLGS_PI 3.14159265358979323846
+
+/* Step-size bound: omega_max * dt must stay below this (RK4 phase error per
+ * step ~ (omega dt)^5 / 120 < 1e-2 rad; stability needs < 2.8). */
+#define LLGS_MAX_OMEGA_DT 1.0
+
+/* ------------------------------------------------------------------------ */
+/* Parameters                                                                */
+
+void cospin_mtj_params_default(struct cospin_mtj_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->alpha = 0.0122;               /* SPEC Table 3.1 */
+    p->gamma_rad_per_s_t = 1.76e11;  /* SPEC Table 3.1 */
+    p->mu0_ms_t = 1.58;              /* SPEC Table 3.1 */
+    p->ku_j_per_m3 = 1.1e6;          /* SPEC Table 3.1 (E_B = 7.5 kBT, thin film) */
+    p->k_bulk_j_per_m3 = 2.245e5;    /* SPEC: alternative decomposition, off by default */
+    p->k_i_j_per_m2 = 0.0;           /*   (set 1.286e-3 to use K_bulk + K_i / t_FL) */
+    p->length_m = 15e-9;             /* SPEC: 15 x 15 x 1.3 nm free layer */
+    p->width_m = 15e-9;
+    p->thickness_m = 1.3e-9;
+    p->polarization = 0.4;           /* SPEC Table 3.1 */
+    p->temperature_k = 300.0;        /* SPEC Table 3.1 */
+    p->dt_s = 5e-12;                 /* SPEC Table 3.1 */
+    p->ku_per_volt_j_per_m3_v = 0.0;
+    p->spin_hall_angle = 0.3;        /* illustrative heavy metal (beta-W class) */
+    p->hm_width_m = 20e-9;
+    p->hm_thickness_m = 3e-9;
+    p->init_tilt_rad = 0.01;
+    p->demag = COSPIN_DEMAG_PRISM;
+    p->stt = COSPIN_STT_CONSTANT;
+    p->thermal = COSPIN_THERMAL_BROWN;
+    p->torque = COSPIN_TORQUE_STT;
+    p->init = COSPIN_INIT_THERMAL;
+}
+
+double cospin_mtj_ku_j_per_m3(const struct cospin_mtj_params *p)
+{
+    if (p->k_i_j_per_m2 != 0.0)
+        return p->k_bulk_j_per_m3 + p->k_i_j_per_m2 / p->thickness_m;
+    return p->ku_j_per_m3;
+}
+
+void cospin_mtj_demag_factors(const struct cospin_mtj_params *p, double n[3])
+{
+    if (p->demag == COSPIN_DEMAG_THIN_FILM || cospin_demag_prism(p->length_m, p->width_m,
+                                                                   p->thickness_m, n) != 0)
+        cospin_demag_thin_film(n);
+}
+
+static double ms_a_per_m(const struct cospin_mtj_params *p)
+{
+    return p->mu0_ms_t / COSPIN_MU0_T_M_PER_A;
+}
+
+static double volume_m3(const struct cospin_mtj_params *p)
+{
+    return p->length_m * p->width_m * p->thickness_m;
+}
+
+/* Nz - min(Nx, Ny): the demag factor difference that lowers the barrier. */
+static double demag_delta(const struct cospin_mtj_params *p)
+{
+    double n[3];
+    cospin_mtj_demag_factors(p, n);
+    return n[2] - fmin(n[0], n[1]);
+}
+
+double cospin_mtj_energy_barrier_j(const struct cospin_mtj_params *p)
+{
+    double ms = ms_a_per_m(p);
+    double keff = cospin_mtj_ku_j_per_m3(p) - 0.5 * COSPIN_MU0_T_M_PER_A * ms * ms * demag_delta(p);
+    return keff * volume_m3(p);
+}
+
+double cospin_mtj_hk_t(const struct cospin_mtj_params *p)
+{
+    return 2.0 * cospin_mtj_ku_j_per_m3(p) / ms_a_per_m(p) - p->mu0_ms_t * demag_delta(p);
+}
+
+/* Spin-torque field per ampere without the efficiency factor (T/A). */
+static double torque_t_per_a(const struct cospin_mtj_params *p)
+{
+    double ms = ms_a_per_m(p);
+    if (p->torque == COSPIN_TORQUE_SOT)
+        return COSPIN_HBAR_J_S * p->spin_hall_angle /
+               (2.0 * COSPIN_E_C * p->thickness_m * ms * p->hm_width_m * p->hm_thickness_m);
+    return COSPIN_HBAR_J_S / (2.0 * COSPIN_E_C * ms * volume_m3(p));
+}
+
+/* Efficiency at m = -sigma (the AP state for STT). */
+static double eta_ap(const struct cospin_mtj_params *p)
+{
+    if (p->torque == COSPIN_TORQUE_SOT)
+        return 1.0;
+    double pp = p->polarization;
+    return p->stt == COSPIN_STT_SLONCZEWSKI ? pp / (1.0 - pp * pp) : pp;
+}
+
+double cospin_mtj_icrit_a(const struct cospin_mtj_params *p)
+{
+    return p->alpha * cospin_mtj_hk_t(p) / (torque_t_per_a(p) * eta_ap(p));
+}
+
+static int bad(char *msg, size_t n, const char *fmt, double v, const char *range)
+{
+    if (msg && n > 0)
+        snprintf(msg, n, fmt, v, range);
+    return -1;
+}
+
+static int in_range(double v, double lo, double hi)
+{
+    return isfinite(v) && v >= lo && v <= hi;
+}
+
+int cospin_mtj_params_validate(const struct cospin_mtj_params *p, char *msg, size_t n)
+{
+    if (!in_range(p->alpha, 1e-6, 10.0))
+        return bad(msg, n, "alpha = %g out of range %s", p->alpha, "[1e-6, 10]");
+    if (!in_range(p->gamma_rad_per_s_t, 1e9, 1e13))
+        return bad(msg, n, "gamma = %g rad/(s T) out of range %s", p->gamma_rad_per_s_t,
+                   "[1e9, 1e13]");
+    if (!in_range(p->mu0_ms_t, 1e-3, 10.0))
+        return bad(msg, n, "mu0*Ms = %g T out of range %s", p->mu0_ms_t, "[1e-3, 10]");
+    if (!in_range(p->length_m, 1e-10, 1e-5))
+        return bad(msg, n, "free-layer length = %g m out of range %s", p->length_m, "[1e-10, 1e-5]");
+    if (!in_range(p->width_m, 1e-10, 1e-5))
+        return bad(msg, n, "free-layer width = %g m out of range %s", p->width_m, "[1e-10, 1e-5]");
+    if (!in_range(p->thickness_m, 1e-11, 1e-6))
+        return bad(msg, n, "free-layer thickness = %g m out of range %s", p->thickness_m,
+                   "[1e-11, 1e-6]");
+    if (!in_range(p->ku_j_per_m3, 0.0, 1e9))
+        return bad(msg, n, "ku = %g J/m^3 out of range %s", p->ku_j_per_m3, "[0, 1e9]");
+    if (!in_range(p->k_bulk_j_per_m3, -1e9, 1e9))
+        return bad(msg, n, "k_bulk = %g J/m^3 out of range %s", p->k_bulk_j_per_m3, "[-1e9, 1e9]");
+    if (!in_range(p->k_i_j_per_m2, -1.0, 1.0))
+        return bad(msg, n, "k_i = %g J/m^2 out of range %s", p->k_i_j_per_m2, "[-1, 1]");
+    if (!in_range(p->polarization, 1e-6, 0.999))
+        return bad(msg, n, "polarization = %g out of range %s", p->polarization, "[1e-6, 0.999]");
+    if (!in_range(p->temperature_k, 0.0, 2000.0))
+        return bad(msg, n, "temperature = %g K out of range %s", p->temperature_k, "[0, 2000]");
+    if (!in_range(p->dt_s, 1e-16, 1e-9))
+        return bad(msg, n, "dt = %g s out of range %s", p->dt_s, "[1e-16, 1e-9]");
+    for (int i = 0; i < 3; i++)
+        if (!in_range(p->h_applied_t[i], -100.0, 100.0))
+            return bad(msg, n, "applied field component = %g T out of range %s",
+                       p->h_applied_t[i], "[-100, 100]");
+    if (!isfinite(p->ku_per_volt_j_per_m3_v))
+        return bad(msg, n, "ku_per_volt = %g J/(m^3 V) is not finite%s", p->ku_per_volt_j_per_m3_v,
+                   "");
+    if (p->demag != COSPIN_DEMAG_PRISM && p->demag != COSPIN_DEMAG_THIN_FILM)
+        return bad(msg, n, "demag convention %g unknown, expected %s", (double)p->demag,
+                   "0 (prism) or 1 (thin film)");
+    if (p->stt != COSPIN_STT_CONSTANT && p->stt != COSPIN_STT_SLONCZEWSKI)
+        return bad(msg, n, "stt convention %g unknown, expected %s", (double)p->stt,
+                   "0 (constant) or 1 (slonczewski)");
+    if (p->thermal != COSPIN_THERMAL_BROWN && p->thermal != COSPIN_THERMAL_THESIS)
+        return bad(msg, n, "thermal convention %g unknown, expected %s", (double)p->thermal,
+                   "0 (brown) or 1 (thesis)");
+    if (p->torque != COSPIN_TORQUE_STT && p->torque != COSPIN_TORQUE_SOT)
+        return bad(msg, n, "torque kind %g unknown, expected %s", (double)p->torque,
+                   "0 (stt) or 1 (sot)");
+    if (p->init != COSPIN_INIT_THERMAL && p->init != COSPIN_INIT_TILT)
+        return bad(msg, n, "initial-state kind %g unknown, expected %s", (double)p->init,
+                   "0 (thermal) or 1 (tilt)");
+    if (!in_range(p->init_tilt_rad, 0.0, 1.5))
+        return bad(msg, n, "init tilt = %g rad out of range %s", p->init_tilt_rad, "[0, 1.5]");
+    if (p->torque == COSPIN_TORQUE_SOT) {
+        if (!in_range(p->spin_hall_angle, -10.0, 10.0) || p->spin_hall_angle == 0.0)
+            return bad(msg, n, "spin Hall angle = %g out of range %s", p->spin_hall_angle,
+                       "[-10, 10] without 0");
+        if (!in_range(p->hm_width_m, 1e-10, 1e-4))
+            return bad(msg, n, "heavy-metal width = %g m out of range %s", p->hm_width_m,
+                       "[1e-10, 1e-4]");
+        if (!in_range(p->hm_thickness_m, 1e-11, 1e-6))
+            return bad(msg, n, "heavy-metal thickness = %g m out of range %s", p->hm_thickness_m,
+                       "[1e-11, 1e-6]");
+    }
+    double ku = cospin_mtj_ku_j_per_m3(p);
+    if (!(ku > 0.0))
+        return bad(msg, n, "Ku = K_bulk + K_i/t = %g J/m^3 must be %s", ku, "> 0");
+    if (!(cospin_mtj_energy_barrier_j(p) > 0.0))
+        return bad(msg, n, "Ku = %g J/m^3 gives no perpendicular easy axis (E_B <= 0); "
+                           "%s", ku, "raise Ku or use a thicker/narrower free layer");
+    /* Largest precession rate the step must resolve. */
+    double nd[3];
+    cospin_mtj_demag_factors(p, nd);
+    double bmax = fabs(2.0 * ku / ms_a_per_m(p) - p->mu0_ms_t * nd[2]) +
+                  p->mu0_ms_t * fmax(nd[0], nd[1]) +
+                  sqrt(p->h_applied_t[0] * p->h_applied_t[0] + p->h_applied_t[1] * p->h_applied_t[1] +
+                       p->h_applied_t[2] * p->h_applied_t[2]);
+    double wdt = p->gamma_rad_per_s_t * bmax * p->dt_s;
+    if (wdt > LLGS_MAX_OMEGA_DT)
+        return bad(msg, n, "dt too coarse: gamma*B_max*dt = %g rad exceeds %s (reduce dt)", wdt,
+                   "1 rad");
+    return 0;
+}
+
+int cospin_mtj_derive(const struct cospin_mtj_params *p, struct cospin_mtj_derived *d,
+                      char *msg, size_t n)
+{
+    if (cospin_mtj_params_validate(p, msg, n) != 0)
+        return -1;
+    memset(d, 0, sizeof *d);
+    double ms = ms_a_per_m(p);
+    double v = volume_m3(p);
+    d->dt_s = p->dt_s;
+    d->alpha = p->alpha;
+    d->gamma_ll = p->gamma_rad_per_s_t / (1.0 + p->alpha * p->alpha);
+    d->ms_a_per_m = ms;
+    d->volume_m3 = v;
+    d->ku_j_per_m3 = cospin_mtj_ku_j_per_m3(p);
+    d->b_an_per_ku_t = 2.0 / ms;
+    d->b_an_t = d->b_an_per_ku_t * d->ku_j_per_m3;
+    cospin_mtj_demag_factors(p, d->n_demag);
+    for (int i = 0; i < 3; i++) {
+        d->b_demag_t[i] = p->mu0_ms_t * d->n_demag[i];
+        d->b_app_t[i] = p->h_applied_t[i];
+    }
+    /* Brown: <B_i(t) B_j(t')> = 2 alpha kB T / (gamma Ms V) delta_ij delta(t - t'). */
+    double var = 2.0 * p->alpha * COSPIN_KB_J_PER_K * p->temperature_k /
+                 (p->gamma_rad_per_s_t * ms * v * p->dt_s);
+    if (p->thermal == COSPIN_THERMAL_THESIS)
+        var /= 1.0 + p->alpha * p->alpha;
+    d->b_th_sigma_t = sqrt(var);
+    d->torque_t_per_a = torque_t_per_a(p);
+    if (p->torque == COSPIN_TORQUE_SOT) {
+        /* Charge current along +x in the channel: spin polarisation along +y. */
+        d->polarization = 1.0;
+        d->p2 = 0.0;
+        d->sigma[1] = 1.0;
+    } else {
+        d->polarization = p->polarization;
+        d->p2 = p->stt == COSPIN_STT_SLONCZEWSKI ? p->polarization * p->polarization : 0.0;
+        d->sigma[2] = 1.0;
+    }
+    double eb = cospin_mtj_energy_barrier_j(p);
+    d->beta_eb = p->temperature_k > 0.0 ? eb / (COSPIN_KB_J_PER_K * p->temperature_k) : INFINITY;
+    d->ku_per_volt_j_per_m3_v = p->ku_per_volt_j_per_m3_v;
+    d->init = p->init;
+    d->init_tilt_rad = p->init_tilt_rad;
+    d->temperature_k = p->temperature_k;
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Random numbers                                                            */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+void cospin_rng_seed(struct cospin_rng *r, uint64_t seed, uint64_t stream)
+{
+    /* Mix the stream through splitmix64 first so that neighbouring
+     * (seed, stream) pairs start far apart. */
+    uint64_t x = stream;
+    uint64_t h = splitmix64(&x);
+    x = seed ^ h;
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&x);
+    if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
+        r->s[0] = 1;
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* xoshiro256** 1.0 (Blackman & Vigna, public domain reference). */
+static inline uint64_t rng_next(struct cospin_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+uint64_t cospin_rng_u64(struct cospin_rng *r)
+{
+    return rng_next(r);
+}
+
+static inline double rng_uniform(struct cospin_rng *r)
+{
+    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+double cospin_rng_uniform(struct cospin_rng *r)
+{
+    return rng_uniform(r);
+}
+
+/* Ziggurat (256 layers, 52-bit mantissa), as NumPy's legacy normal. */
+static inline double rng_normal(struct cospin_rng *r)
+{
+    for (;;) {
+        uint64_t u = rng_next(r);
+        int idx = (int)(u & 0xff);
+        u >>= 8;
+        int neg = (int)(u & 1);
+        uint64_t rabs = (u >> 1) & UINT64_C(0x000fffffffffffff);
+        double x = (double)rabs * zig_wi[idx];
+        if (neg)
+            x = -x;
+        if (rabs < zig_ki[idx])
+            return x; /* about 99 % of the calls */
+        if (idx == 0) {
+            /* Tail beyond ZIG_R (Marsaglia 1964). */
+            for (;;) {
+                double xx = -ZIG_INV_R * log1p(-rng_uniform(r));
+                double yy = -log1p(-rng_uniform(r));
+                if (yy + yy > xx * xx)
+                    return ((rabs >> 8) & 1) ? -(ZIG_R + xx) : ZIG_R + xx;
+            }
+        }
+        if ((zig_fi[idx - 1] - zig_fi[idx]) * rng_uniform(r) + zig_fi[idx] < exp(-0.5 * x * x))
+            return x;
+    }
+}
+
+double cospin_rng_normal(struct cospin_rng *r)
+{
+    return rng_normal(r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The LLGS right-hand side, type-generic                                     */
+
+/*
+ * dm/dt for state (mx, my, mz) of type T (double or a vector of doubles).
+ * bx0, by0, bz0: field without the state-dependent part (applied + thermal),
+ * bk: (b_an - b_demag_z) coefficient of m_z (includes the control dKu),
+ * a: spin-torque field (T) before the angular factor, p2: P^2 or 0.
+ */
+#define LLGS_RHS(T, mx, my, mz, bx0, by0, bz0, bk, a, p2, dx, dy, dz)                 \
+    do {                                                                            \
+        T bx_ = (bx0) - bdx * (mx);                                                 \
+        T by_ = (by0) - bdy * (my);                                                 \
+        T bz_ = (bz0) + (bk) * (mz);                                                \
+        T ms_ = sx * (mx) + sy * (my) + sz * (mz);                                  \
+        T aj_ = (a) / (1.0 + (p2) * ms_);                                           \
+        T px_ = bx_ - alpha * aj_ * sx, py_ = by_ - alpha * aj_ * sy,               \
+          pz_ = bz_ - alpha * aj_ * sz;                                             \
+        T qx_ = alpha * bx_ + aj_ * sx, qy_ = alpha * by_ + aj_ * sy,               \
+          qz_ = alpha * bz_ + aj_ * sz;                                             \
+        T mq_ = (mx) * qx_ + (my) * qy_ + (mz) * qz_;                               \
+        (dx) = -gl * (((my) * pz_ - (mz) * py_) + ((mx) * mq_ - qx_));              \
+        (dy) = -gl * (((mz) * px_ - (mx) * pz_) + ((my) * mq_ - qy_));              \
+        (dz) = -gl * (((mx) * py_ - (my) * px_) + ((mz) * mq_ - qz_));              \
+    } while (0)
+
+/*
+ * One RK4 step of type T: reads mx, my, mz, writes them back normalised.
+ * Needs in scope: T bx0, by0, bz0, bk, a; double p2, dt, and the constants
+ * of LLGS_RHS; SQRT(T) the square root of T.
+ */
+#define LLGS_RK4(T, SQRT)                                                            \
+    do {                                                                            \
+        T k1x, k1y, k1z, k2x, k2y, k2z, k3x, k3y, k3z, k4x, k4y, k4z;                \
+        double h2_ = 0.5 * dt, h6_ = dt / 6.0;                                      \
+        LLGS_RHS(T, mx, my, mz, bx0, by0, bz0, bk, a, p2, k1x, k1y, k1z);           \
+        T tx_ = mx + h2_ * k1x, ty_ = my + h2_ * k1y, tz_ = mz + h2_ * k1z;          \
+        LLGS_RHS(T, tx_, ty_, tz_, bx0, by0, bz0, bk, a, p2, k2x, k2y, k2z);        \
+        tx_ = mx + h2_ * k2x;                                                       \
+        ty_ = my + h2_ * k2y;                                                       \
+        tz_ = mz + h2_ * k2z;                                                       \
+        LLGS_RHS(T, tx_, ty_, tz_, bx0, by0, bz0, bk, a, p2, k3x, k3y, k3z);        \
+        tx_ = mx + dt * k3x;                                                        \
+        ty_ = my + dt * k3y;                                                        \
+        tz_ = mz + dt * k3z;                                                        \
+        LLGS_RHS(T, tx_, ty_, tz_, bx0, by0, bz0, bk, a, p2, k4x, k4y, k4z);        \
+        mx = mx + h6_ * (k1x + 2.0 * k2x + 2.0 * k3x + k4x);                        \
+        my = my + h6_ * (k1y + 2.0 * k2y + 2.0 * k3y + k4y);                        \
+        mz = mz + h6_ * (k1z + 2.0 * k2z + 2.0 * k3z + k4z);                        \
+        T inv_ = 1.0 / SQRT(mx * mx + my * my + mz * mz);                           \
+        mx = mx * inv_;                                                             \
+        my = my * inv_;                                                             \
+        mz = mz * inv_;                                                             \
+    } while (0)
+
+/* Constants every instantiation reads from d. */
+#define LLGS_CONSTANTS(d)                                                            \
+    const double alpha = (d)->alpha, gl = (d)->gamma_ll, dt = (d)->dt_s;             \
+    const double bdx = (d)->b_demag_t[0], bdy = (d)->b_demag_t[1];                   \
+    const double sx = (d)->sigma[0], sy = (d)->sigma[1], sz = (d)->sigma[2];         \
+    const double p2 = (d)->p2
+
+void cospin_mtj_thermal_field(const struct cospin_mtj_derived *d, struct cospin_rng *r,
+                              double b_th_t[3])
+{
+    if (d->b_th_sigma_t > 0.0) {
+        b_th_t[0] = d->b_th_sigma_t * rng_normal(r);
+        b_th_t[1] = d->b_th_sigma_t * rng_normal(r);
+        b_th_t[2] = d->b_th_sigma_t * rng_normal(r);
+    } else {
+        b_th_t[0] = b_th_t[1] = b_th_t[2] = 0.0;
+    }
+}
+
+void cospin_mtj_step_field(const struct cospin_mtj_derived *d, double m[3], double i_a,
+                           double dku_j_per_m3, const double b_th_t[3])
+{
+    LLGS_CONSTANTS(d);
+    double mx = m[0], my = m[1], mz = m[2];
+    double bx0 = d->b_app_t[0] + b_th_t[0];
+    double by0 = d->b_app_t[1] + b_th_t[1];
+    double bz0 = d->b_app_t[2] + b_th_t[2];
+    double bk = (d->b_an_t + d->b_an_per_ku_t * dku_j_per_m3) - d->b_demag_t[2];
+    double a = d->torque_t_per_a * d->polarization * i_a;
+    LLGS_RK4(double, sqrt);
+    m[0] = mx;
+    m[1] = my;
+    m[2] = mz;
+}
+
+void cospin_mtj_step(const struct cospin_mtj_derived *d, double m[3], double i_a,
+                     double dku_j_per_m3, struct cospin_rng *r)
+{
+    double b[3];
+    cospin_mtj_thermal_field(d, r, b);
+    cospin_mtj_step_field(d, m, i_a, dku_j_per_m3, b);
+}
+
+void cospin_mtj_init_state(const struct cospin_mtj_derived *d, struct cospin_rng *r,
+                           double m[3])
+{
+    if (d->init == COSPIN_INIT_TILT || !(d->temperature_k > 0.0) || !isfinite(d->beta_eb)) {
+        m[0] = sin(d->init_tilt_rad);
+        m[1] = 0.0;
+        m[2] = -cos(d->init_tilt_rad);
+        return;
+    }
+    /*
+     * Energy of the well: E(m)/kT = const + u(2-u) beta(phi), u = 1 - |m_z|,
+     * beta(phi) = beta_eb + V mu0 Ms^2/2 ((Nx - Nmin) cos^2 phi + (Ny - Nmin) sin^2 phi)/kT.
+     * Density of (u, phi): exp(-beta(phi) u(2-u)) on u in [0, 1], phi uniform.
+     * Proposal u ~ beta_eb exp(-beta_eb u) truncated to [0, 1]; accept with
+     * exp(-beta_eb u(1-u) - (beta(phi) - beta_eb) u(2-u)) <= 1: exact.
+     */
+    double b = d->beta_eb;
+    double nmin = fmin(d->n_demag[0], d->n_demag[1]);
+    double ems = 0.5 * COSPIN_MU0_T_M_PER_A * d->ms_a_per_m * d->ms_a_per_m * d->volume_m3 /
+                 (COSPIN_KB_J_PER_K * d->temperature_k);
+    double ex = ems * (d->n_demag[0] - nmin), ey = ems * (d->n_demag[1] - nmin);
+    double tail = -expm1(-b); /* 1 - exp(-b) */
+    for (;;) {
+        double u = -log1p(-rng_uniform(r) * tail) / b;
+        double phi = 2.0 * LLGS_PI * rng_uniform(r);
+        double c = cos(phi), s = sin(phi);
+        double extra = (ex * c * c + ey * s * s) * u * (2.0 - u);
+        if (rng_uniform(r) < exp(-b * u * (1.0 - u) - extra)) {
+            double mz = -(1.0 - u);
+            double st = sqrt(fmax(0.0, 1.0 - mz * mz));
+            m[0] = st * c;
+            m[1] = st * s;
+            m[2] = mz;
+            return;
+        }
+    }
+}
+
+static long steps_of(double t_s, double dt_s)
+{
+    if (!(t_s > 0.0))
+        return 0;
+    return (long)floor(t_s / dt_s + 0.5);
+}
+
+int cospin_mtj_trial(const struct cospin_mtj_derived *d, double i_a, double width_s,
+                     double relax_s, struct cospin_rng *r, double *mz_final)
+{
+    double m[3];
+    cospin_mtj_init_state(d, r, m);
+    long n1 = steps_of(width_s, d->dt_s), n2 = steps_of(relax_s, d->dt_s);
+    for (long k = 0; k < n1; k++)
+        cospin_mtj_step(d, m, i_a, 0.0, r);
+    for (long k = 0; k < n2; k++)
+        cospin_mtj_step(d, m, 0.0, 0.0, r);
+    if (mz_final)
+        *mz_final = m[2];
+    return m[2] > 0.0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Vectorised fast path                                                      */
+
+/* Trials integrated at once.  16 doubles = 4 AVX2 registers per variable:
+ * independent operations hide the latency of the long dependency chain. */
+#define LLGS_LANES 16
+typedef double llgs_vec __attribute__((vector_size(LLGS_LANES * sizeof(double))));
+
+static inline llgs_vec vec_sqrt(llgs_vec x)
+{
+    llgs_vec y;
+    for (int l = 0; l < LLGS_LANES; l++)
+        y[l] = sqrt(x[l]);
+    return y;
+}
+
+/* The x86-64 clones let one binary use AVX2/AVX-512 where present. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define LLGS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LLGS_CLONES
+#endif
+
+/* Integrate nsteps at current i_a for LLGS_LANES trials (state in mx/my/mz
+ * lanes, generators in r[]). */
+LLGS_CLONES
+static void run_lanes(const struct cospin_mtj_derived *d, llgs_vec *pmx, llgs_vec *pmy,
+                      llgs_vec *pmz, struct cospin_rng *r, long nsteps, double i_a)
+{
+    LLGS_CONSTANTS(d);
+    llgs_vec mx = *pmx, my = *pmy, mz = *pmz;
+    const double sig = d->b_th_sigma_t;
+    const double bk1 = d->b_an_t - d->b_demag_t[2];
+    const double a1 = d->torque_t_per_a * d->polarization * i_a;
+    const llgs_vec zero = {0};
+    const llgs_vec bk = zero + bk1, a = zero + a1;
+    for (long k = 0; k < nsteps; k++) {
+        llgs_vec bx0, by0, bz0;
+        if (sig > 0.0) {
+            for (int l = 0; l < LLGS_LANES; l++) {
+                bx0[l] = d->b_app_t[0] + sig * rng_normal(&r[l]);
+                by0[l] = d->b_app_t[1] + sig * rng_normal(&r[l]);
+                bz0[l] = d->b_app_t[2] + sig * rng_normal(&r[l]);
+            }
+        } else {
+            bx0 = zero + d->b_app_t[0];
+            by0 = zero + d->b_app_t[1];
+            bz0 = zero + d->b_app_t[2];
+        }
+        LLGS_RK4(llgs_vec, vec_sqrt);
+    }
+    *pmx = mx;
+    *pmy = my;
+    *pmz = mz;
+}
+
+long cospin_mtj_trials(const struct cospin_mtj_derived *d, double i_a, double width_s,
+                       double relax_s, uint64_t seed, uint64_t first_trial, long n,
+                       unsigned char *switched)
+{
+    long total = 0;
+    long n1 = steps_of(width_s, d->dt_s), n2 = steps_of(relax_s, d->dt_s);
+    for (long base = 0; base < n; base += LLGS_LANES) {
+        struct cospin_rng r[LLGS_LANES];
+        llgs_vec mx, my, mz;
+        for (int l = 0; l < LLGS_LANES; l++) {
+            double m[3];
+            cospin_rng_seed(&r[l], seed, first_trial + (uint64_t)(base + l));
+            cospin_mtj_init_state(d, &r[l], m);
+            mx[l] = m[0];
+            my[l] = m[1];
+            mz[l] = m[2];
+        }
+        run_lanes(d, &mx, &my, &mz, r, n1, i_a);
+        run_lanes(d, &mx, &my, &mz, r, n2, 0.0);
+        for (int l = 0; l < LLGS_LANES && base + l < n; l++) {
+            int s = mz[l] > 0.0;
+            total += s;
+            if (switched)
+                switched[base + l] = (unsigned char)s;
+        }
+    }
+    return total;
+}

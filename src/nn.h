@@ -1,0 +1,184 @@
+/*
+ * nn.h -- the 784-H-10 network with trainable activation functions of
+ * thesis chapter 3 (SPEC §2), in float32:
+ *
+ *     z2 = W1 x,  a2 = sigma(k2 .* (z2 + c2))
+ *     z3 = W2 a2, a3 = sigma(k3 .* (z3 + c3))
+ *     J  = -(1/m) sum_samples sum_outputs [y log a3 + (1-y) log(1-a3)]   (Eq. 3.8)
+ *
+ * No bias vectors: c plays that role.  Layer l (0 or 1) maps n_units[l]
+ * inputs to n_units[l+1] outputs with the row-major matrix w[l]
+ * (n_units[l+1] x n_units[l]) and per-neuron k[l], c[l].  Samples are rows:
+ * a batch of m inputs is an m x n_units[0] row-major matrix.
+ *
+ * Storage is float32 and the matrix products are sgemm (blas.h); loss and
+ * accuracy sums are accumulated in double.
+ *
+ * The forward pass optionally goes through two hooks (used by the trainer,
+ * see train.h):
+ *   - effective weights (quantisation-aware training): the forward pass and
+ *     the backward chain use the weights the hook returns instead of w; the
+ *     gradient is passed straight through to w;
+ *   - forward layer (circuit in the loop): z = W x is computed by the hook
+ *     (e.g. a crossbar in ngspice) instead of sgemm;
+ *   - activation (circuit in the loop): a = sigma(k (z + c)) is produced by
+ *     the hook (e.g. neuron code models); backpropagation then uses
+ *     sigma' = k a (1 - a) evaluated at the returned a.
+ */
+#ifndef COSPIN_NN_H
+#define COSPIN_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cospin.h"
+
+#define COSPIN_NN_LAYERS 2
+
+/* Which activation parameters are trained. */
+enum cospin_nn_mode {
+    COSPIN_NN_BASELINE = 0, /* k = 1, c = 0 fixed (the conventional sigmoid) */
+    COSPIN_NN_KC = 1,       /* W, k and c trained (Eq. 3.9-3.16) */
+    COSPIN_NN_K = 2         /* W and k trained, c = 0 fixed (Eq. 3.17-3.22) */
+};
+
+/* The network's parameters (also used, same shape, for gradients). */
+struct cospin_nn {
+    size_t n_units[COSPIN_NN_LAYERS + 1]; /* inputs, hidden, outputs */
+    float *w[COSPIN_NN_LAYERS];           /* n_units[l+1] x n_units[l], row-major; owned */
+    float *k[COSPIN_NN_LAYERS];           /* n_units[l+1] slopes (network units^-1); owned */
+    float *c[COSPIN_NN_LAYERS];           /* n_units[l+1] offsets (network units); owned */
+};
+
+/* Initialisation ranges (Eq. 3.23 and ch. 3.6.1). */
+struct cospin_nn_init {
+    double w_gain;      /* W ~ U(+-w_gain sqrt(6/(n_in+n_out))); 1 = Xavier-uniform */
+    double k_lo, k_hi;  /* k ~ U[k_lo, k_hi] in modes kc and k (thesis -4, 4) */
+    double c_lo, c_hi;  /* c ~ U[c_lo, c_hi] in mode kc (thesis -1, 1) */
+};
+
+/* The thesis initialisation: Xavier-uniform W, k in [-4, 4], c in [-1, 1]. */
+void cospin_nn_init_default(struct cospin_nn_init *init);
+
+/* Seeded generator (splitmix64); plain data, copy to fork a stream. */
+struct cospin_nn_rng {
+    uint64_t s;
+};
+void cospin_nn_rng_seed(struct cospin_nn_rng *r, uint64_t seed);
+uint64_t cospin_nn_rng_next(struct cospin_nn_rng *r);
+/* Uniform double in [0, 1). */
+double cospin_nn_rng_uniform(struct cospin_nn_rng *r);
+
+/*
+ * Allocate a network n_in - n_hidden - n_out with all parameters zero.
+ * Returns NULL if out of memory or a size is 0.  Free with cospin_nn_free().
+ */
+struct cospin_nn *cospin_nn_new(size_t n_in, size_t n_hidden, size_t n_out);
+
+/* Free a network.  NULL-safe. */
+void cospin_nn_free(struct cospin_nn *nn);
+
+/* Copy src's parameters into dst (same shape, else COSPIN_ERR_INVALID). */
+int cospin_nn_copy(struct cospin_nn *dst, const struct cospin_nn *src);
+
+/* Number of weights of layer l (n_units[l+1] * n_units[l]). */
+size_t cospin_nn_weight_count(const struct cospin_nn *nn, int layer);
+
+/*
+ * Initialise: W Xavier-uniform scaled by init->w_gain; in mode kc, k and c
+ * uniform in their ranges; in mode k, k uniform and c = 0; in baseline,
+ * k = 1 and c = 0.  Draws from rng in a fixed order (W1, W2, k2, k3, c2, c3).
+ */
+void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *init,
+                           enum cospin_nn_mode mode, struct cospin_nn_rng *rng);
+
+/* ---- forward hooks (see the header comment) ---------------------------------- */
+
+/*
+ * Quantisation-aware training: return the n weights the forward pass of
+ * layer should use instead of w (e.g. w quantised onto device levels).  The
+ * returned array is owned by the hook and must stay valid until the next
+ * call for the same layer.  Gradients flow straight through to w.
+ */
+struct cospin_effective_weight_hook {
+    const float *(*effective_weights)(void *ctx, int layer, const float *w, size_t n);
+    void *ctx;
+};
+
+/*
+ * Circuit in the loop: compute z_out = W x for one layer, where w is the
+ * rows x cols row-major weight matrix (the effective weights if that hook
+ * is set), x is batch x cols row-major and z_out batch x rows row-major
+ * (sample-major, the same layout as the sgemm path).  Return 0 or a
+ * negative COSPIN_ERR_* with err filled; training stops on an error.
+ */
+struct cospin_forward_layer_hook {
+    int (*forward_layer)(void *ctx, int layer, const float *w, size_t rows, size_t cols,
+                         const float *x, size_t batch, float *z_out, struct cospin_error *err);
+    void *ctx;
+};
+
+/*
+ * Circuit in the loop: produce a_out = sigma(k (z + c)) (batch x units,
+ * row-major) for one layer by the neuron circuit.  Return 0 or a negative
+ * COSPIN_ERR_*.
+ */
+struct cospin_activation_hook {
+    int (*activate)(void *ctx, int layer, const float *z, const float *k, const float *c,
+                    size_t units, size_t batch, float *a_out, struct cospin_error *err);
+    void *ctx;
+};
+
+/* The forward hooks together; a NULL function pointer means "not used". */
+struct cospin_nn_hooks {
+    struct cospin_effective_weight_hook weights;
+    struct cospin_forward_layer_hook forward;
+    struct cospin_activation_hook activation;
+};
+
+/* Scratch space of a forward/backward pass for up to `cap` samples. */
+struct cospin_nn_work {
+    size_t cap;
+    float *z[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: pre-activations */
+    float *a[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: activations */
+    float *d[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: dJ/du, u = k (z + c) */
+    const float *weff[COSPIN_NN_LAYERS]; /* weights used by the last forward pass */
+};
+
+/* Allocate work space for batches of up to cap samples; NULL if out of memory. */
+struct cospin_nn_work *cospin_nn_work_new(const struct cospin_nn *nn, size_t cap);
+/* NULL-safe. */
+void cospin_nn_work_free(struct cospin_nn_work *w);
+
+/*
+ * Forward pass of m samples x (m x n_units[0], values typically in [0, 1])
+ * into work (m <= work->cap).  hooks may be NULL.  Returns 0 or the error
+ * of a hook.
+ */
+int cospin_nn_forward(const struct cospin_nn *nn, struct cospin_nn_work *work, const float *x,
+                      size_t m, const struct cospin_nn_hooks *hooks, struct cospin_error *err);
+
+/*
+ * After cospin_nn_forward on the same x: the loss of Eq. 3.8 averaged over
+ * the m samples (labels are class indices < n_units[2]), the number of
+ * correctly classified samples (argmax of a3) in *correct (may be NULL),
+ * and, if grad is not NULL, the gradients of the mean loss with respect to
+ * all parameters in grad (same shape as nn; entries for parameters the
+ * mode does not train are still computed).  Returns the loss.
+ */
+double cospin_nn_backward(const struct cospin_nn *nn, struct cospin_nn_work *work,
+                          const float *x, const uint8_t *labels, size_t m, size_t *correct,
+                          struct cospin_nn *grad);
+
+/*
+ * Loss and accuracy of the network on n samples, evaluated in chunks of
+ * work->cap.  *loss and *acc (fraction in [0, 1]) may be NULL.
+ */
+int cospin_nn_evaluate(const struct cospin_nn *nn, struct cospin_nn_work *work, const float *x,
+                       const uint8_t *labels, size_t n, const struct cospin_nn_hooks *hooks,
+                       double *loss, double *acc, struct cospin_error *err);
+
+/* The logistic function 1 / (1 + e^-u), overflow-safe. */
+float cospin_nn_sigmoid(float u);
+
+#endif

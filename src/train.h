@@ -1,0 +1,174 @@
+/*
+ * train.h -- the training loop for the network of nn.h: full-batch gradient
+ * descent (as the thesis) or mini-batch SGD, modes baseline / kc / k,
+ * parameter ranges, the device-aware level (neuron_map.h), checkpoints, and
+ * the hooks through which other modules change what a training step does:
+ *
+ *   opts.weight_update     non-ideal synapses: the device realises a requested
+ *                          weight change (quantised, nonlinear, asymmetric)
+ *                          instead of w -= lr * dJ/dw;
+ *   opts.hooks.weights     quantisation-aware training: the forward pass uses
+ *                          the weights the hook returns, gradients go straight
+ *                          through to w (nn.h);
+ *   opts.hooks.forward     circuit in the loop: z = W x computed by the circuit
+ *                          (nn.h);
+ *   opts.hooks.activation  circuit in the loop: a = sigma(k (z + c)) produced
+ *                          by the neuron circuit (nn.h);
+ *   opts.k_min/k_max, opts.c_min/c_max   ranges k and c are clamped into
+ *                          after every step (e.g. the SOT neuron's k in
+ *                          [0.37, 1.28]); opts.baseline_k: the fixed k of
+ *                          mode baseline (e.g. 0.89 for the 21 ML SOT-N).
+ *
+ * Every hook is a plain optional field: a NULL function pointer means "not
+ * used".  Hooks are called from the training thread only, in the order
+ * forward (every layer, every batch), then weight_update (layer 0, then 1)
+ * once per iteration.  Hooks own their state; the trainer never frees ctx.
+ * A hook's state is not part of a checkpoint.
+ */
+#ifndef COSPIN_TRAIN_H
+#define COSPIN_TRAIN_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cospin.h"
+#include "dataset.h"
+#include "nn.h"
+
+struct cospin_neuron_map; /* neuron_map.h: the device-aware level */
+
+/*
+ * Non-ideal synapse update.  Called once per iteration and layer with the
+ * requested change dw_requested[i] = -lr * dJ/dw[i] (n = rows * cols of the
+ * row-major layer matrix, see nn.h).  The hook must update w in place with
+ * what the device realises (w[i] += realised change; it may differ from the
+ * request in any way, including not at all).  Return 0, or a negative
+ * COSPIN_ERR_* with err filled to stop training.
+ */
+struct cospin_weight_update_hook {
+    int (*apply)(void *ctx, int layer, float *w, const float *dw_requested, size_t n,
+                 struct cospin_error *err);
+    void *ctx;
+};
+
+/* One row of the per-iteration metrics. */
+struct cospin_train_point {
+    long iter;          /* 1-based iteration (one parameter update) */
+    double loss;        /* mean loss of Eq. 3.8 on the batch of this iteration, before the update */
+    double train_acc;   /* accuracy on that batch (fraction), before the update */
+    double test_acc;    /* test accuracy after the update, NaN when not evaluated */
+};
+
+/* Options of one training run.  cospin_train_opts_init() fills the defaults. */
+struct cospin_train_opts {
+    enum cospin_nn_mode mode;   /* baseline | kc | k (default kc) */
+    size_t hidden;              /* hidden units H (default 25) */
+    double lr;                  /* learning rate alpha (default 0.1) */
+    long iters;                 /* parameter updates (default 1000) */
+    size_t batch;               /* samples per update; 0 = full batch (default 0) */
+    uint64_t seed;              /* initialisation and shuffling (default 1) */
+    struct cospin_nn_init init; /* default: the thesis ranges (nn.h) */
+    float baseline_k;           /* k of mode baseline (default 1) */
+    float k_min, k_max;         /* clamp of k after each step; -inf/+inf = none */
+    float c_min, c_max;         /* clamp of c after each step; -inf/+inf = none */
+    size_t train_limit;         /* use the first N training images; 0 = all */
+    size_t test_limit;          /* use the first N test images; 0 = all */
+    long eval_every;            /* test accuracy every N iterations and at the end
+                                   (default 10; 0 = only at the end) */
+
+    /* Hooks (see the header comment); all unused by default. */
+    struct cospin_nn_hooks hooks;
+    struct cospin_weight_update_hook weight_update;
+
+    /* Device-aware level: NULL = math level.  Not owned. */
+    const struct cospin_neuron_map *neuron_map;
+
+    /* Checkpoints: written to checkpoint_path (atomically) every
+       checkpoint_every_s seconds and when stopped; NULL = none. */
+    const char *checkpoint_path;
+    double checkpoint_every_s;  /* default 30 s */
+    int resume;                 /* continue from checkpoint_path if it exists */
+
+    /* Set to nonzero (e.g. by a SIGINT handler) to stop after the current
+       iteration: a checkpoint is written and the run returns
+       COSPIN_ERR_INTERRUPTED.  May be NULL. */
+    volatile sig_atomic_t *stop;
+
+    int show_progress;          /* progress line through log.h (default 1) */
+    int blas_threads;           /* 0 = the BLAS default */
+};
+
+/* Results of a run.  history is owned by the result: cospin_train_result_clear(). */
+struct cospin_train_result {
+    struct cospin_train_point *history; /* one point per iteration */
+    long n_history;
+    double final_loss;          /* mean loss on the whole training set after the last update */
+    double final_train_acc;     /* accuracy on the whole training set after the last update */
+    double final_test_acc;      /* accuracy on the test set after the last update */
+    long iters_done;
+    long resumed_from;          /* iteration the run resumed from (0 = fresh) */
+    double cpu_s, wall_s;       /* time spent in this process */
+};
+
+/* Fill opts with the defaults listed in the struct. */
+void cospin_train_opts_init(struct cospin_train_opts *opts);
+
+/* Free the history.  NULL-safe. */
+void cospin_train_result_clear(struct cospin_train_result *res);
+
+/* Training data as float32 rows x/255 (n x pixels) with labels; owned arrays. */
+struct cospin_train_data {
+    size_t n, n_in;
+    float *x;
+    const uint8_t *labels;   /* points into the dataset: keep it alive */
+};
+
+/*
+ * Convert the first `limit` images of ds (0 = all) to float32 in [0, 1].
+ * Returns 0 or COSPIN_ERR_NOMEM.  Free with cospin_train_data_clear().
+ */
+int cospin_train_data_from(const struct cospin_dataset *ds, size_t limit,
+                           struct cospin_train_data *out, struct cospin_error *err);
+void cospin_train_data_clear(struct cospin_train_data *d);
+
+/*
+ * Train a new network on train, evaluating on test (may be NULL).  On
+ * success *out owns the trained network (free with cospin_nn_free) and res
+ * the metrics.  With opts->resume and an existing checkpoint the run
+ * continues from it (the checkpoint must match the options' shape, mode,
+ * seed and batch; otherwise COSPIN_ERR_INVALID).  Interrupted through
+ * opts->stop: a checkpoint is written, *out holds the network so far, and
+ * COSPIN_ERR_INTERRUPTED is returned.  Other errors: COSPIN_ERR_INVALID
+ * (bad option), COSPIN_ERR_NOMEM, COSPIN_ERR_IO (checkpoint), or a hook's
+ * error.
+ */
+int cospin_train_run(const struct cospin_train_data *train, const struct cospin_train_data *test,
+                     const struct cospin_train_opts *opts, struct cospin_nn **out,
+                     struct cospin_train_result *res, struct cospin_error *err);
+
+/* "baseline", "kc", "k". */
+const char *cospin_train_mode_name(enum cospin_nn_mode mode);
+
+/* Parse a mode name; 0 or COSPIN_ERR_INVALID. */
+int cospin_train_mode_parse(const char *s, enum cospin_nn_mode *mode);
+
+/*
+ * Write the network as model XML to path (atomically): sizes, mode, k, c,
+ * weights, the pulse settings of every neuron when map is not NULL, and the
+ * provenance (dataset, seed, cospin version, BLAS).  dataset may be NULL.
+ */
+int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
+                            const struct cospin_train_opts *opts, const char *dataset,
+                            const struct cospin_neuron_map *map, struct cospin_error *err);
+
+/*
+ * Read a model XML written by cospin_train_save_model into a new network
+ * (*out, free with cospin_nn_free).  mode (may be NULL) receives its mode.
+ * Errors name the file and line: COSPIN_ERR_IO, COSPIN_ERR_PARSE,
+ * COSPIN_ERR_INVALID (missing element, wrong number of values).
+ */
+int cospin_train_load_model(const char *path, struct cospin_nn **out, enum cospin_nn_mode *mode,
+                            struct cospin_error *err);
+
+#endif

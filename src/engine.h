@@ -28,6 +28,7 @@ struct cospin_engine;
 struct cospin_engine_opts {
     const char *codemodel_path;   /* cospin.cm to load, NULL: cospin_path_cm() (paths.h) */
     int echo_output;              /* nonzero: copy ngspice's stdout lines to the debug log */
+    int no_codemodels;            /* nonzero: load no code-model library at all */
 };
 
 /* Create the process's engine (calls ngSpice_Init, loads the code models). */
@@ -62,6 +63,14 @@ int cospin_engine_vector(struct cospin_engine *eng, const char *name, double **o
 void cospin_engine_clear(struct cospin_engine *eng);
 
 /*
+ * Everything ngspice printed during the last operation (load, command,
+ * stream), one line per SendChar call, stderr lines prefixed "stderr ".
+ * Capped at a few hundred kB (the rest is counted, not kept).  The string
+ * belongs to the engine and is valid until its next operation.
+ */
+const char *cospin_engine_output(const struct cospin_engine *eng);
+
+/*
  * A simulation job: a netlist, the commands to run on it, and the vectors to
  * copy back.  Used both in-process (cospin_engine_run_job) and by the pool.
  */
@@ -85,6 +94,57 @@ void cospin_sim_result_clear(struct cospin_sim_result *res);
 /* Run a job in this process: load, commands, copy vectors, clear. */
 int cospin_engine_run_job(struct cospin_engine *eng, const struct cospin_sim_job *job,
                           struct cospin_sim_result *res);
+
+/*
+ * Streaming (circuit-in-the-loop): one transient analysis in which every
+ * accepted time point is one input vector.
+ *
+ * The netlist's inputs are voltage sources written `vNAME node 0 external`
+ * (NOT `dc 0 external`, which crashes ngspice 39.3).  Input vector k holds
+ * the values of all sources at time k * step_s; GetSyncData forces the time
+ * steps onto that grid and GetVSRCData returns values[k * nsrc + i] for
+ * source i (zero-order hold: between grid points the source already holds
+ * the next vector's value).  After the run the requested outputs are copied
+ * at the grid points.
+ */
+struct cospin_stream_job {
+    const char *netlist;              /* netlist text; NULL: reuse the loaded circuit (in-process only) */
+    const char *const *source_names;  /* nsrc external source names, e.g. "vr0" (case-insensitive) */
+    size_t nsrc;
+    const double *values;             /* nvec x nsrc source values in V, row-major, caller-owned */
+    size_t nvec;
+    const char *const *outputs;       /* nout output names: "v(node)", "node", "i(vsrc)", "vsrc#branch" */
+    size_t nout;
+    double step_s;                    /* time between vectors in s; 0: 1e-6 (irrelevant for resistive circuits) */
+};
+
+/*
+ * Run a stream job in this process.  results (nvec x nout, row-major,
+ * caller-allocated) receives output j for vector k at results[k * nout + j]
+ * (volts for node voltages, amperes for branch currents, ngspice's sign:
+ * current flowing into the source's + terminal).  The circuit stays loaded
+ * afterwards (job->netlist = NULL streams through it again); the tran plot
+ * is destroyed.  Errors: COSPIN_ERR_INVALID for bad arguments, a source that
+ * is not an external source of the circuit or an external source missing
+ * from source_names; COSPIN_ERR_SIM for ngspice errors or a missing output.
+ */
+int cospin_engine_stream_job(struct cospin_engine *eng, const struct cospin_stream_job *job,
+                             double *results, struct cospin_error *err);
+
+/* The same with plain arguments (step 1 us). */
+int cospin_engine_stream(struct cospin_engine *eng, const char *netlist,
+                         const char *const *source_names, size_t nsrc, const double *values,
+                         size_t nvec, const char *const *outputs, size_t nout, double *results,
+                         struct cospin_error *err);
+
+/* Counters of the last stream (for benchmarks and tests). */
+struct cospin_stream_stats {
+    size_t time_points;      /* points the tran stored (>= nvec; extra ones are skipped) */
+    size_t vsrc_calls;       /* GetVSRCData callbacks */
+    size_t sync_calls;       /* GetSyncData callbacks */
+    double load_s, run_s, copy_s;  /* wall time of the phases */
+};
+void cospin_engine_stream_stats(const struct cospin_engine *eng, struct cospin_stream_stats *st);
 
 struct cospin_pool;
 
@@ -110,5 +170,18 @@ int cospin_pool_size(const struct cospin_pool *pool);
  */
 int cospin_pool_run(struct cospin_pool *pool, const struct cospin_sim_job *jobs, size_t njobs,
                     struct cospin_sim_result *res, struct cospin_error *err);
+
+/*
+ * Stream one job through the pool: the nvec vectors are split into
+ * contiguous chunks, one per worker (each loads job->netlist, which must not
+ * be NULL), and the results are gathered into results (nvec x nout) exactly
+ * as cospin_engine_stream_job would.  Returns the first chunk's error
+ * (COSPIN_ERR_CRASH if a worker died; it is restarted).
+ */
+int cospin_pool_stream(struct cospin_pool *pool, const struct cospin_stream_job *job,
+                       double *results, struct cospin_error *err);
+
+/* Process id of worker i (0 <= i < size), or -1; for tests that kill a worker. */
+int cospin_pool_worker_pid(const struct cospin_pool *pool, int i);
 
 #endif

@@ -28,6 +28,10 @@ struct cospin_cli_command {
 int cospin_cli_report(const char *cmd, const struct cospin_error *err);
 
 int cospin_cli_ngspice(int argc, char **argv);
+int cospin_cli_run(int argc, char **argv);
+int cospin_cli_netlist(int argc, char **argv);
+int cospin_cli_demo(int argc, char **argv);
 int cospin_cli_dataset(int argc, char **argv);
+int cospin_cli_train(int argc, char **argv);
 
 #endif

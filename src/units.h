@@ -6,7 +6,7 @@
  * Grammar (case-insensitive, surrounding blanks allowed):
  *     number  = [+-] digits [. digits] [e [+-] digits]      (or [+-] . digits ...)
  *     suffix  = t | g | meg | k | mil | m | u | µ | n | p | f
- *     unit    = s | sec | v | a | ohm | ohms | Ω | f | h | hz | w | j | m | t | k | c | deg
+ *     unit    = s | sec | v | a | ohm | ohms | Ω | f | h | hz | w | j | m | t | c | deg
  *     text    = number [suffix] [unit]
  * Scale factors follow SPICE: t 1e12, g 1e9, meg 1e6, k 1e3, mil 25.4e-6,
  * m 1e-3 (milli, as in SPICE: "1M" is one milli, write "1meg"), u 1e-6,

@@ -1,0 +1,114 @@
+/*
+ * cli_netlist.c -- `cospin netlist EXPERIMENT.xml`: the circuit an experiment
+ * describes, as a netlist deck that plain `ngspice -b` (with cospin.cm) runs.
+ */
+#include <config.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config_xml.h"
+#include "error.h"
+#include "exp_netlist.h"
+#include "output.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: cospin netlist [OPTIONS] EXPERIMENT.xml\n"
+            "\n"
+            "Print the circuit of a netlist experiment (<experiment type=\"netlist\">) as\n"
+            "a SPICE deck: title, the elements (values normalised to SPICE suffixes,\n"
+            "e.g. 1n, 2.5meg), the .model cards of cospin devices, each analysis as a\n"
+            "dot card with a .print line for the vectors it saves, and .end.  The deck\n"
+            "runs under `cospin ngspice -b DECK` (or plain ngspice with cospin.cm).\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output FILE  write the deck to FILE instead of stdout (written to a\n"
+            "                     temporary and renamed: no half-written file on error)\n"
+            "  -h, --help         this help\n"
+            "\n"
+            "SPICE names: letter + name (<resistor name=\"1\"> is R1) unless the name\n"
+            "already starts with the letter (<vsource name=\"vdd\"> stays vdd); a\n"
+            "<tmr_res> is an A device with its own .model card.\n"
+            "\n"
+            "Examples:\n"
+            "  cospin netlist examples/rc_step.xml\n"
+            "  cospin netlist examples/rc_step.xml -o rc.cir && cospin ngspice -b rc.cir\n");
+}
+
+/* Write text to path through a temporary in the same directory. */
+static int write_file(const char *path, const char *text, struct cospin_error *err)
+{
+    char dir[1024];
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (!dir[0])
+        snprintf(dir, sizeof dir, "/");
+    struct cospin_output o;
+    int rc = cospin_output_open(&o, dir, slash ? slash + 1 : path, err);
+    if (rc)
+        return rc;
+    fputs(text, o.fp);
+    rc = cospin_output_commit(&o, err);
+    cospin_output_abort(&o);
+    return rc;
+}
+
+int cospin_cli_netlist(int argc, char **argv)
+{
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *output = NULL;
+    int c;
+    opterr = 0;   /* one error line, ours */
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case 'h': usage(stdout); return COSPIN_OK;
+        default:
+            fprintf(stderr, "cospin netlist: error: bad option or missing value '%s' (see cospin netlist --help)\n",
+                    argv[optind - 1]);
+            return COSPIN_CLI_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr,
+                "cospin netlist: error: expected one experiment file (see cospin netlist --help)\n");
+        return COSPIN_CLI_USAGE;
+    }
+    const char *path = argv[optind];
+    struct cospin_error err = {0};
+    struct cospin_config *cfg = NULL;
+    struct cospin_exp_netlist *x = NULL;
+    char *deck = NULL;
+    int rc = cospin_config_load(path, &cfg, &err);
+    if (!rc) {
+        const struct cospin_config_node *root = cospin_config_root(cfg);
+        const char *type = cospin_config_attr(root, "type");
+        if (!type || strcmp(type, "netlist") != 0)
+            rc = cospin_config_error(root, "type", COSPIN_ERR_INVALID, &err,
+                                     "only netlist experiments describe a circuit to print");
+        else
+            rc = cospin_exp_netlist_read(root, &x, &err);
+    }
+    if (!rc)
+        rc = cospin_exp_netlist_deck(x, &deck, &err);
+    if (!rc) {
+        if (output)
+            rc = write_file(output, deck, &err);
+        else if (fputs(deck, stdout) == EOF || fflush(stdout) != 0)
+            rc = cospin_error_set(&err, COSPIN_ERR_IO, "(stdout)", 0, "write failed");
+    }
+    free(deck);
+    cospin_exp_netlist_free(x);
+    cospin_config_free(cfg);
+    return rc ? cospin_cli_report("netlist", &err) : COSPIN_OK;
+}

@@ -1,0 +1,637 @@
+/*
+ * exp_netlist.c -- <experiment type="netlist"> (exp_netlist.h): XML circuit
+ * description -> netlist text, analyses through the engine, CSV output.
+ */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_PREFIX "netlist"
+#include "engine.h"
+#include "error.h"
+#include "exp_netlist.h"
+#include "experiment.h"
+#include "log.h"
+#include "output.h"
+#include "units.h"
+
+/* Significant digits when a parsed value is written back into a netlist. */
+#define NETLIST_DIGITS 15
+
+/* ---- a growing string ------------------------------------------------------------ */
+
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = b->cap - b->len;
+        int w = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
+        va_end(ap);
+        if (w < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->s && (size_t)w < room) {
+            b->len += (size_t)w;
+            return;
+        }
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + (size_t)w + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+}
+
+/* ---- reading the description ------------------------------------------------------ */
+
+struct reader {
+    struct sbuf net;          /* circuit text */
+    struct sbuf models;       /* .model cards, appended after the elements */
+    char **names;             /* SPICE names used so far (lower case) */
+    const struct cospin_config_node **where;
+    size_t nnames;
+    struct cospin_error *err;
+};
+
+/* A value formatted for the netlist. */
+static const char *fmt_num(double v, char *buf, size_t n)
+{
+    return cospin_units_format(v, NETLIST_DIGITS, buf, n);
+}
+
+/* The SPICE name of an element: letter + name unless name starts with the letter. */
+static void spice_name(char letter, const char *name, char *buf, size_t n)
+{
+    if (tolower((unsigned char)name[0]) == tolower((unsigned char)letter))
+        snprintf(buf, n, "%s", name);
+    else
+        snprintf(buf, n, "%c%s", letter, name);
+}
+
+static int add_name(struct reader *r, const struct cospin_config_node *node, const char *sname)
+{
+    for (size_t i = 0; i < r->nnames; i++) {
+        if (strcasecmp(r->names[i], sname) == 0)
+            return cospin_config_error(node, "name", COSPIN_ERR_INVALID, r->err,
+                                       "SPICE name '%s' is already used by <%s> at line %d",
+                                       sname, cospin_config_name(r->where[i]),
+                                       cospin_config_line(r->where[i]));
+    }
+    char **p = realloc(r->names, (r->nnames + 1) * sizeof *p);
+    if (!p)
+        return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    r->names = p;
+    const struct cospin_config_node **w = realloc(r->where, (r->nnames + 1) * sizeof *w);
+    if (!w)
+        return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    r->where = w;
+    if (!(r->names[r->nnames] = strdup(sname)))
+        return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    r->where[r->nnames++] = node;
+    return COSPIN_OK;
+}
+
+/* Read a required positive number attribute. */
+static int positive(const struct cospin_config_node *n, const char *attr, double *v,
+                    struct cospin_error *err)
+{
+    int rc = cospin_config_req_double(n, attr, v, err);
+    if (rc)
+        return rc;
+    if (!(*v > 0))
+        return cospin_config_error(n, attr, COSPIN_ERR_INVALID, err, "must be > 0");
+    return COSPIN_OK;
+}
+
+/* " pulse(...)", " sin(...)", " pwl(...)" for a source, or nothing. */
+static int waveform(struct reader *r, const struct cospin_config_node *src)
+{
+    char b[64];
+    const struct cospin_config_node *w = cospin_config_child(src, NULL);
+    if (!w)
+        return COSPIN_OK;
+    const char *kind = cospin_config_name(w);
+    if (strcmp(kind, "pwl") == 0) {
+        double *v;
+        size_t n;
+        int rc = cospin_config_text_doubles(w, &v, &n, r->err);
+        if (rc)
+            return rc;
+        if (n == 0 || n % 2) {
+            free(v);
+            return cospin_config_error(w, NULL, COSPIN_ERR_INVALID, r->err,
+                                       "needs pairs 'time value ...' (got %zu numbers)", n);
+        }
+        for (size_t i = 2; i < n; i += 2) {
+            if (v[i] < v[i - 2]) {
+                free(v);
+                return cospin_config_error(w, NULL, COSPIN_ERR_INVALID, r->err,
+                                           "times must not decrease (pair %zu)", i / 2 + 1);
+            }
+        }
+        sb_printf(&r->net, " pwl(");
+        for (size_t i = 0; i < n; i++)
+            sb_printf(&r->net, "%s%s", i ? " " : "", fmt_num(v[i], b, sizeof b));
+        sb_printf(&r->net, ")");
+        free(v);
+        return COSPIN_OK;
+    }
+    static const char *const pulse[] = {"v1", "v2", "td", "tr", "tf", "pw", "per", NULL};
+    static const char *const sine[] = {"vo", "va", "freq", "td", "theta", NULL};
+    const char *const *args = strcmp(kind, "pulse") == 0 ? pulse : sine;
+    /* Positional arguments up to the last one given; the gaps are 0 (ngspice's default). */
+    int last = -1;
+    for (int i = 0; args[i]; i++)
+        if (cospin_config_has_attr(w, args[i]))
+            last = i;
+    sb_printf(&r->net, " %s(", kind);
+    for (int i = 0; i <= last; i++) {
+        double v;
+        int rc = cospin_config_attr_double(w, args[i], 0.0, &v, r->err);
+        if (rc)
+            return rc;
+        if (i >= 2 && v < 0)
+            return cospin_config_error(w, args[i], COSPIN_ERR_INVALID, r->err, "must be >= 0");
+        sb_printf(&r->net, "%s%s", i ? " " : "", fmt_num(v, b, sizeof b));
+    }
+    sb_printf(&r->net, ")");
+    return COSPIN_OK;
+}
+
+static int element(struct reader *r, const struct cospin_config_node *n)
+{
+    const char *kind = cospin_config_name(n);
+    char b1[64], b2[64], b3[64], sname[128];
+    if (strcmp(kind, "netlist") == 0) {
+        const char *t = cospin_config_text(n);
+        if (!t)
+            return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        /* Each line as written, minus leading blanks (SPICE continuation '+' kept). */
+        const char *p = t;
+        while (*p) {
+            const char *e = strchr(p, '\n');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            const char *q = p;
+            while (q < p + len && (*q == ' ' || *q == '\t'))
+                q++;
+            size_t l2 = len - (size_t)(q - p);
+            while (l2 > 0 && (q[l2 - 1] == '\r' || q[l2 - 1] == ' ' || q[l2 - 1] == '\t'))
+                l2--;
+            if (l2 >= 4 && strncasecmp(q, ".end", 4) == 0 && (l2 == 4 || isspace((unsigned char)q[4])))
+                return cospin_config_error(n, NULL, COSPIN_ERR_INVALID, r->err,
+                                           "inline netlist must not contain .end (cospin adds it)");
+            if (l2 > 0)
+                sb_printf(&r->net, "%.*s\n", (int)l2, q);
+            p = e ? e + 1 : p + len;
+        }
+        return COSPIN_OK;
+    }
+    const char *name, *pn, *nn;
+    int rc = cospin_config_req_str(n, "name", &name, r->err);
+    if (!rc)
+        rc = cospin_config_req_str(n, "p", &pn, r->err);
+    if (!rc)
+        rc = cospin_config_req_str(n, "n", &nn, r->err);
+    if (rc)
+        return rc;
+    if (strcmp(kind, "vsource") == 0 || strcmp(kind, "isource") == 0) {
+        double dc;
+        spice_name(kind[0] == 'v' ? 'V' : 'I', name, sname, sizeof sname);
+        if ((rc = add_name(r, n, sname)) || (rc = cospin_config_attr_double(n, "dc", 0.0, &dc, r->err)))
+            return rc;
+        sb_printf(&r->net, "%s %s %s dc %s", sname, pn, nn, fmt_num(dc, b1, sizeof b1));
+        if ((rc = waveform(r, n)))
+            return rc;
+        sb_printf(&r->net, "\n");
+        return COSPIN_OK;
+    }
+    if (strcmp(kind, "resistor") == 0 || strcmp(kind, "capacitor") == 0
+        || strcmp(kind, "inductor") == 0) {
+        static const char *const value_attr[] = {"r", "c", "l"};
+        int k = kind[0] == 'r' ? 0 : kind[0] == 'c' ? 1 : 2;
+        double v;
+        spice_name("RCL"[k], name, sname, sizeof sname);
+        if ((rc = add_name(r, n, sname)) || (rc = positive(n, value_attr[k], &v, r->err)))
+            return rc;
+        sb_printf(&r->net, "%s %s %s %s", sname, pn, nn, fmt_num(v, b1, sizeof b1));
+        if (k > 0 && cospin_config_has_attr(n, "ic")) {
+            double ic;
+            if ((rc = cospin_config_attr_double(n, "ic", 0.0, &ic, r->err)))
+                return rc;
+            sb_printf(&r->net, " ic=%s", fmt_num(ic, b2, sizeof b2));
+        }
+        sb_printf(&r->net, "\n");
+        return COSPIN_OK;
+    }
+    if (strcmp(kind, "tmr_res") == 0) {
+        /* Defaults are the model's (models/tmr_res/ifspec.ifs). */
+        double r_p = 5e3, r_ap = 1e4, v_half = 0.0;
+        spice_name('A', name, sname, sizeof sname);
+        if ((rc = add_name(r, n, sname))
+            || (rc = cospin_config_attr_double(n, "r_p", r_p, &r_p, r->err))
+            || (rc = cospin_config_attr_double(n, "r_ap", r_ap, &r_ap, r->err))
+            || (rc = cospin_config_attr_double(n, "v_half", v_half, &v_half, r->err)))
+            return rc;
+        if (!(r_p > 0))
+            return cospin_config_error(n, "r_p", COSPIN_ERR_INVALID, r->err, "must be > 0");
+        if (!(r_ap >= r_p))
+            return cospin_config_error(n, "r_ap", COSPIN_ERR_INVALID, r->err,
+                                       "must be >= r_p (%g ohm)", r_p);
+        char state[160];
+        const char *st = cospin_config_attr(n, "state");
+        if (st) {
+            snprintf(state, sizeof state, "%s", st);
+        } else {
+            double m;
+            if ((rc = cospin_config_req_double(n, "m", &m, r->err)))
+                return rc;
+            if (m < -1 || m > 1)
+                return cospin_config_error(n, "m", COSPIN_ERR_INVALID, r->err,
+                                           "m_z must lie in [-1, 1]");
+            snprintf(state, sizeof state, "cospin_m_%s", name);
+            char vname[160];
+            snprintf(vname, sizeof vname, "vcospin_m_%s", name);
+            if ((rc = add_name(r, n, vname)))
+                return rc;
+            sb_printf(&r->net, "%s %s 0 dc %s\n", vname, state, fmt_num(m, b1, sizeof b1));
+        }
+        sb_printf(&r->net, "%s %s %s %s %s_tmr\n", sname, pn, nn, state, sname);
+        sb_printf(&r->models, ".model %s_tmr tmr_res(r_p=%s r_ap=%s v_half=%s)\n", sname,
+                  fmt_num(r_p, b1, sizeof b1), fmt_num(r_ap, b2, sizeof b2),
+                  fmt_num(v_half, b3, sizeof b3));
+        return COSPIN_OK;
+    }
+    return cospin_config_error(n, NULL, COSPIN_ERR_INTERNAL, r->err,
+                               "element kind not handled (schema and code disagree)");
+}
+
+/* Split a vectors="v(a) v(b)" attribute into a NULL-terminated list. */
+static int split_vectors(const struct cospin_config_node *n, struct cospin_exp_analysis *a,
+                         struct cospin_error *err)
+{
+    const char *v;
+    int rc = cospin_config_req_str(n, "vectors", &v, err);
+    if (rc)
+        return rc;
+    size_t cap = 1;
+    for (const char *p = v; *p; p++)
+        cap += *p == ' ' || *p == ',';
+    a->vectors = calloc(cap + 1, sizeof *a->vectors);
+    if (!a->vectors)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ' || *p == ',' || *p == '\t' || *p == '\n')
+            p++;
+        if (!*p)
+            break;
+        const char *s = p;
+        while (*p && *p != ' ' && *p != ',' && *p != '\t' && *p != '\n')
+            p++;
+        if (!(a->vectors[a->nvectors] = strndup(s, (size_t)(p - s))))
+            return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        a->nvectors++;
+    }
+    if (a->nvectors == 0)
+        return cospin_config_error(n, "vectors", COSPIN_ERR_INVALID, err,
+                                   "name at least one vector, e.g. vectors=\"v(out)\"");
+    return COSPIN_OK;
+}
+
+static int analysis(struct reader *r, const struct cospin_config_node *n,
+                    struct cospin_exp_analysis *a)
+{
+    const char *kind = cospin_config_name(n);
+    char b[4][64];
+    int rc;
+    a->line = cospin_config_line(n);
+    if ((rc = split_vectors(n, a, r->err)))
+        return rc;
+    const char *file;
+    char deffile[64];
+    snprintf(deffile, sizeof deffile, "%s.csv", kind);
+    cospin_config_attr_str(n, "file", deffile, &file, r->err);
+    snprintf(a->file, sizeof a->file, "%s", file);
+    if (strcmp(kind, "op") == 0) {
+        snprintf(a->command, sizeof a->command, "op");
+        snprintf(a->dot_card, sizeof a->dot_card, ".op");
+        return COSPIN_OK;
+    }
+    if (strcmp(kind, "dc") == 0) {
+        const char *src;
+        double start, stop, step;
+        if ((rc = cospin_config_req_str(n, "source", &src, r->err))
+            || (rc = cospin_config_req_double(n, "start", &start, r->err))
+            || (rc = cospin_config_req_double(n, "stop", &stop, r->err))
+            || (rc = cospin_config_req_double(n, "step", &step, r->err)))
+            return rc;
+        if (step == 0 || (stop - start) / step < 0)
+            return cospin_config_error(n, "step", COSPIN_ERR_INVALID, r->err,
+                                       "must be nonzero and go from start to stop");
+        /* The source: an element of the circuit (by its XML or SPICE name) or a
+           V/I source of the inline netlist (by its SPICE name). */
+        char sname[128] = "";
+        for (size_t i = 0; i < r->nnames && !sname[0]; i++) {
+            const struct cospin_config_node *w = r->where[i];
+            const char *xn = cospin_config_attr(w, "name");
+            if ((strcasecmp(r->names[i], src) == 0 || (xn && strcmp(xn, src) == 0))
+                && (strcmp(cospin_config_name(w), "vsource") == 0
+                    || strcmp(cospin_config_name(w), "isource") == 0))
+                snprintf(sname, sizeof sname, "%s", r->names[i]);
+        }
+        if (!sname[0])
+            snprintf(sname, sizeof sname, "%s", src);
+        char c0 = (char)tolower((unsigned char)sname[0]);
+        if (c0 != 'v' && c0 != 'i')
+            return cospin_config_error(n, "source", COSPIN_ERR_INVALID, r->err,
+                                       "a dc sweep needs a voltage or current source (V... or I...)");
+        snprintf(a->scale, sizeof a->scale, "%c-sweep", c0);
+        snprintf(a->command, sizeof a->command, "dc %s %s %s %s", sname,
+                 fmt_num(start, b[0], 64), fmt_num(stop, b[1], 64), fmt_num(step, b[2], 64));
+        snprintf(a->dot_card, sizeof a->dot_card, ".%s", a->command);
+        return COSPIN_OK;
+    }
+    /* tran */
+    double step, stop, start, max_step;
+    int uic;
+    if ((rc = positive(n, "step", &step, r->err)) || (rc = positive(n, "stop", &stop, r->err))
+        || (rc = cospin_config_attr_double(n, "start", 0.0, &start, r->err))
+        || (rc = cospin_config_attr_double(n, "max_step", 0.0, &max_step, r->err))
+        || (rc = cospin_config_attr_bool(n, "uic", 0, &uic, r->err)))
+        return rc;
+    if (start < 0 || start >= stop)
+        return cospin_config_error(n, "start", COSPIN_ERR_INVALID, r->err,
+                                   "must lie in [0, stop)");
+    if (step > stop)
+        return cospin_config_error(n, "step", COSPIN_ERR_INVALID, r->err, "must be <= stop");
+    if (max_step < 0)
+        return cospin_config_error(n, "max_step", COSPIN_ERR_INVALID, r->err, "must be > 0");
+    snprintf(a->scale, sizeof a->scale, "time");
+    int w = snprintf(a->command, sizeof a->command, "tran %s %s", fmt_num(step, b[0], 64),
+                     fmt_num(stop, b[1], 64));
+    if (start > 0 || max_step > 0)
+        w += snprintf(a->command + w, sizeof a->command - (size_t)w, " %s",
+                      fmt_num(start, b[2], 64));
+    if (max_step > 0)
+        w += snprintf(a->command + w, sizeof a->command - (size_t)w, " %s",
+                      fmt_num(max_step, b[3], 64));
+    if (uic)
+        snprintf(a->command + w, sizeof a->command - (size_t)w, " uic");
+    snprintf(a->dot_card, sizeof a->dot_card, ".%s", a->command);
+    return COSPIN_OK;
+}
+
+void cospin_exp_netlist_free(struct cospin_exp_netlist *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; i < x->nanalyses; i++) {
+        for (size_t j = 0; x->analyses[i].vectors && j < x->analyses[i].nvectors; j++)
+            free(x->analyses[i].vectors[j]);
+        free(x->analyses[i].vectors);
+    }
+    free(x->analyses);
+    free(x->circuit);
+    free(x);
+}
+
+int cospin_exp_netlist_read(const struct cospin_config_node *root, struct cospin_exp_netlist **out,
+                            struct cospin_error *err)
+{
+    *out = NULL;
+    const struct cospin_config_node *circ = cospin_config_child(root, "circuit");
+    if (!circ)
+        return cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err, "no <circuit>");
+    struct cospin_exp_netlist *x = calloc(1, sizeof *x);
+    struct reader r = {.err = err};
+    int rc = COSPIN_OK;
+    if (!x)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    const char *title = cospin_config_attr(circ, "title");
+    if (!title)
+        title = cospin_config_attr(root, "name");
+    sb_printf(&r.net, "%s\n", title ? title : "cospin netlist experiment");
+    sb_printf(&r.net, "* generated by cospin from %s\n", cospin_config_file(root));
+    for (const struct cospin_config_node *n = cospin_config_child(circ, NULL); n && !rc;
+         n = cospin_config_next(n, NULL))
+        rc = element(&r, n);
+    if (!rc && r.models.len)
+        sb_printf(&r.net, "%s", r.models.s);
+    size_t na = 0;
+    for (const struct cospin_config_node *n = cospin_config_next(circ, NULL); n;
+         n = cospin_config_next(n, NULL))
+        na++;
+    if (!rc && na == 0)
+        rc = cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err,
+                                 "no analysis (<op>, <dc> or <tran>) after <circuit>");
+    if (!rc && !(x->analyses = calloc(na, sizeof *x->analyses)))
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (const struct cospin_config_node *n = cospin_config_next(circ, NULL); n && !rc;
+         n = cospin_config_next(n, NULL)) {
+        struct cospin_exp_analysis *a = &x->analyses[x->nanalyses++];
+        rc = analysis(&r, n, a);
+        for (size_t i = 0; !rc && i + 1 < x->nanalyses; i++)
+            if (strcmp(x->analyses[i].file, a->file) == 0)
+                rc = cospin_config_error(n, "file", COSPIN_ERR_INVALID, err,
+                                         "output file '%s' is already written by the analysis "
+                                         "at line %d (set file=\"...\")",
+                                         a->file, x->analyses[i].line);
+    }
+    if (!rc && (r.net.oom || r.models.oom))
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t i = 0; i < r.nnames; i++)
+        free(r.names[i]);
+    free(r.names);
+    free(r.where);
+    free(r.models.s);
+    if (rc) {
+        free(r.net.s);
+        cospin_exp_netlist_free(x);
+        return rc;
+    }
+    x->circuit = r.net.s;
+    *out = x;
+    return COSPIN_OK;
+}
+
+int cospin_exp_netlist_deck(const struct cospin_exp_netlist *x, char **text,
+                            struct cospin_error *err)
+{
+    struct sbuf b = {0};
+    sb_printf(&b, "%s", x->circuit);
+    for (size_t i = 0; i < x->nanalyses; i++) {
+        const struct cospin_exp_analysis *a = &x->analyses[i];
+        sb_printf(&b, "%s\n", a->dot_card);
+        if (a->scale[0]) {
+            sb_printf(&b, ".print %s", strncmp(a->command, "tran", 4) == 0 ? "tran" : "dc");
+            for (size_t j = 0; j < a->nvectors; j++)
+                sb_printf(&b, " %s", a->vectors[j]);
+            sb_printf(&b, "\n");
+        }
+    }
+    sb_printf(&b, ".end\n");
+    if (b.oom) {
+        free(b.s);
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    *text = b.s;
+    return COSPIN_OK;
+}
+
+int cospin_exp_netlist_simulate(const struct cospin_exp_netlist *x, const char *file,
+                                struct cospin_sim_result *res, struct cospin_error *err)
+{
+    struct cospin_sim_job *jobs = calloc(x->nanalyses, sizeof *jobs);
+    const char ***cmds = calloc(x->nanalyses, sizeof *cmds);
+    const char ***vecs = calloc(x->nanalyses, sizeof *vecs);
+    int rc = COSPIN_OK;
+    if (!jobs || !cmds || !vecs)
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t i = 0; !rc && i < x->nanalyses; i++) {
+        const struct cospin_exp_analysis *a = &x->analyses[i];
+        cmds[i] = calloc(2, sizeof **cmds);
+        vecs[i] = calloc(a->nvectors + 2, sizeof **vecs);
+        if (!cmds[i] || !vecs[i]) {
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+            break;
+        }
+        cmds[i][0] = a->command;
+        size_t k = 0;
+        if (a->scale[0])
+            vecs[i][k++] = a->scale;
+        for (size_t j = 0; j < a->nvectors; j++)
+            vecs[i][k++] = a->vectors[j];
+        jobs[i].netlist = x->circuit;
+        jobs[i].commands = cmds[i];
+        jobs[i].vectors = vecs[i];
+    }
+    struct cospin_pool *pool = NULL;
+    if (!rc) {
+        struct cospin_engine_opts opts = {0};
+        rc = cospin_pool_new(&opts, 1, &pool, err);
+    }
+    if (!rc)
+        rc = cospin_pool_run(pool, jobs, x->nanalyses, res, err);
+    cospin_pool_free(pool);
+    for (size_t i = 0; !rc && i < x->nanalyses; i++) {
+        if (res[i].status) {
+            char buf[900];
+            cospin_error_format(&res[i].error, buf, sizeof buf);
+            rc = cospin_error_set(err, res[i].status, file, x->analyses[i].line,
+                                  "<%.*s>: %s", (int)strcspn(x->analyses[i].command, " "),
+                                  x->analyses[i].command, buf);
+        }
+    }
+    for (size_t i = 0; i < x->nanalyses; i++) {
+        if (cmds)
+            free(cmds[i]);
+        if (vecs)
+            free(vecs[i]);
+    }
+    free(cmds);
+    free(vecs);
+    free(jobs);
+    return rc;
+}
+
+int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
+                             const struct cospin_sim_result *res, const char *out_dir,
+                             struct cospin_error *err)
+{
+    struct cospin_output *outs = calloc(x->nanalyses, sizeof *outs);
+    if (!outs)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = COSPIN_OK;
+    size_t opened = 0;
+    for (size_t i = 0; !rc && i < x->nanalyses; i++) {
+        const struct cospin_exp_analysis *a = &x->analyses[i];
+        const struct cospin_sim_result *r = &res[i];
+        size_t nrows = r->nvec ? r->len[0] : 0;
+        for (size_t v = 1; v < r->nvec; v++)
+            if (r->len[v] != nrows) {
+                rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
+                                      "analysis '%s': vector %zu has %zu points, the first has %zu",
+                                      a->command, v + 1, r->len[v], nrows);
+            }
+        if (rc)
+            break;
+        rc = cospin_output_open(&outs[i], out_dir, a->file, err);
+        if (rc)
+            break;
+        opened = i + 1;
+        FILE *f = outs[i].fp;
+        size_t k = 0;
+        if (a->scale[0])
+            fprintf(f, "%s", a->scale), k++;
+        for (size_t j = 0; j < a->nvectors; j++)
+            fprintf(f, "%s%s", k + j ? "," : "", a->vectors[j]);
+        fprintf(f, "\n");
+        for (size_t row = 0; row < nrows; row++) {
+            for (size_t v = 0; v < r->nvec; v++)
+                fprintf(f, "%s%.10g", v ? "," : "", r->data[v][row]);
+            fprintf(f, "\n");
+        }
+    }
+    for (size_t i = 0; !rc && i < opened; i++)
+        rc = cospin_output_commit(&outs[i], err);
+    for (size_t i = 0; i < opened; i++)
+        cospin_output_abort(&outs[i]);
+    free(outs);
+    return rc;
+}
+
+int cospin_experiment_netlist(const struct cospin_config_node *root, const char *out_dir,
+                              struct cospin_error *err)
+{
+    struct cospin_exp_netlist *x = NULL;
+    int rc = cospin_exp_netlist_read(root, &x, err);
+    if (rc)
+        return rc;
+    struct cospin_sim_result *res = calloc(x->nanalyses, sizeof *res);
+    if (!res) {
+        cospin_exp_netlist_free(x);
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    rc = cospin_exp_netlist_simulate(x, cospin_config_file(root), res, err);
+    if (!rc)
+        rc = cospin_exp_netlist_write(x, res, out_dir, err);
+    if (!rc)
+        for (size_t i = 0; i < x->nanalyses; i++)
+            cospin_info("wrote %s/%s (%zu points)", out_dir, x->analyses[i].file,
+                        res[i].nvec ? res[i].len[0] : (size_t)0);
+    for (size_t i = 0; i < x->nanalyses; i++)
+        cospin_sim_result_clear(&res[i]);
+    free(res);
+    cospin_exp_netlist_free(x);
+    return rc;
+}
+
+int cospin_experiment_netlist_check(const struct cospin_config_node *root,
+                                    struct cospin_error *err)
+{
+    struct cospin_exp_netlist *x = NULL;
+    int rc = cospin_exp_netlist_read(root, &x, err);
+    cospin_exp_netlist_free(x);
+    return rc;
+}

@@ -1,0 +1,132 @@
+#!/bin/sh
+# cli-errors.sh -- the CLI's error behaviour: bad input gives ONE line
+# "cospin CMD: error: FILE:LINE: message" on stderr, the documented exit code,
+# and leaves no output files behind; good input runs end to end.
+# Run by `make check` (COSPIN = the built CLI); by hand:
+#   COSPIN=./src/cospin srcdir=/path/to/cospin sh tests/cli-errors.sh
+set -u
+
+: "${COSPIN:?set COSPIN to the cospin binary}"
+here=$(cd "$(dirname "$0")" && pwd)
+data="$here/data"
+examples="$here/../examples"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-cli-errors.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fail=0
+
+say() { printf '%s\n' "$*"; }
+bad() { say "FAIL: $*"; fail=1; }
+
+# expect_error NAME EXIT_CODE PATTERN CMD...
+# The command must exit with EXIT_CODE, print exactly one line on stderr that
+# matches PATTERN (grep -E), and leave $tmp/out absent or empty.
+expect_error() {
+    name=$1 code=$2 pattern=$3
+    shift 3
+    rm -rf "$tmp/out"
+    "$@" >"$tmp/stdout" 2>"$tmp/stderr"
+    rc=$?
+    lines=$(wc -l <"$tmp/stderr")
+    if [ "$rc" -ne "$code" ]; then
+        bad "$name: exit code $rc, expected $code"
+    elif [ "$lines" -ne 1 ]; then
+        bad "$name: $lines lines on stderr, expected 1:"
+        cat "$tmp/stderr"
+    elif ! grep -Eq -- "$pattern" "$tmp/stderr"; then
+        bad "$name: stderr does not match /$pattern/:"
+        cat "$tmp/stderr"
+    elif [ -e "$tmp/out" ] && [ -n "$(ls -A "$tmp/out")" ]; then
+        bad "$name: left files behind: $(ls -A "$tmp/out")"
+    else
+        say "ok: $name: $(cat "$tmp/stderr")"
+    fi
+}
+
+# ---- bad XML: exit 3, FILE:LINE and the element/attribute named --------------
+expect_error "malformed XML" 3 \
+    "^cospin run: error: .*/malformed\.xml:5: malformed XML: .*circuit" \
+    "$COSPIN" run "$data/malformed.xml" --out "$tmp/out"
+expect_error "unknown attribute" 3 \
+    "^cospin run: error: .*/bad_attr\.xml:4: <resistor>: attribute 'rr' is not allowed" \
+    "$COSPIN" run "$data/bad_attr.xml" --out "$tmp/out"
+expect_error "unknown element" 3 \
+    "^cospin run: error: .*/bad_element\.xml:5: <capacitr>: element not allowed inside <circuit>" \
+    "$COSPIN" run "$data/bad_element.xml" --out "$tmp/out"
+expect_error "missing attribute" 3 \
+    "^cospin run: error: .*/missing_attr\.xml:4: <resistor>: missing required attribute 'r'" \
+    "$COSPIN" run "$data/missing_attr.xml" --out "$tmp/out"
+expect_error "not a number" 3 \
+    "^cospin run: error: .*/bad_number\.xml:4: <resistor r=\"abc\">: 'abc' is not a number" \
+    "$COSPIN" run "$data/bad_number.xml" --out "$tmp/out"
+expect_error "bad suffix" 3 \
+    "^cospin run: error: .*/bad_suffix\.xml:5: <capacitor c=\"1x\">: '1x' is not a number" \
+    "$COSPIN" run "$data/bad_suffix.xml" --out "$tmp/out"
+expect_error "unknown type" 3 \
+    "^cospin run: error: .*/bad_type\.xml:3: .*unknown experiment type" \
+    "$COSPIN" run "$data/bad_type.xml" --out "$tmp/out"
+expect_error "negative resistance" 3 \
+    "^cospin run: error: .*/negative_r\.xml:4: <resistor r=\"-1k\">: must be > 0" \
+    "$COSPIN" run "$data/negative_r.xml" --out "$tmp/out"
+expect_error "netlist: bad XML" 3 \
+    "^cospin netlist: error: .*/bad_attr\.xml:4: <resistor>" \
+    "$COSPIN" netlist "$data/bad_attr.xml" -o "$tmp/out/deck.cir"
+expect_error "check only" 3 \
+    "^cospin run: error: .*/negative_r\.xml:4:" \
+    "$COSPIN" run --check "$data/negative_r.xml"
+
+# ---- missing file: exit 4 -----------------------------------------------------
+expect_error "missing file" 4 \
+    "^cospin run: error: .*/no-such-file\.xml: cannot open: No such file" \
+    "$COSPIN" run "$data/no-such-file.xml" --out "$tmp/out"
+
+# ---- bad netlist (ngspice rejects it): exit 1, the analysis line and ngspice's words
+expect_error "bad netlist" 1 \
+    "^cospin run: error: .*/bad_netlist\.xml:9: <op>: .*nosuchmodel" \
+    "$COSPIN" run "$data/bad_netlist.xml" --out "$tmp/out"
+
+# ---- usage errors: exit 2 -----------------------------------------------------------
+expect_error "no file" 2 "expected one experiment file" "$COSPIN" run
+expect_error "bad option" 2 "" "$COSPIN" run --bogus "$data/good.xml"
+
+# ---- an existing output directory keeps only what was there before ---------------
+mkdir -p "$tmp/keep" && echo old >"$tmp/keep/tran.csv"
+"$COSPIN" run "$data/bad_netlist.xml" --out "$tmp/keep" 2>/dev/null
+if [ "$(cat "$tmp/keep/tran.csv")" != old ] || [ "$(ls -A "$tmp/keep")" != tran.csv ]; then
+    bad "failed run touched an existing directory: $(ls -A "$tmp/keep")"
+else
+    say "ok: failed run leaves an existing directory as it was"
+fi
+
+# ---- --help on each of our subcommands --------------------------------------------------
+for cmd in run netlist demo; do
+    if "$COSPIN" "$cmd" --help >"$tmp/help" 2>&1 && grep -q "^Usage: cospin $cmd" "$tmp/help" \
+        && grep -q "Example" "$tmp/help"; then
+        say "ok: cospin $cmd --help"
+    else
+        bad "cospin $cmd --help"
+    fi
+done
+
+# ---- good input end to end ------------------------------------------------------------
+rm -rf "$tmp/out"
+if "$COSPIN" -q run "$examples/rc_step.xml" --out "$tmp/out" && [ -s "$tmp/out/tran.csv" ] \
+    && head -1 "$tmp/out/tran.csv" | grep -qx 'time,v(in),v(out)' \
+    && [ -z "$(ls -A "$tmp/out" | grep -v '^tran\.csv$')" ]; then
+    # v(out) at the last point (t = 5 us = 5 tau) is 1 - e^-5 = 0.99326 V
+    last=$(tail -1 "$tmp/out/tran.csv" | cut -d, -f3)
+    if awk -v v="$last" 'BEGIN { d = v - (1 - exp(-5)); exit !(d < 1e-3 && d > -1e-3) }'; then
+        say "ok: run rc_step.xml, v(out)(5 us) = $last"
+    else
+        bad "rc_step v(out)(5 us) = $last, expected 0.99326"
+    fi
+else
+    bad "run rc_step.xml did not write tran.csv alone"
+fi
+if "$COSPIN" netlist "$examples/rc_step.xml" -o "$tmp/rc.cir" && grep -q '^\.tran 10n 5u' "$tmp/rc.cir" \
+    && grep -q '^\.end$' "$tmp/rc.cir"; then
+    say "ok: netlist rc_step.xml"
+else
+    bad "netlist rc_step.xml"
+fi
+
+exit $fail

@@ -87,8 +87,8 @@ static void usage(FILE *f)
             "Files written in DIR (complete or not at all):\n"
             "  demo.csv      check,quantity,unit,simulated,analytic,abs_error\n"
             "  rc.csv        time,v(in),v(out) of the RC transient\n"
-            "  crossbar.csv  i(vsc0),i(vsc1) (A; ngspice's sign: current into the\n"
-            "                source's + node is positive, so column currents are negative)\n"
+            "  crossbar.csv  i(vsc0),i(vsc1): the column currents (A), ngspice's branch\n"
+            "                currents of the 0 V sense sources (+ node = column)\n"
             "\n"
             "Example: cospin demo --small --out /tmp/demo\n",
             RC_TOL_V, XBAR_TOL_REL);
@@ -202,9 +202,10 @@ int cospin_cli_demo(int argc, char **argv)
             for (int i = 0; i < 2; i++)
                 expect += cospin_tmr_conductance(&dev, xbar_m[i][j], xbar_v_row[i], NULL, NULL)
                           * xbar_v_row[i];
-            /* Current flows row -> MTJ -> column -> sense source + node: ngspice reports
-               the branch current from + to - through the source, which is -I_col. */
-            double sim = -xbres.data[j][0];
+            /* Current flows row -> MTJ -> column -> into the sense source's + node and
+               through it to ground: ngspice's branch current (+ to - through the
+               source) is the column current itself. */
+            double sim = xbres.data[j][0];
             double rel = fabs(sim - expect) / fabs(expect);
             int cok = rel <= XBAR_TOL_REL;
             failed |= !cok;

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "device_train.h"
 #include "train_job.h"
 
 static void usage(FILE *f)
@@ -92,6 +93,7 @@ static void usage(FILE *f)
 "Interrupt with Ctrl-C: the current run stops after its iteration, writes its\n"
 "checkpoint and exits with code 6; rerun with --resume.\n",
             "OpenBLAS or the plain-C fallback");
+    fprintf(f, "\n%s", cospin_device_train_usage());
 }
 
 static volatile sig_atomic_t stop_flag;
@@ -144,7 +146,8 @@ enum {
     O_DATASET = 256, O_HIDDEN, O_MODE, O_LR, O_ITERS, O_BATCH, O_SEED, O_RUNS, O_INIT, O_WGAIN,
     O_INITK, O_INITC, O_KRANGE, O_CRANGE, O_BASEK, O_TRAINLIM, O_TESTLIM, O_EVAL, O_THREADS,
     O_LEVEL, O_TABLE, O_DEVMODE, O_ISCALE, O_IBIAS, O_KU, O_CHOLD, O_OUT, O_RESUME, O_CKEVERY,
-    O_NOFIG, O_HELP
+    O_NOFIG, O_HELP,
+    O_DT = 1000 /* device_train.h options: O_DT + i */
 };
 
 static int bad(const char *opt, const char *val, const char *what)
@@ -188,11 +191,23 @@ int cospin_cli_train(int argc, char **argv)
         {"checkpoint-every", required_argument, NULL, O_CKEVERY},
         {"no-figures", no_argument, NULL, O_NOFIG},
         {"help", no_argument, NULL, O_HELP},
+        {"synapse", required_argument, NULL, O_DT + 0},
+        {"states", required_argument, NULL, O_DT + 1},
+        {"quant", required_argument, NULL, O_DT + 2},
+        {"cells", required_argument, NULL, O_DT + 3},
+        {"pair", no_argument, NULL, O_DT + 4},
+        {"w-max", required_argument, NULL, O_DT + 5},
+        {"round", required_argument, NULL, O_DT + 6},
+        {"c2c", required_argument, NULL, O_DT + 7},
+        {"neuron", required_argument, NULL, O_DT + 8},
+        {"i-scale-ma", required_argument, NULL, O_DT + 9},
         {NULL, 0, NULL, 0}};
     struct cospin_train_job job;
     cospin_train_job_init(&job);
     struct cospin_train_opts *o = &job.opts;
     int k_range_set = 0;
+    struct cospin_device_train_opts dt_opts;
+    cospin_device_train_opts_init(&dt_opts);
     int c;
     long lv;
     double dv;
@@ -330,6 +345,18 @@ int cospin_cli_train(int argc, char **argv)
         case O_NOFIG: job.figures = 0; break;
         case 'h':
         case O_HELP: usage(stdout); return 0;
+        case O_DT + 0: case O_DT + 1: case O_DT + 2: case O_DT + 3: case O_DT + 4:
+        case O_DT + 5: case O_DT + 6: case O_DT + 7: case O_DT + 8: case O_DT + 9: {
+            struct cospin_error derr = {0};
+            const struct option *op = opts;
+            while (op->name && op->val != c)
+                op++;
+            if (cospin_device_train_parse(&dt_opts, op->name, optarg, &derr) < 0) {
+                fprintf(stderr, "cospin train: error: %s (see cospin train --help)\n", derr.msg);
+                return COSPIN_CLI_USAGE;
+            }
+            break;
+        }
         default: usage(stderr); return COSPIN_CLI_USAGE;
         }
     }
@@ -351,6 +378,15 @@ int cospin_cli_train(int argc, char **argv)
         if (o->init.k_lo > o->init.k_hi)
             o->init.k_lo = o->init.k_hi = o->k_min;
     }
+    struct cospin_device_train *dt = NULL;
+    {
+        struct cospin_error derr = {0};
+        if (cospin_device_train_new(&dt_opts, &dt, &derr) != 0 ||
+            cospin_device_train_install(dt, o, &derr) != 0) {
+            cospin_device_train_free(dt);
+            return cospin_cli_report("train", &derr);
+        }
+    }
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -360,6 +396,12 @@ int cospin_cli_train(int argc, char **argv)
     struct cospin_error err = {0};
     int rc = cospin_train_job_run(&job, &err);
     sigaction(SIGINT, &old, NULL);
+    if (rc == 0 && cospin_device_train_active(dt)) {
+        char dbuf[4096];
+        fputs(cospin_device_train_format(dt, dbuf, sizeof dbuf), stdout);
+        rc = cospin_device_train_write_report(dt, job.out_dir, &err);
+    }
+    cospin_device_train_free(dt);
     if (rc != 0)
         return cospin_cli_report("train", &err);
     if (job.runs > 1)

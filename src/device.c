@@ -325,7 +325,11 @@ double cospin_device_update(const struct cospin_device *d, double g, double dg,
         double steps = (double)d->states;
         double p0 = cospin_device_branch_p(b, g);
         double p_target = cospin_device_branch_p(b, target);
-        double exact = fabs(p_target - p0) * steps;          /* pulses, real */
+        int open = (mode == COSPIN_ROUND_OPEN || mode == COSPIN_ROUND_OPEN_STOCHASTIC);
+        int stoch = (mode == COSPIN_ROUND_STOCHASTIC || mode == COSPIN_ROUND_OPEN_STOCHASTIC);
+        /* Pulses, real: closed loop inverts the true curve, open loop assumes
+           a linear one. */
+        double exact = open ? fabs(dg) * steps : fabs(p_target - p0) * steps;
         double room = up ? (1.0 - p0) * steps : p0 * steps; /* pulses left to the end */
         double lo = floor(exact), hi = ceil(exact);
         if (hi > ceil(room - 1e-9))
@@ -335,9 +339,11 @@ double cospin_device_update(const struct cospin_device *d, double g, double dg,
         double sgn = up ? 1.0 : -1.0;
         double g_lo = cospin_device_branch_g(b, p0 + sgn * lo / steps);
         double g_hi = cospin_device_branch_g(b, p0 + sgn * hi / steps);
-        if (mode == COSPIN_ROUND_STOCHASTIC && rng) {
+        if (stoch && rng) {
             double frac = exact - floor(exact);
             n = (int)((hi > lo && cospin_device_rng_uniform(rng) < frac) ? hi : lo);
+        } else if (open) {
+            n = (int)(exact - lo >= 0.5 ? hi : lo);
         } else {
             n = (int)(fabs(g_hi - target) < fabs(g_lo - target) ? hi : lo);
         }

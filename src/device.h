@@ -74,9 +74,14 @@ struct cospin_device {
 
 /* How a requested change becomes a whole number of pulses. */
 enum cospin_round_mode {
-    COSPIN_ROUND_NEAREST = 0,         /* the pulse count whose result is nearest the target */
-    COSPIN_ROUND_STOCHASTIC           /* floor or ceil of the exact count, with probability
-                                         given by the fraction (unbiased on average) */
+    COSPIN_ROUND_NEAREST = 0,         /* closed loop: the pulse count whose result (on the
+                                         true curve) is nearest the target */
+    COSPIN_ROUND_STOCHASTIC,          /* closed loop: floor or ceil of the exact count, with
+                                         probability given by the fraction */
+    COSPIN_ROUND_OPEN,                /* open loop: round(|dg| N) pulses, as a controller
+                                         that assumes a linear device would send; the
+                                         curve's nonlinearity shows in the result */
+    COSPIN_ROUND_OPEN_STOCHASTIC      /* open loop with stochastic rounding of |dg| N */
 };
 
 /* Per-user random generator (splitmix64), plain data. */
@@ -153,7 +158,8 @@ double cospin_device_rng_normal(struct cospin_device_rng *r);
  * [0, 1] units) with whole pulses: dg > 0 uses the LTP branch, dg < 0 the
  * LTD branch.  The pulse count is chosen by `mode` (NEAREST: the count whose
  * result is nearest g + dg; STOCHASTIC: floor/ceil of the exact count with
- * the fraction as probability, drawn from rng).  With c2c_sigma > 0 the
+ * the fraction as probability, drawn from rng; OPEN / OPEN_STOCHASTIC: the
+ * count |dg| N of a linear device, rounded to nearest or stochastically).  With c2c_sigma > 0 the
  * position after n pulses gets Gaussian noise of std c2c_sigma sqrt(n) / N
  * (rng required).  Returns the new g; *pulses (may be NULL) receives the
  * signed pulse count (> 0 LTP, < 0 LTD).  stats (may be NULL) accumulates.

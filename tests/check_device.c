@@ -114,6 +114,15 @@ START_TEST(test_asymmetry)
     double r_dn = cospin_device_update(&d, g0, -up, COSPIN_ROUND_NEAREST, NULL, NULL, NULL) - g0;
     ck_assert_close(r_up, up, 1e-12);
     ck_assert(fabs(fabs(r_dn) - up) > 0.3 * up);
+    /* Open loop: a request of 5 steps from reset sends 5 pulses whatever the
+       curve, so RRAM realises G_LTP(5/N) (Eq. 4.1, concave: more than asked),
+       while the closed loop lands within half a local step of the request. */
+    double ask = 5.0 / d.states;
+    double open = cospin_device_update(&d, 0.0, ask, COSPIN_ROUND_OPEN, NULL, NULL, NULL);
+    ck_assert_close(open, cospin_device_branch_g(&d.ltp, ask), 1e-12);
+    ck_assert(open > 1.5 * ask);
+    double closed = cospin_device_update(&d, 0.0, ask, COSPIN_ROUND_NEAREST, NULL, NULL, NULL);
+    ck_assert(fabs(closed - ask) < fabs(open - ask));
     /* SOT-S (nu = 1 both): n LTP pulses then n LTD pulses return exactly. */
     cospin_device_preset("sot-s", &d, NULL);
     double g = cospin_device_g_after(&d, 0, 3);

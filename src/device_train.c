@@ -1,0 +1,505 @@
+/*
+ * device_train.c -- the trainer's weight-update and effective-weight hooks
+ * for synapse devices, PTQ at the end of training, and the SOT-N neuron.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_train.h"
+#include "error.h"
+#include "output.h"
+#include "quant.h"
+#include "sot_neuron.h"
+
+#define LOG_PREFIX "device-train"
+#include "log.h"
+
+/* Default SOT-N drive: 1 mA of neuron current per unit of pre-activation, so
+   the network's k equals the device's k in mA^-1 (thesis Fig. 4.8 units). */
+#define DT_I_SCALE_DEFAULT_A 1e-3
+
+struct cospin_device_train {
+    struct cospin_device_train_opts o;
+    struct cospin_device dev;
+    int has_device;
+    struct cospin_quantizer *q;          /* ptq/qat, or the 1-cell grid of mode none */
+    long iters;                          /* of the current job */
+    long calls[2];                       /* weight-update calls in the current run */
+    uint64_t seed;
+    struct cospin_device_rng rng;
+    double *gp[2], *gm[2];               /* pair mode: device states per layer */
+    size_t n_alloc[2];
+    float *wq[2];                        /* qat: the effective weights per layer */
+    size_t wq_alloc[2];
+    struct cospin_device_train_report rep;
+    int neuron_thickness;                /* 0: no SOT-N */
+};
+
+void cospin_device_train_opts_init(struct cospin_device_train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->quant = COSPIN_QUANT_NONE;
+    o->cells = 1;
+    o->w_max = 1.0;
+    o->round = COSPIN_ROUND_NEAREST;
+    o->i_scale_a = DT_I_SCALE_DEFAULT_A;
+}
+
+const char *cospin_device_train_usage(void)
+{
+    return "Synapse devices and SOT neurons (thesis ch. 4; doc/sot.md):\n"
+           "  --synapse D       ideal | rram | pcm | skyrmion | sot-s[:5|9|14|21]: weights\n"
+           "                    live on the device's LTP/LTD curves (default: none, plain\n"
+           "                    float weights)\n"
+           "  --states N        override the device's number of states (pulses spanning\n"
+           "                    its range; ideal is analog unless N is given)\n"
+           "  --quant none|ptq|qat\n"
+           "                    none (default): every update is realised as whole device\n"
+           "                    pulses; ptq: float training, weights mapped onto the\n"
+           "                    device levels at the end; qat: training through the\n"
+           "                    quantiser (straight-through gradient)\n"
+           "  --cells n         cells combined into one synapse, N = n x states (default 1)\n"
+           "  --pair            quant none: differential pair w = w_max (G+ - G-)\n"
+           "  --w-max W         quant none: weight at full conductance (default 1)\n"
+           "  --round nearest|stochastic|open|open-stochastic\n"
+           "                    quant none: pulse count rule (default nearest: the count\n"
+           "                    that best realises the request on the true curve; open:\n"
+           "                    round(|dW| N) as a linear-device controller would send)\n"
+           "  --c2c S           quant none: cycle-to-cycle variation, std per pulse in\n"
+           "                    units of one nominal step (default 0)\n"
+           "  --neuron sot-n[:5|9|14|21]\n"
+           "                    SOT-N activation of that CrTe2 thickness (21 ML: k = 0.89\n"
+           "                    1/mA), biased at x_c (c = 0); with --mode k, k is trained\n"
+           "                    inside the sweep-tunable [0.37, 1.28] 1/mA\n"
+           "  --i-scale-ma S    SOT-N current per network unit, mA (default 1)\n"
+           "  The report prints realised-versus-requested update statistics and writes\n"
+           "  synapse.txt into the output directory.\n";
+}
+
+static int parse_int_arg(const char *arg, const char *name, long lo, long hi, int *out,
+                         struct cospin_error *err)
+{
+    char *end = NULL;
+    long v = arg ? strtol(arg, &end, 10) : 0;
+    if (!arg || end == arg || *end != '\0' || v < lo || v > hi)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "--%s: '%s' is not an integer in [%ld, %ld]", name,
+                                arg ? arg : "", lo, hi);
+    *out = (int)v;
+    return 1;
+}
+
+static int parse_double_arg(const char *arg, const char *name, double lo, double *out,
+                            struct cospin_error *err)
+{
+    char *end = NULL;
+    double v = arg ? strtod(arg, &end) : NAN;
+    if (!arg || end == arg || *end != '\0' || !isfinite(v) || v < lo)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "--%s: '%s' is not a number >= %g", name, arg ? arg : "", lo);
+    *out = v;
+    return 1;
+}
+
+int cospin_device_train_parse(struct cospin_device_train_opts *o, const char *name,
+                              const char *arg, struct cospin_error *err)
+{
+    if (strcmp(name, "synapse") == 0) {
+        struct cospin_device d;
+        int rc = cospin_device_preset(arg, &d, err);
+        if (rc)
+            return rc;
+        o->synapse = arg;
+        return 1;
+    }
+    if (strcmp(name, "states") == 0)
+        return parse_int_arg(arg, name, 1, 1000000, &o->states, err);
+    if (strcmp(name, "cells") == 0)
+        return parse_int_arg(arg, name, 1, 4096, &o->cells, err);
+    if (strcmp(name, "pair") == 0) {
+        o->pair = 1;
+        return 1;
+    }
+    if (strcmp(name, "quant") == 0) {
+        static const char *const q[] = {"none", "ptq", "qat"};
+        for (int i = 0; i < 3; i++)
+            if (arg && strcmp(arg, q[i]) == 0) {
+                o->quant = (enum cospin_quant_mode)i;
+                return 1;
+            }
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "--quant: '%s' is not none, ptq or qat", arg ? arg : "");
+    }
+    if (strcmp(name, "round") == 0) {
+        static const char *const r[] = {"nearest", "stochastic", "open", "open-stochastic"};
+        for (int i = 0; i < 4; i++)
+            if (arg && strcmp(arg, r[i]) == 0) {
+                o->round = (enum cospin_round_mode)i;
+                return 1;
+            }
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "--round: '%s' is not nearest, stochastic, open or "
+                                "open-stochastic",
+                                arg ? arg : "");
+    }
+    if (strcmp(name, "w-max") == 0) {
+        int rc = parse_double_arg(arg, name, 0.0, &o->w_max, err);
+        if (rc == 1 && !(o->w_max > 0))
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "--w-max must be > 0");
+        return rc;
+    }
+    if (strcmp(name, "c2c") == 0)
+        return parse_double_arg(arg, name, 0.0, &o->c2c_sigma, err);
+    if (strcmp(name, "neuron") == 0) {
+        int ml;
+        int rc = cospin_sot_parse_name(arg, "sot-n", &ml, err);
+        if (rc)
+            return rc;
+        o->neuron = arg;
+        return 1;
+    }
+    if (strcmp(name, "i-scale-ma") == 0) {
+        double v;
+        int rc = parse_double_arg(arg, name, 0.0, &v, err);
+        if (rc == 1 && !(v > 0))
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                    "--i-scale-ma must be > 0");
+        if (rc == 1)
+            o->i_scale_a = v * 1e-3;
+        return rc;
+    }
+    return 0;
+}
+
+int cospin_device_train_new(const struct cospin_device_train_opts *o,
+                            struct cospin_device_train **out, struct cospin_error *err)
+{
+    *out = NULL;
+    struct cospin_device_train *t = calloc(1, sizeof *t);
+    if (!t)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    t->o = *o;
+    int rc = 0;
+    if (o->device) {
+        t->dev = *o->device;
+        t->has_device = 1;
+    } else if (o->synapse) {
+        rc = cospin_device_preset(o->synapse, &t->dev, err);
+        t->has_device = (rc == 0);
+    }
+    if (rc == 0 && t->has_device) {
+        if (o->states > 0)
+            t->dev.states = o->states;
+        t->dev.c2c_sigma = o->c2c_sigma;
+        rc = cospin_device_validate(&t->dev, err);
+    }
+    if (rc == 0 && !t->has_device && (o->quant != COSPIN_QUANT_NONE || o->states > 0))
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                              "--quant/--states need a --synapse device");
+    if (rc == 0 && !(o->w_max > 0.0))
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "w_max = %g must be > 0",
+                              o->w_max);
+    if (rc == 0 && t->has_device && o->quant != COSPIN_QUANT_NONE)
+        rc = cospin_quantizer_new(&t->dev, o->cells, &t->q, err);
+    if (rc == 0 && t->has_device && o->quant == COSPIN_QUANT_NONE && o->cells != 1)
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                              "--cells needs --quant ptq or qat");
+    if (rc == 0 && t->has_device && o->quant == COSPIN_QUANT_NONE && t->dev.states > 0)
+        rc = cospin_quantizer_new(&t->dev, 1, &t->q, err);
+    if (rc == 0 && o->neuron)
+        rc = cospin_sot_parse_name(o->neuron, "sot-n", &t->neuron_thickness, err);
+    if (rc == 0 && !(o->i_scale_a > 0.0))
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                              "SOT-N input scale = %g A must be > 0", o->i_scale_a);
+    if (rc != 0) {
+        cospin_device_train_free(t);
+        return rc;
+    }
+    *out = t;
+    return COSPIN_OK;
+}
+
+void cospin_device_train_free(struct cospin_device_train *t)
+{
+    if (!t)
+        return;
+    cospin_quantizer_free(t->q);
+    for (int l = 0; l < 2; l++) {
+        free(t->gp[l]);
+        free(t->gm[l]);
+        free(t->wq[l]);
+    }
+    free(t);
+}
+
+int cospin_device_train_active(const struct cospin_device_train *t)
+{
+    return t && (t->has_device || t->neuron_thickness);
+}
+
+const struct cospin_device *cospin_device_train_device(const struct cospin_device_train *t)
+{
+    return t && t->has_device ? &t->dev : NULL;
+}
+
+/* Map w to the normalised conductance of one device (clamped). */
+static double w_to_g(double w, double w_max)
+{
+    double g = 0.5 * (w / w_max + 1.0);
+    return g < 0.0 ? 0.0 : (g > 1.0 ? 1.0 : g);
+}
+
+/* Start of a run: reseed, allocate pair storage, program the initial weights. */
+static int run_start(struct cospin_device_train *t, int layer, float *w, size_t n,
+                     struct cospin_error *err)
+{
+    if (layer == 0)
+        cospin_device_rng_seed(&t->rng, t->seed + 0x9e37u * (uint64_t)(t->rep.runs + 1));
+    if (t->o.quant != COSPIN_QUANT_NONE)
+        return 0;
+    double w_max = t->o.w_max;
+    if (t->o.pair) {
+        if (t->n_alloc[layer] < n) {
+            double *a = realloc(t->gp[layer], n * sizeof *a);
+            if (a)
+                t->gp[layer] = a;
+            double *b = a ? realloc(t->gm[layer], n * sizeof *b) : NULL;
+            if (b)
+                t->gm[layer] = b;
+            if (!a || !b)
+                return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+            t->n_alloc[layer] = n;
+        }
+        /* Program g+ or g- from reset so that g+ - g- is nearest w / w_max. */
+        for (size_t i = 0; i < n; i++) {
+            double v = w[i] / w_max;
+            double gabs = fabs(v) > 1.0 ? 1.0 : fabs(v);
+            if (t->q) {
+                /* Nearest level of one cell to gabs. */
+                double best = 0.0;
+                for (size_t j = 0; j < t->q->n_levels; j++)
+                    if (fabs(t->q->levels[j] - gabs) < fabs(best - gabs))
+                        best = t->q->levels[j];
+                gabs = best;
+            }
+            t->gp[layer][i] = v > 0 ? gabs : 0.0;
+            t->gm[layer][i] = v > 0 ? 0.0 : gabs;
+            w[i] = (float)(w_max * (t->gp[layer][i] - t->gm[layer][i]));
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            double g = w_to_g(w[i], w_max);
+            if (t->q)
+                w[i] = (float)cospin_quant_nearest(t->q, w_max, w[i], NULL);
+            else
+                w[i] = (float)(w_max * (2.0 * g - 1.0));
+        }
+    }
+    t->rep.programmed += (long)n;
+    return 0;
+}
+
+/* End of a run: PTQ / QAT snap of the float weights. */
+static void run_end(struct cospin_device_train *t, int layer, float *w, size_t n)
+{
+    if (t->o.quant == COSPIN_QUANT_NONE || !t->q)
+        return;
+    double w_max = 0.0, s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        w_max = fmax(w_max, fabs((double)w[i]));
+    for (size_t i = 0; i < n && w_max > 0.0; i++) {
+        double v = cospin_quant_nearest(t->q, w_max, w[i], NULL);
+        s += (v - w[i]) * (v - w[i]);
+        w[i] = (float)v;
+    }
+    t->rep.ptq_mse[layer] = n ? s / (double)n : 0.0;
+    t->rep.w_max_final[layer] = w_max;
+}
+
+static int hook_update(void *ctx, int layer, float *w, const float *dw, size_t n,
+                       struct cospin_error *err)
+{
+    struct cospin_device_train *t = ctx;
+    if (layer < 0 || layer > 1)
+        return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0, "layer %d", layer);
+    if (t->calls[layer] == 0) {
+        int rc = run_start(t, layer, w, n, err);
+        if (rc)
+            return rc;
+    }
+    t->calls[layer]++;
+    struct cospin_device_stats *st = &t->rep.layer[layer];
+    if (t->o.quant != COSPIN_QUANT_NONE) {
+        for (size_t i = 0; i < n; i++)
+            w[i] += dw[i];
+    } else if (t->o.pair) {
+        double w_max = t->o.w_max;
+        for (size_t i = 0; i < n; i++) {
+            if (dw[i] == 0.0f)
+                continue;
+            double *gp = &t->gp[layer][i], *gm = &t->gm[layer][i];
+            cospin_device_update_pair(&t->dev, gp, gm, dw[i] / w_max, t->o.round, &t->rng, st);
+            w[i] = (float)(w_max * (*gp - *gm));
+        }
+    } else {
+        double w_max = t->o.w_max;
+        for (size_t i = 0; i < n; i++) {
+            if (dw[i] == 0.0f)
+                continue;
+            double g = w_to_g(w[i], w_max);
+            double g2 = cospin_device_update(&t->dev, g, dw[i] / (2.0 * w_max), t->o.round,
+                                             &t->rng, NULL, st);
+            w[i] = (float)(w_max * (2.0 * g2 - 1.0));
+        }
+    }
+    if (t->calls[layer] >= t->iters) {
+        run_end(t, layer, w, n);
+        t->calls[layer] = 0;
+        if (layer == 1)
+            t->rep.runs++;
+    }
+    return 0;
+}
+
+static const float *hook_weights(void *ctx, int layer, const float *w, size_t n)
+{
+    struct cospin_device_train *t = ctx;
+    if (layer < 0 || layer > 1)
+        return w;
+    if (t->wq_alloc[layer] < n) {
+        float *a = realloc(t->wq[layer], n * sizeof *a);
+        if (!a)
+            return w; /* out of memory: fall back to the float weights */
+        t->wq[layer] = a;
+        t->wq_alloc[layer] = n;
+    }
+    double w_max = 0.0;
+    for (size_t i = 0; i < n; i++)
+        w_max = fmax(w_max, fabs((double)w[i]));
+    for (size_t i = 0; i < n; i++)
+        t->wq[layer][i] = w_max > 0 ? (float)cospin_quant_nearest(t->q, w_max, w[i], NULL) : 0.0f;
+    return t->wq[layer];
+}
+
+int cospin_device_train_install(struct cospin_device_train *t, struct cospin_train_opts *topts,
+                                struct cospin_error *err)
+{
+    if (!cospin_device_train_active(t))
+        return COSPIN_OK;
+    t->iters = topts->iters;
+    t->seed = topts->seed;
+    if (t->has_device) {
+        if (topts->resume)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                    "--resume is not supported with --synapse (the device "
+                                    "state is not part of the checkpoint)");
+        topts->weight_update.apply = hook_update;
+        topts->weight_update.ctx = t;
+        if (t->o.quant == COSPIN_QUANT_QAT) {
+            topts->hooks.weights.effective_weights = hook_weights;
+            topts->hooks.weights.ctx = t;
+        }
+    }
+    if (t->neuron_thickness) {
+        struct cospin_sot_neuron n;
+        double k, c;
+        int rc = cospin_sot_neuron_preset(t->neuron_thickness, &n, err);
+        if (rc == 0)
+            rc = cospin_sot_neuron_network_kc(&n, n.xc_a, t->o.i_scale_a, &k, &c, err);
+        if (rc)
+            return rc;
+        double scale = t->o.i_scale_a * 1e3; /* k_network = k_device[1/mA] * mA per unit */
+        if (topts->mode == COSPIN_NN_KC)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                    "--neuron sot-n works with --mode baseline (fixed k of the "
+                                    "thickness) or k (trainable k in [0.37, 1.28] 1/mA); the "
+                                    "SOT-N is biased at x_c, so c is not trained");
+        topts->baseline_k = (float)k;
+        topts->c_min = topts->c_max = (float)c;
+        if (topts->mode == COSPIN_NN_K) {
+            topts->k_min = (float)(COSPIN_SOT_K_MIN_PER_MA * scale);
+            topts->k_max = (float)(COSPIN_SOT_K_MAX_PER_MA * scale);
+            topts->init.k_lo = topts->k_min;
+            topts->init.k_hi = topts->k_max;
+        }
+    }
+    return COSPIN_OK;
+}
+
+void cospin_device_train_get_report(const struct cospin_device_train *t,
+                                    struct cospin_device_train_report *r)
+{
+    *r = t->rep;
+    long pulses = 0;
+    for (int l = 0; l < 2; l++)
+        pulses += r->layer[l].pulses_ltp + r->layer[l].pulses_ltd;
+    r->write_energy_j = t->has_device ? (double)pulses * t->dev.write_energy_j : 0.0;
+}
+
+char *cospin_device_train_format(const struct cospin_device_train *t, char *buf, size_t n)
+{
+    static const char *const qn[] = {"none", "ptq", "qat"};
+    size_t len = 0;
+    buf[0] = '\0';
+#define APPEND(...)                                                                          \
+    do {                                                                                     \
+        if (len < n) {                                                                       \
+            int w_ = snprintf(buf + len, n - len, __VA_ARGS__);                              \
+            len += w_ > 0 ? (size_t)w_ : 0;                                                  \
+        }                                                                                    \
+    } while (0)
+    if (t->has_device) {
+        APPEND("synapse %s: LTP %s nu=%g, LTD %s nu=%g, states %d%s, quant %s, cells %d "
+               "(%ld states per synapse)\n",
+               t->dev.name, cospin_curve_family_name(t->dev.ltp.family), t->dev.ltp.nu,
+               cospin_curve_family_name(t->dev.ltd.family), t->dev.ltd.nu, t->dev.states,
+               t->dev.states ? "" : " (analog)", qn[t->o.quant], t->o.cells,
+               cospin_quant_states(t->o.cells, t->dev.states));
+        struct cospin_device_train_report r;
+        cospin_device_train_get_report(t, &r);
+        if (t->o.quant == COSPIN_QUANT_NONE) {
+            static const char *const rn[] = {"nearest", "stochastic", "open", "open-stochastic"};
+            APPEND("  updates through the device (%s, w_max %g, %s, c2c %g): %ld weights "
+                   "programmed at run start\n",
+                   t->o.pair ? "differential pair" : "one device per weight", t->o.w_max,
+                   rn[t->o.round], t->o.c2c_sigma, r.programmed);
+            for (int l = 0; l < 2; l++) {
+                char s[512];
+                cospin_device_stats_format(&r.layer[l], s, sizeof s);
+                APPEND("  layer %d: %s\n", l + 1, s);
+            }
+            if (r.write_energy_j > 0)
+                APPEND("  write energy of all pulses: %.4g J (%.4g J per pulse)\n",
+                       r.write_energy_j, t->dev.write_energy_j);
+        } else {
+            for (int l = 0; l < 2; l++)
+                APPEND("  layer %d: final quantisation w_max %.4g, mean squared change %.4g\n",
+                       l + 1, r.w_max_final[l], r.ptq_mse[l]);
+        }
+    }
+    if (t->neuron_thickness) {
+        struct cospin_sot_neuron nn;
+        cospin_sot_neuron_preset(t->neuron_thickness, &nn, NULL);
+        APPEND("neuron sot-n:%d: k %.4g 1/mA, x_c %.4g mA, %.4g mA per network unit\n",
+               t->neuron_thickness, nn.k_per_ma, nn.xc_a * 1e3, t->o.i_scale_a * 1e3);
+    }
+#undef APPEND
+    return buf;
+}
+
+int cospin_device_train_write_report(const struct cospin_device_train *t, const char *dir,
+                                     struct cospin_error *err)
+{
+    char buf[4096];
+    cospin_device_train_format(t, buf, sizeof buf);
+    struct cospin_output o;
+    int rc = cospin_output_open(&o, dir, "synapse.txt", err);
+    if (rc)
+        return rc;
+    fputs(buf, o.fp);
+    return cospin_output_commit(&o, err);
+}

@@ -23,6 +23,8 @@ static const struct cospin_experiment_type experiment_types[] = {
     {"netlist", cospin_experiment_netlist,
      "a circuit (elements and/or inline netlist), its analyses, vectors as CSV",
      cospin_experiment_netlist_check},
+    {"characterize", cospin_experiment_characterize,
+     "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits (neuron table), designer queries", NULL},
 };
 static const size_t nexperiment_types = sizeof experiment_types / sizeof experiment_types[0];
 

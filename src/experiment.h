@@ -54,4 +54,10 @@ int cospin_experiment_netlist(const struct cospin_config_node *root, const char 
 int cospin_experiment_netlist_check(const struct cospin_config_node *root,
                                     struct cospin_error *err);
 
+/* type="characterize": Monte Carlo P_sw(I), fits, designer queries.
+   src/exp_characterize.c.  Writes psw.csv, fit.csv, fit.xml, psw.svg,
+   run.txt and (with queries) design.csv. */
+int cospin_experiment_characterize(const struct cospin_config_node *root, const char *out_dir,
+                                   struct cospin_error *err);
+
 #endif

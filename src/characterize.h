@@ -1,0 +1,222 @@
+/*
+ * characterize.h -- Monte Carlo switching probability P_sw(I) of the
+ * stochastic STT-MTJ neuron, sigmoid fits, the neuron table, and the
+ * designer's inverse (thesis ch. 3.2-3.3, Fig. 3.4-3.6, 3.12-3.16).
+ *
+ * A characterisation is a grid of points (pulse width, anisotropy Ku,
+ * current).  At each point N independent trials start in the m_z < 0 well,
+ * get a rectangular write pulse of the given width and amplitude, relax for
+ * relax_s at zero current, and count as switched when the final m_z > 0.
+ * For each (width, Ku) the points are fitted with P = 1/(1+exp(-k(I-c)))
+ * (fit.h), k in 1/uA and c in uA: that (k, c) table is the neuron table the
+ * training code consumes.
+ *
+ * Two engines run the trials, with the same physics code (llgs.h):
+ *   COSPIN_CHAR_FAST     the standalone fast path, pthreads over
+ *                        (point, block of trials);
+ *   COSPIN_CHAR_NGSPICE  ngspice transients through the engine's worker pool:
+ *                        netlists with many mtj_stt instances, each with its
+ *                        own seed, a current-source pulse and relaxation;
+ *                        the final m_z of each instance is read back.
+ *
+ * Reproducibility: point p's trials use the generator stream
+ * cospin_mtj_trials(seed_p, j) for trial j, where seed_p is a hash of the
+ * user seed and the point's (width, Ku, current) values.  Results therefore
+ * do not depend on the thread count, on how the grid is ordered, or on
+ * which other points a run contains.
+ *
+ * Files (out_dir; the formats are documented in doc/characterization.md):
+ *   psw.csv      width_s,current_a,trials,switched,p_sw,ku_j_per_m3
+ *                appended (and fsync'ed) point by point during a run, so an
+ *                interrupted run keeps its finished points; rewritten sorted
+ *                at the end.
+ *   fit.csv      width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status  (the neuron table)
+ *   fit.xml      the same table as XML
+ *   psw.svg      P_sw(I) points with binomial error bars and fitted sigmoids
+ *   run.txt      the settings of the run; a rerun with the same out_dir and
+ *                the same settings skips the points already in psw.csv.
+ */
+#ifndef COSPIN_CHARACTERIZE_H
+#define COSPIN_CHARACTERIZE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cospin.h"
+#include "fit.h"
+#include "llgs.h"
+
+struct cospin_pool;
+
+enum cospin_char_engine {
+    COSPIN_CHAR_FAST = 0,        /* standalone LLGS (pthreads) */
+    COSPIN_CHAR_NGSPICE = 1      /* ngspice transients with the mtj_stt code model */
+};
+
+/* Defaults. */
+#define COSPIN_CHAR_DEFAULT_TRIALS 100       /* thesis: 100 trials per current */
+#define COSPIN_CHAR_DEFAULT_RELAX_S 10e-9    /* relaxation after the pulse: ~4 precession
+                                                damping times 1/(alpha gamma mu0Hk) */
+#define COSPIN_CHAR_DEFAULT_BLOCK 50         /* trials per work item of the fast path */
+#define COSPIN_CHAR_DEFAULT_INSTANCES 50     /* mtj_stt instances per ngspice netlist */
+
+/* The grid of a characterisation. */
+struct cospin_char_grid {
+    const double *widths_s;      /* pulse widths, s (> 0) */
+    size_t nwidths;
+    const double *kus_j_per_m3;  /* anisotropies, J/m^3; NULL/0: the device's Ku only */
+    size_t nkus;
+    const double *currents_a;    /* write currents, A (>= 0) */
+    size_t ncurrents;
+};
+
+/* Options of a run; start from cospin_char_opts_default(). */
+struct cospin_char_opts {
+    struct cospin_mtj_params device;  /* device and conventions; Ku is overridden by the grid */
+    long trials;                 /* trials per point (> 0) */
+    double relax_s;              /* relaxation after the pulse, s (>= 0) */
+    uint64_t seed;               /* user seed */
+    int threads;                 /* fast path: worker threads (0: online CPUs) */
+    long block_trials;           /* fast path: trials per work item (> 0) */
+    enum cospin_char_engine engine;
+    int instances_per_netlist;   /* ngspice path: instances per netlist (> 0) */
+    int pool_workers;            /* ngspice path: worker processes (0: online CPUs) */
+    const char *codemodel_path;  /* ngspice path: cospin.cm (NULL: the engine's default) */
+    const char *out_dir;         /* NULL: results in memory only; else files as above */
+    int fresh;                   /* nonzero: discard earlier results in out_dir; else a
+                                    rerun with matching run.txt skips finished points */
+    volatile sig_atomic_t *stop; /* may be NULL; set nonzero (e.g. by SIGINT) to stop
+                                    after the work items in flight */
+};
+
+/* One grid point's result. */
+struct cospin_char_point {
+    double width_s;
+    double ku_j_per_m3;
+    double current_a;
+    long trials;
+    long switched;
+};
+
+/* One row of the neuron table: the fit of one (width, Ku) curve. */
+struct cospin_char_fit {
+    double width_s;
+    double ku_j_per_m3;
+    struct cospin_fit_result fit;   /* k per uA, c in uA; status says if it failed */
+};
+
+/* Results of a run (or a table read from files).  Free with cospin_char_table_free. */
+struct cospin_char_table {
+    struct cospin_char_point *points;
+    size_t npoints;
+    struct cospin_char_fit *fits;
+    size_t nfits;
+    size_t nresumed;             /* points taken from an earlier run */
+};
+
+/* Defaults: SPEC Table 3.1 device, 100 trials, 10 ns relaxation, seed 1, all CPUs, fast path. */
+void cospin_char_opts_default(struct cospin_char_opts *o);
+
+/*
+ * Run the characterisation of grid g with options o.  On success *out
+ * receives the points (in grid order: Ku-major, then width, then current)
+ * and one fit per (Ku, width) (a fit that fails is kept with its status and
+ * logged as a warning).  With o->out_dir, writes the files listed above.
+ *
+ * Returns 0; COSPIN_ERR_INVALID for bad options or grid (message names the
+ * value); COSPIN_ERR_IO for out_dir problems or a run.txt that does not
+ * match (resuming a different run); COSPIN_ERR_INTERRUPTED when o->stop was
+ * set (finished points are in psw.csv; *out is NULL); COSPIN_ERR_SIM /
+ * COSPIN_ERR_CRASH from the ngspice path.  The caller frees *out.
+ */
+int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
+                    struct cospin_char_table **out, struct cospin_error *err);
+
+/* Free a table.  NULL-safe. */
+void cospin_char_table_free(struct cospin_char_table *t);
+
+/*
+ * (Re)fit every (width, Ku) curve of t->points into t->fits (replacing any).
+ * Returns 0 or COSPIN_ERR_NOMEM; individual fit failures are in the statuses.
+ */
+int cospin_char_fit_all(struct cospin_char_table *t);
+
+/* Per-point seed: a hash of the user seed and the point's values (see above). */
+uint64_t cospin_char_point_seed(uint64_t seed, double width_s, double ku_j_per_m3,
+                                double current_a);
+
+/*
+ * Run one point's trials [first, first + n) on the fast path in the calling
+ * thread: returns the number switched (>= 0) or a negative COSPIN_ERR_*.
+ * d must be derived with the point's Ku.
+ */
+long cospin_char_fast_trials(const struct cospin_mtj_derived *d, const struct cospin_char_point *pt,
+                             double relax_s, uint64_t seed, long first, long n);
+
+/* ---- files ------------------------------------------------------------------------ */
+
+/* Write psw.csv / fit.csv / fit.xml / psw.svg of t into dir (atomically). */
+int cospin_char_write_psw_csv(const struct cospin_char_table *t, const char *dir,
+                              struct cospin_error *err);
+int cospin_char_write_fit_csv(const struct cospin_char_table *t, const char *dir,
+                              struct cospin_error *err);
+int cospin_char_write_fit_xml(const struct cospin_char_table *t, const char *dir,
+                              struct cospin_error *err);
+int cospin_char_write_svg(const struct cospin_char_table *t, const char *path, const char *title,
+                          struct cospin_error *err);
+
+/*
+ * Read a psw.csv (the first 5 columns required, ku_j_per_m3 optional,
+ * default_ku used when absent) into a new table (points only).  A truncated
+ * last line (an interrupted append) is ignored; any other malformed line is
+ * COSPIN_ERR_PARSE with file and line.
+ */
+int cospin_char_read_psw_csv(const char *path, double default_ku, struct cospin_char_table **out,
+                             struct cospin_error *err);
+
+/*
+ * Read a neuron table fit.csv into a new table (fits only; rows whose status
+ * is not "ok" are kept with their status).  COSPIN_ERR_IO / COSPIN_ERR_PARSE
+ * (file:line) on failure.
+ */
+int cospin_char_read_fit_csv(const char *path, struct cospin_char_table **out,
+                             struct cospin_error *err);
+
+/* ---- the designer's inverse --------------------------------------------------------- */
+
+/* A setting that realises a wanted (k, c). */
+struct cospin_char_design {
+    double width_s;              /* pulse width, s */
+    double ku_j_per_m3;          /* anisotropy, J/m^3 */
+    double k_per_ua;             /* k of the interpolated table at that setting */
+    double c_ua;                 /* c at that setting */
+    double residual;             /* max(|dk|/k_target, |dc|/c_target) of the interpolant */
+};
+
+/*
+ * Given fits on a (width x Ku) grid (t->fits, rows with status ok; the grid
+ * must be complete: every width at every Ku), find settings with k = k_target
+ * (1/uA) and c = c_target (uA) by bilinear interpolation of k and c over
+ * (log width, Ku) cells (thesis Fig. 3.15/3.16).  Writes up to max solutions
+ * (one per grid cell that contains one, best first) into sol and their
+ * number into *nsol.  Returns 0 if at least one solution with residual <=
+ * tol exists; COSPIN_ERR_INVALID if the target lies outside what the grid
+ * reaches (sol[0] then holds the nearest setting, *nsol = 1) or the table is
+ * not a complete grid.
+ */
+int cospin_char_design_kc(const struct cospin_char_table *t, double k_target, double c_target,
+                          double tol, struct cospin_char_design *sol, size_t max, size_t *nsol,
+                          struct cospin_error *err);
+
+/*
+ * The coupled k-c path when only the width changes (thesis Fig. 3.12/3.13):
+ * at anisotropy ku (a Ku of the table), the width giving k = k_target by
+ * interpolation in log width, and the c that comes with it.  Returns 0, or
+ * COSPIN_ERR_INVALID if k_target is outside the table's k range at that Ku.
+ */
+int cospin_char_design_width(const struct cospin_char_table *t, double ku_j_per_m3,
+                             double k_target, struct cospin_char_design *sol,
+                             struct cospin_error *err);
+
+#endif

@@ -1,0 +1,452 @@
+/* check_characterize.c -- Monte Carlo P_sw: monotonicity, thread independence,
+ * resume, files, the designer's inverse, bad input; fast vs ngspice path. */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "characterize.h"
+#include "check_util.h"
+
+/* A short pulse keeps the tests fast: 10 ns + 2 ns relaxation = 2400 RK4
+   steps per trial.  The midpoint at 10 ns lies near 17 uA for the default
+   (prism) device, so 4..34 uA covers P_sw from ~0 to ~1. */
+static const double W10[1] = {10e-9};
+static const double I7[7] = {4e-6, 9e-6, 14e-6, 19e-6, 24e-6, 29e-6, 34e-6};
+
+static void small_opts(struct cospin_char_opts *o, long trials)
+{
+    cospin_char_opts_default(o);
+    o->trials = trials;
+    o->relax_s = 2e-9;
+    o->threads = 2;
+}
+
+static char *tmpdir(void)
+{
+    static char buf[64];
+    snprintf(buf, sizeof buf, "/tmp/check_char_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(buf));
+    return buf;
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static int count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = 0, ch;
+    while ((ch = fgetc(f)) != EOF)
+        n += ch == '\n';
+    fclose(f);
+    return n;
+}
+
+START_TEST(test_monotone)
+{
+    /* 7 currents x 80 trials.  P_sw must rise with I up to binomial noise:
+       each adjacent pair may fall by at most 3 combined standard errors
+       (one-sided normal tail 1.3e-3 per pair; the seed fixes the outcome),
+       and over the whole range it must rise from < 0.2 to > 0.8 (the
+       fitted c lies inside the range). */
+    struct cospin_char_opts o;
+    small_opts(&o, 80);
+    struct cospin_char_grid g = {W10, 1, NULL, 0, I7, 7};
+    struct cospin_char_table *t = NULL;
+    struct cospin_error e = {0};
+    ck_assert_int_eq(cospin_char_run(&o, &g, &t, &e), 0);
+    ck_assert_int_eq(t->npoints, 7);
+    ck_assert_int_eq(t->nfits, 1);
+    for (size_t i = 0; i + 1 < t->npoints; i++) {
+        double p0 = (double)t->points[i].switched / 80, p1 = (double)t->points[i + 1].switched / 80;
+        /* Standard error with p clipped to [0.5/N, 1 - 0.5/N] so that an
+           empty or full point still has a nonzero error. */
+        double q0 = fmin(fmax(p0, 0.5 / 80), 1 - 0.5 / 80), q1 = fmin(fmax(p1, 0.5 / 80), 1 - 0.5 / 80);
+        double se = sqrt(q0 * (1 - q0) / 80 + q1 * (1 - q1) / 80);
+        ck_assert_msg(p1 >= p0 - 3 * se, "P_sw falls from %g to %g between %g and %g A", p0, p1,
+                      t->points[i].current_a, t->points[i + 1].current_a);
+    }
+    ck_assert(t->points[0].switched < 16 && t->points[6].switched > 64);
+    ck_assert_int_eq(t->fits[0].fit.status, COSPIN_FIT_OK);
+    ck_assert(t->fits[0].fit.k > 0);
+    ck_assert(t->fits[0].fit.c > 4 && t->fits[0].fit.c < 34);
+    cospin_char_table_free(t);
+}
+END_TEST
+
+START_TEST(test_thread_independence)
+{
+    /* Same seed, different thread counts and block sizes, and a grid with
+       other points: the counts of every shared point are identical (each
+       trial has its own generator stream; nothing is shared). */
+    struct cospin_char_opts a, b;
+    small_opts(&a, 40);
+    small_opts(&b, 40);
+    a.threads = 1;
+    a.block_trials = 40;
+    b.threads = 3;
+    b.block_trials = 7;
+    struct cospin_char_grid ga = {W10, 1, NULL, 0, I7, 7};
+    const double isub[2] = {34e-6, 19e-6};
+    struct cospin_char_grid gb = {W10, 1, NULL, 0, isub, 2};
+    struct cospin_char_table *ta, *tb;
+    ck_assert_int_eq(cospin_char_run(&a, &ga, &ta, NULL), 0);
+    ck_assert_int_eq(cospin_char_run(&b, &gb, &tb, NULL), 0);
+    /* tb is sorted by current: 19 uA is point 3 of ta, 34 uA point 6. */
+    ck_assert_int_eq(tb->points[0].switched, ta->points[3].switched);
+    ck_assert_int_eq(tb->points[1].switched, ta->points[6].switched);
+    /* A different seed gives different counts somewhere (7 points x 40
+       trials in the transition: equal counts everywhere has negligible
+       probability). */
+    a.seed = 2;
+    struct cospin_char_table *tc;
+    ck_assert_int_eq(cospin_char_run(&a, &ga, &tc, NULL), 0);
+    int differ = 0;
+    for (size_t i = 0; i < 7; i++)
+        differ |= tc->points[i].switched != ta->points[i].switched;
+    ck_assert(differ);
+    ck_assert(cospin_char_point_seed(1, 1e-8, 1.1e6, 1e-5) !=
+              cospin_char_point_seed(1, 1e-8, 1.1e6, 1.1e-5));
+    cospin_char_table_free(ta);
+    cospin_char_table_free(tb);
+    cospin_char_table_free(tc);
+}
+END_TEST
+
+START_TEST(test_resume_and_files)
+{
+    char *dir = tmpdir();
+    char psw[256], fit[256], path[256];
+    snprintf(psw, sizeof psw, "%s/psw.csv", dir);
+    snprintf(fit, sizeof fit, "%s/fit.csv", dir);
+    struct cospin_char_opts o;
+    small_opts(&o, 20);
+    o.out_dir = dir;
+    o.fresh = 1;
+    const double i3[3] = {9e-6, 19e-6, 29e-6};
+    struct cospin_char_grid g3 = {W10, 1, NULL, 0, i3, 3};
+    struct cospin_char_table *t1, *t2;
+    struct cospin_error e = {0};
+    ck_assert_int_eq(cospin_char_run(&o, &g3, &t1, &e), 0);
+    ck_assert_int_eq(count_lines(psw), 4);
+    ck_assert_int_eq(count_lines(fit), 2);
+    const char *files[] = {"fit.xml", "psw.svg", "run.txt"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        ck_assert_int_eq(access(path, R_OK), 0);
+    }
+    /* Simulate a kill during an append: a partial last line. */
+    FILE *f = fopen(psw, "a");
+    fputs("1e-08,3.4e-05,2", f);
+    fclose(f);
+    /* Rerun with a larger grid: the 3 finished points are reused. */
+    o.fresh = 0;
+    struct cospin_char_grid g7 = {W10, 1, NULL, 0, I7, 7};
+    ck_assert_int_eq(cospin_char_run(&o, &g7, &t2, &e), 0);
+    ck_assert_int_eq(t2->nresumed, 3);
+    ck_assert_int_eq(t2->npoints, 7);    /* the union: the 3 currents are among the 7 */
+    ck_assert_int_eq(count_lines(psw), 8);
+    /* The reused points are exactly the first run's. */
+    for (size_t i = 0; i < 3; i++) {
+        int found = 0;
+        for (size_t j = 0; j < t2->npoints; j++)
+            if (t2->points[j].current_a == t1->points[i].current_a) {
+                ck_assert_int_eq(t2->points[j].switched, t1->points[i].switched);
+                found = 1;
+            }
+        ck_assert(found);
+    }
+    /* Read back: the files hold what the run returned. */
+    struct cospin_char_table *rp, *rf;
+    ck_assert_int_eq(cospin_char_read_psw_csv(psw, 0, &rp, NULL), 0);
+    ck_assert_int_eq(rp->npoints, 7);
+    ck_assert_int_eq(cospin_char_read_fit_csv(fit, &rf, NULL), 0);
+    ck_assert_int_eq(rf->nfits, 1);
+    ck_assert_rel(rf->fits[0].fit.k, t2->fits[0].fit.k, 1e-5);
+    ck_assert_rel(rf->fits[0].fit.c, t2->fits[0].fit.c, 1e-5);
+    ck_assert_rel(rp->points[0].ku_j_per_m3, 1.1e6, 1e-12);
+    /* Other settings in the same directory are refused... */
+    o.seed = 99;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &g3, NULL, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "other settings"));
+    /* ...and a stop request before any work keeps the directory intact. */
+    o.seed = 1;
+    volatile sig_atomic_t stop = 1;
+    o.stop = &stop;
+    const double inew[1] = {5e-6};
+    struct cospin_char_grid g1 = {W10, 1, NULL, 0, inew, 1};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &g1, NULL, &e), COSPIN_ERR_INTERRUPTED);
+    ck_assert_ptr_nonnull(strstr(e.msg, "resume"));
+    ck_assert_int_eq(count_lines(psw), 8);
+    cospin_char_table_free(t1);
+    cospin_char_table_free(t2);
+    cospin_char_table_free(rp);
+    cospin_char_table_free(rf);
+    rm_rf(dir);
+}
+END_TEST
+
+/* A synthetic neuron table with k, c bilinear in (log10 w, Ku/1e6): the
+   interpolation is then exact and the inverse must hit the target. */
+static struct cospin_char_table *synthetic_table(void)
+{
+    const double ws[3] = {10e-9, 30e-9, 200e-9}, ks[3] = {1.1e6, 1.15e6, 1.21e6};
+    struct cospin_char_table *t = calloc(1, sizeof *t);
+    t->fits = calloc(9, sizeof *t->fits);
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) {
+            struct cospin_char_fit *f = &t->fits[t->nfits++];
+            double u = log10(ws[b] / 10e-9), v = ks[a] / 1e6 - 1.1;
+            f->width_s = ws[b];
+            f->ku_j_per_m3 = ks[a];
+            f->fit.status = COSPIN_FIT_OK;
+            f->fit.k = 1.0 + 1.5 * u + 2.0 * v;     /* steeper with width and Ku */
+            f->fit.c = 14.0 - 2.5 * u + 30.0 * v;   /* lower with width, higher with Ku */
+        }
+    return t;
+}
+
+START_TEST(test_design)
+{
+    struct cospin_char_table *t = synthetic_table();
+    struct cospin_char_design sol[8];
+    size_t ns;
+    struct cospin_error e = {0};
+    /* Target: u = 1 (100 ns), v = 0.05 (Ku = 1.15e6): k = 2.6, c = 13.0. */
+    ck_assert_int_eq(cospin_char_design_kc(t, 2.6, 13.0, 1e-6, sol, 8, &ns, &e), 0);
+    ck_assert(ns >= 1);
+    ck_assert_rel(sol[0].width_s, 100e-9, 1e-6);
+    ck_assert_rel(sol[0].ku_j_per_m3, 1.15e6, 1e-6);
+    ck_assert(sol[0].residual <= 1e-6);
+    /* Width alone at Ku = 1.1e6: k = 2.5 at u = 1 (100 ns), with c = 11.5. */
+    struct cospin_char_design d;
+    ck_assert_int_eq(cospin_char_design_width(t, 1.1e6, 2.5, &d, &e), 0);
+    ck_assert_rel(d.width_s, 100e-9, 1e-9);
+    ck_assert_rel(d.c_ua, 11.5, 1e-9);
+    /* Out of reach: k = 50. */
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_kc(t, 50, 13, 0.01, sol, 8, &ns, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(ns, 1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "nearest"));
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_width(t, 1.1e6, 50, &d, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "outside the range"));
+    /* An incomplete grid is refused. */
+    t->fits[4].fit.status = COSPIN_FIT_SEPARATED;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_kc(t, 2.6, 13.0, 0.01, sol, 8, &ns, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "complete grid"));
+    cospin_char_table_free(t);
+}
+END_TEST
+
+START_TEST(test_bad_options)
+{
+    struct cospin_char_opts o;
+    small_opts(&o, 10);
+    struct cospin_error e = {0};
+    const double neg[1] = {-1e-6}, zero[1] = {0};
+    struct cospin_char_grid g = {W10, 1, NULL, 0, I7, 7};
+    o.trials = 0;
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "trials"));
+    small_opts(&o, 10);
+    struct cospin_char_grid gneg = {W10, 1, NULL, 0, neg, 1};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &gneg, NULL, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "current"));
+    struct cospin_char_grid gw = {zero, 1, NULL, 0, I7, 7};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &gw, NULL, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "pulse width"));
+    struct cospin_char_grid gnone = {W10, 1, NULL, 0, NULL, 0};
+    ck_assert_int_eq(cospin_char_run(&o, &gnone, NULL, NULL), COSPIN_ERR_INVALID);
+    /* Ku too small for a perpendicular easy axis: the device check names it. */
+    const double ku_low[1] = {1e5};
+    struct cospin_char_grid gk = {W10, 1, ku_low, 1, I7, 7};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &gk, NULL, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "Ku = 100000"));
+    o.relax_s = -1;
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, NULL), COSPIN_ERR_INVALID);
+    small_opts(&o, 10);
+    o.engine = (enum cospin_char_engine)7;
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, NULL), COSPIN_ERR_INVALID);
+    small_opts(&o, 10);
+    o.out_dir = "/proc/no/such/dir";
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, NULL), COSPIN_ERR_IO);
+}
+END_TEST
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(test_bad_files)
+{
+    char *dir = tmpdir();
+    char p[256];
+    struct cospin_char_table *t;
+    struct cospin_error e = {0};
+    snprintf(p, sizeof p, "%s/x.csv", dir);
+    write_file(p, "a,b,c\n1,2,3\n");
+    ck_assert_int_eq(cospin_char_read_psw_csv(p, 0, &t, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(e.line, 1);
+    memset(&e, 0, sizeof e);
+    /* A bad row in the middle is an error with its line (not a truncation). */
+    write_file(p, "width_s,current_a,trials,switched,p_sw\n1e-8,1e-5,10,3,0.3\n1e-8,2e-5,10,11,1.1\n"
+                  "1e-8,3e-5,10,9,0.9\n");
+    ck_assert_int_eq(cospin_char_read_psw_csv(p, 0, &t, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(e.line, 3);
+    memset(&e, 0, sizeof e);
+    write_file(p, "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n3e-8,1.1e6,2,0.1,x,0.1,ok\n");
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(e.line, 2);
+    memset(&e, 0, sizeof e);
+    write_file(p, "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n3e-8,1.1e6,2,0.1,1,0.1,bogus\n");
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_PARSE);
+    memset(&e, 0, sizeof e);
+    write_file(p, "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n");
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_PARSE);
+    ck_assert_ptr_nonnull(strstr(e.msg, "no rows"));
+    memset(&e, 0, sizeof e);
+    snprintf(p, sizeof p, "%s/missing.csv", dir);
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_IO);
+    /* A psw.csv without run.txt is not silently overwritten. */
+    snprintf(p, sizeof p, "%s/psw.csv", dir);
+    write_file(p, "width_s,current_a,trials,switched,p_sw\n");
+    struct cospin_char_opts o;
+    small_opts(&o, 10);
+    o.out_dir = dir;
+    struct cospin_char_grid g = {W10, 1, NULL, 0, I7, 1};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "run.txt"));
+    rm_rf(dir);
+}
+END_TEST
+
+/* Run the CLI; returns its exit status, stderr into errbuf. */
+static int run_cli(const char *args, char *errbuf, size_t n)
+{
+    const char *cospin = getenv("COSPIN");
+    if (!cospin)
+        cospin = "src/cospin";
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s characterize %s 2>&1 >/dev/null", cospin, args);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(errbuf, 1, n - 1, f);
+    errbuf[len] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_cli_errors)
+{
+    char msg[4096];
+    ck_assert_int_eq(run_cli("--width 1x --current 1u --out /tmp/x", msg, sizeof msg), 2);
+    ck_assert_ptr_nonnull(strstr(msg, "--width"));
+    ck_assert_int_eq(run_cli("--width 10n --current 1u", msg, sizeof msg), 2);
+    ck_assert_ptr_nonnull(strstr(msg, "required"));
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --demag round", msg, sizeof msg), 2);
+    ck_assert_ptr_nonnull(strstr(msg, "prism|thin-film"));
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --trials 0", msg, sizeof msg), 2);
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --vctrl 1", msg, sizeof msg), 2);
+    ck_assert_ptr_nonnull(strstr(msg, "--ku-per-volt"));
+    ck_assert_int_eq(run_cli("--target-k 2 --c 11 --table /nonexistent/fit.csv", msg, sizeof msg), 4);
+    ck_assert_ptr_nonnull(strstr(msg, "/nonexistent/fit.csv"));
+    ck_assert_int_eq(run_cli("--target-k 2", msg, sizeof msg), 2);
+    ck_assert_int_eq(run_cli("--help", msg, sizeof msg), 0);
+}
+END_TEST
+
+START_TEST(test_cli_interrupt_resume)
+{
+    /* Start a run of 8 points x 200 trials of 200 ns (~0.4 s each), wait for the first
+       finished point in psw.csv, send SIGINT: exit code 6, the finished
+       points kept; rerunning the same command resumes and completes. */
+    const char *cospin = getenv("COSPIN");
+    if (!cospin)
+        cospin = "src/cospin";
+    char *dir = tmpdir();
+    char psw[256];
+    snprintf(psw, sizeof psw, "%s/psw.csv", dir);
+    char *args[] = {(char *)cospin, "-q", "characterize", "--width", "200n", "--current",
+                    "6u:34u:4u", "--trials", "200", "--relax", "2n", "--threads", "1",
+                    "--out", dir, NULL};
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", 1);
+        dup2(fd, 1);
+        execv(cospin, args);
+        _exit(127);
+    }
+    int lines = 0;
+    for (int i = 0; i < 3000 && lines < 2; i++) {   /* up to 30 s */
+        usleep(10000);
+        lines = count_lines(psw);
+    }
+    ck_assert_int_ge(lines, 2);
+    kill(pid, SIGINT);
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st));
+    int kept = count_lines(psw) - 1;
+    if (kept < 8) {
+        ck_assert_int_eq(WEXITSTATUS(st), 6);
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd,
+                 "%s -q characterize --width 200n --current 6u:34u:4u --trials 200 --relax 2n "
+                 "--threads 1 --out %s >/dev/null",
+                 cospin, dir);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+    ck_assert_int_ge(kept, 1);
+    ck_assert_int_eq(count_lines(psw), 9);
+    rm_rf(dir);
+}
+END_TEST
+
+static Suite *suite_characterize(void)
+{
+    Suite *s = suite_create("characterize");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_monotone);
+    tcase_add_test(tc, test_thread_independence);
+    tcase_add_test(tc, test_resume_and_files);
+    tcase_add_test(tc, test_design);
+    tcase_add_test(tc, test_cli_interrupt_resume);
+    /* The interrupt test runs ~3 s of trials twice on a shared machine. */
+    tcase_set_timeout(tc, 300);
+    suite_add_tcase(s, tc);
+    TCase *te = tcase_create("errors");
+    tcase_add_test(te, test_bad_options);
+    tcase_add_test(te, test_bad_files);
+    tcase_add_test(te, test_cli_errors);
+    tcase_set_timeout(te, 120);
+    suite_add_tcase(s, te);
+    return s;
+}
+
+COSPIN_CHECK_MAIN(suite_characterize)

@@ -492,6 +492,44 @@ void cospin_mtj_init_state(const struct cospin_mtj_derived *d, struct cospin_rng
     }
 }
 
+void cospin_mtj_state_init(const struct cospin_mtj_derived *d, struct cospin_mtj_state *s,
+                           uint64_t seed, uint64_t stream, double well_sign)
+{
+    memset(s, 0, sizeof *s);
+    cospin_rng_seed(&s->rng, seed, stream);
+    cospin_mtj_init_state(d, &s->rng, s->m);
+    if (well_sign > 0.0)
+        s->m[2] = -s->m[2];
+}
+
+long cospin_mtj_advance(const struct cospin_mtj_derived *d, const struct cospin_mtj_state *old,
+                        struct cospin_mtj_state *next, double t_now_s, double drive_now_a,
+                        double ctrl_now_v)
+{
+    *next = *old;
+    next->t_acc_s = t_now_s;
+    next->drive_acc_a = drive_now_a;
+    next->ctrl_acc_v = ctrl_now_v;
+    double span = t_now_s - old->t_acc_s;
+    if (!(span > 0.0))
+        return 0;
+    long n = 0;
+    for (long k = old->k_done;; k++) {
+        double mid = ((double)k + 0.5) * d->dt_s;
+        if (mid > t_now_s)
+            break;
+        double f = (mid - old->t_acc_s) / span;
+        if (f < 0.0)
+            f = 0.0; /* guard: steps with earlier midpoints were done before */
+        double i_a = old->drive_acc_a + f * (drive_now_a - old->drive_acc_a);
+        double v = old->ctrl_acc_v + f * (ctrl_now_v - old->ctrl_acc_v);
+        cospin_mtj_step(d, next->m, i_a, d->ku_per_volt_j_per_m3_v * v, &next->rng);
+        next->k_done = k + 1;
+        n++;
+    }
+    return n;
+}
+
 static long steps_of(double t_s, double dt_s)
 {
     if (!(t_s > 0.0))

@@ -238,4 +238,43 @@ long cospin_mtj_trials(const struct cospin_mtj_derived *d, double i_a, double wi
                        double relax_s, uint64_t seed, uint64_t first_trial, long n,
                        unsigned char *switched);
 
+/*
+ * Time-stepping state of a circuit instance (the code models keep two of
+ * these through cm_analog_alloc: the last accepted one and the one being
+ * computed).  Plain data.
+ */
+struct cospin_mtj_state {
+    double m[3];                 /* magnetisation after k_done steps */
+    struct cospin_rng rng;       /* generator after k_done steps */
+    long k_done;                 /* internal steps completed (step k covers [k dt, (k+1) dt]) */
+    double t_acc_s;              /* time of the accepted point this state belongs to, s */
+    double drive_acc_a;          /* write current at t_acc_s, A */
+    double ctrl_acc_v;           /* control voltage at t_acc_s, V */
+};
+
+/*
+ * Start a state at time 0: m from cospin_mtj_init_state with the generator
+ * cospin_rng_seed(seed, stream), mirrored to the m_z > 0 well if
+ * well_sign > 0.
+ */
+void cospin_mtj_state_init(const struct cospin_mtj_derived *d, struct cospin_mtj_state *s,
+                           uint64_t seed, uint64_t stream, double well_sign);
+
+/*
+ * Advance from the accepted state old to time t_now_s, writing next
+ * (old is not modified, so a rejected time point is simply recomputed from
+ * old).  Every internal step k whose midpoint (k + 1/2) dt lies in
+ * (old->t_acc_s, t_now_s] is integrated with the write current and the
+ * control voltage interpolated linearly between (old->t_acc_s, old values)
+ * and (t_now_s, drive_now_a / ctrl_now_v) at that midpoint.  The trajectory
+ * therefore depends only on the seed and on the drive waveform, not on
+ * where ngspice puts its time points, as long as the drive is piecewise
+ * linear between accepted points (PULSE/PWL sources with their breakpoints).
+ * next->m is the state after the last integrated step (at most dt/2 ahead
+ * of t_now_s).  Returns the number of steps integrated.
+ */
+long cospin_mtj_advance(const struct cospin_mtj_derived *d, const struct cospin_mtj_state *old,
+                        struct cospin_mtj_state *next, double t_now_s, double drive_now_a,
+                        double ctrl_now_v);
+
 #endif

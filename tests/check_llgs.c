@@ -401,6 +401,104 @@ START_TEST(test_seeds_reproducible)
 }
 END_TEST
 
+/* ---- circuit time stepping -------------------------------------------------- */
+
+/* Piecewise-linear drive with corners at 0, 1 ps, 3 ns, 3.001 ns (a PULSE). */
+static double pulse_a(double t)
+{
+    const double amp = 12e-6;
+    if (t <= 0.0)
+        return 0.0;
+    if (t < 1e-12)
+        return amp * t / 1e-12;
+    if (t <= 3e-9 + 1e-12)
+        return amp;
+    if (t < 3e-9 + 2e-12)
+        return amp * (3e-9 + 2e-12 - t) / 1e-12;
+    return 0.0;
+}
+
+/* Accept time points t[0..n-1] (which must include the drive's corners);
+ * before each accepted point, also try (and reject) a point further out,
+ * as a failed ngspice step would.  Returns the final state. */
+static struct cospin_mtj_state run_points(const struct cospin_mtj_derived *d, const double *t,
+                                          int n, double reject_ahead_s)
+{
+    struct cospin_mtj_state acc, next;
+    cospin_mtj_state_init(d, &acc, 31, 0, -1.0);
+    for (int i = 0; i < n; i++) {
+        if (reject_ahead_s > 0.0) {
+            double tr = t[i] + reject_ahead_s;
+            cospin_mtj_advance(d, &acc, &next, tr, pulse_a(tr), 0.0); /* discarded */
+        }
+        cospin_mtj_advance(d, &acc, &next, t[i], pulse_a(t[i]), 0.0);
+        acc = next;
+    }
+    return acc;
+}
+
+/* The trajectory depends only on the drive, not on the accepted time
+ * points nor on rejected ones: three different grids (all containing the
+ * pulse corners) give bit-identical states, equal to plain stepping with
+ * the pulse applied for round(3 ns / 5 ps) = 600 steps and 400 steps of
+ * relaxation. */
+START_TEST(test_advance_step_invariance)
+{
+    struct cospin_mtj_params p = defaults(COSPIN_DEMAG_PRISM);
+    struct cospin_mtj_derived d;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+    const double tend = 5e-9;
+    static const double corners[] = {1e-12, 3e-9 + 1e-12, 3e-9 + 2e-12};
+    double ta[4000], tb[4000], tc[4000];
+    int na = 0, nb = 0, nc = 0;
+    /* a: 13 ps grid; b: 170 ps grid; c: irregular (golden-ratio) grid. */
+    for (double x = 13e-12; x < tend; x += 13e-12)
+        ta[na++] = x;
+    for (double x = 170e-12; x < tend; x += 170e-12)
+        tb[nb++] = x;
+    for (double x = 0.0, g = 0.0; x < tend;) {
+        g = fmod(g + 0.6180339887, 1.0);
+        x += (5.0 + 300.0 * g) * 1e-12;
+        if (x < tend)
+            tc[nc++] = x;
+    }
+    double *grids[3] = {ta, tb, tc};
+    int *ns[3] = {&na, &nb, &nc};
+    for (int gi = 0; gi < 3; gi++) {
+        double *g = grids[gi];
+        for (int c = 0; c < 3; c++)
+            g[(*ns[gi])++] = corners[c];
+        g[(*ns[gi])++] = tend;
+        /* sort (insertion; small) */
+        for (int i = 1; i < *ns[gi]; i++)
+            for (int j = i; j > 0 && g[j] < g[j - 1]; j--) {
+                double tmp = g[j];
+                g[j] = g[j - 1];
+                g[j - 1] = tmp;
+            }
+    }
+    struct cospin_mtj_state a = run_points(&d, ta, na, 0.0);
+    struct cospin_mtj_state b = run_points(&d, tb, nb, 40e-12);
+    struct cospin_mtj_state c = run_points(&d, tc, nc, 333e-12);
+    ck_assert_int_eq(a.k_done, 1000);
+    ck_assert_int_eq(b.k_done, 1000);
+    ck_assert_int_eq(c.k_done, 1000);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_close(a.m[i], b.m[i], 0.0);
+        ck_assert_close(a.m[i], c.m[i], 0.0);
+    }
+    /* Plain stepping with the same generator. */
+    struct cospin_mtj_state s;
+    cospin_mtj_state_init(&d, &s, 31, 0, -1.0);
+    for (int k = 0; k < 1000; k++)
+        cospin_mtj_step(&d, s.m, k < 600 ? 12e-6 : 0.0, 0.0, &s.rng);
+    for (int i = 0; i < 3; i++)
+        ck_assert_close(a.m[i], s.m[i], 0.0);
+    /* The current matters (the test is not vacuous). */
+    ck_assert(fabs(s.m[2] - run_points(&d, ta, 0, 0.0).m[2]) > 1e-6);
+}
+END_TEST
+
 /* ---- errors ----------------------------------------------------------------- */
 
 struct bad_case {
@@ -487,6 +585,7 @@ static Suite *suite_llgs(void)
     tcase_add_test(core, test_thermal_initial_state);
     tcase_add_test(core, test_normal_moments);
     tcase_add_test(core, test_seeds_reproducible);
+    tcase_add_test(core, test_advance_step_invariance);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_bad_parameters);

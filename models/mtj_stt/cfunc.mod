@@ -1,0 +1,172 @@
+/* cfunc.mod for mtj_stt -- a thin adapter around src/llgs.h and src/tmr.h.
+
+   Time stepping: the LLGS runs at its own fixed step dt (RK4) whatever step
+   ngspice takes.  Two struct cospin_mtj_state live in cm_analog_alloc
+   storage: index 1 is the state at the last ACCEPTED time point, index 0 the
+   one being computed.  Every call recomputes index 0 from index 1
+   (cospin_mtj_advance), so rejected time points and Newton iterations leave
+   no trace and a given seed gives the same trajectory whatever ngspice's
+   step control does (for piecewise-linear drives).
+
+   Electrical: I(p->n) = G(m_z_acc, V) V with m_z_acc the magnetisation at the
+   last accepted time point.  Within one ngspice step the device is therefore
+   a (bias-dependent) resistor, the Jacobian is exact, and the conductance
+   follows m with at most one step of delay; max_step (default 100 ps) bounds
+   that delay through a temporary breakpoint.  The write current that drives
+   the STT is -I(p->n) (thesis polarity), interpolated linearly between
+   accepted points.  The m outputs are explicit: their partials are zero. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cm_common.h"
+#include "llgs.h"
+#include "tmr.h"
+
+/* Map a convention string onto its enum value; -1 if unknown. */
+static int mtj_stt_convention(const char *s, const char *a, const char *b)
+{
+    if (s == NULL || strcmp(s, a) == 0)
+        return 0;
+    if (strcmp(s, b) == 0)
+        return 1;
+    return -1;
+}
+
+static int mtj_stt_params(Mif_Private_t *mif_private, struct cospin_mtj_params *p,
+                          struct cospin_tmr *t, char *msg, size_t n)
+{
+    cospin_mtj_params_default(p);
+    p->alpha = PARAM(alpha);
+    p->gamma_rad_per_s_t = PARAM(gamma);
+    p->mu0_ms_t = PARAM(ms);
+    p->ku_j_per_m3 = PARAM(ku);
+    p->k_bulk_j_per_m3 = PARAM(k_bulk);
+    p->k_i_j_per_m2 = PARAM(k_i);
+    p->length_m = PARAM(length);
+    p->width_m = PARAM(width);
+    p->thickness_m = PARAM(thickness);
+    p->polarization = PARAM(pol);
+    p->temperature_k = PARAM(temp);
+    p->dt_s = PARAM(dt);
+    p->h_applied_t[0] = PARAM(hx);
+    p->h_applied_t[1] = PARAM(hy);
+    p->h_applied_t[2] = PARAM(hz);
+    p->ku_per_volt_j_per_m3_v = PARAM(ku_per_volt);
+    p->init_tilt_rad = PARAM(init_tilt);
+    int c;
+    if ((c = mtj_stt_convention(PARAM(demag), "prism", "thin-film")) < 0) {
+        snprintf(msg, n, "demag = '%s' unknown, expected prism or thin-film", PARAM(demag));
+        return -1;
+    }
+    p->demag = (enum cospin_demag)c;
+    if ((c = mtj_stt_convention(PARAM(stt), "constant", "slonczewski")) < 0) {
+        snprintf(msg, n, "stt = '%s' unknown, expected constant or slonczewski", PARAM(stt));
+        return -1;
+    }
+    p->stt = (enum cospin_stt)c;
+    if ((c = mtj_stt_convention(PARAM(thermal), "brown", "thesis")) < 0) {
+        snprintf(msg, n, "thermal = '%s' unknown, expected brown or thesis", PARAM(thermal));
+        return -1;
+    }
+    p->thermal = (enum cospin_thermal)c;
+    if ((c = mtj_stt_convention(PARAM(init), "thermal", "tilt")) < 0) {
+        snprintf(msg, n, "init = '%s' unknown, expected thermal or tilt", PARAM(init));
+        return -1;
+    }
+    p->init = (enum cospin_init)c;
+    if (PARAM(m0) != -1.0 && PARAM(m0) != 1.0) {
+        snprintf(msg, n, "m0 = %g must be -1 (AP) or +1 (P)", PARAM(m0));
+        return -1;
+    }
+    if (PARAM(seed) < 0) {
+        snprintf(msg, n, "seed = %d must be >= 0", PARAM(seed));
+        return -1;
+    }
+    if (!(PARAM(max_step) >= PARAM(dt)) || !(PARAM(max_step) <= 1e-6)) {
+        snprintf(msg, n, "max_step = %g s must lie in [dt, 1e-6]", PARAM(max_step));
+        return -1;
+    }
+    t->r_p_ohm = PARAM(r_p);
+    t->r_ap_ohm = PARAM(r_ap);
+    t->v_half_v = PARAM(v_half);
+    if (cospin_tmr_validate(t, msg, n) != 0)
+        return -1;
+    return 0;
+}
+
+void cm_mtj_stt(ARGS)
+{
+    struct cospin_mtj_params p;
+    struct cospin_tmr t;
+    struct cospin_mtj_derived d;
+    char msg[256];
+
+    if (mtj_stt_params(mif_private, &p, &t, msg, sizeof msg) != 0 ||
+        cospin_mtj_derive(&p, &d, msg, sizeof msg) != 0) {
+        if (INIT)
+            cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_stt: %s", msg);
+        cm_analog_not_converged();
+        OUTPUT(mtj) = 0.0;
+        PARTIAL(mtj, mtj) = 0.0;
+        return;
+    }
+
+    if (INIT) {
+        cm_analog_alloc(0, (int)sizeof(struct cospin_mtj_state));
+        struct cospin_mtj_state *s0 = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 0);
+        cospin_mtj_state_init(&d, s0, (uint64_t)PARAM(seed), 0, PARAM(m0));
+        struct cospin_mtj_state *s1 = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 1);
+        *s1 = *s0;
+    }
+    struct cospin_mtj_state *now = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 0);
+    struct cospin_mtj_state *acc = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 1);
+
+    double v = INPUT(mtj);
+    double vc = PORT_NULL(ctrl) ? 0.0 : INPUT(ctrl);
+    double dg_dv, dg_dm;
+    double g = cospin_tmr_conductance(&t, acc->m[2], v, &dg_dv, &dg_dm);
+    /* Write current: thesis polarity, positive V(p, n) erases. */
+    double i_write = -g * v;
+
+    if (ANALYSIS == AC) {
+        Complex_t ac;
+        ac.real = g + dg_dv * v;
+        ac.imag = 0.0;
+        AC_GAIN(mtj, mtj) = ac;
+        return;
+    }
+    if (ANALYSIS == TRANSIENT) {
+        cospin_mtj_advance(&d, acc, now, TIME, i_write, vc);
+        cm_analog_set_temp_bkpt(TIME + PARAM(max_step));
+    } else {
+        /* DC operating point: the magnetisation stays in its initial state. */
+        *now = *acc;
+        now->drive_acc_a = i_write;
+        now->ctrl_acc_v = vc;
+        *acc = *now;
+    }
+
+    OUTPUT(mtj) = g * v;
+    PARTIAL(mtj, mtj) = g + dg_dv * v;
+    if (!PORT_NULL(ctrl))
+        PARTIAL(mtj, ctrl) = 0.0;
+    if (!PORT_NULL(mx)) {
+        OUTPUT(mx) = now->m[0];
+        PARTIAL(mx, mtj) = 0.0;
+        if (!PORT_NULL(ctrl))
+            PARTIAL(mx, ctrl) = 0.0;
+    }
+    if (!PORT_NULL(my)) {
+        OUTPUT(my) = now->m[1];
+        PARTIAL(my, mtj) = 0.0;
+        if (!PORT_NULL(ctrl))
+            PARTIAL(my, ctrl) = 0.0;
+    }
+    if (!PORT_NULL(mz)) {
+        OUTPUT(mz) = now->m[2];
+        PARTIAL(mz, mtj) = 0.0;
+        if (!PORT_NULL(ctrl))
+            PARTIAL(mz, ctrl) = 0.0;
+    }
+}

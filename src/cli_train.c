@@ -63,8 +63,10 @@ static void usage(FILE *f)
 "                    change k at constant c (Fig. 3.15/3.16)\n"
 "  --i-scale UA      neuron current per network unit, uA (default 1):\n"
 "                    I = UA * z + I_bias, so k = k_dev * UA, c = (I_bias - c_dev)/UA\n"
-"  --i-bias UA       bias current, uA (default: c_dev at the reference setting, so\n"
-"                    that c = 0 there)\n"
+"  --i-bias UA|ref   bias current, uA.  Default: width 0 (the thesis's Fig. 3.13\n"
+"                    set-up: the device's own c, no bias), width+ku the held c_dev\n"
+"                    (a bias current that puts c at 0, ch. 3.5.2).  'ref': c_dev at\n"
+"                    the reference setting (the middle of the width path)\n"
 "  --ku J_PER_M3     width mode: the fixed Ku (default: the table's smallest)\n"
 "  --c-hold UA       width+ku mode: the held c_dev (default: the value whose\n"
 "                    constant-c curve spans the widest k range)\n"
@@ -325,8 +327,10 @@ int cospin_cli_train(int argc, char **argv)
                 return bad("--i-scale", optarg, "expected a current in uA > 0");
             break;
         case O_IBIAS:
-            if (parse_double(optarg, &job.map_opts.i_bias_ua))
-                return bad("--i-bias", optarg, "expected a current in uA");
+            if (strcmp(optarg, "ref") == 0)
+                job.map_opts.i_bias_ua = INFINITY;
+            else if (parse_double(optarg, &job.map_opts.i_bias_ua))
+                return bad("--i-bias", optarg, "expected a current in uA or 'ref'");
             break;
         case O_KU:
             if (parse_double(optarg, &job.map_opts.ku_j_per_m3) || !(job.map_opts.ku_j_per_m3 > 0))

@@ -343,7 +343,12 @@ int cospin_neuron_map_build(const struct cospin_neuron_fit *rows, size_t n,
         m->c_hold_ua = c_hold;
         m->ku_ref_j_per_m3 = p[0].ku;
     }
-    m->i_bias_ua = isnan(opts->i_bias_ua) ? m->c_hold_ua : opts->i_bias_ua;
+    if (isnan(opts->i_bias_ua))
+        m->i_bias_ua = opts->mode == COSPIN_DEVICE_WIDTH ? 0.0 : m->c_hold_ua;
+    else if (isinf(opts->i_bias_ua) && opts->i_bias_ua > 0)
+        m->i_bias_ua = m->c_hold_ua;
+    else
+        m->i_bias_ua = opts->i_bias_ua;
     m->n = np;
     m->k_dev = malloc(np * sizeof(double));
     m->c_dev = malloc(np * sizeof(double));

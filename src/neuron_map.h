@@ -55,8 +55,10 @@ struct cospin_neuron_fit {
 struct cospin_neuron_map_opts {
     enum cospin_device_mode mode;  /* default WIDTH_KU */
     double i_scale_ua;   /* uA per network unit (default 1) */
-    double i_bias_ua;    /* bias current, uA; NaN (default) = the reference c_dev, so that
-                            c = 0 at the reference setting */
+    double i_bias_ua;    /* bias current, uA.  NaN (default): by mode -- WIDTH 0 (the thesis's
+                            Fig. 3.13 set-up: no bias, c = -c_dev / i_scale), WIDTH_KU c_hold
+                            (the bias current that puts the held c at 0, ch. 3.5.2);
+                            +INFINITY: c_dev at the reference setting (c = 0 there) */
     double ku_j_per_m3;  /* WIDTH: the fixed Ku; NaN (default) = the smallest Ku of the table */
     double c_hold_ua;    /* WIDTH_KU: the held c_dev; NaN (default) = the value whose
                             constant-c curve spans the widest k range */

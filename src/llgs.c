@@ -591,11 +591,15 @@ static void run_lanes(const struct cospin_mtj_derived *d, llgs_vec *pmx, llgs_ve
     for (long k = 0; k < nsteps; k++) {
         llgs_vec bx0, by0, bz0;
         if (sig > 0.0) {
-            for (int l = 0; l < LLGS_LANES; l++) {
+            /* Component-major order: consecutive draws come from independent
+             * generators (instruction-level parallelism); each lane still
+             * draws x, y, z in the order cospin_mtj_thermal_field does. */
+            for (int l = 0; l < LLGS_LANES; l++)
                 bx0[l] = d->b_app_t[0] + sig * rng_normal(&r[l]);
+            for (int l = 0; l < LLGS_LANES; l++)
                 by0[l] = d->b_app_t[1] + sig * rng_normal(&r[l]);
+            for (int l = 0; l < LLGS_LANES; l++)
                 bz0[l] = d->b_app_t[2] + sig * rng_normal(&r[l]);
-            }
         } else {
             bx0 = zero + d->b_app_t[0];
             by0 = zero + d->b_app_t[1];

@@ -360,9 +360,35 @@ static void stream_one(int rows, int cols, char form, const char *options, int n
     free(g);
 }
 
+/* The streaming machinery alone: one external source into one resistor. */
+static void bench_stream_floor(void)
+{
+    struct cospin_engine *eng = engine();
+    struct cospin_error err = {0};
+    int nvec = quick ? 2000 : 20000;
+    double *v = malloc((size_t)nvec * sizeof *v), *res = malloc((size_t)nvec * sizeof *res);
+    for (int k = 0; k < nvec; k++)
+        v[k] = 0.001 * (k % 100);
+    const char *src[] = {"vin"}, *out[] = {"i(vin)"};
+    struct cospin_stream_job job = {.netlist = "* floor\nvin a 0 external\nr1 a 0 1k\n", .source_names = src,
+                                    .nsrc = 1, .values = v, .nvec = (size_t)nvec, .outputs = out, .nout = 1};
+    double c0 = cpu_self_s();
+    if (cospin_engine_stream_job(eng, &job, res, &err))
+        die("stream floor", &err);
+    double c = cpu_self_s() - c0;
+    struct cospin_stream_stats st;
+    cospin_engine_stream_stats(eng, &st);
+    printf("stream: floor (1 source, 1 resistor), %d vectors: %.2f us/vector wall, %.2f us/vector CPU\n", nvec,
+           1e6 * st.run_s / nvec, 1e6 * c / nvec);
+    cospin_engine_clear(eng);
+    free(v);
+    free(res);
+}
+
 static void bench_stream(void)
 {
     int n25 = quick ? 200 : 1000, n100 = quick ? 100 : 400;
+    bench_stream_floor();
     stream_one(784, 25, 'R', NULL, n25);
     stream_one(784, 25, 'G', NULL, n25);
     stream_one(784, 100, 'R', NULL, n100 / 4);

@@ -1298,7 +1298,10 @@ static void worker_main(int fd, const char *cm_path, int no_codemodels, pid_t pa
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(0);
-    /* An engine inherited from the parent (restart after the parent made one) belongs to it. */
+    /* An engine inherited from the parent belongs to the parent: the worker makes its own.
+       If the parent had initialised ngspice, the worker reuses that (copied) instance, whose
+       code models are loaded already; a circuit the parent had loaded stays as an unused
+       copy in the worker's memory. */
     ng_proc.owner = NULL;
     struct cospin_engine_opts o;
     memset(&o, 0, sizeof o);
@@ -1420,9 +1423,7 @@ int cospin_pool_new(const struct cospin_engine_opts *opts, int nworkers, struct 
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "pool_new: out is NULL");
     *out = NULL;
     if (ng_proc.initialised)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "create the worker pool before any in-process engine (forking after "
-                                "ngSpice_Init is not supported)");
+        cospin_dbg("pool: forking after ngSpice_Init; workers reuse the inherited ngspice instance");
     if (nworkers < 0 || nworkers > 1024)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "pool_new: %d workers is invalid", nworkers);
     if (nworkers == 0) {

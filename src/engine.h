@@ -150,9 +150,14 @@ struct cospin_pool;
 
 /*
  * Start nworkers forked worker processes (0: number of online CPUs), each of
- * which initialises its own ngspice and loads opts->codemodel_path.  Must be
- * called before this process creates an engine (fork after ngSpice_Init is
- * not supported).
+ * which initialises its own ngspice and loads opts->codemodel_path
+ * (NULL: cospin_path_cm()).  Best called before this process creates an
+ * engine; if ngspice is already initialised here, the workers inherit a copy
+ * of that instance (with its code models) instead of initialising their own.
+ * Jobs, results and ngspice's errors travel over one socketpair per worker
+ * (doc/engine.md).  Errors: COSPIN_ERR_INVALID (nworkers < 0), COSPIN_ERR_SIM
+ * (code-model library unreadable), COSPIN_ERR_IO (fork/socketpair failed).
+ * The pool owns its workers; free it with cospin_pool_free().
  */
 int cospin_pool_new(const struct cospin_engine_opts *opts, int nworkers, struct cospin_pool **out,
                     struct cospin_error *err);

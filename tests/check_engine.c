@@ -395,11 +395,24 @@ START_TEST(test_errors_second_engine)
     eng = new_engine();
     load_op(eng, divider);
     ck_assert_rel(vec0(eng, "v(b)"), 0.75, LINEAR_RTOL);
-    /* Pools must be created before ngspice is initialised in this process. */
+    /* A pool made after ngspice is initialised here: workers inherit the instance. */
     struct cospin_pool *pool = NULL;
     memset(&err, 0, sizeof err);
-    ck_assert_int_eq(cospin_pool_new(NULL, 1, &pool, &err), COSPIN_ERR_INVALID);
-    ck_assert_ptr_null(pool);
+    ck_assert_int_eq(cospin_pool_new(NULL, 1, &pool, &err), COSPIN_OK);
+    const char *cmds[] = {"op", NULL};
+    const char *vecs[] = {"v(mid)", NULL};
+    struct cospin_sim_job job = {.netlist = "* tmr\nvdd top 0 0.1\nrl top mid 5k\nvs st 0 -1\namtj mid 0 st m1\n"
+                                            ".model m1 tmr_res(r_p=5k r_ap=10k)\n",
+                                 .commands = cmds, .vectors = vecs};
+    struct cospin_sim_result res;
+    ck_assert_int_eq(cospin_pool_run(pool, &job, 1, &res, &err), COSPIN_OK);
+    ck_assert_msg(res.status == COSPIN_OK, "%s", res.error.msg);
+    /* m_z = -1: R_AP = 10k, v(mid) = 0.1 * 10/15. */
+    ck_assert_rel(res.data[0][0], 0.1 * 10.0 / 15.0, LINEAR_RTOL);
+    cospin_sim_result_clear(&res);
+    cospin_pool_free(pool);
+    /* The parent's engine is untouched. */
+    ck_assert_rel(vec0(eng, "v(b)"), 0.75, LINEAR_RTOL);
     cospin_engine_free(eng);
 }
 END_TEST

@@ -1,0 +1,318 @@
+/* check_device_train.c -- the trainer hooks built from a device: option
+ * parsing, pulse-realised updates, PTQ/QAT snapping, SOT-N settings, and an
+ * end-to-end cospin_train_run on a tiny synthetic set. */
+#include <config.h>
+
+#include <string.h>
+
+#include "check_util.h"
+#include "device_train.h"
+#include "quant.h"
+#include "sot_neuron.h"
+#include "train.h"
+
+/* Nonzero if w is one of the weight levels of q for range w_max (1e-6
+   relative: the hook stores floats). */
+static int on_level(const struct cospin_quantizer *q, double w_max, float w)
+{
+    for (size_t j = 0; j < q->n_levels; j++)
+        if (fabs(w - w_max * (2.0 * q->levels[j] - 1.0)) <= 1e-6 * w_max)
+            return 1;
+    return 0;
+}
+
+static struct cospin_device_train *make(const char *const *args, struct cospin_train_opts *to)
+{
+    struct cospin_device_train_opts o;
+    cospin_device_train_opts_init(&o);
+    for (; args && args[0]; args += 2)
+        ck_assert_int_eq(cospin_device_train_parse(&o, args[0], args[1], NULL), 1);
+    struct cospin_device_train *t;
+    ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), 0);
+    ck_assert_int_eq(cospin_device_train_install(t, to, NULL), 0);
+    return t;
+}
+
+START_TEST(test_update_hook)
+{
+    struct cospin_train_opts to;
+    cospin_train_opts_init(&to);
+    to.iters = 100;
+    const char *args[] = {"synapse", "sot-s:21", NULL};
+    struct cospin_device_train *t = make(args, &to);
+    ck_assert_ptr_nonnull(to.weight_update.apply);
+    ck_assert_ptr_null(to.hooks.weights.effective_weights);
+    struct cospin_device d;
+    cospin_device_preset("sot-s:21", &d, NULL);
+    struct cospin_quantizer *q;
+    cospin_quantizer_new(&d, 1, &q, NULL);
+    /* First call programs the initial weights onto the 13 levels (w_max 1). */
+    float w[4] = {0.3f, -0.2f, 0.0f, 0.95f};
+    float dw[4] = {0, 0, 0, 0};
+    ck_assert_int_eq(to.weight_update.apply(to.weight_update.ctx, 0, w, dw, 4, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        ck_assert(on_level(q, 1.0, w[i]));
+    /* A request of one step (in g units 1/12, i.e. about 2/12 in w) moves one
+       pulse on the Eq. 4.4 curve: from the level j to j + 1. */
+    size_t j0;
+    cospin_quant_nearest(q, 1.0, w[2], &j0);
+    float dw1[4] = {0, 0, (float)(2.0 * (q->levels[j0 + 1] - q->levels[j0])), 0};
+    ck_assert_int_eq(to.weight_update.apply(to.weight_update.ctx, 0, w, dw1, 4, NULL), 0);
+    ck_assert_close(w[2], 2.0 * q->levels[j0 + 1] - 1.0, 1e-6);
+    /* A request far below half a step is lost (nearest rule). */
+    float before = w[0];
+    float dw2[4] = {1e-4f, 0, 0, 0};
+    to.weight_update.apply(to.weight_update.ctx, 0, w, dw2, 4, NULL);
+    ck_assert_close(w[0], before, 0.0);
+    struct cospin_device_train_report r;
+    cospin_device_train_get_report(t, &r);
+    ck_assert_int_eq(r.programmed, 4);
+    ck_assert_int_eq(r.layer[0].n_requested, 2);
+    ck_assert_int_eq(r.layer[0].n_zero, 1);
+    ck_assert_int_eq(r.layer[0].pulses_ltp, 1);
+    /* One pulse costs the 21 ML write energy of Eq. 4.5. */
+    ck_assert_close(r.write_energy_j, 0.201e-3, 1e-12);
+    char buf[4096];
+    cospin_device_train_format(t, buf, sizeof buf);
+    ck_assert_ptr_nonnull(strstr(buf, "sot-s:21"));
+    ck_assert_ptr_nonnull(strstr(buf, "lost (0 pulses) 50.00 %"));
+    cospin_quantizer_free(q);
+    cospin_device_train_free(t);
+}
+END_TEST
+
+START_TEST(test_pair_hook)
+{
+    struct cospin_train_opts to;
+    cospin_train_opts_init(&to);
+    to.iters = 10;
+    const char *args[] = {"synapse", "ideal", "states", "10", "pair", NULL, "w-max", "2", NULL};
+    struct cospin_device_train *t = make(args, &to);
+    /* Pair of linear 10-state devices, w = 2 (g+ - g-): levels every 0.2. */
+    float w[3] = {0.56f, -0.31f, 0.0f};
+    float dw[3] = {0.4f, -0.2f, 0.0f};
+    ck_assert_int_eq(to.weight_update.apply(to.weight_update.ctx, 1, w, dw, 3, NULL), 0);
+    /* Programmed: 0.56 -> g+ = 0.3 (nearest to 0.28), w = 0.6; -0.31 -> g- = 0.2
+       (nearest to 0.155), w = -0.4.  Then +0.4 is two LTP steps on g+ and
+       -0.2 one LTP step on g-. */
+    ck_assert_close(w[0], 0.6 + 0.4, 1e-6);
+    ck_assert_close(w[1], -0.4 - 0.2, 1e-6);
+    ck_assert_close(w[2], 0.0, 0.0);
+    cospin_device_train_free(t);
+}
+END_TEST
+
+START_TEST(test_ptq_qat_hooks)
+{
+    struct cospin_train_opts to;
+    cospin_train_opts_init(&to);
+    to.iters = 2;
+    const char *args[] = {"synapse", "sot-s:5", "quant", "ptq", "cells", "2", NULL};
+    struct cospin_device_train *t = make(args, &to);
+    struct cospin_device d;
+    cospin_device_preset("sot-s:5", &d, NULL);
+    struct cospin_quantizer *q;
+    cospin_quantizer_new(&d, 2, &q, NULL);
+    ck_assert_uint_eq(q->n_levels, 37);
+    float w[5] = {0.11f, -0.5f, 0.33f, 0.01f, 0.2f};
+    float dw[5] = {0.01f, 0.0f, 0.0f, 0.0f, 0.0f};
+    /* Iteration 1: float update, no quantisation yet. */
+    to.weight_update.apply(to.weight_update.ctx, 0, w, dw, 5, NULL);
+    ck_assert_close(w[0], 0.12, 1e-6);
+    /* Iteration 2 (the last): float update then PTQ with w_max = 0.5. */
+    to.weight_update.apply(to.weight_update.ctx, 0, w, dw, 5, NULL);
+    for (int i = 0; i < 5; i++)
+        ck_assert(on_level(q, 0.5, w[i]));
+    ck_assert_close(w[1], -0.5, 1e-6);
+    cospin_device_train_free(t);
+
+    /* QAT: the effective weights are levels; the float weights are untouched. */
+    cospin_train_opts_init(&to);
+    to.iters = 5;
+    const char *qargs[] = {"synapse", "sot-s:5", "quant", "qat", "cells", "2", NULL};
+    t = make(qargs, &to);
+    ck_assert_ptr_nonnull(to.hooks.weights.effective_weights);
+    float w2[5] = {0.11f, -0.5f, 0.33f, 0.01f, 0.2f};
+    const float *wq = to.hooks.weights.effective_weights(to.hooks.weights.ctx, 1, w2, 5);
+    ck_assert_ptr_ne(wq, w2);
+    for (int i = 0; i < 5; i++)
+        ck_assert(on_level(q, 0.5, wq[i]));
+    ck_assert_close(w2[0], 0.11, 1e-7);
+    cospin_quantizer_free(q);
+    cospin_device_train_free(t);
+}
+END_TEST
+
+START_TEST(test_neuron)
+{
+    struct cospin_train_opts to;
+    cospin_train_opts_init(&to);
+    to.mode = COSPIN_NN_BASELINE;
+    const char *args[] = {"neuron", "sot-n:21", NULL};
+    struct cospin_device_train *t = make(args, &to);
+    ck_assert_close(to.baseline_k, 0.89, 1e-6);
+    ck_assert_close(to.c_min, 0.0, 0.0);
+    ck_assert_close(to.c_max, 0.0, 0.0);
+    ck_assert_ptr_null(to.weight_update.apply);
+    cospin_device_train_free(t);
+    /* Trainable k: clamped into the sweep range; 2 mA per unit doubles it. */
+    cospin_train_opts_init(&to);
+    to.mode = COSPIN_NN_K;
+    const char *kargs[] = {"neuron", "sot-n:5", "i-scale-ma", "2", NULL};
+    t = make(kargs, &to);
+    ck_assert_close(to.k_min, 2 * 0.37, 1e-6);
+    ck_assert_close(to.k_max, 2 * 1.28, 1e-6);
+    ck_assert_close(to.init.k_lo, 2 * 0.37, 1e-6);
+    cospin_device_train_free(t);
+}
+END_TEST
+
+START_TEST(test_train_run_ptq)
+{
+    /* End to end: a 4-3-10 network on 20 synthetic samples, 3 iterations of
+       full-batch descent with PTQ on the SOT-S 21 ML levels: the trained
+       weights of both layers must lie on the levels. */
+    float x[20 * 4];
+    uint8_t y[20];
+    for (int i = 0; i < 20; i++) {
+        for (int k = 0; k < 4; k++)
+            x[i * 4 + k] = (float)((i * 7 + k * 3) % 11) / 10.0f;
+        y[i] = (uint8_t)(i % 10);
+    }
+    struct cospin_train_data data = {.n = 20, .n_in = 4, .x = x, .labels = y};
+    struct cospin_train_opts to;
+    cospin_train_opts_init(&to);
+    to.hidden = 3;
+    to.iters = 3;
+    to.show_progress = 0;
+    to.mode = COSPIN_NN_BASELINE;
+    const char *args[] = {"synapse", "sot-s:21", "quant", "ptq", "neuron", "sot-n:21", NULL};
+    struct cospin_device_train *t = make(args, &to);
+    struct cospin_nn *nn = NULL;
+    struct cospin_train_result res;
+    struct cospin_error err = {0};
+    ck_assert_msg(cospin_train_run(&data, &data, &to, &nn, &res, &err) == 0, "%s", err.msg);
+    struct cospin_device d;
+    cospin_device_preset("sot-s:21", &d, NULL);
+    struct cospin_quantizer *q;
+    cospin_quantizer_new(&d, 1, &q, NULL);
+    for (int l = 0; l < 2; l++) {
+        size_t n = cospin_nn_weight_count(nn, l);
+        double w_max = 0;
+        for (size_t i = 0; i < n; i++)
+            w_max = fmax(w_max, fabs(nn->w[l][i]));
+        for (size_t i = 0; i < n; i++)
+            ck_assert(on_level(q, w_max, nn->w[l][i]));
+        ck_assert_close(nn->k[l][0], 0.89, 1e-6);
+    }
+    struct cospin_device_train_report r;
+    cospin_device_train_get_report(t, &r);
+    ck_assert_int_eq(r.runs, 1);
+    cospin_quantizer_free(q);
+    cospin_train_result_clear(&res);
+    cospin_nn_free(nn);
+    cospin_device_train_free(t);
+}
+END_TEST
+
+/* ---- errors ---------------------------------------------------------------------- */
+
+START_TEST(test_errors)
+{
+    struct cospin_device_train_opts o;
+    struct cospin_error err = {0};
+    cospin_device_train_opts_init(&o);
+    /* Unknown option names are not ours. */
+    ck_assert_int_eq(cospin_device_train_parse(&o, "hidden", "3", NULL), 0);
+    static const char *const bad[][3] = {
+        {"synapse", "memristor", "memristor"}, {"states", "0", "--states"},
+        {"states", "x", "--states"},           {"cells", "-1", "--cells"},
+        {"quant", "int8", "--quant"},          {"round", "up", "--round"},
+        {"w-max", "0", "--w-max"},             {"c2c", "-0.1", "--c2c"},
+        {"neuron", "sot-n:6", "6 ML"},         {"neuron", "mtj", "sot-n"},
+        {"i-scale-ma", "0", "--i-scale-ma"},   {"w-max", NULL, "--w-max"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&err, 0, sizeof err);
+        ck_assert_int_eq(cospin_device_train_parse(&o, bad[i][0], bad[i][1], &err),
+                         COSPIN_ERR_INVALID);
+        ck_assert_msg(strstr(err.msg, bad[i][2]) != NULL, "%s: %s", bad[i][0], err.msg);
+    }
+    struct cospin_device_train *t = (void *)1;
+    /* PTQ needs a device, and a quantisable (non-analog) one. */
+    cospin_device_train_opts_init(&o);
+    o.quant = COSPIN_QUANT_PTQ;
+    ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), COSPIN_ERR_INVALID);
+    ck_assert_ptr_null(t);
+    o.synapse = "ideal";
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(cospin_device_train_new(&o, &t, &err), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.msg, "analog"));
+    /* Cells only with ptq/qat. */
+    cospin_device_train_opts_init(&o);
+    o.synapse = "sot-s";
+    o.cells = 4;
+    ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), COSPIN_ERR_INVALID);
+    /* Bad device passed directly. */
+    struct cospin_device d;
+    cospin_device_preset("rram", &d, NULL);
+    d.ltp.nu = -3;
+    cospin_device_train_opts_init(&o);
+    o.device = &d;
+    ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), COSPIN_ERR_INVALID);
+    /* Resume is refused with a device; mode kc with the SOT-N too. */
+    cospin_device_train_opts_init(&o);
+    o.synapse = "sot-s";
+    ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), 0);
+    struct cospin_train_opts to;
+    cospin_train_opts_init(&to);
+    to.resume = 1;
+    ck_assert_int_eq(cospin_device_train_install(t, &to, NULL), COSPIN_ERR_INVALID);
+    cospin_device_train_free(t);
+    cospin_device_train_opts_init(&o);
+    o.neuron = "sot-n";
+    ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), 0);
+    cospin_train_opts_init(&to);
+    to.mode = COSPIN_NN_KC;
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(cospin_device_train_install(t, &to, &err), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.msg, "mode"));
+    cospin_device_train_free(t);
+    /* An empty context is inactive and installs nothing. */
+    cospin_device_train_opts_init(&o);
+    ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), 0);
+    ck_assert_int_eq(cospin_device_train_active(t), 0);
+    ck_assert_ptr_null(cospin_device_train_device(t));
+    cospin_train_opts_init(&to);
+    ck_assert_int_eq(cospin_device_train_install(t, &to, NULL), 0);
+    ck_assert_ptr_null(to.weight_update.apply);
+    cospin_device_train_free(t);
+    cospin_device_train_free(NULL);
+    /* Writing the report into a missing directory fails cleanly. */
+    cospin_device_train_opts_init(&o);
+    o.synapse = "pcm";
+    cospin_device_train_new(&o, &t, NULL);
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(cospin_device_train_write_report(t, "/nonexistent/dir", &err),
+                     COSPIN_ERR_IO);
+    cospin_device_train_free(t);
+}
+END_TEST
+
+static Suite *suite_device_train(void)
+{
+    Suite *s = suite_create("device_train");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_update_hook);
+    tcase_add_test(tc, test_pair_hook);
+    tcase_add_test(tc, test_ptq_qat_hooks);
+    tcase_add_test(tc, test_neuron);
+    tcase_add_test(tc, test_train_run_ptq);
+    suite_add_tcase(s, tc);
+    TCase *te = tcase_create("errors");
+    tcase_add_test(te, test_errors);
+    suite_add_tcase(s, te);
+    return s;
+}
+
+COSPIN_CHECK_MAIN(suite_device_train)

@@ -13,6 +13,7 @@
 
 #include "characterize.h"
 #include "check_util.h"
+#include "config_xml.h"
 
 /* A short pulse keeps the tests fast: 10 ns + 2 ns relaxation = 2400 RK4
    steps per trial.  The midpoint at 10 ns lies near 17 uA for the default
@@ -428,6 +429,132 @@ START_TEST(test_cli_interrupt_resume)
 }
 END_TEST
 
+START_TEST(test_fast_vs_ngspice)
+{
+    /* The same 3 points through both engines, 60 trials each: 10 ns pulse,
+       2 ns relaxation, 12/17/22 uA (P_sw ~ 0.1 / 0.5 / 0.9 on the fast
+       path).  The engines use different random streams, so the counts are
+       independent binomials with (if the physics agrees) the same p: the
+       two-proportion z statistic |p1 - p2| / sqrt(pbar (1 - pbar) 2/N) must
+       stay below 4 at every point (false alarm ~6e-5 per point; pbar is
+       clipped to [1/N, 1 - 1/N]).  A polarity or unit error (p ~ 0 against
+       ~1) would give z ~ 8.  Needs the build-tree cospin.cm (COSPIN_CM). */
+    const double i3[3] = {12e-6, 17e-6, 22e-6};
+    struct cospin_char_grid g = {W10, 1, NULL, 0, i3, 3};
+    struct cospin_char_opts f, n;
+    small_opts(&f, 60);
+    small_opts(&n, 60);
+    n.engine = COSPIN_CHAR_NGSPICE;
+    n.instances_per_netlist = 30;
+    n.pool_workers = 2;
+    n.codemodel_path = getenv("COSPIN_CM");
+    struct cospin_char_table *tf, *tn;
+    struct cospin_error e = {0};
+    ck_assert_int_eq(cospin_char_run(&f, &g, &tf, &e), 0);
+    ck_assert_msg(cospin_char_run(&n, &g, &tn, &e) == 0, "ngspice path: %s", e.msg);
+    ck_assert_int_eq(tn->npoints, 3);
+    for (size_t i = 0; i < 3; i++) {
+        double p1 = tf->points[i].switched / 60.0, p2 = tn->points[i].switched / 60.0;
+        double pb = fmin(fmax(0.5 * (p1 + p2), 1.0 / 60), 1 - 1.0 / 60);
+        double z = fabs(p1 - p2) / sqrt(pb * (1 - pb) * 2.0 / 60);
+        ck_assert_msg(z < 4, "I = %g A: fast %g vs ngspice %g (z = %.2f)", i3[i], p1, p2, z);
+    }
+    /* Both see the transition: low at 12 uA, high at 22 uA. */
+    ck_assert(tn->points[0].switched < 30 && tn->points[2].switched > 30);
+    cospin_char_table_free(tf);
+    cospin_char_table_free(tn);
+}
+END_TEST
+
+/* Run `cospin run FILE --out DIR`; exit status, stderr into msg. */
+static int run_experiment(const char *xml, const char *dir, char *msg, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/exp.xml", dir);
+    write_file(path, xml);
+    const char *cospin = getenv("COSPIN");
+    if (!cospin)
+        cospin = "src/cospin";
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s -q run %s --out %s/out 2>&1 >/dev/null", cospin, path, dir);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(msg, 1, n - 1, f);
+    msg[len] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+START_TEST(test_experiment_file)
+{
+    /* A small grid through `cospin run`: every output file appears and
+       fit.xml is well-formed XML with one <curve> per (width, Ku). */
+    char *dir = tmpdir();
+    char msg[4096], path[512];
+    const char *good =
+        "<experiment type=\"characterize\">\n"
+        "  <device demag=\"prism\" stt=\"constant\"/>\n"
+        "  <sweep widths=\"10n,20n\" kus=\"1.1meg,1.2meg\" currents=\"4u:34u:6u\" trials=\"10\"\n"
+        "         relax=\"2n\" threads=\"2\"/>\n"
+        "</experiment>\n";
+    ck_assert_msg(run_experiment(good, dir, msg, sizeof msg) == 0, "%s", msg);
+    const char *files[] = {"psw.csv", "fit.csv", "fit.xml", "psw.svg", "run.txt"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/out/%s", dir, files[i]);
+        ck_assert_msg(access(path, R_OK) == 0, "missing %s", path);
+    }
+    snprintf(path, sizeof path, "%s/out/psw.csv", dir);
+    ck_assert_int_eq(count_lines(path), 1 + 2 * 2 * 6);
+    snprintf(path, sizeof path, "%s/out/fit.xml", dir);
+    struct cospin_config *cfg = NULL;
+    struct cospin_error e = {0};
+    ck_assert_msg(cospin_config_load_with(path, NULL, &cfg, &e) == 0, "%s", e.msg);
+    const struct cospin_config_node *root = cospin_config_root(cfg);
+    ck_assert_str_eq(cospin_config_name(root), "neuron-table");
+    ck_assert_int_eq(cospin_config_count(root, "curve"), 4);
+    ck_assert_int_eq(cospin_config_count(cospin_config_child(root, "curve"), "point"), 6);
+    cospin_config_free(cfg);
+    rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_experiment_errors)
+{
+    char *dir = tmpdir();
+    char msg[4096];
+    /* A bad number: exit 3, the file, the line and the attribute named. */
+    ck_assert_int_eq(run_experiment("<experiment type=\"characterize\">\n"
+                                    "  <sweep widths=\"10x\" currents=\"1u\"/>\n"
+                                    "</experiment>\n",
+                                    dir, msg, sizeof msg),
+                     3);
+    ck_assert_msg(strstr(msg, "exp.xml:2") && strstr(msg, "widths"), "%s", msg);
+    /* Control voltages without a coefficient. */
+    ck_assert_int_eq(run_experiment("<experiment type=\"characterize\">\n"
+                                    "  <sweep widths=\"10n\" currents=\"1u\" vctrl=\"0,1\"/>\n"
+                                    "</experiment>\n",
+                                    dir, msg, sizeof msg),
+                     3);
+    ck_assert_msg(strstr(msg, "ku-per-volt"), "%s", msg);
+    /* A schema violation: an unknown attribute. */
+    ck_assert_int_eq(run_experiment("<experiment type=\"characterize\">\n"
+                                    "  <sweep widths=\"10n\" currents=\"1u\" trails=\"5\"/>\n"
+                                    "</experiment>\n",
+                                    dir, msg, sizeof msg),
+                     3);
+    ck_assert_msg(strstr(msg, "trails"), "%s", msg);
+    /* A bad device value: validated with the element's line. */
+    ck_assert_int_eq(run_experiment("<experiment type=\"characterize\">\n"
+                                    "  <device alpha=\"-1\"/>\n"
+                                    "  <sweep widths=\"10n\" currents=\"1u\"/>\n"
+                                    "</experiment>\n",
+                                    dir, msg, sizeof msg),
+                     3);
+    ck_assert_msg(strstr(msg, "exp.xml:2") && strstr(msg, "alpha"), "%s", msg);
+    rm_rf(dir);
+}
+END_TEST
+
 static Suite *suite_characterize(void)
 {
     Suite *s = suite_create("characterize");
@@ -437,6 +564,8 @@ static Suite *suite_characterize(void)
     tcase_add_test(tc, test_resume_and_files);
     tcase_add_test(tc, test_design);
     tcase_add_test(tc, test_cli_interrupt_resume);
+    tcase_add_test(tc, test_fast_vs_ngspice);
+    tcase_add_test(tc, test_experiment_file);
     /* The interrupt test runs ~3 s of trials twice on a shared machine. */
     tcase_set_timeout(tc, 300);
     suite_add_tcase(s, tc);
@@ -444,6 +573,7 @@ static Suite *suite_characterize(void)
     tcase_add_test(te, test_bad_options);
     tcase_add_test(te, test_bad_files);
     tcase_add_test(te, test_cli_errors);
+    tcase_add_test(te, test_experiment_errors);
     tcase_set_timeout(te, 120);
     suite_add_tcase(s, te);
     return s;

@@ -1254,7 +1254,12 @@ static void worker_sim(struct cospin_engine *eng, struct rbuf *rb, struct wbuf *
     free_list(vecs, nv);
 }
 
-static void worker_stream(struct cospin_engine *eng, struct rbuf *rb, struct wbuf *out)
+/*
+ * A stream job in a worker.  *loaded is the netlist the worker's engine still
+ * holds from its previous stream job (or NULL): the same text again is not
+ * re-parsed (inference over many chunks of one circuit pays the load once).
+ */
+static void worker_stream(struct cospin_engine *eng, struct rbuf *rb, struct wbuf *out, char **loaded)
 {
     size_t nsrc = 0, nout = 0, nval = 0;
     struct cospin_error e;
@@ -1273,13 +1278,21 @@ static void worker_stream(struct cospin_engine *eng, struct rbuf *rb, struct wbu
     } else if (!(results = malloc(((size_t)nvec * nout + 1) * sizeof *results))) {
         status = cospin_error_set(&e, COSPIN_ERR_NOMEM, NULL, 0, "worker: out of memory");
     } else {
+        int same = *loaded && strcmp(*loaded, netlist) == 0;
         struct cospin_stream_job job = {
-            .netlist = netlist, .source_names = (const char *const *)src, .nsrc = nsrc,
+            .netlist = same ? NULL : netlist, .source_names = (const char *const *)src, .nsrc = nsrc,
             .values = values, .nvec = (size_t)nvec, .outputs = (const char *const *)outs,
             .nout = nout, .step_s = step_s,
         };
+        free(*loaded);
+        *loaded = NULL;
         status = cospin_engine_stream_job(eng, &job, results, &e);
-        cospin_engine_clear(eng);
+        if (status == COSPIN_OK) {
+            *loaded = netlist;   /* the circuit stays loaded for the next chunk */
+            netlist = NULL;
+        } else {
+            cospin_engine_clear(eng);
+        }
     }
     wb_error(out, status, &e);
     wb_doubles(out, results, status == COSPIN_OK ? (size_t)nvec * nout : 0);
@@ -1311,6 +1324,7 @@ static void worker_main(int fd, const char *cm_path, int no_codemodels, pid_t pa
     struct cospin_error e;
     memset(&e, 0, sizeof e);
     int init_rc = cospin_engine_new(&o, &eng, &e);
+    char *loaded = NULL;   /* netlist of the circuit kept loaded after a stream job */
     for (;;) {
         uint32_t kind;
         unsigned char *payload;
@@ -1326,9 +1340,11 @@ static void worker_main(int fd, const char *cm_path, int no_codemodels, pid_t pa
             wb_error(&out, init_rc, &e);
             wb_u64(&out, 0);
         } else if (kind == MSG_SIM_JOB) {
+            free(loaded);   /* run_job replaces the circuit */
+            loaded = NULL;
             worker_sim(eng, &rb, &out);
         } else if (kind == MSG_STREAM_JOB) {
-            worker_stream(eng, &rb, &out);
+            worker_stream(eng, &rb, &out, &loaded);
         } else {
             _exit(4);
         }

@@ -317,6 +317,12 @@ START_TEST(test_pool_stream)
     int rc = cospin_pool_stream(pool, &job, res, &err);
     ck_assert_msg(rc == COSPIN_OK, "pool stream: %s", err.msg);
     xbar_check(v, res, NVEC);
+    /* The same netlist again (workers keep it loaded) with other values. */
+    for (size_t k = 0; k < NVEC * 3; k++)
+        v[k] = -0.5 * v[k] + 0.01;
+    rc = cospin_pool_stream(pool, &job, res, &err);
+    ck_assert_msg(rc == COSPIN_OK, "pool stream 2: %s", err.msg);
+    xbar_check(v, res, NVEC);
     /* An error inside a worker comes back as the worker's message. */
     const char *bad_src[] = {"vr0", "vr1", "vnope"};
     job.source_names = bad_src;

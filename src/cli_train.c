@@ -356,7 +356,9 @@ int cospin_cli_train(int argc, char **argv)
             while (op->name && op->val != c)
                 op++;
             if (cospin_device_train_parse(&dt_opts, op->name, optarg, &derr) < 0) {
-                fprintf(stderr, "cospin train: error: %s (see cospin train --help)\n", derr.msg);
+                char dmsg[1100];
+                fprintf(stderr, "cospin train: error: %s (see cospin train --help)\n",
+                        cospin_error_format(&derr, dmsg, sizeof dmsg));
                 return COSPIN_CLI_USAGE;
             }
             break;

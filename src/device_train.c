@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "device_train.h"
+#include "device_xml.h"
 #include "error.h"
 #include "output.h"
 #include "quant.h"
@@ -52,8 +53,9 @@ void cospin_device_train_opts_init(struct cospin_device_train_opts *o)
 const char *cospin_device_train_usage(void)
 {
     return "Synapse devices and SOT neurons (thesis ch. 4; doc/sot.md):\n"
-           "  --synapse D       ideal | rram | pcm | skyrmion | sot-s[:5|9|14|21]: weights\n"
-           "                    live on the device's LTP/LTD curves (default: none, plain\n"
+           "  --synapse D       ideal | rram | pcm | skyrmion | sot-s[:5|9|14|21] | FILE.xml\n"
+           "                    (a user-defined device, grammar device.rng): weights live\n"
+           "                    on the device's LTP/LTD curves (default: none, plain\n"
            "                    float weights)\n"
            "  --states N        override the device's number of states (pulses spanning\n"
            "                    its range; ideal is analog unless N is given)\n"
@@ -78,6 +80,13 @@ const char *cospin_device_train_usage(void)
            "  --i-scale-ma S    SOT-N current per network unit, mA (default 1)\n"
            "  The report prints realised-versus-requested update statistics and writes\n"
            "  synapse.txt into the output directory.\n";
+}
+
+/* Nonzero if name is a device file (ends in .xml) rather than a preset. */
+static int is_xml(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    return n > 4 && strcmp(name + n - 4, ".xml") == 0;
 }
 
 static int parse_int_arg(const char *arg, const char *name, long lo, long hi, int *out,
@@ -110,7 +119,8 @@ int cospin_device_train_parse(struct cospin_device_train_opts *o, const char *na
 {
     if (strcmp(name, "synapse") == 0) {
         struct cospin_device d;
-        int rc = cospin_device_preset(arg, &d, err);
+        int rc = is_xml(arg) ? cospin_device_load_xml(arg, &d, err)
+                             : cospin_device_preset(arg, &d, err);
         if (rc)
             return rc;
         o->synapse = arg;
@@ -188,7 +198,8 @@ int cospin_device_train_new(const struct cospin_device_train_opts *o,
         t->dev = *o->device;
         t->has_device = 1;
     } else if (o->synapse) {
-        rc = cospin_device_preset(o->synapse, &t->dev, err);
+        rc = is_xml(o->synapse) ? cospin_device_load_xml(o->synapse, &t->dev, err)
+                                : cospin_device_preset(o->synapse, &t->dev, err);
         t->has_device = (rc == 0);
     }
     if (rc == 0 && t->has_device) {

@@ -39,7 +39,8 @@
 enum cospin_quant_mode { COSPIN_QUANT_NONE = 0, COSPIN_QUANT_PTQ, COSPIN_QUANT_QAT };
 
 struct cospin_device_train_opts {
-    const char *synapse;         /* preset name (device.h) or NULL: no device */
+    const char *synapse;         /* preset name (device.h), a device file "*.xml"
+                                    (device_xml.h), or NULL: no device */
     const struct cospin_device *device; /* a user-defined device (overrides synapse) or NULL */
     int states;                  /* > 0 overrides the device's state count; 0 = its own */
     enum cospin_quant_mode quant;

@@ -7,6 +7,7 @@
 
 #include "check_util.h"
 #include "device_train.h"
+#include "device_xml.h"
 #include "quant.h"
 #include "sot_neuron.h"
 #include "train.h"
@@ -299,6 +300,100 @@ START_TEST(test_errors)
 }
 END_TEST
 
+
+/* ---- user-defined devices in XML ------------------------------------------------- */
+
+START_TEST(test_xml_device)
+{
+    const char *xml = "<?xml version=\"1.0\"?>\n"
+                      "<synapse name=\"my-rram\" states=\"3\" g-min=\"1u\" g-max=\"50u\" "
+                      "c2c=\"0.1\">\n"
+                      "  <ltp curve=\"exp-sat\" nu=\"2\"/>\n"
+                      "  <ltd curve=\"table\">\n"
+                      "    <point pulse=\"0\" value=\"12\"/>\n"
+                      "    <point pulse=\"1\" value=\"10\"/>\n"
+                      "    <point pulse=\"2\" value=\"7\"/>\n"
+                      "    <point pulse=\"3\" value=\"2\"/>\n"
+                      "  </ltd>\n"
+                      "</synapse>\n";
+    struct cospin_device d;
+    struct cospin_error err = {0};
+    ck_assert_msg(cospin_device_load_xml_memory(xml, "dev.xml", &d, &err) == 0, "%s", err.msg);
+    ck_assert_str_eq(d.name, "my-rram");
+    ck_assert_int_eq(d.states, 3);
+    ck_assert_close(d.g_max_s, 50e-6, 1e-18);
+    ck_assert_close(d.c2c_sigma, 0.1, 0.0);
+    ck_assert_int_eq(d.ltp.family, COSPIN_CURVE_EXP_SAT);
+    ck_assert_close(d.ltp.nu, 2.0, 0.0);
+    /* Measured LTD 12, 10, 7, 2 normalised: one pulse from the top reaches 0.8. */
+    ck_assert_int_eq(d.ltd.family, COSPIN_CURVE_TABLE);
+    ck_assert_close(cospin_device_g_after(&d, 1, 1), 0.8, 1e-12);
+    ck_assert_close(cospin_device_g_after(&d, 1, 2), 0.5, 1e-12);
+}
+END_TEST
+
+/* Bad definitions: each names the line of the offending element. */
+static const char *const bad_xml[][2] = {
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"exp-sat\"/>\n<ltd curve=\"linear\"/>\n"
+     "</synapse>\n",
+     "bad.xml:2: "},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"linear\"/>\n<ltd curve=\"table\">\n"
+     "<point pulse=\"0\" value=\"1\"/>\n<point pulse=\"1\" value=\"3\"/>\n"
+     "<point pulse=\"2\" value=\"2\"/>\n</ltd>\n</synapse>\n",
+     "bad.xml:6: "},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"cubic\"/>\n<ltd curve=\"linear\"/>\n"
+     "</synapse>\n",
+     "bad.xml:2: "},
+    {"<synapse name=\"a\" states=\"3\" g-min=\"5u\" g-max=\"1u\">\n<ltp curve=\"linear\"/>\n"
+     "<ltd curve=\"linear\"/>\n</synapse>\n",
+     "bad.xml:1: "},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"linear\"/>\n</synapse>\n", "bad.xml:"},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"linear\"/>\n<ltd curve=\"table\">\n"
+     "<point pulse=\"1\" value=\"1\"/>\n<point pulse=\"2\" value=\"3\"/>\n</ltd>\n</synapse>\n",
+     "bad.xml:4: "},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"exp-rev\" nu=\"99\"/>\n"
+     "<ltd curve=\"linear\"/>\n</synapse>\n",
+     "bad.xml:2: "},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"linear\">\n<point pulse=\"0\" value=\"1\"/>\n"
+     "</ltp>\n<ltd curve=\"linear\"/>\n</synapse>\n",
+     "bad.xml:2: "},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"linear\"/>\n<ltd curve=\"table\">\n"
+     "<point pulse=\"0\" value=\"1\"/>\n<point pulse=\"2\" value=\"3\"/>\n"
+     "<point pulse=\"2\" value=\"4\"/>\n</ltd>\n</synapse>\n",
+     "bad.xml:6: "},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"linear\"/>\n<ltd curve=\"table\">\n"
+     "<point pulse=\"0\" value=\"1\"/>\n<point pulse=\"2\" value=\"1\"/>\n</ltd>\n</synapse>\n",
+     "bad.xml:5: "},
+    {"<synapse name=\"a\" states=\"3\">\n<ltp curve=\"linear\"/>\n<ltd curve=\"table\">\n"
+     "<point pulse=\"0\" value=\"1\"/>\n</ltd>\n</synapse>\n",
+     "bad.xml:3: "},
+    {"<synapse name=\"a\" states=\"3\" c2c=\"-1\">\n<ltp curve=\"linear\"/>\n<ltd curve=\"linear\"/>\n"
+     "</synapse>\n",
+     "bad.xml:1: "},
+    {"<synapse name=\"a\" states=\"3\"\n", "bad.xml:"},
+};
+
+START_TEST(test_xml_bad)
+{
+    struct cospin_device d;
+    struct cospin_error err = {0};
+    int rc = cospin_device_load_xml_memory(bad_xml[_i][0], "bad.xml", &d, &err);
+    ck_assert_int_lt(rc, 0);
+    char buf[1200];
+    cospin_error_format(&err, buf, sizeof buf);
+    ck_assert_msg(strncmp(buf, bad_xml[_i][1], strlen(bad_xml[_i][1])) == 0,
+                  "want prefix '%s', got '%s'", bad_xml[_i][1], buf);
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(cospin_device_load_xml("/nonexistent/dev.xml", &d, &err), COSPIN_ERR_IO);
+    /* Through the training options: a bad file is reported by --synapse. */
+    struct cospin_device_train_opts o;
+    cospin_device_train_opts_init(&o);
+    memset(&err, 0, sizeof err);
+    ck_assert_int_lt(cospin_device_train_parse(&o, "synapse", "/nonexistent/dev.xml", &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.file, "dev.xml"));
+}
+END_TEST
+
 static Suite *suite_device_train(void)
 {
     Suite *s = suite_create("device_train");
@@ -308,9 +403,11 @@ static Suite *suite_device_train(void)
     tcase_add_test(tc, test_ptq_qat_hooks);
     tcase_add_test(tc, test_neuron);
     tcase_add_test(tc, test_train_run_ptq);
+    tcase_add_test(tc, test_xml_device);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
     tcase_add_test(te, test_errors);
+    tcase_add_loop_test(te, test_xml_bad, 0, (int)(sizeof bad_xml / sizeof bad_xml[0]));
     suite_add_tcase(s, te);
     return s;
 }

@@ -135,7 +135,8 @@ int cospin_xbar_opts_validate(const struct cospin_xbar_opts *o, struct cospin_er
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "crossbar: tile sizes must be >= 0 (got %d x %d)", o->tile_rows,
                                 o->tile_cols);
-    if (o->cell != COSPIN_XBAR_CELL_RESISTOR && o->cell != COSPIN_XBAR_CELL_VCCS)
+    if (o->cell != COSPIN_XBAR_CELL_RESISTOR && o->cell != COSPIN_XBAR_CELL_VCCS &&
+        o->cell != COSPIN_XBAR_CELL_VCCS_PAIR)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "crossbar: unknown cell kind %d",
                                 (int)o->cell);
     if (o->sense != COSPIN_XBAR_SENSE_AMMETER && o->sense != COSPIN_XBAR_SENSE_TIA)
@@ -151,7 +152,7 @@ int cospin_xbar_opts_validate(const struct cospin_xbar_opts *o, struct cospin_er
                                     "crossbar: TIA gain must be >= 0 (0 = ideal; got %g)",
                                     o->tia_gain);
     }
-    if (o->cell == COSPIN_XBAR_CELL_VCCS) {
+    if (o->cell != COSPIN_XBAR_CELL_RESISTOR) {
         if (o->r_wire_ohm > 0)
             return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                     "crossbar: VCCS cells need ideal wires (r_wire = %g Ohm); "
@@ -278,7 +279,8 @@ int cospin_netlist_crossbar(struct cospin_netlist *nl, const char *prefix,
                           prefix, n_out, n_in, ntr, ntc, tr, tc, o->g_min_s, o->g_max_s,
                           o->v_read_v, rw);
     /* Inverting drivers: the negative line of input i is node <p>n<i> = -V(in_i). */
-    for (int i = 0; i < n_in; i++)
+    int pairs = o->cell == COSPIN_XBAR_CELL_VCCS_PAIR;
+    for (int i = 0; i < n_in && !pairs; i++)
         cospin_netlist_printf(nl, "e%sinv%d %sn%d 0 %s 0 -1\n", prefix, i, prefix, i, in_nodes[i]);
 
     for (int ti = 0; ti < ntr; ti++) {
@@ -315,8 +317,20 @@ int cospin_netlist_crossbar(struct cospin_netlist *nl, const char *prefix,
                 cospin_netlist_printf(nl, "r%sb%d_%d_%d %s %s " G17 "\n", prefix, t, nrow, c, b, b2,
                                       rw);
             }
-            /* The devices. */
-            for (int r = 0; r < nrow; r++) {
+            /* The devices (merged pairs: one source per weight, on the positive line). */
+            for (int r = 0; pairs && r < nrow; r += 2) {
+                int i = i0 + r / 2;
+                for (int c = 0; c < ncol; c++) {
+                    int j = j0 + c;
+                    double gp, gn;
+                    cospin_xbar_weight_to_g(o, w[(size_t)j * (size_t)n_in + (size_t)i], &gp, &gn,
+                                            NULL);
+                    col_node(b, sizeof b, prefix, o, single, t, r, c, j);
+                    cospin_netlist_printf(nl, "g%sx%d_%d_%d 0 %s %s 0 " G17 "\n", prefix, t, r, c,
+                                          b, in_nodes[i], gp - gn);
+                }
+            }
+            for (int r = 0; !pairs && r < nrow; r++) {
                 int i = i0 + r / 2;
                 snprintf(ng, sizeof ng, "%sn%d", prefix, i);
                 for (int c = 0; c < ncol; c++) {

@@ -57,6 +57,11 @@
  *   the same current as the resistor, but gives ngspice's sparse solver a
  *   matrix without fill-in (doc/circuits.md: it is several times faster).
  *   It is rejected with wire resistance or a finite-gain TIA.
+ *   COSPIN_XBAR_CELL_VCCS_PAIR goes one step further: the two devices of a
+ *   pair carry G+ V and -G- V into the same virtual-ground column, so it
+ *   writes their sum as one G source (G+ - G-) V(input) and needs no
+ *   inverted lines.  Same currents, half the elements; the individual device
+ *   currents are no longer visible (same restrictions as VCCS).
  *
  * Names.  Every element and node of a layer starts with the layer prefix
  * (letters/digits, e.g. "l1"), so several layers share one netlist.
@@ -98,7 +103,8 @@ int cospin_netlist_printf(struct cospin_netlist *nl, const char *fmt, ...)
 /* How a device is written. */
 enum cospin_xbar_cell {
     COSPIN_XBAR_CELL_RESISTOR = 0,   /* a resistor R = 1/G (physical) */
-    COSPIN_XBAR_CELL_VCCS = 1        /* a G source G*V(line) into the column (ideal wires only) */
+    COSPIN_XBAR_CELL_VCCS = 1,       /* a G source G*V(line) into the column (ideal wires only) */
+    COSPIN_XBAR_CELL_VCCS_PAIR = 2   /* one G source (G+ - G-)*V(input) per weight (ideal wires) */
 };
 
 /* How a column is read. */

@@ -384,6 +384,9 @@ START_TEST(test_ideal_vccs_tia_tiles)
     cospin_xbar_opts_default(&o);
     o.cell = COSPIN_XBAR_CELL_VCCS;
     check_ideal(&o, 9, 33, 12);
+    o.cell = COSPIN_XBAR_CELL_VCCS_PAIR;
+    o.tile_rows = 10;
+    check_ideal(&o, 9, 33, 16);
     cospin_xbar_opts_default(&o);
     o.sense = COSPIN_XBAR_SENSE_TIA; /* ideal TIA: the ammeter still reads I */
     o.w_max = 3;

@@ -12,6 +12,7 @@
 #include "llgs.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -122,10 +123,15 @@ double cospin_mtj_icrit_a(const struct cospin_mtj_params *p)
     return p->alpha * cospin_mtj_hk_t(p) / (torque_t_per_a(p) * eta_ap(p));
 }
 
-static int bad(char *msg, size_t n, const char *fmt, double v, const char *range)
+/* Write a one-line reason into msg (if any) and return -1. */
+__attribute__((format(printf, 3, 4))) static int bad(char *msg, size_t n, const char *fmt, ...)
 {
-    if (msg && n > 0)
-        snprintf(msg, n, fmt, v, range);
+    if (msg && n > 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, n, fmt, ap);
+        va_end(ap);
+    }
     return -1;
 }
 
@@ -385,7 +391,7 @@ double cospin_rng_normal(struct cospin_rng *r)
 /*
  * One RK4 step of type T: reads mx, my, mz, writes them back normalised.
  * Needs in scope: T bx0, by0, bz0, bk, a; double p2, dt, and the constants
- * of LLGS_RHS; SQRT(T) the square root of T.
+ * of LLGS_RHS; SQRT(x) replaces the T lvalue x by its square root.
  */
 #define LLGS_RK4(T, SQRT)                                                            \
     do {                                                                            \
@@ -405,7 +411,9 @@ double cospin_rng_normal(struct cospin_rng *r)
         mx = mx + h6_ * (k1x + 2.0 * k2x + 2.0 * k3x + k4x);                        \
         my = my + h6_ * (k1y + 2.0 * k2y + 2.0 * k3y + k4y);                        \
         mz = mz + h6_ * (k1z + 2.0 * k2z + 2.0 * k3z + k4z);                        \
-        T inv_ = 1.0 / SQRT(mx * mx + my * my + mz * mz);                           \
+        T inv_ = mx * mx + my * my + mz * mz;                                       \
+        SQRT(inv_);                                                                 \
+        inv_ = 1.0 / inv_;                                                          \
         mx = mx * inv_;                                                             \
         my = my * inv_;                                                             \
         mz = mz * inv_;                                                             \
@@ -417,6 +425,8 @@ double cospin_rng_normal(struct cospin_rng *r)
     const double bdx = (d)->b_demag_t[0], bdy = (d)->b_demag_t[1];                   \
     const double sx = (d)->sigma[0], sy = (d)->sigma[1], sz = (d)->sigma[2];         \
     const double p2 = (d)->p2
+
+#define SQRT_SCALAR(x) ((x) = sqrt(x))
 
 void cospin_mtj_thermal_field(const struct cospin_mtj_derived *d, struct cospin_rng *r,
                               double b_th_t[3])
@@ -440,7 +450,7 @@ void cospin_mtj_step_field(const struct cospin_mtj_derived *d, double m[3], doub
     double bz0 = d->b_app_t[2] + b_th_t[2];
     double bk = (d->b_an_t + d->b_an_per_ku_t * dku_j_per_m3) - d->b_demag_t[2];
     double a = d->torque_t_per_a * d->polarization * i_a;
-    LLGS_RK4(double, sqrt);
+    LLGS_RK4(double, SQRT_SCALAR);
     m[0] = mx;
     m[1] = my;
     m[2] = mz;
@@ -560,13 +570,12 @@ int cospin_mtj_trial(const struct cospin_mtj_derived *d, double i_a, double widt
 #define LLGS_LANES 16
 typedef double llgs_vec __attribute__((vector_size(LLGS_LANES * sizeof(double))));
 
-static inline llgs_vec vec_sqrt(llgs_vec x)
-{
-    llgs_vec y;
-    for (int l = 0; l < LLGS_LANES; l++)
-        y[l] = sqrt(x[l]);
-    return y;
-}
+/* In-place lane-wise square root (vector lvalue x). */
+#define SQRT_VEC(x)                                                                 \
+    do {                                                                            \
+        for (int l_ = 0; l_ < LLGS_LANES; l_++)                                     \
+            (x)[l_] = sqrt((x)[l_]);                                                \
+    } while (0)
 
 /* The x86-64 clones let one binary use AVX2/AVX-512 where present. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
@@ -605,7 +614,7 @@ static void run_lanes(const struct cospin_mtj_derived *d, llgs_vec *pmx, llgs_ve
             by0 = zero + d->b_app_t[1];
             bz0 = zero + d->b_app_t[2];
         }
-        LLGS_RK4(llgs_vec, vec_sqrt);
+        LLGS_RK4(llgs_vec, SQRT_VEC);
     }
     *pmx = mx;
     *pmy = my;

@@ -50,19 +50,22 @@ static void run(struct cospin_engine *eng, const char *netlist, const char *cmd)
     ck_assert_msg(cospin_engine_command(eng, cmd, &err) == COSPIN_OK, "%s: %s", cmd, err.msg);
 }
 
+/* Operating-point netlist; %g is m0. */
+#define OP_NET                                                                      \
+    "* op\n"                                                                        \
+    "v1 a 0 dc 0.1\n"                                                               \
+    "amtj %%gd(a 0) vz mx my mz mtj1\n"                                             \
+    "vz vz 0 0\n"                                                                   \
+    ".model mtj1 mtj_stt(init=\"tilt\" init_tilt=0 m0=%g r_p=5k r_ap=12k)\n"
+
 /* Operating point: m_z = -1 exactly (tilt 0) gives R_AP, +1 gives R_P. */
 START_TEST(test_op_resistance)
 {
     struct cospin_engine *eng = new_engine();
-    static const char *net = "* op\n"
-                             "v1 a 0 dc 0.1\n"
-                             "amtj %%gd(a 0) vz mx my mz mtj1\n"
-                             "vz vz 0 0\n"
-                             ".model mtj1 mtj_stt(init=\"tilt\" init_tilt=0 m0=%g r_p=5k r_ap=12k)\n";
     char buf[512];
     static const double m0[2] = {-1.0, 1.0}, r[2] = {12e3, 5e3};
     for (int k = 0; k < 2; k++) {
-        snprintf(buf, sizeof buf, net, m0[k]);
+        snprintf(buf, sizeof buf, OP_NET, m0[k]);
         run(eng, buf, "op");
         size_t n;
         double *i = vec(eng, "v1#branch", &n);
@@ -79,14 +82,15 @@ END_TEST
 
 /* A 12 uA, 3 ns write pulse (n -> p) then 2 ns at zero; a PWL source with
  * corners at 1, 2, 3.5, 4.5 ns forces accepted time points there. */
-static const char *pulse_net = "* pulse\n"
-                               "iw p 0 pulse(0 12u 0 1p 1p 3n 1)\n"
-                               "amtj %%gd(p 0) vz mx my mz mtj1\n"
-                               "vz vz 0 0\n"
-                               "vbk bk 0 pwl(0 0 1n 0 2n 1 3.5n 0 4.5n 1)\n"
-                               "rbk bk 0 1k\n"
-                               ".options reltol=1e-9 vntol=1e-15 abstol=1e-18\n"
-                               ".model mtj1 mtj_stt(seed=%d max_step=%g)\n";
+#define PULSE_NET                                                                   \
+    "* pulse\n"                                                                     \
+    "iw p 0 pulse(0 12u 0 1p 1p 3n 1)\n"                                            \
+    "amtj %%gd(p 0) vz mx my mz mtj1\n"                                             \
+    "vz vz 0 0\n"                                                                   \
+    "vbk bk 0 pwl(0 0 1n 0 2n 1 3.5n 0 4.5n 1)\n"                                   \
+    "rbk bk 0 1k\n"                                                                 \
+    ".options reltol=1e-9 vntol=1e-15 abstol=1e-18\n"                               \
+    ".model mtj1 mtj_stt(seed=%d max_step=%g)\n"
 
 static const double probe_s[] = {1e-9, 2e-9, 3.5e-9, 4.5e-9, 5e-9};
 #define NPROBE (sizeof probe_s / sizeof probe_s[0])
@@ -97,7 +101,7 @@ static void pulse_mz(struct cospin_engine *eng, int seed, double max_step, doubl
                      double out[NPROBE], size_t *npoints)
 {
     char net[1024], cmd[64];
-    snprintf(net, sizeof net, pulse_net, seed, max_step);
+    snprintf(net, sizeof net, PULSE_NET, seed, max_step);
     snprintf(cmd, sizeof cmd, "tran 10p 5n 0 %g", tmax);
     run(eng, net, cmd);
     size_t n, n2;

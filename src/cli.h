@@ -33,6 +33,7 @@ int cospin_cli_netlist(int argc, char **argv);
 int cospin_cli_demo(int argc, char **argv);
 int cospin_cli_dataset(int argc, char **argv);
 int cospin_cli_train(int argc, char **argv);
+int cospin_cli_infer(int argc, char **argv);
 int cospin_cli_characterize(int argc, char **argv);
 
 #endif

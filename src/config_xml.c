@@ -744,6 +744,9 @@ static int validate(struct cospin_config *cfg, const char *schema, struct cospin
     rng_index_build(&ix, rng_path);
     xmlNodePtr root = xmlDocGetRootElement(cfg->doc);
     char msg[700];
+    char used[256];   /* grammar file the explanation comes from (for the message) */
+    snprintf(used, sizeof used, "%.200s",
+             strrchr(rng_path, '/') ? strrchr(rng_path, '/') + 1 : rng_path);
     int line = cap.line;
     int code = COSPIN_ERR_INVALID;
     msg[0] = '\0';
@@ -771,8 +774,16 @@ static int validate(struct cospin_config *cfg, const char *schema, struct cospin
             struct xml_errcap tcap = {0};
             struct cospin_error terr = {0};
             int trc = validate_with(cfg->doc, type_file, &tcap, &terr);
-            if (trc > 0)
+            if (trc > 0) {
                 cap = tcap;
+                /* Explain with that grammar only: element names may mean other
+                   things in other types' grammars. */
+                char tf[1024];
+                snprintf(tf, sizeof tf, "%s", type_file);
+                rng_index_free(&ix);
+                rng_index_build(&ix, tf);
+                snprintf(used, sizeof used, "%.200s", strrchr(tf, '/') ? strrchr(tf, '/') + 1 : tf);
+            }
             line = cap.line;
         }
         xmlFree(type);
@@ -788,8 +799,7 @@ static int validate(struct cospin_config *cfg, const char *schema, struct cospin
     if (ix.oom)
         code = COSPIN_ERR_NOMEM;
     rng_index_free(&ix);
-    return cospin_error_set(err, code, cfg->path, line, "%s (schema %s)", msg,
-                            strrchr(rng_path, '/') ? strrchr(rng_path, '/') + 1 : rng_path);
+    return cospin_error_set(err, code, cfg->path, line, "%s (schema %s)", msg, used);
 }
 
 static int finish_load(xmlDocPtr doc, const char *name, const char *schema,

@@ -25,6 +25,9 @@ static const struct cospin_experiment_type experiment_types[] = {
      cospin_experiment_netlist_check},
     {"characterize", cospin_experiment_characterize,
      "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits (neuron table), designer queries", NULL},
+    {"sot", cospin_experiment_sot,
+     "synapse-device curves and training with devices, PTQ/QAT and SOT neurons (thesis ch. 4)",
+     cospin_experiment_sot_check},
 };
 static const size_t nexperiment_types = sizeof experiment_types / sizeof experiment_types[0];
 

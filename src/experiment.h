@@ -60,4 +60,11 @@ int cospin_experiment_netlist_check(const struct cospin_config_node *root,
 int cospin_experiment_characterize(const struct cospin_config_node *root, const char *out_dir,
                                    struct cospin_error *err);
 
+/* type="sot": synapse-device curves (curves.csv, levels.csv) and training runs
+   with synapse devices, PTQ/QAT and SOT neurons (summary.csv, one directory per
+   <train>).  src/exp_sot.c, doc/sot.md. */
+int cospin_experiment_sot(const struct cospin_config_node *root, const char *out_dir,
+                          struct cospin_error *err);
+int cospin_experiment_sot_check(const struct cospin_config_node *root, struct cospin_error *err);
+
 #endif

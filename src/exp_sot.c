@@ -1,0 +1,261 @@
+/*
+ * exp_sot.c -- <experiment type="sot">: synapse-device curves (thesis Fig.
+ * 4.5) and training runs with synapse devices, PTQ/QAT and SOT neurons
+ * (Fig. 4.6, 4.9, 4.10, 4.12).  Grammar: src/schema/sot.rng.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_xml.h"
+#include "device.h"
+#include "device_train.h"
+#include "error.h"
+#include "experiment.h"
+#include "output.h"
+#include "quant.h"
+#include "train_job.h"
+
+#define LOG_PREFIX "sot"
+#include "log.h"
+
+/* Devices of <curves> when the devices attribute is absent (Fig. 4.5). */
+#define SOT_CURVE_DEVICES "ideal,rram,pcm,skyrmion,sot-s:21"
+#define SOT_CURVE_POINTS 101
+
+/* Apply the shared training settings of node (defaults or train) to job. */
+static int apply_settings(const struct cospin_config_node *n, struct cospin_train_job *job,
+                          struct cospin_error *err)
+{
+    struct cospin_train_opts *o = &job->opts;
+    int iv, rc = 0;
+    const char *s;
+    double dv;
+    if (cospin_config_has_attr(n, "dataset"))
+        job->dataset = cospin_config_attr(n, "dataset");
+    if (cospin_config_has_attr(n, "hidden")) {
+        rc = cospin_config_req_int(n, "hidden", &iv, err);
+        o->hidden = (size_t)iv;
+    }
+    if (rc == 0 && cospin_config_has_attr(n, "iters")) {
+        rc = cospin_config_req_int(n, "iters", &iv, err);
+        o->iters = iv;
+    }
+    if (rc == 0 && cospin_config_has_attr(n, "runs"))
+        rc = cospin_config_req_int(n, "runs", &job->runs, err);
+    if (rc == 0 && cospin_config_has_attr(n, "seed")) {
+        rc = cospin_config_req_int(n, "seed", &iv, err);
+        o->seed = (uint64_t)iv;
+    }
+    if (rc == 0 && cospin_config_has_attr(n, "train-limit")) {
+        rc = cospin_config_req_int(n, "train-limit", &iv, err);
+        o->train_limit = (size_t)iv;
+    }
+    if (rc == 0 && cospin_config_has_attr(n, "test-limit")) {
+        rc = cospin_config_req_int(n, "test-limit", &iv, err);
+        o->test_limit = (size_t)iv;
+    }
+    if (rc == 0 && cospin_config_has_attr(n, "lr")) {
+        rc = cospin_config_req_double(n, "lr", &dv, err);
+        if (rc == 0 && !(dv > 0))
+            rc = cospin_config_error(n, "lr", COSPIN_ERR_INVALID, err, "must be > 0");
+        o->lr = dv;
+    }
+    if (rc == 0 && (s = cospin_config_attr(n, "batch")) != NULL) {
+        char *end = NULL;
+        long b = strtol(s, &end, 10);
+        if (strcmp(s, "full") == 0)
+            o->batch = 0;
+        else if (end != s && *end == '\0' && b > 0)
+            o->batch = (size_t)b;
+        else
+            rc = cospin_config_error(n, "batch", COSPIN_ERR_INVALID, err,
+                                     "expected \"full\" or a positive batch size");
+    }
+    return rc;
+}
+
+/* Device options of a <train> node into *dto (attribute names = CLI options). */
+static int read_device_opts(const struct cospin_config_node *n,
+                            struct cospin_device_train_opts *dto, struct cospin_error *err)
+{
+    static const char *const names[] = {"synapse", "states", "quant", "cells", "w-max",
+                                        "round", "c2c", "neuron", "i-scale-ma", NULL};
+    cospin_device_train_opts_init(dto);
+    for (const char *const *nm = names; *nm; nm++) {
+        const char *v = cospin_config_attr(n, *nm);
+        if (!v)
+            continue;
+        struct cospin_error sub = {0};
+        if (cospin_device_train_parse(dto, *nm, v, &sub) < 0) {
+            if (sub.file[0]) { /* an error inside a device file: keep its location */
+                if (err && !err->code)
+                    *err = sub;
+                return sub.code;
+            }
+            return cospin_config_error(n, *nm, COSPIN_ERR_INVALID, err, "%s", sub.msg);
+        }
+    }
+    int pair = 0;
+    int rc = cospin_config_attr_bool(n, "pair", 0, &pair, err);
+    if (rc == 0 && pair)
+        cospin_device_train_parse(dto, "pair", NULL, NULL);
+    return rc;
+}
+
+/* Prepare the job and hook context of one <train>; *dt is new on success. */
+static int prepare(const struct cospin_config_node *root, const struct cospin_config_node *n,
+                   struct cospin_train_job *job, struct cospin_device_train_opts *dto,
+                   struct cospin_device_train **dt, struct cospin_error *err)
+{
+    *dt = NULL;
+    cospin_train_job_init(job);
+    job->figures = 0;
+    job->opts.hidden = 100;           /* the 784-100-10 network of thesis ch. 4 */
+    job->opts.eval_every = 0;
+    int rc = apply_settings(cospin_config_child(root, "defaults"), job, err);
+    if (rc == 0)
+        rc = apply_settings(n, job, err);
+    const char *mode = cospin_config_attr(n, "mode");
+    if (rc == 0 && mode && cospin_train_mode_parse(mode, &job->opts.mode) != 0)
+        rc = cospin_config_error(n, "mode", COSPIN_ERR_INVALID, err, "unknown mode");
+    if (rc == 0)
+        rc = read_device_opts(n, dto, err);
+    struct cospin_error sub = {0};
+    if (rc == 0 && (cospin_device_train_new(dto, dt, &sub) != 0 ||
+                    cospin_device_train_install(*dt, &job->opts, &sub) != 0)) {
+        cospin_device_train_free(*dt);
+        *dt = NULL;
+        rc = cospin_config_error(n, NULL, sub.code ? sub.code : COSPIN_ERR_INVALID, err, "%s",
+                                 sub.msg);
+    }
+    return rc;
+}
+
+int cospin_experiment_sot_check(const struct cospin_config_node *root, struct cospin_error *err)
+{
+    for (const struct cospin_config_node *n = cospin_config_child(root, "train"); n;
+         n = cospin_config_next(n, "train")) {
+        struct cospin_train_job job;
+        struct cospin_device_train_opts dto;
+        struct cospin_device_train *dt;
+        int rc = prepare(root, n, &job, &dto, &dt, err);
+        cospin_device_train_free(dt);
+        if (rc)
+            return rc;
+    }
+    return COSPIN_OK;
+}
+
+/* curves.csv and levels.csv of <curves>. */
+static int write_curves(const struct cospin_config_node *c, const char *out_dir,
+                        struct cospin_error *err)
+{
+    const char *list = cospin_config_attr(c, "devices");
+    int points = SOT_CURVE_POINTS;
+    int rc = cospin_config_attr_int(c, "points", SOT_CURVE_POINTS, &points, err);
+    if (rc)
+        return rc;
+    if (points < 2)
+        return cospin_config_error(c, "points", COSPIN_ERR_INVALID, err, "must be >= 2");
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list ? list : SOT_CURVE_DEVICES);
+    struct cospin_device devs[16];
+    int nd = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        struct cospin_error sub = {0};
+        if (nd == 16)
+            return cospin_config_error(c, "devices", COSPIN_ERR_INVALID, err,
+                                       "at most 16 devices");
+        if (cospin_device_preset(tok, &devs[nd], &sub) != 0)
+            return cospin_config_error(c, "devices", COSPIN_ERR_INVALID, err, "%s", sub.msg);
+        nd++;
+    }
+    struct cospin_output o;
+    rc = cospin_output_open(&o, out_dir, "curves.csv", err);
+    if (rc)
+        return rc;
+    fprintf(o.fp, "device,branch,p,g\n");
+    for (int d = 0; d < nd; d++)
+        for (int b = 0; b < 2; b++)
+            for (int i = 0; i < points; i++) {
+                double p = (double)i / (points - 1);
+                fprintf(o.fp, "%s,%s,%.6f,%.8f\n", devs[d].name, b ? "ltd" : "ltp", p,
+                        cospin_device_branch_g(b ? &devs[d].ltd : &devs[d].ltp, p));
+            }
+    rc = cospin_output_commit(&o, err);
+    if (rc)
+        return rc;
+    rc = cospin_output_open(&o, out_dir, "levels.csv", err);
+    if (rc)
+        return rc;
+    fprintf(o.fp, "device,states,level,g_ltp,g_ltd\n");
+    for (int d = 0; d < nd; d++)
+        for (int j = 0; devs[d].states > 0 && j <= devs[d].states; j++)
+            fprintf(o.fp, "%s,%d,%d,%.8f,%.8f\n", devs[d].name, devs[d].states, j,
+                    cospin_device_g_after(&devs[d], 0, j),
+                    cospin_device_g_after(&devs[d], 1, devs[d].states - j));
+    return cospin_output_commit(&o, err);
+}
+
+int cospin_experiment_sot(const struct cospin_config_node *root, const char *out_dir,
+                          struct cospin_error *err)
+{
+    int rc = cospin_experiment_sot_check(root, err);
+    if (rc)
+        return rc;
+    const struct cospin_config_node *c = cospin_config_child(root, "curves");
+    if (c && (rc = write_curves(c, out_dir, err)) != 0)
+        return rc;
+    size_t ntrain = cospin_config_count(root, "train");
+    if (ntrain == 0)
+        return COSPIN_OK;
+    struct cospin_output sum;
+    rc = cospin_output_open(&sum, out_dir, "summary.csv", err);
+    if (rc)
+        return rc;
+    fprintf(sum.fp, "name,synapse,states,quant,cells,neuron,mode,runs,test_acc_mean,"
+                    "test_acc_std,loss_mean,loss_std,cpu_s\n");
+    size_t k = 0;
+    for (const struct cospin_config_node *n = cospin_config_child(root, "train"); n && rc == 0;
+         n = cospin_config_next(n, "train"), k++) {
+        struct cospin_train_job job;
+        struct cospin_device_train_opts dto;
+        struct cospin_device_train *dt;
+        rc = prepare(root, n, &job, &dto, &dt, err);
+        const char *name = cospin_config_attr(n, "name");
+        char dir[1024];
+        if (rc == 0 && (size_t)snprintf(dir, sizeof dir, "%s/%s", out_dir, name) >= sizeof dir)
+            rc = cospin_config_error(n, "name", COSPIN_ERR_IO, err, "output path too long");
+        if (rc == 0)
+            rc = cospin_output_mkdir(dir, NULL, err);
+        if (rc == 0) {
+            job.out_dir = dir;
+            cospin_info("run %zu/%zu: %s", k + 1, ntrain, name);
+            rc = cospin_train_job_run(&job, err);
+        }
+        if (rc == 0 && cospin_device_train_active(dt))
+            rc = cospin_device_train_write_report(dt, dir, err);
+        if (rc == 0) {
+            const struct cospin_device *d = cospin_device_train_device(dt);
+            static const char *const qn[] = {"none", "ptq", "qat"};
+            fprintf(sum.fp, "%s,%s,%d,%s,%d,%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%.2f\n", name,
+                    d ? d->name : "float", d ? d->states : 0, qn[dto.quant], dto.cells,
+                    dto.neuron ? dto.neuron : "sigmoid", cospin_train_mode_name(job.opts.mode),
+                    job.runs, job.test_acc_mean, job.test_acc_std, job.loss_mean, job.loss_std,
+                    job.cpu_s);
+            fflush(sum.fp);
+        }
+        cospin_device_train_free(dt);
+        if (rc)
+            cospin_error_prefix(err, name);
+    }
+    if (rc) {
+        cospin_output_abort(&sum);
+        return rc;
+    }
+    return cospin_output_commit(&sum, err);
+}

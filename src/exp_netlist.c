@@ -362,6 +362,9 @@ static int analysis(struct reader *r, const struct cospin_config_node *n,
         }
         if (!sname[0])
             snprintf(sname, sizeof sname, "%s", src);
+        /* ngspice keeps device names in lower case; its dc command does not fold case. */
+        for (char *p = sname; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
         char c0 = (char)tolower((unsigned char)sname[0]);
         if (c0 != 'v' && c0 != 'i')
             return cospin_config_error(n, "source", COSPIN_ERR_INVALID, r->err,

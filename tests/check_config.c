@@ -147,7 +147,7 @@ START_TEST(test_good_netlist_elements)
     ck_assert_uint_eq(x->nanalyses, 3);
     ck_assert_str_eq(x->analyses[0].command, "op");
     ck_assert_str_eq(x->analyses[0].scale, "");
-    ck_assert_str_eq(x->analyses[1].command, "dc Vin 0 1 250m");
+    ck_assert_str_eq(x->analyses[1].command, "dc vin 0 1 250m");
     ck_assert_str_eq(x->analyses[1].scale, "v-sweep");
     ck_assert_str_eq(x->analyses[2].command, "tran 1n 20n uic");
     cospin_exp_netlist_free(x);

@@ -5,6 +5,8 @@
 # Run by `make check` (COSPIN = the built CLI); by hand:
 #   COSPIN=./src/cospin srcdir=/path/to/cospin sh tests/cli-errors.sh
 set -u
+LC_ALL=C
+export LC_ALL
 
 : "${COSPIN:?set COSPIN to the cospin binary}"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -127,6 +129,27 @@ if "$COSPIN" netlist "$examples/rc_step.xml" -o "$tmp/rc.cir" && grep -q '^\.tra
     say "ok: netlist rc_step.xml"
 else
     bad "netlist rc_step.xml"
+fi
+
+# every element kind and all three analyses: one CSV each, nothing else
+rm -rf "$tmp/out"
+if "$COSPIN" -q run "$data/good.xml" --out "$tmp/out" \
+    && [ "$(ls -A "$tmp/out" | tr '\n' ' ')" = "dc.csv op.csv tran.csv " ] \
+    && [ "$(wc -l <"$tmp/out/dc.csv")" -eq 6 ] && [ "$(wc -l <"$tmp/out/op.csv")" -eq 2 ]; then
+    say "ok: run good.xml (op, dc, tran)"
+else
+    bad "run good.xml: $(ls -A "$tmp/out" 2>&1 | tr '\n' ' ')"
+fi
+
+# the demo (small variant): passes its own checks and writes its three files
+rm -rf "$tmp/out"
+if "$COSPIN" demo --small --out "$tmp/out" >"$tmp/stdout" 2>"$tmp/stderr" \
+    && [ "$(grep -c PASS "$tmp/stdout")" -eq 3 ] \
+    && [ "$(ls -A "$tmp/out" | tr '\n' ' ')" = "crossbar.csv demo.csv rc.csv " ]; then
+    say "ok: demo --small"
+else
+    bad "demo --small:"
+    cat "$tmp/stdout" "$tmp/stderr"
 fi
 
 exit $fail

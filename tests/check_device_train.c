@@ -3,11 +3,15 @@
  * end-to-end cospin_train_run on a tiny synthetic set. */
 #include <config.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_util.h"
 #include "device_train.h"
 #include "device_xml.h"
+#include "experiment.h"
 #include "quant.h"
 #include "sot_neuron.h"
 #include "train.h"
@@ -394,6 +398,74 @@ START_TEST(test_xml_bad)
 }
 END_TEST
 
+/* ---- <experiment type="sot"> ------------------------------------------------------ */
+
+static int run_exp(const char *xml, const char *dir, struct cospin_error *err)
+{
+    struct cospin_config *cfg = NULL;
+    int rc = cospin_config_load_memory(xml, 0, "exp.xml", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg,
+                                       err);
+    if (rc == 0)
+        rc = cospin_experiment_sot(cospin_config_root(cfg), dir, err);
+    cospin_config_free(cfg);
+    return rc;
+}
+
+START_TEST(test_experiment_curves)
+{
+    char dir[] = "/tmp/cospin-sot-exp-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    struct cospin_error err = {0};
+    const char *xml = "<experiment type=\"sot\">\n"
+                      "  <curves devices=\"rram,sot-s:5\" points=\"3\"/>\n"
+                      "</experiment>\n";
+    ck_assert_msg(run_exp(xml, dir, &err) == 0, "%s", err.msg);
+    char path[256], line[256];
+    snprintf(path, sizeof path, "%s/curves.csv", dir);
+    FILE *fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fp);
+    int rows = 0, found = 0;
+    while (fgets(line, sizeof line, fp)) {
+        rows++;
+        /* RRAM LTP at P = 0.5: (1 - e^-1)/(1 - e^-2) = 0.731059 (Eq. 4.1). */
+        if (strncmp(line, "rram,ltp,0.500000,", 18) == 0) {
+            ck_assert_close(atof(line + 18), 0.731059, 1e-6);
+            found = 1;
+        }
+    }
+    fclose(fp);
+    ck_assert_int_eq(rows, 1 + 2 * 2 * 3); /* header + 2 devices x 2 branches x 3 points */
+    ck_assert(found);
+    remove(path);
+    snprintf(path, sizeof path, "%s/levels.csv", dir);
+    fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fp);
+    rows = 0;
+    while (fgets(line, sizeof line, fp))
+        rows++;
+    fclose(fp);
+    ck_assert_int_eq(rows, 1 + 65 + 19); /* header + RRAM 0..64 + SOT-S 5 ML 0..18 */
+    remove(path);
+    /* A bad <train> is reported with its line, before anything runs. */
+    const char *bad = "<experiment type=\"sot\">\n"
+                      "  <train name=\"a\" synapse=\"sot-s\"/>\n"
+                      "  <train name=\"b\" synapse=\"sot-s\" cells=\"4\"/>\n"
+                      "</experiment>\n";
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(run_exp(bad, dir, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(err.line, 3);
+    ck_assert_ptr_nonnull(strstr(err.msg, "cells"));
+    const char *badn = "<experiment type=\"sot\">\n"
+                       "  <curves devices=\"rram,flash\"/>\n"
+                       "</experiment>\n";
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(run_exp(badn, dir, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(err.line, 2);
+    ck_assert_ptr_nonnull(strstr(err.msg, "flash"));
+    ck_assert_int_eq(rmdir(dir), 0); /* nothing left behind */
+}
+END_TEST
+
 static Suite *suite_device_train(void)
 {
     Suite *s = suite_create("device_train");
@@ -404,6 +476,7 @@ static Suite *suite_device_train(void)
     tcase_add_test(tc, test_neuron);
     tcase_add_test(tc, test_train_run_ptq);
     tcase_add_test(tc, test_xml_device);
+    tcase_add_test(tc, test_experiment_curves);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
     tcase_add_test(te, test_errors);

@@ -383,7 +383,7 @@ int cospin_char_read_psw_csv(const char *path, double default_ku, struct cospin_
 
 static int status_from_name(const char *s)
 {
-    for (int i = 0; i <= COSPIN_FIT_NO_CONVERGENCE; i++)
+    for (int i = 0; i <= COSPIN_FIT_NOT_RISING; i++)
         if (strcmp(s, cospin_fit_status_name(i)) == 0)
             return i;
     return -1;
@@ -508,8 +508,17 @@ int cospin_char_fit_all(struct cospin_char_table *t)
         f->width_s = t->points[i].width_s;
         f->ku_j_per_m3 = t->points[i].ku_j_per_m3;
         struct cospin_error e = {0};
-        if (cospin_fit_logistic(x, nt, ns, j - i, &f->fit, &e) != 0)
+        if (cospin_fit_logistic(x, nt, ns, j - i, &f->fit, &e) != 0) {
             cospin_warn("width %g s, Ku %g J/m^3: %s", f->width_s, f->ku_j_per_m3, e.msg);
+        } else if (!(f->fit.k > 0)) {
+            /* A switching probability that does not rise with the write
+               current is not an activation function (e.g. a device that
+               switches thermally whatever the current): flag it so that
+               consumers of the neuron table skip it. */
+            f->fit.status = COSPIN_FIT_NOT_RISING;
+            cospin_warn("width %g s, Ku %g J/m^3: P_sw does not rise with I (k = %g /uA)",
+                        f->width_s, f->ku_j_per_m3, f->fit.k);
+        }
         i = j;
     }
     free(x);

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ static void usage(FILE *f)
 "  --ku KU             with --target-k and no --c: the width giving K at this Ku\n"
 "                      (width-only control) and the c that comes with it\n"
 "  --tol T             relative tolerance of the inverse (default 0.01)\n"
+"  --ku-per-volt X     also print the control voltage V = (Ku - 1.1e6) / X\n"
 "\n"
 "Examples:\n"
 "  cospin characterize --width 30n,200n --current 6u:20u:1u --trials 200 --out r\n"
@@ -146,8 +148,14 @@ static int parse_one(const char *opt, const char *text, double *out, struct cosp
     return rc;
 }
 
+/* Control voltage of a Ku (V), or NaN without a coefficient. */
+static double vctrl_of(double ku, double ku0, double ku_per_volt)
+{
+    return ku_per_volt != 0 ? (ku - ku0) / ku_per_volt : NAN;
+}
+
 static int run_design(const char *table, double k, int have_c, double c, int have_ku, double ku,
-                      double tol, struct cospin_error *err)
+                      double tol, double ku0, double ku_per_volt, struct cospin_error *err)
 {
     struct cospin_char_table *t = NULL;
     int rc = cospin_char_read_fit_csv(table, &t, err);
@@ -159,10 +167,15 @@ static int run_design(const char *table, double k, int have_c, double c, int hav
         rc = cospin_char_design_kc(t, k, c, tol, sol, 16, &ns, err);
         if (rc == 0) {
             printf("# settings giving k = %g /uA at c = %g uA (bilinear over log width x Ku)\n", k, c);
-            printf("width_s,ku_j_per_m3,k_per_ua,c_ua,residual\n");
-            for (size_t i = 0; i < ns; i++)
-                printf("%.6g,%.6g,%.4g,%.4g,%.2g\n", sol[i].width_s, sol[i].ku_j_per_m3,
+            printf("width_s,ku_j_per_m3,k_per_ua,c_ua,residual%s\n",
+                   ku_per_volt != 0 ? ",v_ctrl_v" : "");
+            for (size_t i = 0; i < ns; i++) {
+                printf("%.6g,%.6g,%.4g,%.4g,%.2g", sol[i].width_s, sol[i].ku_j_per_m3,
                        sol[i].k_per_ua, sol[i].c_ua, sol[i].residual);
+                if (ku_per_volt != 0)
+                    printf(",%.6g", vctrl_of(sol[i].ku_j_per_m3, ku0, ku_per_volt));
+                printf("\n");
+            }
         }
     } else {
         if (!have_ku) {
@@ -313,7 +326,8 @@ int cospin_cli_characterize(int argc, char **argv)
             rc = COSPIN_CLI_USAGE;
             goto out;
         }
-        rc = run_design(table, target_k, have_c, target_c, nk == 1, nk ? kus[0] : 0, tol, &err);
+        rc = run_design(table, target_k, have_c, target_c, nk == 1, nk ? kus[0] : 0, tol,
+                        cospin_mtj_ku_j_per_m3(&o.device), have_kupv ? ku_per_volt : 0, &err);
         if (rc)
             cospin_cli_report(argv[0], &err);
         goto out;

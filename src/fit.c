@@ -25,6 +25,7 @@ const char *cospin_fit_status_name(int status)
     case COSPIN_FIT_ALL_ONE: return "all-one";
     case COSPIN_FIT_SEPARATED: return "separated";
     case COSPIN_FIT_NO_CONVERGENCE: return "no-convergence";
+    case COSPIN_FIT_NOT_RISING: return "not-rising";
     default: return "unknown";
     }
 }

@@ -555,6 +555,29 @@ START_TEST(test_experiment_errors)
 }
 END_TEST
 
+START_TEST(test_not_rising)
+{
+    /* A curve that falls with I fits with k < 0 and is flagged, so that the
+       neuron table's consumers skip it; a rising one stays ok. */
+    struct cospin_char_table t = {0};
+    struct cospin_char_point pts[8];
+    const long fall[4] = {30, 22, 12, 4}, rise[4] = {4, 12, 22, 30};
+    for (int i = 0; i < 4; i++) {
+        pts[i] = (struct cospin_char_point){10e-9, 1.1e6, (10 + i) * 1e-6, 32, fall[i]};
+        pts[4 + i] = (struct cospin_char_point){20e-9, 1.1e6, (10 + i) * 1e-6, 32, rise[i]};
+    }
+    t.points = pts;
+    t.npoints = 8;
+    ck_assert_int_eq(cospin_char_fit_all(&t), 0);
+    ck_assert_int_eq(t.nfits, 2);
+    ck_assert_int_eq(t.fits[0].fit.status, COSPIN_FIT_NOT_RISING);
+    ck_assert(t.fits[0].fit.k < 0);
+    ck_assert_int_eq(t.fits[1].fit.status, COSPIN_FIT_OK);
+    ck_assert_str_eq(cospin_fit_status_name(COSPIN_FIT_NOT_RISING), "not-rising");
+    free(t.fits);
+}
+END_TEST
+
 static Suite *suite_characterize(void)
 {
     Suite *s = suite_create("characterize");
@@ -574,6 +597,7 @@ static Suite *suite_characterize(void)
     tcase_add_test(te, test_bad_files);
     tcase_add_test(te, test_cli_errors);
     tcase_add_test(te, test_experiment_errors);
+    tcase_add_test(te, test_not_rising);
     tcase_set_timeout(te, 120);
     suite_add_tcase(s, te);
     return s;

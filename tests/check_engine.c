@@ -159,7 +159,13 @@ START_TEST(test_memory_flat)
        the 950 measured runs, a leaked circuit ~10 MB.  The measured growth after the
        50-run warm-up (malloc arenas, ngspice's string caches) is a few hundred kB;
        2 MB bounds it with margin and still catches a 2 kB/run leak. */
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan keeps freed memory in quarantine (256 MB by default): RSS says nothing
+       there, and LeakSanitizer checks leaks directly at exit instead. */
+    (void)growth;
+#else
     ck_assert_msg(growth < 2048, "RSS grew by %ld kB over 950 runs", growth);
+#endif
     cospin_engine_free(eng);
 }
 END_TEST
@@ -284,14 +290,15 @@ START_TEST(test_pool_crash)
             ck_assert_rel(res[i].data[0][0], 0.75, LINEAR_RTOL);
         } else {
             ck_assert_int_eq(res[i].status, COSPIN_ERR_CRASH);
-            ck_assert_ptr_nonnull(strstr(res[i].error.msg, "signal"));
+            /* "killed by signal 11" normally; under ASan the worker exits with status 1. */
+            ck_assert_msg(strstr(res[i].error.msg, "crashed ngspice: worker") != NULL, "%s", res[i].error.msg);
         }
         cospin_sim_result_clear(&res[i]);
     }
     /* A worker killed while idle: its next job still runs (on the restarted worker). */
     pid_t victim = cospin_pool_worker_pid(pool, 0);
     ck_assert_int_gt(victim, 0);
-    kill(victim, SIGSEGV);
+    kill(victim, SIGKILL);   /* SIGKILL: a sanitizer build would catch SIGSEGV and symbolize for minutes */
     usleep(100000);
     ck_assert_int_eq(cospin_pool_run(pool, jobs, 1, res, &err), COSPIN_OK);
     ck_assert_msg(res[0].status == COSPIN_OK, "after kill: %s", res[0].error.msg);

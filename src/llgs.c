@@ -329,20 +329,36 @@ double cospin_rng_uniform(struct cospin_rng *r)
     return rng_uniform(r);
 }
 
-/* Ziggurat (256 layers, 52-bit mantissa), as NumPy's legacy normal. */
-static inline double rng_normal(struct cospin_rng *r)
+/*
+ * Ziggurat (256 layers, 52-bit mantissa), as NumPy's legacy normal.  Split
+ * so that the vectorised path can run the fast test for many generators at
+ * once and hand the rare rest to rng_normal_finish with the same draw.
+ */
+
+/* Candidate of the raw draw u: x (signed), and whether it is accepted by
+ * the rectangle test alone. */
+static inline double zig_candidate(uint64_t u, int *accept)
+{
+    int idx = (int)(u & 0xff);
+    u >>= 8;
+    int neg = (int)(u & 1);
+    uint64_t rabs = (u >> 1) & UINT64_C(0x000fffffffffffff);
+    double x = (double)rabs * zig_wi[idx];
+    *accept = rabs < zig_ki[idx];
+    return neg ? -x : x;
+}
+
+/* Finish a draw u that failed the rectangle test: the tail or the wedge,
+ * then fresh draws until one is accepted. */
+static double rng_normal_finish(struct cospin_rng *r, uint64_t u)
 {
     for (;;) {
-        uint64_t u = rng_next(r);
+        int accept;
+        double x = zig_candidate(u, &accept);
+        if (accept)
+            return x;
         int idx = (int)(u & 0xff);
-        u >>= 8;
-        int neg = (int)(u & 1);
-        uint64_t rabs = (u >> 1) & UINT64_C(0x000fffffffffffff);
-        double x = (double)rabs * zig_wi[idx];
-        if (neg)
-            x = -x;
-        if (rabs < zig_ki[idx])
-            return x; /* about 99 % of the calls */
+        uint64_t rabs = ((u >> 8) >> 1) & UINT64_C(0x000fffffffffffff);
         if (idx == 0) {
             /* Tail beyond ZIG_R (Marsaglia 1964). */
             for (;;) {
@@ -354,7 +370,18 @@ static inline double rng_normal(struct cospin_rng *r)
         }
         if ((zig_fi[idx - 1] - zig_fi[idx]) * rng_uniform(r) + zig_fi[idx] < exp(-0.5 * x * x))
             return x;
+        u = rng_next(r);
     }
+}
+
+static inline double rng_normal(struct cospin_rng *r)
+{
+    uint64_t u = rng_next(r);
+    int accept;
+    double x = zig_candidate(u, &accept);
+    if (accept)
+        return x; /* about 99 % of the calls */
+    return rng_normal_finish(r, u);
 }
 
 double cospin_rng_normal(struct cospin_rng *r)
@@ -577,6 +604,92 @@ typedef double llgs_vec __attribute__((vector_size(LLGS_LANES * sizeof(double)))
             (x)[l_] = sqrt((x)[l_]);                                                \
     } while (0)
 
+/* The generators of all lanes, structure of arrays. */
+typedef uint64_t llgs_uvec __attribute__((vector_size(LLGS_LANES * sizeof(uint64_t))));
+typedef int64_t llgs_ivec __attribute__((vector_size(LLGS_LANES * sizeof(int64_t))));
+struct vec_rng {
+    llgs_uvec s0, s1, s2, s3;
+};
+
+static inline void vec_rng_load(struct vec_rng *v, const struct cospin_rng *r)
+{
+    for (int l = 0; l < LLGS_LANES; l++) {
+        v->s0[l] = r[l].s[0];
+        v->s1[l] = r[l].s[1];
+        v->s2[l] = r[l].s[2];
+        v->s3[l] = r[l].s[3];
+    }
+}
+
+static inline void vec_rng_store(const struct vec_rng *v, struct cospin_rng *r)
+{
+    for (int l = 0; l < LLGS_LANES; l++) {
+        r[l].s[0] = v->s0[l];
+        r[l].s[1] = v->s1[l];
+        r[l].s[2] = v->s2[l];
+        r[l].s[3] = v->s3[l];
+    }
+}
+
+/* xoshiro256** on all lanes at once (same recurrence as rng_next). */
+static inline llgs_uvec vec_next(struct vec_rng *v)
+{
+    llgs_uvec x = v->s1 * 5;
+    llgs_uvec result = ((x << 7) | (x >> 57)) * 9;
+    llgs_uvec t = v->s1 << 17;
+    v->s2 ^= v->s0;
+    v->s3 ^= v->s1;
+    v->s1 ^= v->s2;
+    v->s0 ^= v->s3;
+    v->s2 ^= t;
+    v->s3 = (v->s3 << 45) | (v->s3 >> 19);
+    return result;
+}
+
+/*
+ * One standard normal per lane: the rectangle test of the ziggurat for all
+ * lanes at once; the ~1 % of lanes that fail it finish with the scalar
+ * rng_normal_finish on their own generator (copied out and back), so each
+ * lane consumes exactly the sequence rng_normal would.
+ */
+static inline llgs_vec vec_normal(struct vec_rng *v, struct cospin_rng *scratch)
+{
+    llgs_uvec u = vec_next(v);
+    llgs_uvec idx = u & 0xff;
+    llgs_uvec rabs = (u >> 9) & UINT64_C(0x000fffffffffffff);
+    llgs_uvec sign = (u >> 8) << 63;
+    /* rabs < 2^52: OR-ing it into the mantissa of 2^52 converts exactly. */
+    llgs_vec x = (llgs_vec)(rabs | UINT64_C(0x4330000000000000)) - 0x1.0p52;
+    llgs_vec w;
+    llgs_uvec ki;
+    for (int l = 0; l < LLGS_LANES; l++) {
+        w[l] = zig_wi[idx[l]];
+        ki[l] = zig_ki[idx[l]];
+    }
+    x = (llgs_vec)((llgs_uvec)(x * w) ^ sign);
+    llgs_ivec ok = rabs < ki;
+    int all = 1;
+    for (int l = 0; l < LLGS_LANES; l++)
+        all &= ok[l] != 0;
+    if (__builtin_expect(all, 1))
+        return x;
+    for (int l = 0; l < LLGS_LANES; l++) {
+        if (ok[l])
+            continue;
+        struct cospin_rng *r = &scratch[l];
+        r->s[0] = v->s0[l];
+        r->s[1] = v->s1[l];
+        r->s[2] = v->s2[l];
+        r->s[3] = v->s3[l];
+        x[l] = rng_normal_finish(r, u[l]);
+        v->s0[l] = r->s[0];
+        v->s1[l] = r->s[1];
+        v->s2[l] = r->s[2];
+        v->s3[l] = r->s[3];
+    }
+    return x;
+}
+
 /* The x86-64 clones let one binary use AVX2/AVX-512 where present. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define LLGS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -597,18 +710,16 @@ static void run_lanes(const struct cospin_mtj_derived *d, llgs_vec *pmx, llgs_ve
     const double a1 = d->torque_t_per_a * d->polarization * i_a;
     const llgs_vec zero = {0};
     const llgs_vec bk = zero + bk1, a = zero + a1;
+    struct vec_rng vs;
+    vec_rng_load(&vs, r);
     for (long k = 0; k < nsteps; k++) {
         llgs_vec bx0, by0, bz0;
         if (sig > 0.0) {
-            /* Component-major order: consecutive draws come from independent
-             * generators (instruction-level parallelism); each lane still
-             * draws x, y, z in the order cospin_mtj_thermal_field does. */
-            for (int l = 0; l < LLGS_LANES; l++)
-                bx0[l] = d->b_app_t[0] + sig * rng_normal(&r[l]);
-            for (int l = 0; l < LLGS_LANES; l++)
-                by0[l] = d->b_app_t[1] + sig * rng_normal(&r[l]);
-            for (int l = 0; l < LLGS_LANES; l++)
-                bz0[l] = d->b_app_t[2] + sig * rng_normal(&r[l]);
+            /* Each lane draws x, y, z in the order cospin_mtj_thermal_field
+             * does, so a lane reproduces the scalar trial exactly. */
+            bx0 = d->b_app_t[0] + sig * vec_normal(&vs, r);
+            by0 = d->b_app_t[1] + sig * vec_normal(&vs, r);
+            bz0 = d->b_app_t[2] + sig * vec_normal(&vs, r);
         } else {
             bx0 = zero + d->b_app_t[0];
             by0 = zero + d->b_app_t[1];
@@ -616,6 +727,7 @@ static void run_lanes(const struct cospin_mtj_derived *d, llgs_vec *pmx, llgs_ve
         }
         LLGS_RK4(llgs_vec, SQRT_VEC);
     }
+    vec_rng_store(&vs, r);
     *pmx = mx;
     *pmy = my;
     *pmz = mz;

@@ -57,6 +57,9 @@
 #define STREAM_GRID_RTOL 1e-6
 /* Default time between streamed vectors (s); resistive circuits do not care. */
 #define STREAM_DEFAULT_STEP_S 1e-6
+/* pool_stream: chunks per worker, and the smallest chunk worth a message (vectors). */
+#define STREAM_CHUNKS_PER_WORKER 4
+#define STREAM_MIN_CHUNK 64
 /* Upper bound on a pool message (bytes): catches corrupt length prefixes. */
 #define MSG_MAX_BYTES ((uint64_t)1 << 34)
 
@@ -1744,7 +1747,14 @@ int cospin_pool_stream(struct cospin_pool *pool, const struct cospin_stream_job 
     if (!job->netlist)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "pool_stream: the netlist must be given (workers have their own circuits)");
-    size_t nchunk = (size_t)pool->n < job->nvec ? (size_t)pool->n : job->nvec;
+    /* A few chunks per worker balance uneven progress (a shared machine); a worker
+       keeps the circuit loaded between its chunks, so extra chunks cost no parsing.
+       Chunks stay >= STREAM_MIN_CHUNK vectors so the per-message cost stays small. */
+    size_t nchunk = (size_t)pool->n * STREAM_CHUNKS_PER_WORKER;
+    if (nchunk > job->nvec / STREAM_MIN_CHUNK)
+        nchunk = job->nvec / STREAM_MIN_CHUNK;
+    if (nchunk < (size_t)pool->n)
+        nchunk = (size_t)pool->n < job->nvec ? (size_t)pool->n : job->nvec;
     struct pool_task *tasks = calloc(nchunk, sizeof *tasks);
     struct cospin_sim_result *res = calloc(nchunk, sizeof *res);
     if (!tasks || !res) {

@@ -316,7 +316,7 @@ START_TEST(test_pool_stream)
     struct cospin_pool *pool = NULL;
     struct cospin_error err = {0};
     ck_assert_int_eq(cospin_pool_new(NULL, 2, &pool, &err), COSPIN_OK);
-    enum { NVEC = 41 };
+    enum { NVEC = 300 };   /* > 4 x 64: several chunks per worker */
     double v[NVEC * 3], res[NVEC * 2];
     xbar_values(v, NVEC);
     struct cospin_stream_job job = {.netlist = xbar_netlist, .source_names = xbar_src, .nsrc = 3,

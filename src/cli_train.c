@@ -16,6 +16,7 @@
 #include "error.h"
 #include "device_train.h"
 #include "train_job.h"
+#include "cosim.h"
 
 static void usage(FILE *f)
 {
@@ -86,6 +87,16 @@ static void usage(FILE *f)
 "  --checkpoint-every S       seconds between checkpoints (default 30)\n"
 "  --no-figures   skip the SVG figures\n"
 "\n"
+"Circuit in the loop (doc/circuits.md):\n"
+"  --circuit      every forward pass z = W x runs through ngspice: each layer's\n"
+"                 weights become a crossbar of conductance pairs (merged-pair VCCS\n"
+"                 cells, ideal wires, max |w| mapped to [G_min, G_max]) and the\n"
+"                 batch is streamed through it, one time point per sample; the\n"
+"                 weights programmed after a step are what the next pass sees.\n"
+"                 Test evaluations (--eval-every) also go through the circuit:\n"
+"                 use --eval-every 0 to evaluate only at the end\n"
+"  --circuit-workers N   ngspice worker processes (default 2; 0 = in-process)\n"
+"\n"
 "Examples:\n"
 "  cospin train --mode kc --hidden 25 --lr 0.1 --iters 1000 --out out/kc\n"
 "  cospin train --dataset fashion --mode k --batch 100 --runs 5 --out out/fk\n"
@@ -149,7 +160,8 @@ enum {
     O_INITK, O_INITC, O_KRANGE, O_CRANGE, O_BASEK, O_TRAINLIM, O_TESTLIM, O_EVAL, O_THREADS,
     O_LEVEL, O_TABLE, O_DEVMODE, O_ISCALE, O_IBIAS, O_KU, O_CHOLD, O_OUT, O_RESUME, O_CKEVERY,
     O_NOFIG, O_HELP,
-    O_DT = 1000 /* device_train.h options: O_DT + i */
+    O_DT = 1000, /* device_train.h options: O_DT + i */
+    O_CIRCUIT = 2000, O_CIRCUIT_WORKERS
 };
 
 static int bad(const char *opt, const char *val, const char *what)
@@ -193,6 +205,8 @@ int cospin_cli_train(int argc, char **argv)
         {"checkpoint-every", required_argument, NULL, O_CKEVERY},
         {"no-figures", no_argument, NULL, O_NOFIG},
         {"help", no_argument, NULL, O_HELP},
+        {"circuit", no_argument, NULL, O_CIRCUIT},
+        {"circuit-workers", required_argument, NULL, O_CIRCUIT_WORKERS},
         {"synapse", required_argument, NULL, O_DT + 0},
         {"states", required_argument, NULL, O_DT + 1},
         {"quant", required_argument, NULL, O_DT + 2},
@@ -208,6 +222,8 @@ int cospin_cli_train(int argc, char **argv)
     cospin_train_job_init(&job);
     struct cospin_train_opts *o = &job.opts;
     int k_range_set = 0;
+    int circuit = 0;
+    long circuit_workers = 2;
     struct cospin_device_train_opts dt_opts;
     cospin_device_train_opts_init(&dt_opts);
     int c;
@@ -347,6 +363,11 @@ int cospin_cli_train(int argc, char **argv)
                 return bad("--checkpoint-every", optarg, "expected seconds > 0");
             break;
         case O_NOFIG: job.figures = 0; break;
+        case O_CIRCUIT: circuit = 1; break;
+        case O_CIRCUIT_WORKERS:
+            if (parse_long(optarg, 0, 64, &circuit_workers))
+                return bad("--circuit-workers", optarg, "expected an integer 0..64");
+            break;
         case 'h':
         case O_HELP: usage(stdout); return 0;
         case O_DT + 0: case O_DT + 1: case O_DT + 2: case O_DT + 3: case O_DT + 4:
@@ -393,6 +414,19 @@ int cospin_cli_train(int argc, char **argv)
             return cospin_cli_report("train", &derr);
         }
     }
+    struct cospin_cosim *cosim = NULL;
+    if (circuit) {
+        struct cospin_cosim_opts co;
+        cospin_cosim_opts_default(&co);
+        co.workers = (int)circuit_workers;
+        struct cospin_error cerr = {0};
+        if (cospin_cosim_new(&co, &cosim, &cerr) != 0) {
+            cospin_device_train_free(dt);
+            return cospin_cli_report("train", &cerr);
+        }
+        o->hooks.forward.forward_layer = cospin_cosim_forward_layer;
+        o->hooks.forward.ctx = cosim;
+    }
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -408,6 +442,14 @@ int cospin_cli_train(int argc, char **argv)
         rc = cospin_device_train_write_report(dt, job.out_dir, &err);
     }
     cospin_device_train_free(dt);
+    if (cosim) {
+        struct cospin_cosim_stats cst;
+        cospin_cosim_stats(cosim, &cst);
+        printf("circuit in the loop: %zu circuits, %zu vectors streamed through ngspice, "
+               "%.1f s in the engine\n",
+               cst.runs, cst.vectors, cst.sim_s);
+        cospin_cosim_free(cosim);
+    }
     if (rc != 0)
         return cospin_cli_report("train", &err);
     if (job.runs > 1)

@@ -8,6 +8,7 @@
 #include <config.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_util.h"
@@ -162,6 +163,38 @@ START_TEST(test_step_independent_and_standalone)
 }
 END_TEST
 
+/* The example netlist runs under plain `ngspice -b` (SPICE_SCRIPTS points at
+ * an spinit that loads the build-tree cospin.cm, as `make check` sets it)
+ * and its printed final m_z equals the standalone integrator's for the same
+ * seed (3), pulse (20 uA, steps with midpoints in the 30.001 ns flat top:
+ * 6000) and relaxation (to 40 ns: 8000 steps in all).  ngspice runs at its
+ * default reltol and prints 6 digits: 1e-5. */
+START_TEST(test_example_netlist_plain_ngspice)
+{
+    if (!getenv("SPICE_SCRIPTS"))
+        return; /* outside `make check` there is no spinit loading cospin.cm */
+    FILE *f = popen("ngspice -b " COSPIN_TEST_SRCDIR "/../netlists/mtj_stt_pulse.cir 2>&1", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[512];
+    double mz = NAN;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "final m_z: ", 11) == 0)
+            mz = strtod(line + 11, NULL);
+    pclose(f);
+    ck_assert_msg(!isnan(mz), "no 'final m_z' line from ngspice");
+
+    struct cospin_mtj_params p;
+    cospin_mtj_params_default(&p);
+    struct cospin_mtj_derived d;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+    struct cospin_mtj_state s;
+    cospin_mtj_state_init(&d, &s, 3, 0, -1.0);
+    for (int k = 0; k < 8000; k++)
+        cospin_mtj_step(&d, s.m, k < 6000 ? 20e-6 : 0.0, 0.0, &s.rng);
+    ck_assert_close(mz, s.m[2], 1e-5);
+}
+END_TEST
+
 /* A bad parameter stops the analysis with the model's tagged message. */
 START_TEST(test_bad_parameter)
 {
@@ -208,6 +241,7 @@ static Suite *suite_mtj_stt(void)
     tcase_set_timeout(core, 120);
     tcase_add_test(core, test_op_resistance);
     tcase_add_test(core, test_step_independent_and_standalone);
+    tcase_add_test(core, test_example_netlist_plain_ngspice);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_bad_parameter);

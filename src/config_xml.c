@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
@@ -575,6 +576,17 @@ static int explain_element(const struct rng_index *ix, xmlNodePtr node, const ch
         return 0;
     const char *name = (const char *)node->name;
     char list[400];
+    /* A required child missing: libxml2 says "Expecting an element , got nothing". */
+    if (strstr(xmlmsg, "got nothing")) {
+        const struct rng_elem *pe = rng_elem_get((struct rng_index *)ix, name);
+        if (pe && pe->nchildren) {
+            join(pe->children, pe->nchildren, list, sizeof list);
+            snprintf(msg, size, "<%s>: a required child element is missing (children: %s)", name,
+                     list);
+            return 1;
+        }
+        return 0;
+    }
     /* Misplaced or unknown child elements. */
     if (strstr(xmlmsg, "Did not expect element") || strstr(xmlmsg, "Expecting element")
         || strstr(xmlmsg, "Expecting an element")) {
@@ -846,7 +858,11 @@ int cospin_config_load_with(const char *path, const char *schema, struct cospin_
     FILE *f = fopen(path, "rb");
     if (!f)
         return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    int is_dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
     fclose(f);
+    if (is_dir)
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "is a directory, not an XML file");
     xmlInitParser();
     struct xml_errcap pcap = {0};
     xmlParserCtxtPtr ctx = xmlNewParserCtxt();

@@ -482,6 +482,19 @@ START_TEST(test_memory_errors)
     ck_assert_has(e.msg, "schema");
     cospin_error_clear(&e);
     ck_assert_int_eq(cospin_config_load_with(NULL, NULL, &cfg, &e), COSPIN_ERR_INVALID);
+    cospin_error_clear(&e);
+    ck_assert_int_eq(cospin_config_load(COSPIN_TEST_SRCDIR "/data", &cfg, &e), COSPIN_ERR_IO);
+    ck_assert_has(e.msg, "directory");
+    cospin_error_clear(&e);
+    /* a required element missing: named with the element that should contain it */
+    ck_assert_int_eq(cospin_config_load_memory("<experiment type='netlist'>\n<circuit>"
+                                               "<resistor name='a' p='1' n='0' r='1k'/></circuit>\n"
+                                               "</experiment>",
+                                               0, "<m>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e),
+                     COSPIN_ERR_INVALID);
+    ck_assert_int_eq(e.line, 1);
+    ck_assert_has(e.msg, "<experiment>: a required child element is missing");
+    ck_assert_has(e.msg, "tran");
 }
 END_TEST
 

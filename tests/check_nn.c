@@ -381,6 +381,88 @@ START_TEST(test_null_effective_weights)
 }
 END_TEST
 
+
+/* cospin_nn_exp against the libm exp in double over the clamp range. */
+START_TEST(test_fast_exp)
+{
+    double worst = 0;
+    for (int i = 0; i <= 200000; i++) {
+        float x = -87.0f + 175.0f * (float)i / 200000.0f;
+        double ref = exp((double)x);
+        double rel = fabs((double)cospin_nn_exp(x) - ref) / ref;
+        if (rel > worst)
+            worst = rel;
+    }
+    /* Cephes expf: ~1.2e-7 with float arithmetic; 3e-7 leaves room for the rounding of x. */
+    ck_assert_msg(worst < 3e-7, "worst relative error %g", worst);
+    ck_assert(cospin_nn_exp(-1000.0f) > 0 && cospin_nn_exp(-1000.0f) < 1e-37f);
+    ck_assert(isfinite(cospin_nn_exp(1000.0f)));
+}
+END_TEST
+
+/*
+ * The sparse layer-0 kernels against the dense sgemm path: hidden sizes 5
+ * (one partial SIMD block), 25 (four vectors with padding) and 37 (two
+ * blocks); inputs ~80 % zeros with some all-zero rows.  Both paths add the
+ * same products in a different order, so they agree to float rounding:
+ * 784 terms of |x w| <= 0.1 give |error| <= 784 * 0.1 * 6e-8 ~ 5e-6.
+ */
+START_TEST(test_sparse_vs_dense)
+{
+    const size_t hs[3] = {5, 25, 37};
+    size_t h = hs[_i];
+    const size_t n_in = 784, m = 40;
+    struct cospin_nn *nn = cospin_nn_new(n_in, h, 10);
+    struct cospin_nn *g1 = cospin_nn_new(n_in, h, 10), *g2 = cospin_nn_new(n_in, h, 10);
+    struct cospin_nn_work *w = cospin_nn_work_new(nn, m);
+    struct cospin_nn_rng r;
+    cospin_nn_rng_seed(&r, 100 + (uint64_t)_i);
+    struct cospin_nn_init init;
+    cospin_nn_init_default(&init);
+    cospin_nn_init_params(nn, &init, COSPIN_NN_KC, &r);
+    float *x = calloc(m * n_in, sizeof *x);
+    uint8_t y[40];
+    for (size_t s = 0; s < m; s++) {
+        y[s] = (uint8_t)(s % 10);
+        if (s % 7 == 3)
+            continue; /* an all-zero image */
+        for (size_t j = 0; j < n_in; j++)
+            if (cospin_nn_rng_uniform(&r) < 0.2)
+                x[s * n_in + j] = (float)cospin_nn_rng_uniform(&r);
+    }
+    struct cospin_nn_sparse sp = {0};
+    ck_assert_int_eq(cospin_nn_sparse_fill(&sp, x, m, n_in), 0);
+    ck_assert(cospin_nn_density(x, m, n_in) > 0.1 && cospin_nn_density(x, m, n_in) < 0.3);
+    ck_assert_int_eq(cospin_nn_forward(nn, w, x, m, NULL, NULL), 0);
+    double j1 = cospin_nn_backward(nn, w, x, y, m, NULL, g1);
+    float *z1 = malloc(m * h * sizeof *z1);
+    memcpy(z1, w->z[0], m * h * sizeof *z1);
+    ck_assert_int_eq(cospin_nn_forward_sp(nn, w, x, &sp, m, NULL, NULL), 0);
+    for (size_t i = 0; i < m * h; i++)
+        ck_assert_close(w->z[0][i], z1[i], 1e-5);
+    double j2 = cospin_nn_backward_sp(nn, w, x, &sp, y, m, NULL, g2);
+    ck_assert_rel(j2, j1, 1e-5);
+    double gmax = 0;
+    for (size_t i = 0; i < cospin_nn_weight_count(nn, 0); i++) {
+        ck_assert_close(g2->w[0][i], g1->w[0][i], 1e-6);
+        gmax = fmax(gmax, fabs(g1->w[0][i]));
+    }
+    ck_assert(gmax > 1e-4); /* the comparison is not between zeros */
+    /* Refill with another matrix reuses the arrays. */
+    ck_assert_int_eq(cospin_nn_sparse_fill(&sp, x, m / 2, n_in), 0);
+    ck_assert_uint_eq(sp.m, m / 2);
+    ck_assert_uint_eq(sp.colptr[n_in], sp.rowptr[m / 2]);
+    cospin_nn_sparse_clear(&sp);
+    cospin_nn_sparse_clear(&sp);
+    free(x);
+    free(z1);
+    cospin_nn_work_free(w);
+    cospin_nn_free(nn);
+    cospin_nn_free(g1);
+    cospin_nn_free(g2);
+}
+END_TEST
+
 static Suite *suite_nn(void)
 {
     Suite *s = suite_create("nn");
@@ -391,6 +473,8 @@ static Suite *suite_nn(void)
     tcase_add_test(core, test_effective_weight_hook);
     tcase_add_test(core, test_forward_hooks);
     tcase_add_test(core, test_sgemm_vs_naive);
+    tcase_add_test(core, test_fast_exp);
+    tcase_add_loop_test(core, test_sparse_vs_dense, 0, 3);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_errors);

@@ -107,6 +107,7 @@ struct cospin_engine {
 struct ng_process {
     int initialised;                 /* ngSpice_Init has run in this process */
     int exited;                      /* ControlledExit was called: the instance is dead */
+    int interp_mode;                 /* ngspice announced interpolated output (sticky, see stream) */
     struct cospin_engine *owner;     /* the live engine (callbacks go here), or NULL */
     char **cm_loaded;                /* code-model libraries loaded into this instance */
     size_t n_cm_loaded;
@@ -236,6 +237,8 @@ static int cb_send_char(char *line, int id, void *user)
         return 0;
     capture_append(&eng->cap, line);
     classify_line(&eng->cap, line);
+    if (strstr(line, "Interpolated raw file data"))
+        p->interp_mode = 1;
     if (eng->opts.echo_output)
         cospin_dbg("ngspice: %s", line);
     return 0;
@@ -882,6 +885,16 @@ int cospin_engine_stream_job(struct cospin_engine *eng, const struct cospin_stre
     rc = op_end(eng, what, err);
     if (rc)
         goto out;
+    if (ng_proc.interp_mode) {
+        /* ngspice 39.3 sets a static `interpolated` flag in outitf.c when a circuit has
+           `.options interp` and never clears it: stored points are then interpolated
+           onto the tstep grid, which shifts vectors against their inputs. */
+        rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
+                              "stream: ngspice stores interpolated points (`.options interp` in this or an "
+                              "earlier netlist of this process, which ngspice 39.3 never switches off); "
+                              "stream without it, in a fresh process or a worker pool");
+        goto out;
+    }
     for (size_t i = 0; i < st->nsrc; i++)
         if (!st->seen[i]) {
             rc = cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,

@@ -12,8 +12,11 @@
  *     simulations at once and a crash inside ngspice becomes an error.
  *
  * Failures that ngspice reports with return code 0 (unknown model, parse
- * error, singular matrix, missing include, missing .cm) are turned into
- * COSPIN_ERR_SIM errors carrying ngspice's own message.
+ * error, singular matrix, missing include, missing .cm, timestep too small,
+ * a cospin code model rejecting its parameters) are turned into
+ * COSPIN_ERR_SIM errors carrying ngspice's own message (doc/engine.md lists
+ * the rules).  Nothing here is thread-safe: use the engine from one thread,
+ * and a pool for parallelism.
  */
 #ifndef COSPIN_ENGINE_H
 #define COSPIN_ENGINE_H
@@ -31,7 +34,16 @@ struct cospin_engine_opts {
     int no_codemodels;            /* nonzero: load no code-model library at all */
 };
 
-/* Create the process's engine (calls ngSpice_Init, loads the code models). */
+/*
+ * Create the process's engine: calls ngSpice_Init the first time (later
+ * engines reuse the instance) and loads the code-model library opts->
+ * codemodel_path (NULL opts or path: cospin_path_cm()) unless
+ * opts->no_codemodels.  *out receives the engine (caller frees it with
+ * cospin_engine_free).  Errors: COSPIN_ERR_INVALID if an engine already
+ * exists in this process; COSPIN_ERR_SIM with ngspice's reason if the
+ * library cannot be loaded (err->file names it) or ngspice has exited;
+ * COSPIN_ERR_NOMEM.
+ */
 int cospin_engine_new(const struct cospin_engine_opts *opts, struct cospin_engine **out,
                       struct cospin_error *err);
 
@@ -39,15 +51,21 @@ int cospin_engine_new(const struct cospin_engine_opts *opts, struct cospin_engin
 void cospin_engine_free(struct cospin_engine *eng);
 
 /*
- * Load a circuit from netlist text (lines separated by '\n'; the first line is
- * the title, ".end" is appended if missing).  Any previously loaded circuit is
- * removed first.  Errors name ngspice's message.
+ * Load a circuit from netlist text (lines separated by '\n', "\r\n" accepted;
+ * the first line is the title, ".end" is appended if missing), owned by the
+ * caller.  Any previously loaded circuit is removed first.  A .control block
+ * in the text is run by ngspice.  Errors: COSPIN_ERR_PARSE if there are no
+ * element lines; COSPIN_ERR_SIM with ngspice's message (err->line = the
+ * netlist line when ngspice names one, err->file = "netlist"), after which no
+ * circuit is loaded.
  */
 int cospin_engine_load(struct cospin_engine *eng, const char *netlist, struct cospin_error *err);
 
 /*
- * Run one ngspice command (an analysis such as "tran 5p 100n", or "op").
- * Returns COSPIN_ERR_SIM if ngspice printed an error for it.
+ * Run one ngspice command (an analysis such as "tran 5p 100n", "op",
+ * "alter r1 2k").  Returns COSPIN_ERR_SIM if ngspice printed an error for it,
+ * COSPIN_ERR_INVALID for quit/exit/bg_* (they would end or detach the only
+ * instance).
  */
 int cospin_engine_command(struct cospin_engine *eng, const char *command, struct cospin_error *err);
 
@@ -59,7 +77,8 @@ int cospin_engine_command(struct cospin_engine *eng, const char *command, struct
 int cospin_engine_vector(struct cospin_engine *eng, const char *name, double **out, size_t *n,
                          struct cospin_error *err);
 
-/* Remove the circuit and destroy all plots (remcirc + destroy all): memory stays flat. */
+/* Remove the circuit and destroy all plots (remcirc + destroy all): memory stays flat.
+   NULL-safe; the engine stays usable. */
 void cospin_engine_clear(struct cospin_engine *eng);
 
 /*
@@ -80,7 +99,7 @@ struct cospin_sim_job {
     const char *const *vectors;   /* NULL-terminated list of vector names to copy back */
 };
 
-/* The result of a job.  Free with cospin_sim_result_clear(). */
+/* The result of a job.  Free with cospin_sim_result_clear() (idempotent). */
 struct cospin_sim_result {
     int status;                   /* COSPIN_OK or an error code */
     struct cospin_error error;    /* message when status != 0 */
@@ -91,7 +110,11 @@ struct cospin_sim_result {
 
 void cospin_sim_result_clear(struct cospin_sim_result *res);
 
-/* Run a job in this process: load, commands, copy vectors, clear. */
+/*
+ * Run a job in this process: load, commands in order, copy the vectors,
+ * clear.  res is overwritten (free it with cospin_sim_result_clear); its
+ * status (also returned) and error say what failed first.
+ */
 int cospin_engine_run_job(struct cospin_engine *eng, const struct cospin_sim_job *job,
                           struct cospin_sim_result *res);
 
@@ -131,13 +154,13 @@ struct cospin_stream_job {
 int cospin_engine_stream_job(struct cospin_engine *eng, const struct cospin_stream_job *job,
                              double *results, struct cospin_error *err);
 
-/* The same with plain arguments (step 1 us). */
+/* The same with plain arguments (step_s = 1 us); see cospin_engine_stream_job. */
 int cospin_engine_stream(struct cospin_engine *eng, const char *netlist,
                          const char *const *source_names, size_t nsrc, const double *values,
                          size_t nvec, const char *const *outputs, size_t nout, double *results,
                          struct cospin_error *err);
 
-/* Counters of the last stream (for benchmarks and tests). */
+/* Counters and phase times of the last stream (benchmarks, tests); *st is overwritten. */
 struct cospin_stream_stats {
     size_t time_points;      /* points the tran stored (>= nvec; extra ones are skipped) */
     size_t vsrc_calls;       /* GetVSRCData callbacks */
@@ -162,9 +185,10 @@ struct cospin_pool;
 int cospin_pool_new(const struct cospin_engine_opts *opts, int nworkers, struct cospin_pool **out,
                     struct cospin_error *err);
 
-/* Stop the workers and free the pool.  NULL-safe. */
+/* Kill (SIGKILL) and reap the workers and free the pool.  NULL-safe. */
 void cospin_pool_free(struct cospin_pool *pool);
 
+/* Number of workers (0 for NULL). */
 int cospin_pool_size(const struct cospin_pool *pool);
 
 /*

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -237,6 +238,14 @@ START_TEST(test_stream)
 }
 END_TEST
 
+static volatile sig_atomic_t n_alarms;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    n_alarms++;
+}
+
 START_TEST(test_pool)
 {
     struct cospin_pool *pool = NULL;
@@ -256,6 +265,27 @@ START_TEST(test_pool)
     ck_assert_int_eq(cospin_pool_run(pool, jobs, NJOBS, res, &err), COSPIN_OK);
     for (int i = 0; i < NJOBS; i++) {
         ck_assert_msg(res[i].status == COSPIN_OK, "job %d: %s", i, res[i].error.msg);
+        ck_assert_rel(res[i].data[0][0], (i + 1.0) / (i + 2.0), LINEAR_RTOL);
+        cospin_sim_result_clear(&res[i]);
+    }
+    /* A signal every 200 us without SA_RESTART: poll/read/write see EINTR and retry. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+    struct itimerval it = {.it_interval = {0, 200}, .it_value = {0, 200}};
+    ck_assert_int_eq(setitimer(ITIMER_REAL, &it, NULL), 0);
+    const char *tran[] = {"tran 1u 2m", NULL};
+    for (int i = 0; i < NJOBS; i++)
+        jobs[i].commands = tran;
+    int rc = cospin_pool_run(pool, jobs, NJOBS, res, &err);
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    ck_assert_int_eq(rc, COSPIN_OK);
+    ck_assert_int_gt(n_alarms, 0);
+    for (int i = 0; i < NJOBS; i++) {
+        ck_assert_msg(res[i].status == COSPIN_OK, "job %d with signals: %s", i, res[i].error.msg);
         ck_assert_rel(res[i].data[0][0], (i + 1.0) / (i + 2.0), LINEAR_RTOL);
         cospin_sim_result_clear(&res[i]);
     }

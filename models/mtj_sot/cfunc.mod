@@ -27,6 +27,16 @@ static int mtj_sot_convention(const char *s, const char *a, const char *b)
     return -1;
 }
 
+/* What one instance keeps in cm_analog_alloc storage: the time-stepping
+ * state and the constants derived once on INIT (copied along with it, so
+ * every state buffer that ngspice rotates carries them). */
+struct mtj_sot_inst {
+    struct cospin_mtj_state s;
+    struct cospin_mtj_derived d;
+    struct cospin_tmr t;
+    int bad;                     /* parameters rejected on INIT */
+};
+
 static int mtj_sot_params(Mif_Private_t *mif_private, struct cospin_mtj_params *p,
                           struct cospin_tmr *t, char *msg, size_t n)
 {
@@ -93,15 +103,28 @@ static int mtj_sot_params(Mif_Private_t *mif_private, struct cospin_mtj_params *
 
 void cm_mtj_sot(ARGS)
 {
-    struct cospin_mtj_params p;
-    struct cospin_tmr t;
-    struct cospin_mtj_derived d;
-    char msg[256];
-
-    if (mtj_sot_params(mif_private, &p, &t, msg, sizeof msg) != 0 ||
-        cospin_mtj_derive(&p, &d, msg, sizeof msg) != 0) {
-        if (INIT)
+    if (INIT) {
+        /* Parameters are read, validated and turned into constants once;
+         * the constants travel with the state (see struct mtj_sot_inst). */
+        cm_analog_alloc(0, (int)sizeof(struct mtj_sot_inst));
+        struct mtj_sot_inst *i0 = (struct mtj_sot_inst *)cm_analog_get_ptr(0, 0);
+        struct mtj_sot_inst *i1 = (struct mtj_sot_inst *)cm_analog_get_ptr(0, 1);
+        struct cospin_mtj_params p;
+        char msg[256];
+        memset(i0, 0, sizeof *i0);
+        if (mtj_sot_params(mif_private, &p, &i0->t, msg, sizeof msg) != 0 ||
+            cospin_mtj_derive(&p, &i0->d, msg, sizeof msg) != 0) {
             cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_sot: %s", msg);
+            i0->bad = 1;
+        } else {
+            cospin_mtj_state_init(&i0->d, &i0->s, (uint64_t)PARAM(seed), 0, PARAM(m0));
+        }
+        *i1 = *i0;
+    }
+    struct mtj_sot_inst *inow = (struct mtj_sot_inst *)cm_analog_get_ptr(0, 0);
+    struct mtj_sot_inst *iacc = (struct mtj_sot_inst *)cm_analog_get_ptr(0, 1);
+    if (iacc->bad) {
+        /* A bad model stops the analysis (message printed on INIT). */
         cm_analog_not_converged();
         OUTPUT(hm) = 0.0;
         PARTIAL(hm, hm) = 0.0;
@@ -109,16 +132,11 @@ void cm_mtj_sot(ARGS)
         PARTIAL(mtj, mtj) = 0.0;
         return;
     }
-
-    if (INIT) {
-        cm_analog_alloc(0, (int)sizeof(struct cospin_mtj_state));
-        struct cospin_mtj_state *s0 = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 0);
-        cospin_mtj_state_init(&d, s0, (uint64_t)PARAM(seed), 0, PARAM(m0));
-        struct cospin_mtj_state *s1 = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 1);
-        *s1 = *s0;
-    }
-    struct cospin_mtj_state *now = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 0);
-    struct cospin_mtj_state *acc = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 1);
+    *inow = *iacc;
+    const struct cospin_mtj_derived *dp = &iacc->d;
+    const struct cospin_tmr *tp = &iacc->t;
+    struct cospin_mtj_state *now = &inow->s;
+    const struct cospin_mtj_state *acc = &iacc->s;
 
     double g_hm = 1.0 / PARAM(r_hm);
     double v_hm = INPUT(hm);
@@ -126,7 +144,7 @@ void cm_mtj_sot(ARGS)
     double v = INPUT(mtj);
     double vg = PORT_NULL(gate) ? 0.0 : INPUT(gate);
     double dg_dv, dg_dm;
-    double g = cospin_tmr_conductance(&t, acc->m[2], v, &dg_dv, &dg_dm);
+    double g = cospin_tmr_conductance(tp, acc->m[2], v, &dg_dv, &dg_dm);
 
     if (ANALYSIS == AC) {
         Complex_t ac;
@@ -141,13 +159,12 @@ void cm_mtj_sot(ARGS)
         return;
     }
     if (ANALYSIS == TRANSIENT) {
-        cospin_mtj_advance(&d, acc, now, TIME, i_hm, vg);
+        cospin_mtj_advance(dp, acc, now, TIME, i_hm, vg);
         cm_analog_set_temp_bkpt(TIME + PARAM(max_step));
     } else {
-        *now = *acc;
         now->drive_acc_a = i_hm;
         now->ctrl_acc_v = vg;
-        *acc = *now;
+        *iacc = *inow;
     }
 
     OUTPUT(hm) = i_hm;

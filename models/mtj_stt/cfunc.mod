@@ -33,6 +33,16 @@ static int mtj_stt_convention(const char *s, const char *a, const char *b)
     return -1;
 }
 
+/* What one instance keeps in cm_analog_alloc storage: the time-stepping
+ * state and the constants derived once on INIT (copied along with it, so
+ * every state buffer that ngspice rotates carries them). */
+struct mtj_stt_inst {
+    struct cospin_mtj_state s;
+    struct cospin_mtj_derived d;
+    struct cospin_tmr t;
+    int bad;                     /* parameters rejected on INIT */
+};
+
 static int mtj_stt_params(Mif_Private_t *mif_private, struct cospin_mtj_params *p,
                           struct cospin_tmr *t, char *msg, size_t n)
 {
@@ -97,35 +107,43 @@ static int mtj_stt_params(Mif_Private_t *mif_private, struct cospin_mtj_params *
 
 void cm_mtj_stt(ARGS)
 {
-    struct cospin_mtj_params p;
-    struct cospin_tmr t;
-    struct cospin_mtj_derived d;
-    char msg[256];
-
-    if (mtj_stt_params(mif_private, &p, &t, msg, sizeof msg) != 0 ||
-        cospin_mtj_derive(&p, &d, msg, sizeof msg) != 0) {
-        if (INIT)
+    if (INIT) {
+        /* Parameters are read, validated and turned into constants once;
+         * the constants travel with the state (see struct mtj_stt_inst). */
+        cm_analog_alloc(0, (int)sizeof(struct mtj_stt_inst));
+        struct mtj_stt_inst *i0 = (struct mtj_stt_inst *)cm_analog_get_ptr(0, 0);
+        struct mtj_stt_inst *i1 = (struct mtj_stt_inst *)cm_analog_get_ptr(0, 1);
+        struct cospin_mtj_params p;
+        char msg[256];
+        memset(i0, 0, sizeof *i0);
+        if (mtj_stt_params(mif_private, &p, &i0->t, msg, sizeof msg) != 0 ||
+            cospin_mtj_derive(&p, &i0->d, msg, sizeof msg) != 0) {
             cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_stt: %s", msg);
+            i0->bad = 1;
+        } else {
+            cospin_mtj_state_init(&i0->d, &i0->s, (uint64_t)PARAM(seed), 0, PARAM(m0));
+        }
+        *i1 = *i0;
+    }
+    struct mtj_stt_inst *inow = (struct mtj_stt_inst *)cm_analog_get_ptr(0, 0);
+    struct mtj_stt_inst *iacc = (struct mtj_stt_inst *)cm_analog_get_ptr(0, 1);
+    if (iacc->bad) {
+        /* A bad model stops the analysis (message printed on INIT). */
         cm_analog_not_converged();
         OUTPUT(mtj) = 0.0;
         PARTIAL(mtj, mtj) = 0.0;
         return;
     }
-
-    if (INIT) {
-        cm_analog_alloc(0, (int)sizeof(struct cospin_mtj_state));
-        struct cospin_mtj_state *s0 = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 0);
-        cospin_mtj_state_init(&d, s0, (uint64_t)PARAM(seed), 0, PARAM(m0));
-        struct cospin_mtj_state *s1 = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 1);
-        *s1 = *s0;
-    }
-    struct cospin_mtj_state *now = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 0);
-    struct cospin_mtj_state *acc = (struct cospin_mtj_state *)cm_analog_get_ptr(0, 1);
+    *inow = *iacc;
+    const struct cospin_mtj_derived *dp = &iacc->d;
+    const struct cospin_tmr *tp = &iacc->t;
+    struct cospin_mtj_state *now = &inow->s;
+    const struct cospin_mtj_state *acc = &iacc->s;
 
     double v = INPUT(mtj);
     double vc = PORT_NULL(ctrl) ? 0.0 : INPUT(ctrl);
     double dg_dv, dg_dm;
-    double g = cospin_tmr_conductance(&t, acc->m[2], v, &dg_dv, &dg_dm);
+    double g = cospin_tmr_conductance(tp, acc->m[2], v, &dg_dv, &dg_dm);
     /* Write current: thesis polarity, positive V(p, n) erases. */
     double i_write = -g * v;
 
@@ -137,14 +155,13 @@ void cm_mtj_stt(ARGS)
         return;
     }
     if (ANALYSIS == TRANSIENT) {
-        cospin_mtj_advance(&d, acc, now, TIME, i_write, vc);
+        cospin_mtj_advance(dp, acc, now, TIME, i_write, vc);
         cm_analog_set_temp_bkpt(TIME + PARAM(max_step));
     } else {
         /* DC operating point: the magnetisation stays in its initial state. */
-        *now = *acc;
         now->drive_acc_a = i_write;
         now->ctrl_acc_v = vc;
-        *acc = *now;
+        *iacc = *inow;
     }
 
     OUTPUT(mtj) = g * v;

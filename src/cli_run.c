@@ -28,6 +28,8 @@ static const struct cospin_experiment_type experiment_types[] = {
     {"sot", cospin_experiment_sot,
      "synapse-device curves and training with devices, PTQ/QAT and SOT neurons (thesis ch. 4)",
      cospin_experiment_sot_check},
+    {"train", cospin_experiment_train,
+     "train 784-H-10 with trainable activations k, c (math or device level; thesis ch. 3)", NULL},
 };
 static const size_t nexperiment_types = sizeof experiment_types / sizeof experiment_types[0];
 

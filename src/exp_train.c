@@ -1,0 +1,318 @@
+/*
+ * exp_train.c -- <experiment type="train"> (src/schema/train.rng): each
+ * <train> element is one training job (train_job.h) written to
+ * OUT_DIR/<name>/, then a summary over the jobs and one accuracy figure.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "experiment.h"
+#include "plot.h"
+#include "train_job.h"
+
+#define LOG_PREFIX "train"
+#include "log.h"
+
+/* The attribute of t, else of d (the <defaults> element, may be NULL). */
+static const struct cospin_config_node *owner(const struct cospin_config_node *t,
+                                              const struct cospin_config_node *d,
+                                              const char *attr)
+{
+    if (cospin_config_has_attr(t, attr))
+        return t;
+    if (d && cospin_config_has_attr(d, attr))
+        return d;
+    return NULL;
+}
+
+static int get_range(const struct cospin_config_node *t, const struct cospin_config_node *d,
+                     const char *attr, double *lo, double *hi, int *set, struct cospin_error *err)
+{
+    const struct cospin_config_node *n = owner(t, d, attr);
+    if (set)
+        *set = 0;
+    if (!n)
+        return 0;
+    const char *v = cospin_config_attr(n, attr);
+    char *end;
+    double a = strtod(v, &end);
+    if (end == v || *end != ':')
+        return cospin_config_error(n, attr, COSPIN_ERR_PARSE, err, "expected LO:HI");
+    const char *s2 = end + 1;
+    double b = strtod(s2, &end);
+    if (end == s2 || *end || !(a <= b))
+        return cospin_config_error(n, attr, COSPIN_ERR_PARSE, err, "expected LO:HI with LO <= HI");
+    *lo = a;
+    *hi = b;
+    if (set)
+        *set = 1;
+    return 0;
+}
+
+static int get_double(const struct cospin_config_node *t, const struct cospin_config_node *d,
+                      const char *attr, double *v, struct cospin_error *err)
+{
+    const struct cospin_config_node *n = owner(t, d, attr);
+    return n ? cospin_config_attr_double(n, attr, *v, v, err) : 0;
+}
+
+static int get_long(const struct cospin_config_node *t, const struct cospin_config_node *d,
+                    const char *attr, long lo, long *v, struct cospin_error *err)
+{
+    const struct cospin_config_node *n = owner(t, d, attr);
+    if (!n)
+        return 0;
+    int iv = (int)*v;
+    int rc = cospin_config_attr_int(n, attr, iv, &iv, err);
+    if (rc == 0 && iv < lo)
+        return cospin_config_error(n, attr, COSPIN_ERR_INVALID, err, "must be >= %ld", lo);
+    *v = iv;
+    return rc;
+}
+
+static const char *get_str(const struct cospin_config_node *t, const struct cospin_config_node *d,
+                           const char *attr)
+{
+    const struct cospin_config_node *n = owner(t, d, attr);
+    return n ? cospin_config_attr(n, attr) : NULL;
+}
+
+/* Fill job from the attributes of t over d.  path_buf receives a resolved neuron-table path. */
+static int job_from_xml(const struct cospin_config_node *t, const struct cospin_config_node *d,
+                        struct cospin_train_job *job, char *path_buf, size_t path_n,
+                        struct cospin_error *err)
+{
+    struct cospin_train_opts *o = &job->opts;
+    const char *s;
+    long lv;
+    double lo, hi;
+    int set, rc;
+    if ((s = get_str(t, d, "dataset")))
+        job->dataset = s;
+    lv = (long)o->hidden;
+    if ((rc = get_long(t, d, "hidden", 1, &lv, err)))
+        return rc;
+    o->hidden = (size_t)lv;
+    if ((s = get_str(t, d, "mode")) && cospin_train_mode_parse(s, &o->mode))
+        return cospin_config_error(owner(t, d, "mode"), "mode", COSPIN_ERR_INVALID, err,
+                                   "expected baseline, kc or k");
+    if ((rc = get_double(t, d, "lr", &o->lr, err)))
+        return rc;
+    if (!(o->lr > 0))
+        return cospin_config_error(owner(t, d, "lr"), "lr", COSPIN_ERR_INVALID, err, "must be > 0");
+    if ((rc = get_long(t, d, "iters", 1, &o->iters, err)))
+        return rc;
+    if ((s = get_str(t, d, "batch")))
+        o->batch = strcmp(s, "full") == 0 ? 0 : (size_t)strtoul(s, NULL, 10);
+    lv = (long)o->seed;
+    if ((rc = get_long(t, d, "seed", 0, &lv, err)))
+        return rc;
+    o->seed = (uint64_t)lv;
+    lv = job->runs;
+    if ((rc = get_long(t, d, "runs", 1, &lv, err)))
+        return rc;
+    job->runs = (int)lv;
+    if ((rc = get_range(t, d, "init-k", &o->init.k_lo, &o->init.k_hi, NULL, err)) ||
+        (rc = get_range(t, d, "init-c", &o->init.c_lo, &o->init.c_hi, NULL, err)) ||
+        (rc = get_double(t, d, "init-w-gain", &o->init.w_gain, err)))
+        return rc;
+    if ((rc = get_range(t, d, "k-range", &lo, &hi, &set, err)))
+        return rc;
+    if (set) {
+        o->k_min = (float)lo;
+        o->k_max = (float)hi;
+        o->init.k_lo = fmax(o->init.k_lo, lo);
+        o->init.k_hi = fmin(o->init.k_hi, hi);
+        if (o->init.k_lo > o->init.k_hi)
+            o->init.k_lo = o->init.k_hi = lo;
+    }
+    if ((rc = get_range(t, d, "c-range", &lo, &hi, &set, err)))
+        return rc;
+    if (set) {
+        o->c_min = (float)lo;
+        o->c_max = (float)hi;
+    }
+    double bk = o->baseline_k;
+    if ((rc = get_double(t, d, "baseline-k", &bk, err)))
+        return rc;
+    o->baseline_k = (float)bk;
+    lv = (long)o->train_limit;
+    if ((rc = get_long(t, d, "train-limit", 0, &lv, err)))
+        return rc;
+    o->train_limit = (size_t)lv;
+    lv = (long)o->test_limit;
+    if ((rc = get_long(t, d, "test-limit", 0, &lv, err)))
+        return rc;
+    o->test_limit = (size_t)lv;
+    if ((rc = get_long(t, d, "eval-every", 0, &o->eval_every, err)))
+        return rc;
+    lv = o->blas_threads;
+    if ((rc = get_long(t, d, "threads", 0, &lv, err)))
+        return rc;
+    o->blas_threads = (int)lv;
+    if ((s = get_str(t, d, "level")))
+        job->device_level = strcmp(s, "device") == 0;
+    if ((s = get_str(t, d, "neuron-table"))) {
+        if (s[0] == '/') {
+            snprintf(path_buf, path_n, "%s", s);
+        } else { /* relative to the experiment file */
+            char tmp[1024];
+            snprintf(tmp, sizeof tmp, "%s", cospin_config_file(owner(t, d, "neuron-table")));
+            snprintf(path_buf, path_n, "%s/%s", dirname(tmp), s);
+        }
+        job->neuron_table = path_buf;
+    }
+    if (job->device_level && !job->neuron_table)
+        return cospin_config_error(t, "level", COSPIN_ERR_INVALID, err,
+                                   "level=\"device\" needs a neuron-table (fit.csv)");
+    if ((s = get_str(t, d, "device-mode")))
+        cospin_device_mode_parse(s, &job->map_opts.mode);
+    if ((rc = get_double(t, d, "i-scale", &job->map_opts.i_scale_ua, err)))
+        return rc;
+    if (!(job->map_opts.i_scale_ua > 0))
+        return cospin_config_error(owner(t, d, "i-scale"), "i-scale", COSPIN_ERR_INVALID, err,
+                                   "must be > 0 uA");
+    if ((s = get_str(t, d, "i-bias"))) {
+        if (strcmp(s, "ref") == 0)
+            job->map_opts.i_bias_ua = INFINITY;
+        else if ((rc = get_double(t, d, "i-bias", &job->map_opts.i_bias_ua, err)))
+            return rc;
+    }
+    if ((rc = get_double(t, d, "ku", &job->map_opts.ku_j_per_m3, err)) ||
+        (rc = get_double(t, d, "c-hold", &job->map_opts.c_hold_ua, err)))
+        return rc;
+    return 0;
+}
+
+/* Mean test accuracy per evaluated iteration from a job's metrics.csv (first 4 columns). */
+static size_t read_test_curve(const char *path, double *it, double *acc, size_t max)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char line[512];
+    size_t n = 0;
+    if (!fgets(line, sizeof line, f)) {
+        fclose(f);
+        return 0;
+    }
+    while (n < max && fgets(line, sizeof line, f)) {
+        char *p = line, *fields[4];
+        for (int i = 0; i < 4; i++) {
+            fields[i] = p;
+            p = strchr(p, ',');
+            if (!p && i < 3)
+                goto next;
+            if (p)
+                *p++ = '\0';
+        }
+        if (*fields[3] && *fields[3] != '\n') {
+            it[n] = strtod(fields[0], NULL);
+            acc[n] = strtod(fields[3], NULL);
+            n++;
+        }
+    next:;
+    }
+    fclose(f);
+    return n;
+}
+
+int cospin_experiment_train(const struct cospin_config_node *root, const char *out_dir,
+                            struct cospin_error *err)
+{
+    const struct cospin_config_node *defs = cospin_config_child(root, "defaults");
+    size_t ntrain = cospin_config_count(root, "train");
+    struct cospin_plot *plot = cospin_plot_new("test accuracy (mean of runs)", "iteration",
+                                               "test accuracy");
+    char sumtmp[1100], sumpath[1100];
+    snprintf(sumpath, sizeof sumpath, "%s/summary.csv", out_dir);
+    snprintf(sumtmp, sizeof sumtmp, "%s/.summary.csv.XXXXXX", out_dir);
+    int fd = mkstemp(sumtmp);
+    FILE *sum = fd >= 0 ? fdopen(fd, "w") : NULL;
+    double *it = malloc(200000 * sizeof *it), *acc = malloc(200000 * sizeof *acc);
+    int rc = 0;
+    if (!plot || !sum || !it || !acc) {
+        rc = cospin_error_set(err, !sum ? COSPIN_ERR_IO : COSPIN_ERR_NOMEM, sumpath, 0,
+                              "cannot create the summary or out of memory");
+        goto out;
+    }
+    fchmod(fd, 0644);
+    fprintf(sum, "name,mode,level,hidden,lr,iters,batch,runs,test_acc_mean,test_acc_std,loss_mean,"
+                 "loss_std,cpu_s\n");
+    size_t k = 0;
+    for (const struct cospin_config_node *t = cospin_config_child(root, "train"); t;
+         t = cospin_config_next(t, "train"), k++) {
+        struct cospin_train_job job;
+        cospin_train_job_init(&job);
+        job.opts.resume = 1; /* rerunning the file continues from the checkpoints */
+        char table[1100], dir[1100];
+        if ((rc = job_from_xml(t, defs, &job, table, sizeof table, err)) != 0)
+            goto out;
+        const char *name = cospin_config_attr(t, "name");
+        snprintf(dir, sizeof dir, "%s/%s", out_dir, name);
+        job.out_dir = dir;
+        cospin_info("<train name=\"%s\"> (%zu of %zu): %s, 784-%zu-10, lr %g, %ld iterations, "
+                    "%d run%s",
+                    name, k + 1, ntrain, job.device_level ? "device level" :
+                    cospin_train_mode_name(job.opts.mode), job.opts.hidden, job.opts.lr,
+                    job.opts.iters, job.runs, job.runs == 1 ? "" : "s");
+        if ((rc = cospin_train_job_run(&job, err)) != 0) {
+            if (!err || !err->line) {
+                char what[200];
+                snprintf(what, sizeof what, "<train name=\"%s\">", name);
+                cospin_error_prefix(err, what);
+            }
+            goto out;
+        }
+        char bs[32];
+        if (job.opts.batch)
+            snprintf(bs, sizeof bs, "%zu", job.opts.batch);
+        else
+            snprintf(bs, sizeof bs, "full");
+        fprintf(sum, "%s,%s,%s,%zu,%g,%ld,%s,%d,%.6f,%.6f,%.6f,%.6f,%.2f\n", name,
+                job.device_level ? cospin_device_mode_name(job.map_opts.mode)
+                                 : cospin_train_mode_name(job.opts.mode),
+                job.device_level ? "device" : "math", job.opts.hidden, job.opts.lr, job.opts.iters,
+                bs, job.runs, job.test_acc_mean, job.test_acc_std, job.loss_mean, job.loss_std,
+                job.cpu_s);
+        char mpath[1200];
+        snprintf(mpath, sizeof mpath, "%s/metrics.csv", dir);
+        size_t n = read_test_curve(mpath, it, acc, 200000);
+        if (n > 0)
+            cospin_plot_add(plot, name, it, acc, NULL, n, COSPIN_PLOT_LINE, NULL);
+    }
+    {
+        int bad = ferror(sum);
+        bad |= fclose(sum) != 0;
+        sum = NULL;
+        if (bad || rename(sumtmp, sumpath) != 0) {
+            rc = cospin_error_set(err, COSPIN_ERR_IO, sumpath, 0, "cannot write: %s",
+                                  strerror(errno));
+            goto out;
+        }
+    }
+    cospin_plot_set_yrange(plot, 0.0, 1.0);
+    char fig[1100];
+    snprintf(fig, sizeof fig, "%s/accuracy.svg", out_dir);
+    struct cospin_error perr = {0};
+    if (cospin_plot_write_svg(plot, fig, &perr) != 0)
+        cospin_warn("no accuracy figure: %s", perr.msg);
+out:
+    if (sum) {
+        fclose(sum);
+        unlink(sumtmp);
+    }
+    cospin_plot_free(plot);
+    free(it);
+    free(acc);
+    return rc;
+}

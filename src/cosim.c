@@ -264,12 +264,12 @@ int cospin_cosim_network(struct cospin_cosim *cs, const struct cospin_net_layer 
     char *os = (char *)(outs + nout);
     for (size_t j = 0; j < nout; j++)
         outs[j] = os + j * 32;
-    for (size_t j = 0; j < n_last; j++)
-        snprintf(outs[j], 32, "v(l%da%zu)", nlayers, j);
+    for (int j = 0; j < last->n_out; j++)
+        snprintf(outs[j], 32, "v(l%da%d)", nlayers % 1000, j);
     size_t o = n_last;
     for (int l = 0; i_out && l < nlayers; l++)
         for (int j = 0; j < layers[l].n_out; j++)
-            snprintf(outs[o++], 32, "i(vl%ds%d)", l + 1, j);
+            snprintf(outs[o++], 32, "i(vl%ds%d)", (l + 1) % 1000, j);
     for (size_t k = 0; k < nvec * n_in; k++)
         vals[k] = xo.v_read_v * x[k];
     cs->stats.build_s += cospin_now_s() - t0;

@@ -441,6 +441,46 @@ int cospin_netlist_neuron_compact(struct cospin_netlist *nl, const char *prefix,
     return 0;
 }
 
+int cospin_netlist_neuron_llgs(struct cospin_netlist *nl, const char *prefix, int j,
+                               const char *sense, const struct cospin_neuron_llgs *p,
+                               struct cospin_error *err)
+{
+    int rc = check_prefix(prefix, err);
+    if (rc)
+        return rc;
+    if (!sense || !*sense || strchr(sense, ' '))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "LLGS neuron %s %d: needs the sense source's name", prefix, j);
+    if (!(isfinite(p->gain) && p->gain != 0 && isfinite(p->i_bias_ua)))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "LLGS neuron %s %d: gain must be finite and nonzero, bias finite",
+                                prefix, j);
+    if (!(isfinite(p->width_s) && p->width_s > 0 && isfinite(p->ku_j_per_m3) &&
+          p->ku_j_per_m3 > 0))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "LLGS neuron %s %d: pulse width (%g s) and Ku (%g J/m^3) must be > 0",
+                                prefix, j, p->width_s, p->ku_j_per_m3);
+    if (p->trials < 1 || p->seed < 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "LLGS neuron %s %d: need trials >= 1 and seed >= 0", prefix, j);
+    /* Gate: 0 -> 1 in 10 ps, held for width_s, back to 0 in 10 ps (one pulse). */
+    cospin_netlist_printf(nl, "v%sg%d %sg%d 0 pulse(0 1 0 10p 10p " G17 " 1)\n", prefix, j, prefix,
+                          j, p->width_s);
+    for (int t = 0; t < p->trials; t++) {
+        cospin_netlist_printf(nl, "b%sd%d_%d %sm%d_%d 0 i = v(%sg%d) * (" G17 " * i(%s) + " G17
+                                  ")\n",
+                              prefix, j, t, prefix, j, t, prefix, j, p->gain, sense,
+                              p->i_bias_ua / COSPIN_COMPACT_UA_PER_A);
+        cospin_netlist_printf(nl, "a%sq%d_%d (%sm%d_%d 0) null null null %sz%d_%d %sq%d_%d\n",
+                              prefix, j, t, prefix, j, t, prefix, j, t, prefix, j, t);
+        cospin_netlist_printf(nl, ".model %sq%d_%d mtj_stt(ku=" G17 " seed=%d m0=-1)\n", prefix, j,
+                              t, p->ku_j_per_m3, p->seed + t);
+    }
+    if (cospin_netlist_printf(nl, "* end of LLGS neuron %s %d\n", prefix, j))
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "LLGS neuron: out of memory");
+    return 0;
+}
+
 int cospin_netlist_network(struct cospin_netlist *nl, const char *title,
                            const struct cospin_xbar_opts *o, const struct cospin_net_layer *layers,
                            int nlayers, enum cospin_input_kind kind, const double *x0,

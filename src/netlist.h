@@ -205,6 +205,36 @@ int cospin_netlist_neuron_compact(struct cospin_netlist *nl, const char *prefix,
                                   const struct cospin_neuron_compact *p,
                                   struct cospin_error *err);
 
+/*
+ * Full LLGS neuron stage (verification): `trials` independent mtj_stt
+ * devices (models/mtj_stt, one seed each) driven by the column current.
+ * Device t is written "a<prefix>q<j>_<t>" between node "<prefix>m<j>_<t>"
+ * (terminal p) and ground (n); a behavioural current source draws
+ *
+ *     I_dev = gate(t) * (gain * I(sense) + i_bias)      (A)
+ *
+ * out of that node, i.e. through the device from n to p: the write polarity
+ * that switches AP -> P.  gate is a 0/1 pulse of width_s starting at 0
+ * (source "v<prefix>g<j>").  Each device starts antiparallel (m0 = -1) and
+ * its m_z is node "<prefix>z<j>_<t>" (1 V = 1); P_sw is the fraction of
+ * trials with m_z > 0 after the pulse and a relaxation (run a transient of
+ * width_s + a few ns).  sense is the name of the 0 V source whose current is
+ * the column current (e.g. "vl1s0").
+ */
+struct cospin_neuron_llgs {
+    double gain;           /* input current gain (dimensionless, != 0) */
+    double i_bias_ua;      /* bias current, uA */
+    double width_s;        /* write pulse width, s (> 0) */
+    double ku_j_per_m3;    /* free-layer anisotropy at the neuron's setting, J/m^3 (> 0) */
+    int trials;            /* independent devices (>= 1) */
+    int seed;              /* seed of device 0; device t uses seed + t (>= 0) */
+};
+
+/* Append the LLGS stage of neuron j.  0, COSPIN_ERR_INVALID or COSPIN_ERR_NOMEM. */
+int cospin_netlist_neuron_llgs(struct cospin_netlist *nl, const char *prefix, int j,
+                               const char *sense, const struct cospin_neuron_llgs *p,
+                               struct cospin_error *err);
+
 /* How a network's input sources are written. */
 enum cospin_input_kind {
     COSPIN_INPUT_DC = 0,        /* "dc V": one vector, runs under plain ngspice -b */

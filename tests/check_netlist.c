@@ -558,6 +558,53 @@ START_TEST(test_network_dc)
 }
 END_TEST
 
+START_TEST(test_llgs_neuron)
+{
+    /*
+     * Full LLGS stage: 8 devices at 0 uA and 8 at 60 uA (5x the thesis's
+     * c = 11.8 uA at 30 ns), 30 ns pulse, Ku = 1.21e6 J/m^3 (E_B = 15 kBT,
+     * SPEC.md 1).  Thermal switching at 0 uA in 40 ns has probability
+     * ~ 1e9/s * 40 ns * exp(-15) ~ 1e-5 per device; at 60 uA the write is
+     * deterministic for practical purposes.  Bounds: <= 1 of 8 and >= 7 of 8.
+     */
+    ck_assert_msg(getenv("SPICE_SCRIPTS") != NULL, "SPICE_SCRIPTS unset: run through make check");
+    struct cospin_netlist *nl = cospin_netlist_new();
+    cospin_netlist_printf(nl, "* llgs neurons\ni0 0 s0 dc 0\nvs0 s0 0 0\ni1 0 s1 dc 60e-6\nvs1 s1 0 0\n");
+    struct cospin_neuron_llgs p = {1.0, 0.0, 30e-9, 1.21e6, 8, 11};
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_netlist_neuron_llgs(nl, "n", 0, "vs0", &p, &err), 0);
+    p.seed = 31;
+    ck_assert_int_eq(cospin_netlist_neuron_llgs(nl, "n", 1, "vs1", &p, &err), 0);
+    char ctl[1024] = "tran 0.1n 40n\nprint";
+    for (int j = 0; j < 2; j++)
+        for (int t = 0; t < 8; t++)
+            sprintf(ctl + strlen(ctl), " v(nz%d_%d)[length(time)-1]", j, t);
+    char *out = run_ngspice(cospin_netlist_text(nl), ctl);
+    int up[2] = {0, 0};
+    for (int j = 0; j < 2; j++)
+        for (int t = 0; t < 8; t++) {
+            char name[64];
+            snprintf(name, sizeof name, "v(nz%d_%d)[length(time)-1]", j, t);
+            double mz = ng_value(out, name);
+            ck_assert_msg(fabs(mz) <= 1.0 + 1e-9, "m_z = %g", mz);
+            up[j] += mz > 0;
+        }
+    ck_assert_msg(up[0] <= 1 && up[1] >= 7, "switched: %d of 8 at 0 uA, %d of 8 at 60 uA", up[0],
+                  up[1]);
+    free(out);
+    /* Errors. */
+    p.trials = 0;
+    ck_assert_int_eq(cospin_netlist_neuron_llgs(nl, "n", 2, "vs1", &p, NULL), COSPIN_ERR_INVALID);
+    p.trials = 1, p.width_s = 0;
+    ck_assert_int_eq(cospin_netlist_neuron_llgs(nl, "n", 2, "vs1", &p, NULL), COSPIN_ERR_INVALID);
+    p.width_s = 1e-9, p.gain = 0;
+    ck_assert_int_eq(cospin_netlist_neuron_llgs(nl, "n", 2, "vs1", &p, NULL), COSPIN_ERR_INVALID);
+    p.gain = 1;
+    ck_assert_int_eq(cospin_netlist_neuron_llgs(nl, "n", 2, "", &p, NULL), COSPIN_ERR_INVALID);
+    cospin_netlist_free(nl);
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------------ */
 
 START_TEST(test_bad_options)
@@ -723,6 +770,7 @@ static Suite *suite_netlist(void)
     tcase_add_test(core, test_wires_4x4);
     tcase_add_test(core, test_compact_neuron_sweep);
     tcase_add_test(core, test_network_dc);
+    tcase_add_test(core, test_llgs_neuron);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_bad_options);

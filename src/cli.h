@@ -34,6 +34,7 @@ int cospin_cli_demo(int argc, char **argv);
 int cospin_cli_dataset(int argc, char **argv);
 int cospin_cli_train(int argc, char **argv);
 int cospin_cli_infer(int argc, char **argv);
+int cospin_cli_energy(int argc, char **argv);
 int cospin_cli_characterize(int argc, char **argv);
 
 #endif

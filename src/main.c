@@ -22,6 +22,7 @@ static const struct cospin_cli_command commands[] = {
     {"characterize", cospin_cli_characterize, "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits, designer's inverse"},
     {"train", cospin_cli_train, "train 784-H-10 with trainable activations (math or device level)"},
     {"infer", cospin_cli_infer, "run a trained model as a full netlist (circuit vs math level)"},
+    {"energy", cospin_cli_energy, "write energy of a neuron pulse (I^2 R t and the SPICE waveform), SOT write energy"},
 };
 static const size_t ncommands = sizeof commands / sizeof commands[0];
 

@@ -5,6 +5,7 @@
 
 #include "check_util.h"
 #include "energy.h"
+#include "error.h"
 
 START_TEST(test_thesis_worked_number)
 {

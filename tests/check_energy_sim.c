@@ -1,0 +1,251 @@
+/*
+ * check_energy_sim.c -- write energy from ngspice waveforms: a resistor
+ * driven by a trapezoidal pulse against the closed form, the mtj_stt pulse
+ * against the I^2 R_P t / I^2 R_AP t bounds, and every error path.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_util.h"
+#include "energy.h"
+#include "energy_sim.h"
+#include "engine.h"
+
+static struct cospin_engine *engine(int no_cm)
+{
+    struct cospin_engine_opts o = {0};
+    o.codemodel_path = getenv("COSPIN_CM");
+    o.no_codemodels = no_cm;
+    struct cospin_engine *eng = NULL;
+    struct cospin_error err = {0};
+    ck_assert_msg(cospin_engine_new(&o, &eng, &err) == 0, "engine: %s", err.msg);
+    return eng;
+}
+
+/*
+ * Closed form for a resistor R under a trapezoid of amplitude I:
+ * E = I^2 R (t + (t_rise + t_fall)/3).  The trapezoid rule is exact on the
+ * flat top and on the zero parts (p = v i constant; ngspice puts breakpoints
+ * at the pulse corners); on a ramp of length tau, p = I^2 R (s/tau)^2 has
+ * p'' = 2 I^2 R / tau^2, and the composite trapezoid error is
+ * sum h_k^3 p''/12 <= h^2 tau p''/12 = I^2 R h^2 / (6 tau) for spacings
+ * h_k <= h (tmax = step).  So |E - exact| <= I^2 R h^2 (1/(6 t_rise) +
+ * 1/(6 t_fall)), plus the solver's relative tolerance (reltol 1e-3 acts on
+ * the iteration, but a linear resistor solves exactly: 1e-9 relative).
+ */
+static void check_resistor(double step_s, double rise_s, double fall_s)
+{
+    struct cospin_engine *eng = engine(1);
+    struct cospin_energy_pulse p;
+    cospin_energy_pulse_defaults(&p);
+    p.load = COSPIN_ENERGY_LOAD_RESISTOR;
+    p.current_a = 15e-6;
+    p.width_s = 15e-9;
+    p.rise_s = rise_s;
+    p.fall_s = fall_s;
+    p.relax_s = 2e-9;
+    p.step_s = step_s;
+    p.r_p_ohm = 5e3;
+    struct cospin_energy_wave w;
+    struct cospin_error err = {0};
+    ck_assert_msg(cospin_energy_sim_run(eng, &p, &w, &err) == 0, "%s", err.msg);
+    double i2r = p.current_a * p.current_a * p.r_p_ohm;
+    double exact = i2r * (p.width_s + (rise_s + fall_s) / 3.0);
+    double bound = i2r * step_s * step_s * (1.0 / (6 * rise_s) + 1.0 / (6 * fall_s));
+    ck_assert_close(w.e_vi_j, exact, bound + 1e-9 * exact);
+    /* The trapezoid overestimates a convex ramp: never below the exact value. */
+    ck_assert_msg(w.e_vi_j >= exact * (1 - 1e-9), "E %.10g below exact %.10g", w.e_vi_j, exact);
+    /* Lumped numbers: I^2 R t of the flat top (the thesis's 16.875 fJ). */
+    ck_assert_close(w.e_p_j, 16.875e-15, 1e-27);
+    ck_assert_close(w.e_ap_j, w.e_p_j, 0.0);
+    /* Sign convention: positive current and voltage, v = I R on the top. */
+    double imax = 0, vmax = 0;
+    for (size_t k = 0; k < w.n; k++) {
+        imax = fmax(imax, w.i_a[k]);
+        vmax = fmax(vmax, w.v_v[k]);
+        ck_assert_msg(w.v_v[k] * w.i_a[k] >= -1e-15, "negative power at sample %zu", k);
+    }
+    ck_assert_rel(imax, p.current_a, 1e-9);
+    ck_assert_rel(vmax, p.current_a * p.r_p_ohm, 1e-9);
+    ck_assert_ptr_null(w.mz);
+    ck_assert_int_eq(w.switched, 0);
+    cospin_energy_wave_clear(&w);
+    cospin_energy_wave_clear(&w);   /* idempotent */
+    cospin_engine_free(eng);
+}
+
+START_TEST(test_resistor_fine_grid)
+{
+    check_resistor(10e-12, 1e-9, 1e-9);
+}
+END_TEST
+
+START_TEST(test_resistor_coarse_grid)
+{
+    /* 0.25 ns spacing on 1 ns / 2 ns ramps: bound ~1e-3 relative. */
+    check_resistor(0.25e-9, 1e-9, 2e-9);
+}
+END_TEST
+
+START_TEST(test_netlist_text)
+{
+    struct cospin_energy_pulse p;
+    cospin_energy_pulse_defaults(&p);
+    char *net = NULL;
+    ck_assert_int_eq(cospin_energy_sim_netlist(&p, &net, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(net, "mtj_stt("));
+    ck_assert_ptr_nonnull(strstr(net, "pulse(0 1.5e-05 0"));
+    ck_assert_ptr_nonnull(strstr(net, "vsense d p 0"));
+    free(net);
+}
+END_TEST
+
+/*
+ * mtj_stt under a pulse: on every trial the resistance stays within
+ * [R_P, R_AP] (TMR with v_half = 0), so the integral lies between
+ * I^2 R_P t_eff and I^2 R_AP t_eff (plus the trapezoid error of the ramps,
+ * bounded as above with R_AP, and 1e-3 relative for the solver's reltol on
+ * the device voltage).  Six seeds at 20 uA / 15 ns.
+ */
+START_TEST(test_mtj_between_bounds)
+{
+    struct cospin_engine *eng = engine(0);
+    struct cospin_energy_pulse p;
+    cospin_energy_pulse_defaults(&p);
+    p.current_a = 20e-6;
+    int nsw = 0;
+    double e_sw_max = 0, e_nsw_min = 1;
+    for (unsigned long s = 1; s <= 6; s++) {
+        p.seed = s;
+        struct cospin_energy_wave w;
+        struct cospin_error err = {0};
+        ck_assert_msg(cospin_energy_sim_run(eng, &p, &w, &err) == 0, "%s", err.msg);
+        double i2 = p.current_a * p.current_a;
+        double lo = i2 * p.r_p_ohm * w.t_eff_s, hi = i2 * p.r_ap_ohm * w.t_eff_s;
+        double trap = i2 * p.r_ap_ohm * p.step_s * p.step_s / (3 * p.rise_s);
+        ck_assert_msg(w.e_vi_j >= lo * (1 - 1e-3) - trap && w.e_vi_j <= hi * (1 + 1e-3) + trap,
+                      "seed %lu: E = %g J outside [%g, %g]", s, w.e_vi_j, lo, hi);
+        ck_assert_ptr_nonnull(w.mz);
+        if (w.switched) {
+            nsw++;
+            ck_assert_msg(w.t_switch_s > 0 && w.t_switch_s < w.t_s[w.n - 1], "t_switch %g",
+                          w.t_switch_s);
+            e_sw_max = fmax(e_sw_max, w.e_vi_j);
+        } else {
+            e_nsw_min = fmin(e_nsw_min, w.e_vi_j);
+        }
+        cospin_energy_wave_clear(&w);
+    }
+    /* A switched trial spends part of the pulse at R_P: strictly below I^2 R_AP t_eff
+       is already checked; and any unswitched trial costs more than any switched one
+       only when both occur (the order is the physics of R_AP > R_P). */
+    if (nsw > 0 && nsw < 6)
+        ck_assert_msg(e_sw_max < e_nsw_min, "switched %g >= unswitched %g", e_sw_max, e_nsw_min);
+    cospin_engine_free(eng);
+}
+END_TEST
+
+/*
+ * A current far below the switching current (2 uA, ~Ic/5) cannot switch in
+ * 15 ns: R stays within the thermal tilt of R_AP.  With E_B ~ 40 kBT
+ * (prism, Ku 1.1e6) the thermal cone is < 10 degrees, so R > 0.98 R_AP and E is
+ * within 2 % of I^2 R_AP t_eff.
+ */
+START_TEST(test_mtj_low_current_is_ap)
+{
+    struct cospin_engine *eng = engine(0);
+    struct cospin_energy_pulse p;
+    cospin_energy_pulse_defaults(&p);
+    p.current_a = 2e-6;
+    struct cospin_energy_wave w;
+    struct cospin_error err = {0};
+    ck_assert_msg(cospin_energy_sim_run(eng, &p, &w, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(w.switched, 0);
+    double hi = p.current_a * p.current_a * p.r_ap_ohm * w.t_eff_s;
+    ck_assert_rel(w.e_vi_j, hi, 0.02);
+    cospin_energy_wave_clear(&w);
+    cospin_engine_free(eng);
+}
+END_TEST
+
+START_TEST(test_errors_settings)
+{
+    struct cospin_energy_pulse p;
+    char *net = NULL;
+    struct cospin_error err = {0};
+#define BAD(stmt)                                                                                  \
+    do {                                                                                           \
+        cospin_energy_pulse_defaults(&p);                                                          \
+        stmt;                                                                                      \
+        memset(&err, 0, sizeof err);                                                               \
+        ck_assert_int_eq(cospin_energy_sim_netlist(&p, &net, &err), COSPIN_ERR_INVALID);           \
+        ck_assert_msg(err.msg[0] != '\0', "no message for " #stmt);                               \
+    } while (0)
+    BAD(p.current_a = 0);
+    BAD(p.width_s = -1e-9);
+    BAD(p.rise_s = 0);
+    BAD(p.fall_s = NAN);
+    BAD(p.step_s = 0);
+    BAD(p.r_p_ohm = -5);
+    BAD(p.relax_s = -1);
+    BAD(p.load = 7);
+    BAD(p.step_s = 1e-18);
+    BAD(p.r_ap_ohm = 1e3);
+    BAD(p.ku_j_per_m3 = 0);
+    BAD(p.temperature_k = -1);
+    BAD(p.demag = "cube");
+    BAD(p.demag = NULL);
+#undef BAD
+    ck_assert_ptr_null(net);
+    /* The resistor ignores the MTJ-only fields. */
+    cospin_energy_pulse_defaults(&p);
+    p.load = COSPIN_ENERGY_LOAD_RESISTOR;
+    p.r_ap_ohm = 1;
+    ck_assert_int_eq(cospin_energy_sim_netlist(&p, &net, NULL), 0);
+    free(net);
+    struct cospin_energy_wave w;
+    ck_assert_int_eq(cospin_energy_sim_run(NULL, &p, &w, &err), COSPIN_ERR_INVALID);
+    cospin_energy_wave_clear(NULL);
+}
+END_TEST
+
+START_TEST(test_errors_no_code_model)
+{
+    /* mtj_stt without cospin.cm loaded: ngspice's error becomes COSPIN_ERR_SIM. */
+    struct cospin_engine *eng = engine(1);
+    struct cospin_energy_pulse p;
+    cospin_energy_pulse_defaults(&p);
+    struct cospin_energy_wave w;
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_energy_sim_run(eng, &p, &w, &err), COSPIN_ERR_SIM);
+    ck_assert_msg(err.msg[0] != '\0', "no message");
+    ck_assert_ptr_null(w.t_s);
+    /* Invalid settings are reported before ngspice is asked. */
+    p.width_s = 0;
+    ck_assert_int_eq(cospin_energy_sim_run(eng, &p, &w, &err), COSPIN_ERR_INVALID);
+    cospin_engine_free(eng);
+}
+END_TEST
+
+static Suite *suite_energy_sim(void)
+{
+    Suite *s = suite_create("energy_sim");
+    TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 120);
+    tcase_add_test(core, test_resistor_fine_grid);
+    tcase_add_test(core, test_resistor_coarse_grid);
+    tcase_add_test(core, test_netlist_text);
+    tcase_add_test(core, test_mtj_between_bounds);
+    tcase_add_test(core, test_mtj_low_current_is_ap);
+    suite_add_tcase(s, core);
+    TCase *errors = tcase_create("errors");
+    tcase_set_timeout(errors, 60);
+    tcase_add_test(errors, test_errors_settings);
+    tcase_add_test(errors, test_errors_no_code_model);
+    suite_add_tcase(s, errors);
+    return s;
+}
+
+COSPIN_CHECK_MAIN(suite_energy_sim)

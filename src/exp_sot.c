@@ -15,6 +15,7 @@
 #include "error.h"
 #include "experiment.h"
 #include "output.h"
+#include "plot.h"
 #include "quant.h"
 #include "train_job.h"
 
@@ -149,7 +150,49 @@ int cospin_experiment_sot_check(const struct cospin_config_node *root, struct co
     return COSPIN_OK;
 }
 
-/* curves.csv and levels.csv of <curves>. */
+/* curves.svg: the thesis's Fig. 4.5 layout, LTP over pulses 0..1 then LTD
+   over 1..2 (normalised pulse number), one line per device. */
+static int plot_curves(const struct cospin_device *devs, int nd, int points, const char *out_dir,
+                       struct cospin_error *err)
+{
+    struct cospin_plot *pl =
+        cospin_plot_new("Synapse devices, LTP then LTD (thesis Fig. 4.5)",
+                        "normalised pulse number (LTP 0..1, LTD 1..2)", "normalised G");
+    size_t n = 2 * (size_t)points;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    int rc = 0;
+    if (!pl || !x || !y)
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (int d = 0; d < nd && rc == 0; d++) {
+        for (int i = 0; i < points; i++) {
+            double q = (double)i / (points - 1);
+            x[i] = q;
+            y[i] = cospin_device_branch_g(&devs[d].ltp, q);
+            x[points + i] = 1.0 + q;
+            y[points + i] = cospin_device_branch_g(&devs[d].ltd, 1.0 - q);
+        }
+        if (cospin_plot_add(pl, devs[d].name, x, y, NULL, n, COSPIN_PLOT_LINE, err) < 0)
+            rc = err && err->code ? err->code : COSPIN_ERR_NOMEM;
+    }
+    free(x);
+    free(y);
+    struct cospin_output o;
+    if (rc == 0)
+        rc = cospin_plot_set_yrange(pl, 0.0, 1.0);
+    if (rc == 0)
+        rc = cospin_output_open(&o, out_dir, "curves.svg", err);
+    if (rc == 0) {
+        rc = cospin_plot_write_svg_stream(pl, o.fp, err);
+        if (rc == 0)
+            rc = cospin_output_commit(&o, err);
+        else
+            cospin_output_abort(&o);
+    }
+    cospin_plot_free(pl);
+    return rc;
+}
+
+/* curves.csv, curves.svg and levels.csv of <curves>. */
 static int write_curves(const struct cospin_config_node *c, const char *out_dir,
                         struct cospin_error *err)
 {
@@ -187,6 +230,8 @@ static int write_curves(const struct cospin_config_node *c, const char *out_dir,
                         cospin_device_branch_g(b ? &devs[d].ltd : &devs[d].ltp, p));
             }
     rc = cospin_output_commit(&o, err);
+    if (rc == 0)
+        rc = plot_curves(devs, nd, points, out_dir, err);
     if (rc)
         return rc;
     rc = cospin_output_open(&o, out_dir, "levels.csv", err);

@@ -446,6 +446,13 @@ START_TEST(test_experiment_curves)
     fclose(fp);
     ck_assert_int_eq(rows, 1 + 65 + 19); /* header + RRAM 0..64 + SOT-S 5 ML 0..18 */
     remove(path);
+    snprintf(path, sizeof path, "%s/curves.svg", dir);
+    fp = fopen(path, "r");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, fp));
+    ck_assert_ptr_nonnull(strstr(line, "<"));
+    fclose(fp);
+    remove(path);
     /* A bad <train> is reported with its line, before anything runs. */
     const char *bad = "<experiment type=\"sot\">\n"
                       "  <train name=\"a\" synapse=\"sot-s\"/>\n"

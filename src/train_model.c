@@ -94,7 +94,9 @@ int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
             "  <provenance cospin=\"%s\" blas=\"%s\" dataset=\"%s\" seed=\"%llu\" mode=\"%s\" "
             "lr=\"%.9g\" iters=\"%ld\" batch=\"%s\" level=\"%s\"/>\n",
             cospin_version(), cospin_blas_name(), xml_escape(dataset ? dataset : "", esc, sizeof esc),
-            (unsigned long long)opts->seed, cospin_train_mode_name(opts->mode), opts->lr,
+            (unsigned long long)opts->seed,
+            /* the device level trains k only; c follows the device (neuron_map.h) */
+            cospin_train_mode_name(map ? COSPIN_NN_K : opts->mode), opts->lr,
             opts->iters, batch, map ? "device" : "math");
     fprintf(f,
             "  <network inputs=\"%zu\" hidden=\"%zu\" outputs=\"%zu\" "

@@ -22,7 +22,7 @@
  *   B_demag   = -mu0 Ms (Nx mx, Ny my, Nz mz)
  *   B_thermal = three independent N(0, s^2) per step (Brown):
  *               s^2 = 2 alpha kB T / (gamma Ms V dt)          (BROWN)
- *               s^2 = 2 alpha kB T / (gamma Ms V dt (1+a^2))   (THESIS, Eq. 3.4)
+ *               s^2 = 2 alpha kB T / (gamma Ms V dt (1+alpha^2)) (THESIS, Eq. 3.4)
  *
  * Sign convention: the core takes the WRITE current i_a.  i_a > 0 drives the
  * free layer towards sigma = +z, i.e. switches AP (m_z = -1) -> P (m_z = +1).
@@ -143,7 +143,8 @@ void cospin_mtj_params_default(struct cospin_mtj_params *p);
  * Check p.  Returns 0 if valid, else writes a one-line reason naming the
  * parameter, its value and the allowed range into msg (size n, may be NULL)
  * and returns -1.  Rejects in particular an anisotropy that does not make z
- * an easy axis (E_B <= 0) and a step too coarse for the field (gamma B dt > 0.2).
+ * an easy axis (E_B <= 0) and a step too coarse for the field (gamma B_max dt > 1 rad,
+ * B_max = |2Ku/Ms - mu0 Ms Nz| + mu0 Ms max(Nx, Ny) + |B_applied|).
  */
 int cospin_mtj_params_validate(const struct cospin_mtj_params *p, char *msg, size_t n);
 

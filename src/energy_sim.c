@@ -13,6 +13,7 @@
 #include "energy_sim.h"
 #include "engine.h"
 #include "error.h"
+#include "netlist.h"
 
 /* SPEC defaults (thesis ch. 3.6.3 worked example: 15 uA, 15 ns, 5 kOhm). */
 #define DEFAULT_CURRENT_A 15e-6
@@ -201,5 +202,27 @@ int cospin_energy_sim_run(struct cospin_engine *eng, const struct cospin_energy_
             }
         w->switched = w->mz[n - 1] > 0.0;
     }
+    return COSPIN_OK;
+}
+
+int cospin_energy_xbar_row_g(const struct cospin_xbar_opts *o, const double *w, int n_out,
+                             int n_in, double *g_row_s, struct cospin_error *err)
+{
+    if (n_out <= 0 || n_in <= 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "crossbar of %d x %d weights", n_out, n_in);
+    int rc = cospin_xbar_opts_validate(o, err);
+    if (rc)
+        return rc;
+    for (int i = 0; i < n_in; i++)
+        g_row_s[i] = 0.0;
+    for (int j = 0; j < n_out; j++)
+        for (int i = 0; i < n_in; i++) {
+            double gp = 0, gn = 0;
+            rc = cospin_xbar_weight_to_g(o, w[(size_t)j * n_in + i], &gp, &gn, err);
+            if (rc)
+                return rc;
+            g_row_s[i] += gp + gn;
+        }
     return COSPIN_OK;
 }

@@ -85,4 +85,23 @@ int cospin_energy_sim_run(struct cospin_engine *eng, const struct cospin_energy_
 /* Free the waveform arrays and zero *w.  NULL-safe. */
 void cospin_energy_wave_clear(struct cospin_energy_wave *w);
 
+/*
+ * Read time of one crossbar inference, s.  The thesis gives none; 10 ns is
+ * our assumption (the order of the neuron pulse), stated in every report.
+ */
+#define COSPIN_ENERGY_T_READ_S 10e-9
+
+struct cospin_xbar_opts;
+
+/*
+ * Row conductance sums of one crossbar layer under the documented weight
+ * map (netlist.h): g_row_s[i] = sum_j (G+_ji + G-_ji) in S for input row i,
+ * w being n_out x n_in row-major.  The read energy of an input x is then
+ * t_read * sum_i g_row_s[i] * (v_read * x_i)^2 (virtual-ground columns,
+ * cospin_energy_crossbar_read_j with one column).  Returns 0 or
+ * COSPIN_ERR_INVALID (options, a weight outside the window).
+ */
+int cospin_energy_xbar_row_g(const struct cospin_xbar_opts *o, const double *w, int n_out,
+                             int n_in, double *g_row_s, struct cospin_error *err);
+
 #endif

@@ -12,6 +12,7 @@
 #include "energy.h"
 #include "energy_sim.h"
 #include "engine.h"
+#include "netlist.h"
 
 static struct cospin_engine *engine(int no_cm)
 {
@@ -229,6 +230,36 @@ START_TEST(test_errors_no_code_model)
 }
 END_TEST
 
+/*
+ * Row sums against the pair map written out by hand: G+ + G- = 2 G_min +
+ * |w| / w_max (G_max - G_min); the read energy of x = (1, 0.5) follows.
+ */
+START_TEST(test_xbar_row_g)
+{
+    struct cospin_xbar_opts o;
+    cospin_xbar_opts_default(&o);
+    o.g_min_s = 1e-4;
+    o.g_max_s = 2e-4;
+    o.w_max = 2.0;
+    const double w[] = {1.0, -2.0, 0.0, 0.5, -0.5, 2.0};   /* 3 outputs x 2 inputs */
+    double g[2];
+    ck_assert_int_eq(cospin_energy_xbar_row_g(&o, w, 3, 2, g, NULL), 0);
+    double dg = 1e-4;
+    ck_assert_rel(g[0], 6e-4 + (1.0 + 0.0 + 0.5) / 2.0 * dg, 1e-12);
+    ck_assert_rel(g[1], 6e-4 + (2.0 + 0.5 + 2.0) / 2.0 * dg, 1e-12);
+    double v[] = {0.1 * 1.0, 0.1 * 0.5};
+    double e = cospin_energy_crossbar_read_j(g, 2, 1, v, COSPIN_ENERGY_T_READ_S);
+    ck_assert_rel(e, 10e-9 * (g[0] * 0.01 + g[1] * 0.0025), 1e-12);
+    /* errors: a weight outside the window, empty layer, bad options */
+    struct cospin_error err = {0};
+    const double big[] = {3.0};
+    ck_assert_int_eq(cospin_energy_xbar_row_g(&o, big, 1, 1, g, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_energy_xbar_row_g(&o, w, 0, 2, g, &err), COSPIN_ERR_INVALID);
+    o.g_max_s = 0.5e-4;
+    ck_assert_int_eq(cospin_energy_xbar_row_g(&o, w, 3, 2, g, &err), COSPIN_ERR_INVALID);
+}
+END_TEST
+
 static Suite *suite_energy_sim(void)
 {
     Suite *s = suite_create("energy_sim");
@@ -237,6 +268,7 @@ static Suite *suite_energy_sim(void)
     tcase_add_test(core, test_resistor_fine_grid);
     tcase_add_test(core, test_resistor_coarse_grid);
     tcase_add_test(core, test_netlist_text);
+    tcase_add_test(core, test_xbar_row_g);
     tcase_add_test(core, test_mtj_between_bounds);
     tcase_add_test(core, test_mtj_low_current_is_ap);
     suite_add_tcase(s, core);

@@ -126,6 +126,40 @@ START_TEST(test_modes_learn)
 }
 END_TEST
 
+/*
+ * The sparse input path of the trainer (density < 0.35): prototypes with
+ * 80 % zero pixels and noise only on the others, as in MNIST.  Full batch and
+ * mini-batch (the batch is converted every iteration) must both learn.
+ */
+START_TEST(test_sparse_inputs_learn)
+{
+    struct problem p;
+    make_problem(&p, 21);
+    struct cospin_nn_rng r;
+    cospin_nn_rng_seed(&r, 22);
+    uint8_t mask[10][N_IN];
+    for (int c = 0; c < 10; c++)
+        for (int i = 0; i < N_IN; i++)
+            mask[c][i] = cospin_nn_rng_uniform(&r) < 0.2;
+    struct cospin_train_data *d[2] = {&p.train, &p.test};
+    for (int s = 0; s < 2; s++)
+        for (size_t k = 0; k < d[s]->n; k++)
+            for (int i = 0; i < N_IN; i++)
+                if (!mask[d[s]->labels[k]][i])
+                    d[s]->x[k * N_IN + i] = 0.0f;
+    ck_assert(cospin_nn_density(p.train.x, N_TRAIN, N_IN) < 0.3);
+    for (int b = 0; b < 2; b++) {
+        struct cospin_train_opts o;
+        quiet_opts(&o);
+        o.batch = b ? 50 : 0;
+        double acc = train_acc_of(&p, &o, NULL);
+        /* Same bound as test_modes_learn: 300 test samples, chance 0.10. */
+        ck_assert_msg(acc > 0.85, "batch %zu: test accuracy %.3f", o.batch, acc);
+    }
+    free_problem(&p);
+}
+END_TEST
+
 START_TEST(test_k_range_and_fixed_k)
 {
     struct problem p;
@@ -606,6 +640,7 @@ static Suite *suite_train(void)
     tcase_set_timeout(core, 120);
     tcase_add_loop_test(core, test_modes_learn, 0, 3);
     tcase_add_test(core, test_k_range_and_fixed_k);
+    tcase_add_test(core, test_sparse_inputs_learn);
     tcase_add_test(core, test_weight_update_hook);
     tcase_add_loop_test(core, test_checkpoint_resume, 0, 2);
     tcase_add_test(core, test_model_roundtrip);

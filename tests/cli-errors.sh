@@ -131,6 +131,16 @@ else
     bad "netlist rc_step.xml"
 fi
 
+# every shipped example file is valid (grammar and each type's own checks)
+for f in "$examples"/*.xml; do
+    [ -e "$f" ] || continue
+    if "$COSPIN" run --check "$f" >"$tmp/stdout" 2>"$tmp/stderr"; then
+        say "ok: valid: examples/$(basename "$f")"
+    else
+        bad "examples/$(basename "$f") does not validate: $(cat "$tmp/stderr")"
+    fi
+done
+
 # every element kind and all three analyses: one CSV each, nothing else
 rm -rf "$tmp/out"
 if "$COSPIN" -q run "$data/good.xml" --out "$tmp/out" \

@@ -187,8 +187,12 @@ static int bench_xbar(int n_out, int nvec, enum cospin_xbar_cell cell, int copie
     if (rc) {
         fprintf(stderr, "bench: %s\n", cospin_error_format(&err, buf, sizeof buf));
     } else {
-        /* Spot check: vector 0, column 0 against G V. */
-        double iu = cospin_xbar_current_unit_a(&cospin_cosim_opts(cs)->xbar), z = 0;
+        /* Spot check: vector 0, column 0 against G V (auto_scale: w_max = max |w|). */
+        struct cospin_xbar_opts xo = cospin_cosim_opts(cs)->xbar;
+        xo.w_max = 0;
+        for (int k = 0; k < n_out * n_in; k++)
+            xo.w_max = fmax(xo.w_max, fabs(w[k]));
+        double iu = cospin_xbar_current_unit_a(&xo), z = 0;
         for (int i = 0; i < n_in; i++)
             z += w[i] * x[i];
         printf("xbar 784x%-3d %-8s copies %2d workers %d: %6d vectors  wall %7.3f s  cpu %7.3f s"
@@ -198,8 +202,13 @@ static int bench_xbar(int n_out, int nvec, enum cospin_xbar_cell cell, int copie
     }
     struct cospin_cosim_stats st;
     cospin_cosim_stats(cs, &st);
-    printf("    netlist %.1f MB built in %.3f s; engine %.3f s (load %.3f s, transient %.3f s, %zu points)\n",
-           st.netlist_bytes / 1e6, st.build_s, st.sim_s, st.load_s, st.run_s, st.time_points);
+    if (workers == 0)
+        printf("    netlist %.1f MB built in %.3f s; engine %.3f s (load %.3f s, transient %.3f s, "
+               "%zu points)\n",
+               st.netlist_bytes / 1e6, st.build_s, st.sim_s, st.load_s, st.run_s, st.time_points);
+    else
+        printf("    netlist %.1f MB built in %.3f s; engine (workers) %.3f s wall\n",
+               st.netlist_bytes / 1e6, st.build_s, st.sim_s);
     fflush(stdout);
     free(w);
     free(x);
@@ -300,9 +309,12 @@ static int bench_epoch(int workers, size_t batch)
         printf("epoch (circuit in the loop, 784-25-10, %zu training images, batch %zu, %ld updates, "
                "workers %d): wall %.1f s  cpu %.1f s; test accuracy %.2f %%\n"
                "    %zu circuits, %zu vectors through ngspice (incl. the final evaluation of the\n"
-               "    training and test sets), engine %.1f s wall (load %.1f s, transient %.1f s)\n",
+               "    training and test sets), engine %.1f s wall\n",
                td.n, batch, o.iters, workers, c.wall, c.cpu, 100 * res.final_test_acc, st.runs,
-               st.vectors, st.sim_s, st.load_s, st.run_s);
+               st.vectors, st.sim_s);
+    if (!rc && workers == 0)
+        printf("    in-process engine: netlist loads %.1f s, streaming transients %.1f s (wall)\n",
+               st.load_s, st.run_s);
     cospin_nn_free(nn);
     cospin_train_result_clear(&res);
     cospin_cosim_free(cs);

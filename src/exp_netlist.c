@@ -584,11 +584,10 @@ int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
             break;
         opened = i + 1;
         FILE *f = outs[i].fp;
-        size_t k = 0;
         if (a->scale[0])
-            fprintf(f, "%s", a->scale), k++;
+            fprintf(f, "%s,", a->scale);
         for (size_t j = 0; j < a->nvectors; j++)
-            fprintf(f, "%s%s", k + j ? "," : "", a->vectors[j]);
+            fprintf(f, "%s%s", j ? "," : "", a->vectors[j]);
         fprintf(f, "\n");
         for (size_t row = 0; row < nrows; row++) {
             for (size_t v = 0; v < r->nvec; v++)

@@ -42,13 +42,15 @@ static void usage(FILE *f)
             "runs and which files are written depend on <experiment type=\"...\">:\n"
             "\n");
     for (size_t i = 0; i < nexperiment_types; i++)
-        fprintf(f, "  %-14s %s\n", experiment_types[i].type, experiment_types[i].summary);
+        fprintf(f, "  %-12s %c %s\n", experiment_types[i].type,
+                experiment_types[i].check ? '*' : ' ', experiment_types[i].summary);
     fprintf(f,
             "\n"
             "Options:\n"
             "  -o, --out DIR   output directory, created if missing\n"
             "                  (default: the file's base name + \"-out\", e.g. rc_step-out)\n"
-            "  -c, --check     only validate the file (and read its values); run nothing\n"
+            "  -c, --check     only validate the file against the grammar (and check its\n"
+            "                  values as a run would, for types marked *); run nothing\n"
             "  -h, --help      this help\n"
             "\n"
             "Values in experiment files take SPICE suffixes: 10n, 11.3u, 5k, 1meg, 1e-9,\n"
@@ -67,7 +69,9 @@ static void usage(FILE *f)
             "  cospin run examples/rc_step.xml --out rc        # writes rc/tran.csv\n"
             "  cospin run --check my_experiment.xml\n"
             "\n"
-            "File format: doc/user-guide.md; grammar: schema/cospin.rng.\n");
+            "File format: doc/user-guide.md (the netlist type; the other types in\n"
+            "doc/characterization.md, doc/training.md, doc/sot.md); grammar:\n"
+            "schema/cospin.rng and one schema/<type>.rng per type.\n");
 }
 
 /* "dir/rc_step.xml" -> "rc_step-out". */

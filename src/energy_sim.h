@@ -104,4 +104,40 @@ struct cospin_xbar_opts;
 int cospin_energy_xbar_row_g(const struct cospin_xbar_opts *o, const double *w, int n_out,
                              int n_in, double *g_row_s, struct cospin_error *err);
 
+struct cospin_nn;
+
+/* Energy of one inference of a 2-layer network (cospin_energy_network). */
+struct cospin_energy_net {
+    double read_l1_j;        /* mean crossbar read energy of layer 1 per image, J */
+    double read_l2_j;        /* ... of layer 2 (inputs: the hidden activations), J */
+    double read_j;           /* read_l1_j + read_l2_j */
+    double per_neuron_j;     /* one neuron write pulse, I^2 R_P t (lumped), J */
+    double neuron_j;         /* neurons * per_neuron_j: every neuron fires once, J */
+    size_t neurons;          /* hidden + output units */
+    size_t images;           /* images averaged over */
+    double t_read_s, v_read_v, current_a, width_s, r_p_ohm;   /* the settings used */
+};
+
+/*
+ * Energy per inference of nn (784-H-10) over nimg images of n_in uint8
+ * pixels (x = pixel / 255, V_i = v_read x_i): the crossbar read energy
+ * t_read sum_i g_row_i V_i^2 of both layers (the hidden activations
+ * sigma(k (z + c)) drive layer 2 at V = v_read a), averaged over the images,
+ * and the neuron write energy I^2 R_P t per neuron with the pulse settings
+ * of *pulse (NULL: cospin_energy_pulse_defaults, the thesis's 15 uA, 15 ns,
+ * 5 kOhm).  xo: crossbar options (NULL: cospin_xbar_opts_default with w_max
+ * = the largest |w|, as cospin infer).  t_read_s <= 0: COSPIN_ERR_INVALID.
+ * Errors: COSPIN_ERR_INVALID (sizes, options), COSPIN_ERR_NOMEM.
+ */
+int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_opts *xo,
+                          const unsigned char *pixels, size_t nimg, double t_read_s,
+                          const struct cospin_energy_pulse *pulse, struct cospin_energy_net *out,
+                          struct cospin_error *err);
+
+/*
+ * Text of an "energy" report section (several lines, each ending in '\n')
+ * into buf (size n); returns buf.  For the train and infer summaries.
+ */
+char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, size_t n);
+
 #endif

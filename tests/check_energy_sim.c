@@ -13,6 +13,7 @@
 #include "energy_sim.h"
 #include "engine.h"
 #include "netlist.h"
+#include "nn.h"
 
 static struct cospin_engine *engine(int no_cm)
 {
@@ -260,6 +261,58 @@ START_TEST(test_xbar_row_g)
 }
 END_TEST
 
+/*
+ * A 2-1-1 network by hand: W1 = (1, -1), k1 = 2, c1 = 0.5, W2 = (0.5),
+ * G window [1e-4, 2e-4] S with w_max = 1 (the largest |w|), v_read 0.1 V.
+ * Image (255, 0): x = (1, 0), z = 1, a = sigma(2 * 1.5) = sigma(3).
+ *   layer 1: t (g_0 * 1^2) V^2, g_0 = 2e-4 + 1 * 1e-4 = 3e-4
+ *   layer 2: t g_h a^2 V^2, g_h = 2e-4 + 0.5e-4
+ * Neuron writes: 2 neurons x (15 uA)^2 x 5 kOhm x 15 ns.
+ */
+START_TEST(test_network_energy)
+{
+    struct cospin_nn *nn = cospin_nn_new(2, 1, 1);
+    ck_assert_ptr_nonnull(nn);
+    nn->w[0][0] = 1.0f;
+    nn->w[0][1] = -1.0f;
+    nn->k[0][0] = 2.0f;
+    nn->c[0][0] = 0.5f;
+    nn->w[1][0] = 0.5f;
+    nn->k[1][0] = 1.0f;
+    nn->c[1][0] = 0.0f;
+    const unsigned char px[] = {255, 0};
+    struct cospin_energy_net e;
+    ck_assert_int_eq(cospin_energy_network(nn, NULL, px, 1, 10e-9, NULL, &e, NULL), 0);
+    double a = 1.0 / (1.0 + exp(-3.0)), t = 10e-9, vv = 0.01;
+    ck_assert_rel(e.read_l1_j, t * 3e-4 * vv, 1e-9);
+    ck_assert_rel(e.read_l2_j, t * 2.5e-4 * a * a * vv, 1e-6);   /* float k, c, w */
+    ck_assert_rel(e.read_j, e.read_l1_j + e.read_l2_j, 1e-12);
+    ck_assert_uint_eq(e.neurons, 2);
+    ck_assert_rel(e.neuron_j, 2 * 16.875e-15, 1e-12);
+    char buf[1024];
+    ck_assert_ptr_nonnull(strstr(cospin_energy_net_format(&e, buf, sizeof buf), "2 neurons"));
+    /* errors */
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_energy_network(nn, NULL, px, 0, 10e-9, NULL, &e, &err),
+                     COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_energy_network(nn, NULL, px, 1, 0, NULL, &e, &err),
+                     COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_energy_network(NULL, NULL, px, 1, 10e-9, NULL, &e, &err),
+                     COSPIN_ERR_INVALID);
+    struct cospin_xbar_opts o;
+    cospin_xbar_opts_default(&o);   /* w_max 1, clip off: all weights fit */
+    o.w_max = 0.5;                  /* |w| = 1 > 0.5 without clip: invalid */
+    ck_assert_int_eq(cospin_energy_network(nn, &o, px, 1, 10e-9, NULL, &e, &err),
+                     COSPIN_ERR_INVALID);
+    struct cospin_energy_pulse p;
+    cospin_energy_pulse_defaults(&p);
+    p.current_a = -1;
+    ck_assert_int_eq(cospin_energy_network(nn, NULL, px, 1, 10e-9, &p, &e, &err),
+                     COSPIN_ERR_INVALID);
+    cospin_nn_free(nn);
+}
+END_TEST
+
 static Suite *suite_energy_sim(void)
 {
     Suite *s = suite_create("energy_sim");
@@ -269,6 +322,7 @@ static Suite *suite_energy_sim(void)
     tcase_add_test(core, test_resistor_coarse_grid);
     tcase_add_test(core, test_netlist_text);
     tcase_add_test(core, test_xbar_row_g);
+    tcase_add_test(core, test_network_energy);
     tcase_add_test(core, test_mtj_between_bounds);
     tcase_add_test(core, test_mtj_low_current_is_ap);
     suite_add_tcase(s, core);

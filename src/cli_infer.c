@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "cosim.h"
 #include "dataset.h"
+#include "energy_sim.h"
 #include "error.h"
 #include "log.h"
 #include "netlist.h"
@@ -350,6 +351,13 @@ static int run(const struct infer_opts *io, struct cospin_error *err)
                "%.3e\n",
                max_i, worst, max_rel);
         printf("outputs:       largest |a_circuit - a_math| %.3e\n", max_a);
+    }
+    {
+        struct cospin_energy_net en;   /* energy section (doc/reproduction.md) */
+        char ebuf[1024];
+        if (cospin_energy_network(nn, &xo, test->pixels, n, COSPIN_ENERGY_T_READ_S, NULL, &en,
+                                  NULL) == 0)
+            fputs(cospin_energy_net_format(&en, ebuf, sizeof ebuf), stdout);
     }
     printf("time: wall %.2f s, cpu %.2f s; files in %s\n", wall, cpu, io->out);
 out:

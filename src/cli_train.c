@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "energy_sim.h"
 #include "error.h"
 #include "device_train.h"
 #include "train_job.h"
@@ -460,5 +461,15 @@ int cospin_cli_train(int argc, char **argv)
     else
         printf("%s: test accuracy %.2f %%, loss %.4f, %.1f s CPU, %.1f s wall\n", job.out_dir,
                100 * job.test_acc_mean, job.loss_mean, job.cpu_s, job.wall_s);
+    {
+        /* Energy section (doc/reproduction.md): the run-0 model over the test set. */
+        char mpath[4096], ebuf[1024];
+        struct cospin_error eerr = {0};
+        snprintf(mpath, sizeof mpath, "%s/model.xml", job.out_dir);
+        if (cospin_energy_model_report(mpath, job.dataset, 0, ebuf, sizeof ebuf, &eerr) == 0)
+            fputs(ebuf, stdout);
+        else
+            printf("energy: not computed (%s)\n", eerr.msg);
+    }
     return 0;
 }

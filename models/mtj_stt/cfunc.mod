@@ -41,6 +41,9 @@ struct mtj_stt_inst {
     struct cospin_mtj_derived d;
     struct cospin_tmr t;
     int bad;                     /* parameters rejected on INIT */
+    int keyed;                   /* s was advanced from the accepted state below: */
+    double base_t_s;             /*   its t_acc_s */
+    long base_k;                 /*   its k_done */
 };
 
 static int mtj_stt_params(Mif_Private_t *mif_private, struct cospin_mtj_params *p,
@@ -134,7 +137,6 @@ void cm_mtj_stt(ARGS)
         PARTIAL(mtj, mtj) = 0.0;
         return;
     }
-    *inow = *iacc;
     const struct cospin_mtj_derived *dp = &iacc->d;
     const struct cospin_tmr *tp = &iacc->t;
     struct cospin_mtj_state *now = &inow->s;
@@ -155,10 +157,22 @@ void cm_mtj_stt(ARGS)
         return;
     }
     if (ANALYSIS == TRANSIENT) {
-        cospin_mtj_advance(dp, acc, now, TIME, i_write, vc);
+        /* Newton iterations that repeat the same time and drive reuse the
+         * result already computed from this accepted state. */
+        int same = inow->keyed && inow->base_t_s == acc->t_acc_s && inow->base_k == acc->k_done &&
+                   now->t_acc_s == TIME && now->drive_acc_a == i_write && now->ctrl_acc_v == vc;
+        if (!same) {
+            *inow = *iacc;
+            cospin_mtj_advance(dp, acc, now, TIME, i_write, vc);
+            inow->keyed = 1;
+            inow->base_t_s = acc->t_acc_s;
+            inow->base_k = acc->k_done;
+        }
         cm_analog_set_temp_bkpt(TIME + PARAM(max_step));
     } else {
         /* DC operating point: the magnetisation stays in its initial state. */
+        *inow = *iacc;
+        inow->keyed = 0;
         now->drive_acc_a = i_write;
         now->ctrl_acc_v = vc;
         *iacc = *inow;

@@ -195,6 +195,34 @@ START_TEST(test_example_netlist_plain_ngspice)
 }
 END_TEST
 
+/* The thermal initial state of (seed, stream) equals the standalone one:
+ * the operating point reports m_z of cospin_mtj_state_init exactly. */
+START_TEST(test_seed_stream_initial_state)
+{
+    struct cospin_engine *eng = new_engine();
+    struct cospin_mtj_params p;
+    cospin_mtj_params_default(&p);
+    struct cospin_mtj_derived d;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+    static const int streams[3] = {0, 5, 1234};
+    for (int k = 0; k < 3; k++) {
+        char net[512];
+        snprintf(net, sizeof net,
+                 "* init\nv1 a 0 dc 0.1\namtj %%gd(a 0) NULL NULL NULL mz mtj1\n"
+                 ".model mtj1 mtj_stt(seed=7 stream=%d)\n",
+                 streams[k]);
+        run(eng, net, "op");
+        size_t n;
+        double *mz = vec(eng, "v(mz)", &n);
+        struct cospin_mtj_state s;
+        cospin_mtj_state_init(&d, &s, 7, (uint64_t)streams[k], -1.0);
+        ck_assert_close(mz[0], s.m[2], 1e-15);
+        free(mz);
+    }
+    cospin_engine_free(eng);
+}
+END_TEST
+
 /* A bad parameter stops the analysis with the model's tagged message. */
 START_TEST(test_bad_parameter)
 {
@@ -209,6 +237,7 @@ START_TEST(test_bad_parameter)
         {"init=\"x\"", "init"},
         {"m0=0.5", "m0"},
         {"seed=-3", "seed"},
+        {"stream=-1", "stream"},
         {"max_step=1", "max_step"},
         {"r_p=-5", "r_p"},
         {"ku=3e5", "easy axis"},
@@ -242,6 +271,7 @@ static Suite *suite_mtj_stt(void)
     tcase_add_test(core, test_op_resistance);
     tcase_add_test(core, test_step_independent_and_standalone);
     tcase_add_test(core, test_example_netlist_plain_ngspice);
+    tcase_add_test(core, test_seed_stream_initial_state);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_bad_parameter);

@@ -88,6 +88,10 @@ static int mtj_sot_params(Mif_Private_t *mif_private, struct cospin_mtj_params *
         snprintf(msg, n, "seed = %d must be >= 0", PARAM(seed));
         return -1;
     }
+    if (PARAM(stream) < 0) {
+        snprintf(msg, n, "stream = %d must be >= 0", PARAM(stream));
+        return -1;
+    }
     if (!(PARAM(max_step) >= PARAM(dt)) || !(PARAM(max_step) <= 1e-6)) {
         snprintf(msg, n, "max_step = %g s must lie in [dt, 1e-6]", PARAM(max_step));
         return -1;
@@ -120,7 +124,8 @@ void cm_mtj_sot(ARGS)
             cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_sot: %s", msg);
             i0->bad = 1;
         } else {
-            cospin_mtj_state_init(&i0->d, &i0->s, (uint64_t)PARAM(seed), 0, PARAM(m0));
+            cospin_mtj_state_init(&i0->d, &i0->s, (uint64_t)PARAM(seed),
+                                  (uint64_t)PARAM(stream), PARAM(m0));
         }
         *i1 = *i0;
     }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_util.h"
 #include "cosim.h"
@@ -295,6 +296,29 @@ START_TEST(test_bad_args)
 }
 END_TEST
 
+/* Bad model files (what `cospin infer --model` reads) fail with file and line. */
+START_TEST(test_bad_model_file)
+{
+    char path[] = "/tmp/check_cosim_model_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("<?xml version=\"1.0\"?>\n<cospin-model format=\"1\">\n  <network inputs=\"784\"\n"
+          "  <layer/>\n</cospin-model>\n", f);
+    fclose(f);
+    struct cospin_nn *nn = NULL;
+    struct cospin_error err = {0};
+    ck_assert_int_lt(cospin_train_load_model(path, &nn, NULL, &err), 0);
+    ck_assert_ptr_null(nn);
+    ck_assert_str_eq(err.file, path);
+    ck_assert_msg(err.line >= 3, "line %d: %s", err.line, err.msg);
+    unlink(path);
+    memset(&err, 0, sizeof err);
+    ck_assert_int_lt(cospin_train_load_model("/nonexistent/model.xml", &nn, NULL, &err), 0);
+    ck_assert_ptr_nonnull(strstr(err.file, "/nonexistent/model.xml"));
+}
+END_TEST
+
 static Suite *suite_cosim(void)
 {
     Suite *s = suite_create("cosim");
@@ -309,6 +333,7 @@ static Suite *suite_cosim(void)
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_bad_args);
+    tcase_add_test(errors, test_bad_model_file);
     suite_add_tcase(s, errors);
     return s;
 }

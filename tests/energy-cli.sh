@@ -64,4 +64,22 @@ for f in energy_trials.csv waveform.csv; do
 done
 n=$(wc -l <"$tmp/wave/energy_trials.csv")
 [ "$n" -eq 4 ] && say "ok: 3 trials in energy_trials.csv" || bad "energy_trials.csv has $n lines"
+# <experiment type="energy">: a resistor pulse (closed form 17.625 fJ in energy.csv)
+# and SOT table; a bad pulse is reported with its file and line.
+cat >"$tmp/e.xml" <<'XML'
+<?xml version="1.0"?>
+<experiment type="energy" name="e">
+  <pulse current="15u" width="15n" load="resistor" r-p="5k" rise="1n" fall="1n"/>
+  <sot/>
+</experiment>
+XML
+expect "run energy.xml" 0 "waveform 17\.6 fJ" "$COSPIN" run "$tmp/e.xml" --out "$tmp/e"
+if grep -q "^1,resistor,.*,1\.76250[0-9]*e-14,0$" "$tmp/e/energy.csv" && [ -s "$tmp/e/sot.csv" ] \
+    && [ -s "$tmp/e/waveform-1.svg" ]; then
+    say "ok: energy.csv, sot.csv, waveform-1.svg"
+else
+    bad "energy experiment files"; cat "$tmp/e/energy.csv"
+fi
+sed 's/width="15n"/width="-15n"/' "$tmp/e.xml" >"$tmp/bad.xml"
+expect "bad pulse line" 3 "bad\.xml:3: .*pulse width" "$COSPIN" run "$tmp/bad.xml" --out "$tmp/bad"
 exit $fail

@@ -13,6 +13,11 @@
 /* Returned by a subcommand for a command-line usage error (exit code 2). */
 #define COSPIN_CLI_USAGE 1000
 
+/* Returned by a subcommand that must exit with status n (0..255) exactly:
+   `cospin ngspice` passes on ngspice's own exit status. */
+#define COSPIN_CLI_EXIT_BASE 2000
+#define COSPIN_CLI_EXIT(n) (COSPIN_CLI_EXIT_BASE + ((n) & 0xff))
+
 typedef int (*cospin_cli_fn)(int argc, char **argv);
 
 struct cospin_cli_command {

@@ -43,8 +43,26 @@ int cospin_cli_ngspice(int argc, char **argv)
         rmdir(dir);
         return cospin_cli_report("ngspice", &err);
     }
-    fprintf(f, "source /usr/share/ngspice/scripts/spinit\ncodemodel %s\n", cospin_path_cm());
-    fclose(f);
+    /* ngspice reads one spinit only, and `source` would read a file as a
+       circuit: copy the system spinit, then load cospin.cm. */
+    FILE *sys = fopen(COSPIN_NGSPICE_SPINIT, "r");
+    if (sys) {
+        char buf[4096];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, sys)) > 0)
+            fwrite(buf, 1, n, f);
+        fclose(sys);
+    } else {
+        fprintf(stderr, "cospin ngspice: warning: %s not found; only the cospin models are loaded\n",
+                COSPIN_NGSPICE_SPINIT);
+    }
+    fprintf(f, "\ncodemodel %s\n", cospin_path_cm());
+    if (fclose(f) != 0) {
+        cospin_error_set(&err, COSPIN_ERR_IO, path, 0, "cannot write: %s", strerror(errno));
+        unlink(path);
+        rmdir(dir);
+        return cospin_cli_report("ngspice", &err);
+    }
     setenv("SPICE_SCRIPTS", dir, 1);
     fflush(NULL);
     pid_t pid = fork();
@@ -64,6 +82,9 @@ int cospin_cli_ngspice(int argc, char **argv)
     rmdir(dir);
     if (err.code)
         return cospin_cli_report("ngspice", &err);
-    /* ngspice's own messages are already on the terminal. */
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? COSPIN_OK : COSPIN_ERR_SIM;
+    /* ngspice's own messages are already on the terminal; its exit status
+       (which is 1 for some successful batch runs) is passed on unchanged. */
+    if (WIFEXITED(status))
+        return COSPIN_CLI_EXIT(WEXITSTATUS(status));
+    return COSPIN_CLI_EXIT(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
 }

@@ -56,6 +56,7 @@ static void usage(FILE *f)
             "  5  dataset missing or corrupt\n"
             "  6  interrupted (finished work was kept; rerun to resume)\n"
             "  70 internal error or out of memory\n"
+            "  (`cospin ngspice` exits with ngspice's own status)\n"
             "\n"
             "Environment: COSPIN_CM (code-model library), COSPIN_DATA (dataset dir).\n"
             "Documentation: doc/user-guide.md\n");
@@ -63,6 +64,8 @@ static void usage(FILE *f)
 
 static int exit_code(int status)
 {
+    if (status >= COSPIN_CLI_EXIT_BASE && status <= COSPIN_CLI_EXIT_BASE + 255)
+        return status - COSPIN_CLI_EXIT_BASE;
     switch (status) {
     case COSPIN_OK: return 0;
     case COSPIN_CLI_USAGE: return 2;

@@ -151,6 +151,16 @@ else
     bad "run good.xml: $(ls -A "$tmp/out" 2>&1 | tr '\n' ' ')"
 fi
 
+# cospin ngspice: the system's code models and cospin's load together
+# (ngspice -b exits 1 after a .control block even when all went well: status not checked)
+"$COSPIN" ngspice -b "$data/mixed_models.cir" >"$tmp/stdout" 2>"$tmp/stderr"
+if grep -q "v(mid) = 5.0000[0-9]*e-02" "$tmp/stdout" && ! grep -qi "error" "$tmp/stderr"; then
+    say "ok: cospin ngspice loads analog.cm and cospin.cm"
+else
+    bad "cospin ngspice -b mixed_models.cir:"
+    cat "$tmp/stdout" "$tmp/stderr"
+fi
+
 # the main job (small variant): the circuit check passes its three checks, each
 # step writes its directory, and the summary names the accuracies and energies
 rm -rf "$tmp/out"

@@ -519,8 +519,6 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
             last_ckpt = cospin_now_s();
         }
         if (stopping) {
-            if (o->show_progress)
-                cospin_progress_end(&prog);
             res->iters_done = it + 1;
             res->cpu_s = cpu_now_s() - c0;
             res->wall_s = cospin_now_s() - t0;

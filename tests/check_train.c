@@ -319,8 +319,10 @@ START_TEST(test_checkpoint_resume)
     /* A checkpoint of another run is refused. */
     o.seed = 99;
     struct cospin_train_result r3;
+    struct cospin_nn *other = NULL;
     cospin_error_clear(&err);
-    ck_assert_int_eq(cospin_train_run(&p.train, &p.test, &o, &done, &r3, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_train_run(&p.train, &p.test, &o, &other, &r3, &err), COSPIN_ERR_INVALID);
+    ck_assert_ptr_null(other);
     ck_assert_ptr_nonnull(strstr(err.msg, "another run"));
     cospin_train_result_clear(&r3);
     /* A corrupted checkpoint is detected. */

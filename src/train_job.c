@@ -289,8 +289,6 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
         goto out;
     }
-    if ((rc = make_dir(job->out_dir, err)) != 0)
-        goto out;
     if ((rc = cospin_dataset_open(job->dataset, &dtrain, &dtest, err)) != 0)
         goto out;
     if ((rc = cospin_train_data_from(dtrain, o->train_limit, &train, err)) != 0 ||
@@ -309,6 +307,9 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     } else {
         o->neuron_map = NULL;
     }
+    /* The output directory only once the inputs are known to be good. */
+    if ((rc = make_dir(job->out_dir, err)) != 0)
+        goto out;
     const uint64_t seed0 = o->seed;
     job->cpu_s = job->wall_s = 0;
     for (int r = 0; r < job->runs; r++) {

@@ -4,7 +4,6 @@
 #include <config.h>
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,48 +14,11 @@
 #include "engine.h"
 #include "error.h"
 #include "log.h"
+#include "netlist.h"
 
 /* Jobs handed to the pool at once: a few per worker keeps them busy while
    letting an interrupt stop the run soon. */
 #define NGSPICE_JOBS_PER_WORKER 2
-
-/* A growing string. */
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t nc = b->cap ? b->cap * 2 : 4096;
-        while (nc < b->len + (size_t)n + 1)
-            nc *= 2;
-        char *ns = realloc(b->s, nc);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = nc;
-    }
-}
 
 static const char *demag_name(enum cospin_demag d)
 {
@@ -69,8 +31,10 @@ int cospin_char_ngspice_netlist(const struct cospin_char_opts *o,
 {
     *out = NULL;
     const struct cospin_mtj_params *p = &o->device;
-    struct sbuf b = {0};
-    sb_printf(&b, "* cospin characterize: %ld mtj_stt trials, width %g s, I %g A, Ku %g J/m^3\n",
+    struct cospin_netlist *b = cospin_netlist_new();
+    if (!b)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    cospin_netlist_printf(b, "* cospin characterize: %ld mtj_stt trials, width %g s, I %g A, Ku %g J/m^3\n",
               t->ntrials, t->width_s, t->current_a, t->ku_j_per_m3);
     for (long j = 0; j < t->ntrials; j++) {
         /* One .model per instance: the seed is a model parameter.  Its
@@ -81,7 +45,7 @@ int cospin_char_ngspice_netlist(const struct cospin_char_opts *o,
         z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
         z ^= z >> 31;
-        sb_printf(&b,
+        cospin_netlist_printf(b,
                   ".model mtj%ld mtj_stt(seed=%ld ku=%.12g k_i=0 alpha=%.12g gamma=%.12g "
                   "ms=%.12g length=%.12g width=%.12g thickness=%.12g pol=%.12g temp=%.12g "
                   "dt=%.12g hx=%.12g hy=%.12g hz=%.12g demag=\"%s\" stt=\"%s\" thermal=\"%s\" "
@@ -96,16 +60,14 @@ int cospin_char_ngspice_netlist(const struct cospin_char_opts *o,
         /* The write polarity is current flowing n -> p through the device:
            the source pushes I into node n%ld, the device returns it to
            ground (p).  Rise and fall 10 ps. */
-        sb_printf(&b, "i%ld 0 n%ld pulse(0 %.12g 0 10p 10p %.12g 1)\n", j, j, t->current_a,
+        cospin_netlist_printf(b, "i%ld 0 n%ld pulse(0 %.12g 0 10p 10p %.12g 1)\n", j, j, t->current_a,
                   t->width_s);
-        sb_printf(&b, "a%ld %%gd(0 n%ld) NULL mx%ld my%ld mz%ld mtj%ld\n", j, j, j, j, j, j);
+        cospin_netlist_printf(b, "a%ld %%gd(0 n%ld) NULL mx%ld my%ld mz%ld mtj%ld\n", j, j, j, j, j, j);
     }
-    sb_printf(&b, ".end\n");
-    if (b.oom) {
-        free(b.s);
+    cospin_netlist_printf(b, ".end\n");
+    *out = cospin_netlist_take(b);
+    if (!*out)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    }
-    *out = b.s;
     return 0;
 }
 

@@ -5,7 +5,6 @@
 #include <config.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,57 +16,17 @@
 #include "experiment.h"
 #include "log.h"
 #include "output.h"
+#include "netlist.h"
 #include "units.h"
 
 /* Significant digits when a parsed value is written back into a netlist. */
 #define NETLIST_DIGITS 15
 
-/* ---- a growing string ------------------------------------------------------------ */
-
-struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->len;
-        int w = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? room : 0, fmt, ap);
-        va_end(ap);
-        if (w < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->s && (size_t)w < room) {
-            b->len += (size_t)w;
-            return;
-        }
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + (size_t)w + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-}
-
 /* ---- reading the description ------------------------------------------------------ */
 
 struct reader {
-    struct sbuf net;          /* circuit text */
-    struct sbuf models;       /* .model cards, appended after the elements */
+    struct cospin_netlist *net;     /* circuit text */
+    struct cospin_netlist *models;  /* .model cards, appended after the elements */
     char **names;             /* SPICE names used so far (lower case) */
     const struct cospin_config_node **where;
     size_t nnames;
@@ -150,10 +109,10 @@ static int waveform(struct reader *r, const struct cospin_config_node *src)
                                            "times must not decrease (pair %zu)", i / 2 + 1);
             }
         }
-        sb_printf(&r->net, " pwl(");
+        cospin_netlist_printf(r->net, " pwl(");
         for (size_t i = 0; i < n; i++)
-            sb_printf(&r->net, "%s%s", i ? " " : "", fmt_num(v[i], b, sizeof b));
-        sb_printf(&r->net, ")");
+            cospin_netlist_printf(r->net, "%s%s", i ? " " : "", fmt_num(v[i], b, sizeof b));
+        cospin_netlist_printf(r->net, ")");
         free(v);
         return COSPIN_OK;
     }
@@ -165,7 +124,7 @@ static int waveform(struct reader *r, const struct cospin_config_node *src)
     for (int i = 0; args[i]; i++)
         if (cospin_config_has_attr(w, args[i]))
             last = i;
-    sb_printf(&r->net, " %s(", kind);
+    cospin_netlist_printf(r->net, " %s(", kind);
     for (int i = 0; i <= last; i++) {
         double v;
         int rc = cospin_config_attr_double(w, args[i], 0.0, &v, r->err);
@@ -173,9 +132,9 @@ static int waveform(struct reader *r, const struct cospin_config_node *src)
             return rc;
         if (i >= 2 && v < 0)
             return cospin_config_error(w, args[i], COSPIN_ERR_INVALID, r->err, "must be >= 0");
-        sb_printf(&r->net, "%s%s", i ? " " : "", fmt_num(v, b, sizeof b));
+        cospin_netlist_printf(r->net, "%s%s", i ? " " : "", fmt_num(v, b, sizeof b));
     }
-    sb_printf(&r->net, ")");
+    cospin_netlist_printf(r->net, ")");
     return COSPIN_OK;
 }
 
@@ -202,7 +161,7 @@ static int element(struct reader *r, const struct cospin_config_node *n)
                 return cospin_config_error(n, NULL, COSPIN_ERR_INVALID, r->err,
                                            "inline netlist must not contain .end (cospin adds it)");
             if (l2 > 0)
-                sb_printf(&r->net, "%.*s\n", (int)l2, q);
+                cospin_netlist_printf(r->net, "%.*s\n", (int)l2, q);
             p = e ? e + 1 : p + len;
         }
         return COSPIN_OK;
@@ -220,10 +179,10 @@ static int element(struct reader *r, const struct cospin_config_node *n)
         spice_name(kind[0] == 'v' ? 'V' : 'I', name, sname, sizeof sname);
         if ((rc = add_name(r, n, sname)) || (rc = cospin_config_attr_double(n, "dc", 0.0, &dc, r->err)))
             return rc;
-        sb_printf(&r->net, "%s %s %s dc %s", sname, pn, nn, fmt_num(dc, b1, sizeof b1));
+        cospin_netlist_printf(r->net, "%s %s %s dc %s", sname, pn, nn, fmt_num(dc, b1, sizeof b1));
         if ((rc = waveform(r, n)))
             return rc;
-        sb_printf(&r->net, "\n");
+        cospin_netlist_printf(r->net, "\n");
         return COSPIN_OK;
     }
     if (strcmp(kind, "resistor") == 0 || strcmp(kind, "capacitor") == 0
@@ -234,14 +193,14 @@ static int element(struct reader *r, const struct cospin_config_node *n)
         spice_name("RCL"[k], name, sname, sizeof sname);
         if ((rc = add_name(r, n, sname)) || (rc = positive(n, value_attr[k], &v, r->err)))
             return rc;
-        sb_printf(&r->net, "%s %s %s %s", sname, pn, nn, fmt_num(v, b1, sizeof b1));
+        cospin_netlist_printf(r->net, "%s %s %s %s", sname, pn, nn, fmt_num(v, b1, sizeof b1));
         if (k > 0 && cospin_config_has_attr(n, "ic")) {
             double ic;
             if ((rc = cospin_config_attr_double(n, "ic", 0.0, &ic, r->err)))
                 return rc;
-            sb_printf(&r->net, " ic=%s", fmt_num(ic, b2, sizeof b2));
+            cospin_netlist_printf(r->net, " ic=%s", fmt_num(ic, b2, sizeof b2));
         }
-        sb_printf(&r->net, "\n");
+        cospin_netlist_printf(r->net, "\n");
         return COSPIN_OK;
     }
     if (strcmp(kind, "tmr_res") == 0) {
@@ -274,10 +233,10 @@ static int element(struct reader *r, const struct cospin_config_node *n)
             snprintf(vname, sizeof vname, "vcospin_m_%s", name);
             if ((rc = add_name(r, n, vname)))
                 return rc;
-            sb_printf(&r->net, "%s %s 0 dc %s\n", vname, state, fmt_num(m, b1, sizeof b1));
+            cospin_netlist_printf(r->net, "%s %s 0 dc %s\n", vname, state, fmt_num(m, b1, sizeof b1));
         }
-        sb_printf(&r->net, "%s %s %s %s %s_tmr\n", sname, pn, nn, state, sname);
-        sb_printf(&r->models, ".model %s_tmr tmr_res(r_p=%s r_ap=%s v_half=%s)\n", sname,
+        cospin_netlist_printf(r->net, "%s %s %s %s %s_tmr\n", sname, pn, nn, state, sname);
+        cospin_netlist_printf(r->models, ".model %s_tmr tmr_res(r_p=%s r_ap=%s v_half=%s)\n", sname,
                   fmt_num(r_p, b1, sizeof b1), fmt_num(r_ap, b2, sizeof b2),
                   fmt_num(v_half, b3, sizeof b3));
         return COSPIN_OK;
@@ -427,20 +386,26 @@ int cospin_exp_netlist_read(const struct cospin_config_node *root, struct cospin
     if (!circ)
         return cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err, "no <circuit>");
     struct cospin_exp_netlist *x = calloc(1, sizeof *x);
-    struct reader r = {.err = err};
+    struct reader r = {.err = err, .net = cospin_netlist_new(), .models = cospin_netlist_new()};
     int rc = COSPIN_OK;
-    if (!x)
+    if (!x || !r.net || !r.models) {
+        free(x);
+        cospin_netlist_free(r.net);
+        cospin_netlist_free(r.models);
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    }
     const char *title = cospin_config_attr(circ, "title");
     if (!title)
         title = cospin_config_attr(root, "name");
-    sb_printf(&r.net, "%s\n", title ? title : "cospin netlist experiment");
-    sb_printf(&r.net, "* generated by cospin from %s\n", cospin_config_file(root));
+    cospin_netlist_printf(r.net, "%s\n", title ? title : "cospin netlist experiment");
+    cospin_netlist_printf(r.net, "* generated by cospin from %s\n", cospin_config_file(root));
     for (const struct cospin_config_node *n = cospin_config_child(circ, NULL); n && !rc;
          n = cospin_config_next(n, NULL))
         rc = element(&r, n);
-    if (!rc && r.models.len)
-        sb_printf(&r.net, "%s", r.models.s);
+    /* An append that failed makes every later one fail: test the last. */
+    if (!rc && (cospin_netlist_printf(r.models, "%s", "") != 0 ||
+                cospin_netlist_printf(r.net, "%s", cospin_netlist_text(r.models)) != 0))
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     size_t na = 0;
     for (const struct cospin_config_node *n = cospin_config_next(circ, NULL); n;
          n = cospin_config_next(n, NULL))
@@ -461,19 +426,17 @@ int cospin_exp_netlist_read(const struct cospin_config_node *root, struct cospin
                                          "at line %d (set file=\"...\")",
                                          a->file, x->analyses[i].line);
     }
-    if (!rc && (r.net.oom || r.models.oom))
-        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     for (size_t i = 0; i < r.nnames; i++)
         free(r.names[i]);
     free(r.names);
     free(r.where);
-    free(r.models.s);
+    cospin_netlist_free(r.models);
     if (rc) {
-        free(r.net.s);
+        cospin_netlist_free(r.net);
         cospin_exp_netlist_free(x);
         return rc;
     }
-    x->circuit = r.net.s;
+    x->circuit = cospin_netlist_take(r.net);
     *out = x;
     return COSPIN_OK;
 }
@@ -481,24 +444,25 @@ int cospin_exp_netlist_read(const struct cospin_config_node *root, struct cospin
 int cospin_exp_netlist_deck(const struct cospin_exp_netlist *x, char **text,
                             struct cospin_error *err)
 {
-    struct sbuf b = {0};
-    sb_printf(&b, "%s", x->circuit);
-    for (size_t i = 0; i < x->nanalyses; i++) {
-        const struct cospin_exp_analysis *a = &x->analyses[i];
-        sb_printf(&b, "%s\n", a->dot_card);
-        if (a->scale[0]) {
-            sb_printf(&b, ".print %s", strncmp(a->command, "tran", 4) == 0 ? "tran" : "dc");
-            for (size_t j = 0; j < a->nvectors; j++)
-                sb_printf(&b, " %s", a->vectors[j]);
-            sb_printf(&b, "\n");
+    struct cospin_netlist *b = cospin_netlist_new();
+    if (b) {
+        cospin_netlist_printf(b, "%s", x->circuit);
+        for (size_t i = 0; i < x->nanalyses; i++) {
+            const struct cospin_exp_analysis *a = &x->analyses[i];
+            cospin_netlist_printf(b, "%s\n", a->dot_card);
+            if (a->scale[0]) {
+                cospin_netlist_printf(b, ".print %s",
+                                      strncmp(a->command, "tran", 4) == 0 ? "tran" : "dc");
+                for (size_t j = 0; j < a->nvectors; j++)
+                    cospin_netlist_printf(b, " %s", a->vectors[j]);
+                cospin_netlist_printf(b, "\n");
+            }
         }
+        cospin_netlist_printf(b, ".end\n");
     }
-    sb_printf(&b, ".end\n");
-    if (b.oom) {
-        free(b.s);
+    *text = cospin_netlist_take(b);
+    if (!*text)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    }
-    *text = b.s;
     return COSPIN_OK;
 }
 

@@ -53,6 +53,17 @@ void cospin_netlist_free(struct cospin_netlist *nl)
     free(nl);
 }
 
+char *cospin_netlist_take(struct cospin_netlist *nl)
+{
+    if (!nl)
+        return NULL;
+    char *text = nl->failed ? NULL : nl->text;
+    if (!text)
+        free(nl->text);
+    free(nl);
+    return text;
+}
+
 const char *cospin_netlist_text(const struct cospin_netlist *nl)
 {
     return nl->text;

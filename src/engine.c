@@ -809,26 +809,38 @@ static int stream_check_args(const struct cospin_stream_job *job, const double *
     return COSPIN_OK;
 }
 
-/* Append "save <outputs>" to buf; returns 0 or -1 if out of memory. */
-static char *save_command(const struct cospin_stream_job *job)
+/* Longest "save" command issued at once: ngspice truncates long command lines
+   (a save of 400 outputs, ~4.4 kB, lost its tail), and save lists add up. */
+#define SAVE_COMMAND_MAX 800
+
+/*
+ * The "save <outputs>" commands for a stream job, as lines separated by '\n',
+ * each at most SAVE_COMMAND_MAX bytes.  NULL if out of memory; free() it.
+ */
+static char *save_commands(const struct cospin_stream_job *job)
 {
     size_t n = 16;
     for (size_t j = 0; j < job->nout; j++)
-        n += strlen(job->outputs[j]) + 16;
+        n += strlen(job->outputs[j]) + 24;
     char *cmd = malloc(n);
     if (!cmd)
         return NULL;
-    size_t used = (size_t)snprintf(cmd, n, "save");
+    size_t used = (size_t)snprintf(cmd, n, "save"), line_start = 0;
     for (size_t j = 0; j < job->nout; j++) {
-        char nm[256];
+        char nm[256], item[280];
         normalise_vector_name(job->outputs[j], nm, sizeof nm);
         char *h = strstr(nm, "#branch");
         if (h) {
             *h = '\0';
-            used += (size_t)snprintf(cmd + used, n - used, " i(%s)", nm);
+            snprintf(item, sizeof item, " i(%s)", nm);
         } else {
-            used += (size_t)snprintf(cmd + used, n - used, " v(%s)", nm);
+            snprintf(item, sizeof item, " v(%s)", nm);
         }
+        if (used - line_start + strlen(item) > SAVE_COMMAND_MAX) {
+            line_start = used + 1;
+            used += (size_t)snprintf(cmd + used, n - used, "\nsave");
+        }
+        used += (size_t)snprintf(cmd + used, n - used, "%s", item);
     }
     return cmd;
 }
@@ -857,7 +869,7 @@ int cospin_engine_stream_job(struct cospin_engine *eng, const struct cospin_stre
     if (rc)
         return rc;
     struct stream_state *st = &eng->st;
-    char *save = save_command(job);
+    char *save = save_commands(job);
     if (!save)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     rc = op_begin(eng, err);
@@ -868,7 +880,12 @@ int cospin_engine_stream_job(struct cospin_engine *eng, const struct cospin_stre
     /* Only the requested outputs are stored: the plot is the costly part of a point. */
     ng_command("destroy all");
     ng_command("delete all");
-    ng_command(save);
+    for (char *line = save, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        ng_command(line);
+    }
     char what[160];
     snprintf(what, sizeof what, "streaming transient (%.120s)", save);
     free(save);

@@ -238,6 +238,42 @@ START_TEST(test_stream)
 }
 END_TEST
 
+/* Many outputs: ngspice truncates long command lines, so a save list of
+   several kB (here 300 ammeters, ~3.6 kB) must still reach every output.
+   Column j carries V / ((j + 1) kOhm) exactly (linear circuit). */
+START_TEST(test_stream_many_outputs)
+{
+    enum { NCOL = 300, NVEC = 3 };
+    struct cospin_engine *eng = new_engine();
+    struct cospin_error err = {0};
+    size_t cap = 64 * (NCOL + 2), len = 0;
+    char *net = malloc(cap);
+    char **outs = malloc(NCOL * sizeof *outs);
+    ck_assert_ptr_nonnull(net);
+    ck_assert_ptr_nonnull(outs);
+    len += (size_t)snprintf(net + len, cap - len, "* many outputs\nvin in 0 external\n");
+    for (int j = 0; j < NCOL; j++) {
+        len += (size_t)snprintf(net + len, cap - len, "r%d in c%d %dk\nvcol%d c%d 0 0\n", j, j,
+                                j + 1, j, j);
+        outs[j] = malloc(24);
+        snprintf(outs[j], 24, "i(vcol%d)", j);
+    }
+    const char *src[] = {"vin"};
+    double v[NVEC] = {0.1, 0.2, 0.3}, res[NVEC * NCOL];
+    int rc = cospin_engine_stream(eng, net, src, 1, v, NVEC, (const char *const *)outs, NCOL, res,
+                                  &err);
+    ck_assert_msg(rc == COSPIN_OK, "stream: %s", err.msg);
+    for (size_t k = 0; k < NVEC; k++)
+        for (size_t j = 0; j < NCOL; j++)
+            ck_assert_rel(res[k * NCOL + j], v[k] / (1e3 * (double)(j + 1)), LINEAR_RTOL);
+    for (int j = 0; j < NCOL; j++)
+        free(outs[j]);
+    free(outs);
+    free(net);
+    cospin_engine_free(eng);
+}
+END_TEST
+
 static volatile sig_atomic_t n_alarms;
 
 static void on_alarm(int sig)
@@ -572,6 +608,7 @@ static Suite *suite_engine(void)
     tcase_add_test(core, test_run_job);
     tcase_add_test(core, test_memory_flat);
     tcase_add_test(core, test_stream);
+    tcase_add_test(core, test_stream_many_outputs);
     tcase_add_test(core, test_pool);
     tcase_add_test(core, test_pool_crash);
     tcase_add_test(core, test_pool_stream);

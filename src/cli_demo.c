@@ -419,8 +419,8 @@ static void demo_usage(FILE *f)
     fprintf(f,
             "Usage: cospin demo [--small] [--out DIR]\n"
             "\n"
-            "The main job on its default example, end to end (about a minute on 2 cores;\n"
-            "--small, what CI runs, about 20 s):\n"
+            "The main job on its default example, end to end (under a minute on 2 cores;\n"
+            "--small, what CI runs, about 15 s):\n"
             "  1. circuit check: an RC step and a 2x2 crossbar of tmr_res MTJs through\n"
             "     libngspice against their closed-form answers (DIR/circuit/)\n"
             "  2. characterise the STT-MTJ neuron: Monte Carlo P_sw(I) with the standalone\n"

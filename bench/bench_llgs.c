@@ -19,20 +19,7 @@
 
 #include "engine.h"
 #include "llgs.h"
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "log.h"
 
 int main(int argc, char **argv)
 {
@@ -50,9 +37,9 @@ int main(int argc, char **argv)
 
     /* 1. vectorised fast path */
     long n = quick ? 320 : 3200;
-    double c0 = cpu_s(), w0 = wall_s();
+    double c0 = cospin_cpu_s(), w0 = cospin_now_s();
     long sw = cospin_mtj_trials(&d, i_a, width_s, relax_s, 1, 0, n, NULL);
-    double cpu = cpu_s() - c0, wall = wall_s() - w0;
+    double cpu = cospin_cpu_s() - c0, wall = cospin_now_s() - w0;
     double fast_rate = (double)n * steps_per_trial / cpu;
     printf("standalone vectorised: %ld trials x %.0f steps, P_sw(14 uA, 30 ns, prism) = %.3f\n", n,
            steps_per_trial, (double)sw / (double)n);
@@ -61,16 +48,16 @@ int main(int argc, char **argv)
 
     /* 2. scalar path */
     long ns = quick ? 20 : 200;
-    c0 = cpu_s();
-    w0 = wall_s();
+    c0 = cospin_cpu_s();
+    w0 = cospin_now_s();
     long sws = 0;
     for (long j = 0; j < ns; j++) {
         struct cospin_rng r;
         cospin_rng_seed(&r, 1, (uint64_t)j);
         sws += cospin_mtj_trial(&d, i_a, width_s, relax_s, &r, NULL);
     }
-    cpu = cpu_s() - c0;
-    wall = wall_s() - w0;
+    cpu = cospin_cpu_s() - c0;
+    wall = cospin_now_s() - w0;
     printf("standalone scalar: %ld trials (%ld switched): cpu %.3f s, wall %.3f s: %.1f million "
            "trial-steps/s per core (cpu)\n",
            ns, sws, cpu, wall, (double)ns * steps_per_trial / cpu * 1e-6);
@@ -95,13 +82,13 @@ int main(int argc, char **argv)
         free(net);
         return 0;
     }
-    c0 = cpu_s();
-    w0 = wall_s();
+    c0 = cospin_cpu_s();
+    w0 = cospin_now_s();
     int rc = cospin_engine_load(eng, net, &err);
     if (rc == COSPIN_OK)
         rc = cospin_engine_command(eng, "tran 0.1n 35n", &err);
-    cpu = cpu_s() - c0;
-    wall = wall_s() - w0;
+    cpu = cospin_cpu_s() - c0;
+    wall = cospin_now_s() - w0;
     if (rc != COSPIN_OK) {
         printf("ngspice path: failed (%s)\n", err.msg);
     } else {

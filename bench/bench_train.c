@@ -35,13 +35,6 @@
 #include "log.h"
 #include "train.h"
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* sgemm peak: best of `reps` C = A B with n x n matrices, in GFLOP/s per CPU second. */
 static double sgemm_peak(size_t n, int reps)
 {
@@ -57,9 +50,9 @@ static double sgemm_peak(size_t n, int reps)
     cospin_sgemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n); /* warm-up */
     double best = 0;
     for (int r = 0; r < reps; r++) {
-        double t0 = cpu_s();
+        double t0 = cospin_cpu_s();
         cospin_sgemm(0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-        double dt = cpu_s() - t0;
+        double dt = cospin_cpu_s() - t0;
         double g = 2.0 * (double)n * n * n / dt * 1e-9;
         if (g > best)
             best = g;
@@ -80,10 +73,10 @@ static double shape_peak(size_t m, size_t h, int reps)
         x[i] = (float)(i % 17) * 0.05f;
     double best = 0;
     for (int r = 0; r < reps; r++) {
-        double t0 = cpu_s();
+        double t0 = cospin_cpu_s();
         cospin_sgemm(0, 1, m, h, 784, 1.0f, x, 784, w, 784, 0.0f, z, h);  /* Z = X W^T */
         cospin_sgemm(1, 0, h, 784, m, 1.0f, z, h, x, 784, 0.0f, w, 784);  /* dW = D^T X */
-        double dt = cpu_s() - t0;
+        double dt = cospin_cpu_s() - t0;
         double g = 2.0 * 2.0 * (double)m * h * 784 / dt * 1e-9;
         if (g > best)
             best = g;
@@ -154,13 +147,13 @@ int main(int argc, char **argv)
         o.blas_threads = threads;
         struct cospin_nn *nn = NULL;
         struct cospin_train_result res;
-        double c0 = cpu_s(), t0 = cospin_now_s();
+        double c0 = cospin_cpu_s(), t0 = cospin_now_s();
         if (cospin_train_run(&train, NULL, &o, &nn, &res, &err) != 0) {
             char buf[1200];
             fprintf(stderr, "bench_train: %s\n", cospin_error_format(&err, buf, sizeof buf));
             return 1;
         }
-        double cs = cpu_s() - c0, ws = cospin_now_s() - t0;
+        double cs = cospin_cpu_s() - c0, ws = cospin_now_s() - t0;
         /* The final full-set evaluation (dense) is one more forward pass: count it. */
         double last = 2.0 * (double)m * h * (784 + 10);
         double flops = flop_iter * (double)iters + last;

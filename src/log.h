@@ -38,4 +38,7 @@ void cospin_progress_end(struct cospin_progress *p);
 /* Monotonic wall clock in seconds. */
 double cospin_now_s(void);
 
+/* CPU time of this process (all threads), in seconds. */
+double cospin_cpu_s(void);
+
 #endif

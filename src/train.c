@@ -108,13 +108,6 @@ void cospin_train_data_clear(struct cospin_train_data *d)
     memset(d, 0, sizeof *d);
 }
 
-static double cpu_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- checkpoints ---------------------------------------------------------------- */
 
 /* FNV-1a over a byte range, to detect a corrupt checkpoint. */
@@ -351,7 +344,7 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
         return rc;
     if (o->blas_threads > 0)
         cospin_blas_set_threads(o->blas_threads);
-    const double t0 = cospin_now_s(), c0 = cpu_now_s();
+    const double t0 = cospin_now_s(), c0 = cospin_cpu_s();
     const size_t n = train->n, n_in = train->n_in;
     const size_t m = o->batch ? o->batch : n;
     size_t ntest = test ? (o->test_limit && o->test_limit < test->n ? o->test_limit : test->n) : 0;
@@ -520,7 +513,7 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
         }
         if (stopping) {
             res->iters_done = it + 1;
-            res->cpu_s = cpu_now_s() - c0;
+            res->cpu_s = cospin_cpu_s() - c0;
             res->wall_s = cospin_now_s() - t0;
             rc = cospin_error_set(err, COSPIN_ERR_INTERRUPTED, NULL, 0,
                                   "interrupted after iteration %ld%s", it + 1,
@@ -545,7 +538,7 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
         goto out;
     if (o->checkpoint_path)
         rc = checkpoint_write(o->checkpoint_path, nn, o, o->iters, res->history, o->iters, err);
-    res->cpu_s = cpu_now_s() - c0;
+    res->cpu_s = cospin_cpu_s() - c0;
     res->wall_s = cospin_now_s() - t0;
     if (rc == 0) {
         *out = nn;

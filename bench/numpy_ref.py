@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""numpy_ref.py -- the training algorithm of src/nn.c + src/train.c in float32 numpy,
+"""numpy_ref.py -- the training algorithm of src/learning/nn.c + src/learning/train.c in float32 numpy,
 as the speed (and sanity) reference for bench/bench_train.c.
 
 Same network (784-25-10, a = sigmoid(k (z + c))), same loss (Eq. 3.8), same

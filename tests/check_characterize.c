@@ -13,7 +13,7 @@
 
 #include "characterize.h"
 #include "check_util.h"
-#include "config_xml.h"
+#include "xml.h"
 
 /* A short pulse keeps the tests fast: 10 ns + 2 ns relaxation = 2400 RK4
    steps per trial.  The midpoint at 10 ns lies near 17 uA for the default
@@ -506,14 +506,14 @@ START_TEST(test_experiment_file)
     snprintf(path, sizeof path, "%s/out/psw.csv", dir);
     ck_assert_int_eq(count_lines(path), 1 + 2 * 2 * 6);
     snprintf(path, sizeof path, "%s/out/fit.xml", dir);
-    struct cospin_config *cfg = NULL;
+    struct cospin_xml_doc *cfg = NULL;
     struct cospin_error e = {0};
-    ck_assert_msg(cospin_config_load_with(path, NULL, &cfg, &e) == 0, "%s", e.msg);
-    const struct cospin_config_node *root = cospin_config_root(cfg);
-    ck_assert_str_eq(cospin_config_name(root), "neuron-table");
-    ck_assert_int_eq(cospin_config_count(root, "curve"), 4);
-    ck_assert_int_eq(cospin_config_count(cospin_config_child(root, "curve"), "point"), 6);
-    cospin_config_free(cfg);
+    ck_assert_msg(cospin_xml_load_with(path, NULL, &cfg, &e) == 0, "%s", e.msg);
+    const struct cospin_xml_node *root = cospin_xml_root(cfg);
+    ck_assert_str_eq(cospin_xml_name(root), "neuron-table");
+    ck_assert_int_eq(cospin_xml_count(root, "curve"), 4);
+    ck_assert_int_eq(cospin_xml_count(cospin_xml_child(root, "curve"), "point"), 6);
+    cospin_xml_free(cfg);
     rm_rf(dir);
 }
 END_TEST

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check_util.h"
-#include "config_xml.h"
+#include "xml.h"
 #include "error.h"
 #include "exp_netlist.h"
 
@@ -15,8 +15,8 @@
 static struct cospin_error load_fail(const char *path)
 {
     struct cospin_error e = {0};
-    struct cospin_config *cfg = (struct cospin_config *)&e;
-    int rc = cospin_config_load(path, &cfg, &e);
+    struct cospin_xml_doc *cfg = (struct cospin_xml_doc *)&e;
+    int rc = cospin_xml_load(path, &cfg, &e);
     ck_assert_msg(rc != 0, "%s loaded", path);
     ck_assert_int_eq(rc, e.code);
     ck_assert_ptr_null(cfg);
@@ -32,70 +32,70 @@ static struct cospin_error load_fail(const char *path)
 START_TEST(test_load_good)
 {
     struct cospin_error e = {0};
-    struct cospin_config *cfg = NULL;
-    int rc = cospin_config_load(DATA("good.xml"), &cfg, &e);
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load(DATA("good.xml"), &cfg, &e);
     ck_assert_msg(rc == 0, "good.xml: %s:%d: %s", e.file, e.line, e.msg);
-    ck_assert_str_eq(cospin_config_path(cfg), DATA("good.xml"));
-    const struct cospin_config_node *root = cospin_config_root(cfg);
-    ck_assert_str_eq(cospin_config_name(root), "experiment");
-    ck_assert_int_eq(cospin_config_line(root), 2);
-    ck_assert_str_eq(cospin_config_file(root), DATA("good.xml"));
-    ck_assert_str_eq(cospin_config_attr(root, "type"), "netlist");
-    ck_assert_ptr_null(cospin_config_parent(root));
+    ck_assert_str_eq(cospin_xml_path(cfg), DATA("good.xml"));
+    const struct cospin_xml_node *root = cospin_xml_root(cfg);
+    ck_assert_str_eq(cospin_xml_name(root), "experiment");
+    ck_assert_int_eq(cospin_xml_line(root), 2);
+    ck_assert_str_eq(cospin_xml_file(root), DATA("good.xml"));
+    ck_assert_str_eq(cospin_xml_attr(root, "type"), "netlist");
+    ck_assert_ptr_null(cospin_xml_parent(root));
 
-    const struct cospin_config_node *circ = cospin_config_child(root, "circuit");
+    const struct cospin_xml_node *circ = cospin_xml_child(root, "circuit");
     ck_assert_ptr_nonnull(circ);
-    ck_assert_int_eq(cospin_config_line(circ), 4);
-    ck_assert_ptr_eq(cospin_config_parent(circ), root);
-    ck_assert_uint_eq(cospin_config_count(circ, "resistor"), 3);
-    ck_assert_uint_eq(cospin_config_count(circ, NULL), 11);
-    ck_assert_uint_eq(cospin_config_count(root, NULL), 5);
+    ck_assert_int_eq(cospin_xml_line(circ), 4);
+    ck_assert_ptr_eq(cospin_xml_parent(circ), root);
+    ck_assert_uint_eq(cospin_xml_count(circ, "resistor"), 3);
+    ck_assert_uint_eq(cospin_xml_count(circ, NULL), 11);
+    ck_assert_uint_eq(cospin_xml_count(root, NULL), 5);
 
     /* iterate resistors in document order, reading numbers with suffixes */
     static const double r_ohm[] = {1e3, 2.5e6, 50};
     static const int r_line[] = {9, 10, 13};
     int i = 0;
-    for (const struct cospin_config_node *r = cospin_config_child(circ, "resistor"); r;
-         r = cospin_config_next(r, "resistor"), i++) {
+    for (const struct cospin_xml_node *r = cospin_xml_child(circ, "resistor"); r;
+         r = cospin_xml_next(r, "resistor"), i++) {
         double v = 0;
-        ck_assert_int_eq(cospin_config_req_double(r, "r", &v, &e), 0);
+        ck_assert_int_eq(cospin_xml_req_double(r, "r", &v, &e), 0);
         ck_assert_rel(v, r_ohm[i], 1e-15);
-        ck_assert_int_eq(cospin_config_line(r), r_line[i]);
+        ck_assert_int_eq(cospin_xml_line(r), r_line[i]);
     }
     ck_assert_int_eq(i, 3);
 
     /* defaults for absent attributes */
-    const struct cospin_config_node *is = cospin_config_child(circ, "isource");
+    const struct cospin_xml_node *is = cospin_xml_child(circ, "isource");
     double d = 0;
-    ck_assert_int_eq(cospin_config_attr_double(is, "dc", 7.0, &d, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_double(is, "dc", 7.0, &d, &e), 0);
     ck_assert_rel(d, 2e-6, 1e-15);
-    ck_assert_int_eq(cospin_config_attr_double(is, "nothere", 7.0, &d, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_double(is, "nothere", 7.0, &d, &e), 0);
     ck_assert(d == 7.0);
-    ck_assert(!cospin_config_has_attr(is, "nothere"));
+    ck_assert(!cospin_xml_has_attr(is, "nothere"));
     const char *s = NULL;
-    ck_assert_int_eq(cospin_config_attr_str(is, "nothere", "dflt", &s, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_str(is, "nothere", "dflt", &s, &e), 0);
     ck_assert_str_eq(s, "dflt");
 
     /* text content, trimmed; numbers in text */
-    const struct cospin_config_node *pwl =
-        cospin_config_child(cospin_config_next(cospin_config_child(circ, "vsource"), "vsource"),
+    const struct cospin_xml_node *pwl =
+        cospin_xml_child(cospin_xml_next(cospin_xml_child(circ, "vsource"), "vsource"),
                             "pwl");
-    ck_assert_str_eq(cospin_config_text(pwl), "0 -1 10n 1");
+    ck_assert_str_eq(cospin_xml_text(pwl), "0 -1 10n 1");
     double *vals;
     size_t n;
-    ck_assert_int_eq(cospin_config_text_doubles(pwl, &vals, &n, &e), 0);
+    ck_assert_int_eq(cospin_xml_text_doubles(pwl, &vals, &n, &e), 0);
     ck_assert_uint_eq(n, 4);
     ck_assert_rel(vals[2], 10e-9, 1e-15);
     ck_assert(vals[1] == -1.0);
     free(vals);
 
-    const struct cospin_config_node *tran = cospin_config_child(root, "tran");
+    const struct cospin_xml_node *tran = cospin_xml_child(root, "tran");
     int b = 0;
-    ck_assert_int_eq(cospin_config_attr_bool(tran, "uic", 0, &b, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_bool(tran, "uic", 0, &b, &e), 0);
     ck_assert_int_eq(b, 1);
     ck_assert_int_eq(e.code, 0);
-    cospin_config_free(cfg);
-    cospin_config_free(NULL);
+    cospin_xml_free(cfg);
+    cospin_xml_free(NULL);
 }
 END_TEST
 
@@ -103,11 +103,11 @@ START_TEST(test_example_and_netlist)
 {
     /* the shipped example is valid, and its circuit text has what it describes */
     struct cospin_error e = {0};
-    struct cospin_config *cfg = NULL;
-    int rc = cospin_config_load(COSPIN_TEST_SRCDIR "/../examples/rc_step.xml", &cfg, &e);
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load(COSPIN_TEST_SRCDIR "/../examples/rc_step.xml", &cfg, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     struct cospin_exp_netlist *x = NULL;
-    rc = cospin_exp_netlist_read(cospin_config_root(cfg), &x, &e);
+    rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     ck_assert_has(x->circuit, "Vin in 0 dc 0 pulse(0 1 0 1n 1n 1 2)");
     ck_assert_has(x->circuit, "R1 in out 1k");
@@ -122,17 +122,17 @@ START_TEST(test_example_and_netlist)
     ck_assert_has(deck, ".tran 10n 5u 0 10n\n.print tran v(in) v(out)\n.end\n");
     free(deck);
     cospin_exp_netlist_free(x);
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
 }
 END_TEST
 
 START_TEST(test_good_netlist_elements)
 {
     struct cospin_error e = {0};
-    struct cospin_config *cfg = NULL;
-    ck_assert_int_eq(cospin_config_load(DATA("good.xml"), &cfg, &e), 0);
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load(DATA("good.xml"), &cfg, &e), 0);
     struct cospin_exp_netlist *x = NULL;
-    int rc = cospin_exp_netlist_read(cospin_config_root(cfg), &x, &e);
+    int rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     ck_assert_has(x->circuit, "Ib 0 x dc 2u\n");
     ck_assert_has(x->circuit, "R2 x 0 2.5meg\n");
@@ -151,7 +151,7 @@ START_TEST(test_good_netlist_elements)
     ck_assert_str_eq(x->analyses[1].scale, "v-sweep");
     ck_assert_str_eq(x->analyses[2].command, "tran 1n 20n uic");
     cospin_exp_netlist_free(x);
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
 }
 END_TEST
 
@@ -167,48 +167,48 @@ static const char tree_xml[] =
 START_TEST(test_tree_memory)
 {
     struct cospin_error e = {0};
-    struct cospin_config *cfg = NULL;
-    ck_assert_int_eq(cospin_config_load_memory(tree_xml, 0, "<tree>", NULL, &cfg, &e), 0);
-    const struct cospin_config_node *root = cospin_config_root(cfg);
-    ck_assert_str_eq(cospin_config_name(root), "model");
-    const struct cospin_config_node *l1 = cospin_config_child(root, NULL);
-    const struct cospin_config_node *l2 = cospin_config_next(l1, NULL);
-    const struct cospin_config_node *note = cospin_config_next(l2, NULL);
-    ck_assert_ptr_null(cospin_config_next(note, NULL));
-    ck_assert_ptr_null(cospin_config_child(note, NULL));
-    ck_assert_int_eq(cospin_config_line(l2), 6);
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load_memory(tree_xml, 0, "<tree>", NULL, &cfg, &e), 0);
+    const struct cospin_xml_node *root = cospin_xml_root(cfg);
+    ck_assert_str_eq(cospin_xml_name(root), "model");
+    const struct cospin_xml_node *l1 = cospin_xml_child(root, NULL);
+    const struct cospin_xml_node *l2 = cospin_xml_next(l1, NULL);
+    const struct cospin_xml_node *note = cospin_xml_next(l2, NULL);
+    ck_assert_ptr_null(cospin_xml_next(note, NULL));
+    ck_assert_ptr_null(cospin_xml_child(note, NULL));
+    ck_assert_int_eq(cospin_xml_line(l2), 6);
     int v = 0;
-    ck_assert_int_eq(cospin_config_attr_int(l1, "n", 0, &v, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_int(l1, "n", 0, &v, &e), 0);
     ck_assert_int_eq(v, 2);
     static const char *const acts[] = {"sigmoid", "relu", "tanh", NULL};
-    ck_assert_int_eq(cospin_config_attr_enum(l1, "act", acts, 0, &v, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_enum(l1, "act", acts, 0, &v, &e), 0);
     ck_assert_int_eq(v, 1);
-    ck_assert_int_eq(cospin_config_attr_enum(l2, "act", acts, 0, &v, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_enum(l2, "act", acts, 0, &v, &e), 0);
     ck_assert_int_eq(v, 2);
-    ck_assert_int_eq(cospin_config_attr_enum(note, "act", acts, 0, &v, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_enum(note, "act", acts, 0, &v, &e), 0);
     ck_assert_int_eq(v, 0);
-    ck_assert_int_eq(cospin_config_attr_bool(l1, "on", 0, &v, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_bool(l1, "on", 0, &v, &e), 0);
     ck_assert_int_eq(v, 1);
     double *vals;
     size_t n;
-    ck_assert_int_eq(cospin_config_text_doubles(l1, &vals, &n, &e), 0);
+    ck_assert_int_eq(cospin_xml_text_doubles(l1, &vals, &n, &e), 0);
     ck_assert_uint_eq(n, 4);
     ck_assert_rel(vals[1], 2.5e-3, 1e-15);
     ck_assert_rel(vals[2], -300.0, 1e-15);
     free(vals);
-    ck_assert_int_eq(cospin_config_text_doubles(l2, &vals, &n, &e), 0);
+    ck_assert_int_eq(cospin_xml_text_doubles(l2, &vals, &n, &e), 0);
     ck_assert_uint_eq(n, 0);
     ck_assert_ptr_null(vals);
-    ck_assert_str_eq(cospin_config_text(note), "text & more");
-    ck_assert_str_eq(cospin_config_attr(note, "a"), "&<");
+    ck_assert_str_eq(cospin_xml_text(note), "text & more");
+    ck_assert_str_eq(cospin_xml_attr(note, "a"), "&<");
     ck_assert_int_eq(e.code, 0);
     /* NULL-safety */
-    ck_assert_str_eq(cospin_config_name(NULL), "");
-    ck_assert_int_eq(cospin_config_line(NULL), 0);
-    ck_assert_ptr_null(cospin_config_child(NULL, NULL));
-    ck_assert_ptr_null(cospin_config_attr(NULL, "x"));
-    ck_assert_uint_eq(cospin_config_count(NULL, NULL), 0);
-    cospin_config_free(cfg);
+    ck_assert_str_eq(cospin_xml_name(NULL), "");
+    ck_assert_int_eq(cospin_xml_line(NULL), 0);
+    ck_assert_ptr_null(cospin_xml_child(NULL, NULL));
+    ck_assert_ptr_null(cospin_xml_attr(NULL, "x"));
+    ck_assert_uint_eq(cospin_xml_count(NULL, NULL), 0);
+    cospin_xml_free(cfg);
 }
 END_TEST
 
@@ -269,12 +269,12 @@ START_TEST(test_bad_suffix)
 {
     /* passes the grammar's loose pattern; the typed reader names attribute and line */
     struct cospin_error e = {0};
-    struct cospin_config *cfg = NULL;
-    ck_assert_int_eq(cospin_config_load(DATA("bad_suffix.xml"), &cfg, &e), 0);
-    const struct cospin_config_node *c =
-        cospin_config_child(cospin_config_child(cospin_config_root(cfg), "circuit"), "capacitor");
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load(DATA("bad_suffix.xml"), &cfg, &e), 0);
+    const struct cospin_xml_node *c =
+        cospin_xml_child(cospin_xml_child(cospin_xml_root(cfg), "circuit"), "capacitor");
     double v = 5.0;
-    ck_assert_int_eq(cospin_config_attr_double(c, "c", 0.0, &v, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_xml_attr_double(c, "c", 0.0, &v, &e), COSPIN_ERR_PARSE);
     ck_assert(v == 5.0);
     ck_assert_str_eq(e.file, DATA("bad_suffix.xml"));
     ck_assert_int_eq(e.line, 5);
@@ -283,11 +283,11 @@ START_TEST(test_bad_suffix)
     /* and the netlist reader reports the same */
     struct cospin_error e2 = {0};
     struct cospin_exp_netlist *x = NULL;
-    ck_assert_int_eq(cospin_exp_netlist_read(cospin_config_root(cfg), &x, &e2), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e2), COSPIN_ERR_PARSE);
     ck_assert_ptr_null(x);
     ck_assert_int_eq(e2.line, 5);
     ck_assert_has(e2.msg, "c=\"1x\"");
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
 }
 END_TEST
 
@@ -324,13 +324,13 @@ END_TEST
 START_TEST(test_semantic_errors)
 {
     struct cospin_error e = {0};
-    struct cospin_config *cfg = NULL;
-    ck_assert_int_eq(cospin_config_load(DATA("negative_r.xml"), &cfg, &e), 0);
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load(DATA("negative_r.xml"), &cfg, &e), 0);
     struct cospin_exp_netlist *x = NULL;
-    ck_assert_int_eq(cospin_exp_netlist_read(cospin_config_root(cfg), &x, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e), COSPIN_ERR_INVALID);
     ck_assert_int_eq(e.line, 4);
     ck_assert_has(e.msg, "<resistor r=\"-1k\">: must be > 0");
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
 
     /* duplicate SPICE names, duplicate output files, odd pwl lists */
     static const struct {
@@ -370,124 +370,124 @@ START_TEST(test_semantic_errors)
         char xml[1024];
         snprintf(xml, sizeof xml, "<experiment type='netlist'>\n%s</experiment>\n", cases[i].body);
         struct cospin_error e1 = {0};
-        struct cospin_config *c1 = NULL;
-        int rc = cospin_config_load_memory(xml, 0, "<case>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &c1,
+        struct cospin_xml_doc *c1 = NULL;
+        int rc = cospin_xml_load_memory(xml, 0, "<case>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &c1,
                                            &e1);
         ck_assert_msg(rc == 0, "case %zu does not validate: %s:%d: %s", i, e1.file, e1.line,
                       e1.msg);
-        rc = cospin_exp_netlist_read(cospin_config_root(c1), &x, &e1);
+        rc = cospin_exp_netlist_read(cospin_xml_root(c1), &x, &e1);
         ck_assert_msg(rc == COSPIN_ERR_INVALID, "case %zu: rc %d", i, rc);
         ck_assert_msg(e1.line == cases[i].line, "case %zu: line %d, expected %d (%s)", i, e1.line,
                       cases[i].line, e1.msg);
         ck_assert_has(e1.msg, cases[i].needle);
         ck_assert_str_eq(e1.file, "<case>");
-        cospin_config_free(c1);
+        cospin_xml_free(c1);
     }
 }
 END_TEST
 
 START_TEST(test_typed_reader_errors)
 {
-    struct cospin_config *cfg = NULL;
+    struct cospin_xml_doc *cfg = NULL;
     struct cospin_error e = {0};
-    ck_assert_int_eq(cospin_config_load_memory(tree_xml, 0, "<tree>", NULL, &cfg, &e), 0);
-    const struct cospin_config_node *l2 =
-        cospin_config_next(cospin_config_child(cospin_config_root(cfg), NULL), NULL);
+    ck_assert_int_eq(cospin_xml_load_memory(tree_xml, 0, "<tree>", NULL, &cfg, &e), 0);
+    const struct cospin_xml_node *l2 =
+        cospin_xml_next(cospin_xml_child(cospin_xml_root(cfg), NULL), NULL);
     int v = 42;
     double d = 4.2;
     const char *s = NULL;
     static const char *const acts[] = {"sigmoid", "relu", NULL};
 
-    ck_assert_int_eq(cospin_config_attr_int(l2, "n", 0, &v, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_xml_attr_int(l2, "n", 0, &v, &e), COSPIN_ERR_PARSE);
     ck_assert_str_eq(e.file, "<tree>");
     ck_assert_int_eq(e.line, 6);
     ck_assert_has(e.msg, "<layer n=\"x\">");
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_attr_enum(l2, "act", acts, 0, &v, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_xml_attr_enum(l2, "act", acts, 0, &v, &e), COSPIN_ERR_PARSE);
     ck_assert_has(e.msg, "'tanh' is not one of: sigmoid, relu");
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_attr_bool(l2, "on", 0, &v, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_xml_attr_bool(l2, "on", 0, &v, &e), COSPIN_ERR_PARSE);
     ck_assert_has(e.msg, "<layer on=\"maybe\">");
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_attr_double(l2, "w", 0, &d, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_xml_attr_double(l2, "w", 0, &d, &e), COSPIN_ERR_PARSE);
     ck_assert_has(e.msg, "'1 k' is not a number");
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_req_double(l2, "nothere", &d, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_xml_req_double(l2, "nothere", &d, &e), COSPIN_ERR_INVALID);
     ck_assert_has(e.msg, "<layer>: missing attribute 'nothere'");
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_req_int(l2, "nothere", &v, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_xml_req_int(l2, "nothere", &v, &e), COSPIN_ERR_INVALID);
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_req_str(l2, "nothere", &s, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_xml_req_str(l2, "nothere", &s, &e), COSPIN_ERR_INVALID);
     cospin_error_clear(&e);
     ck_assert_int_eq(v, 42);
     ck_assert(d == 4.2);
     /* int range */
-    struct cospin_config *c2 = NULL;
-    ck_assert_int_eq(cospin_config_load_memory("<a n='99999999999' m='12 '/>", 0, "<x>", NULL, &c2, &e), 0);
-    ck_assert_int_eq(cospin_config_attr_int(cospin_config_root(c2), "n", 0, &v, &e), COSPIN_ERR_PARSE);
+    struct cospin_xml_doc *c2 = NULL;
+    ck_assert_int_eq(cospin_xml_load_memory("<a n='99999999999' m='12 '/>", 0, "<x>", NULL, &c2, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_int(cospin_xml_root(c2), "n", 0, &v, &e), COSPIN_ERR_PARSE);
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_attr_int(cospin_config_root(c2), "m", 0, &v, &e), 0);
+    ck_assert_int_eq(cospin_xml_attr_int(cospin_xml_root(c2), "m", 0, &v, &e), 0);
     ck_assert_int_eq(v, 12);
-    cospin_config_free(c2);
+    cospin_xml_free(c2);
     /* text with a bad number */
-    struct cospin_config *c3 = NULL;
-    ck_assert_int_eq(cospin_config_load_memory("<a>\n<w>1 2 3q</w></a>", 0, "<y>", NULL, &c3, &e), 0);
+    struct cospin_xml_doc *c3 = NULL;
+    ck_assert_int_eq(cospin_xml_load_memory("<a>\n<w>1 2 3q</w></a>", 0, "<y>", NULL, &c3, &e), 0);
     double *vals = (double *)&d;
     size_t n = 7;
-    ck_assert_int_eq(cospin_config_text_doubles(cospin_config_child(cospin_config_root(c3), "w"),
+    ck_assert_int_eq(cospin_xml_text_doubles(cospin_xml_child(cospin_xml_root(c3), "w"),
                                                 &vals, &n, &e),
                      COSPIN_ERR_PARSE);
     ck_assert_ptr_null(vals);
     ck_assert_int_eq(e.line, 2);
     ck_assert_has(e.msg, "number 3");
-    cospin_config_free(c3);
+    cospin_xml_free(c3);
     /* custom error helper */
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_error(l2, "w", COSPIN_ERR_INVALID, &e, "too %s", "big"),
+    ck_assert_int_eq(cospin_xml_error(l2, "w", COSPIN_ERR_INVALID, &e, "too %s", "big"),
                      COSPIN_ERR_INVALID);
     ck_assert_str_eq(e.msg, "<layer w=\"1 k\">: too big");
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
 }
 END_TEST
 
 START_TEST(test_memory_errors)
 {
     struct cospin_error e = {0};
-    struct cospin_config *cfg = NULL;
-    ck_assert_int_eq(cospin_config_load_memory("<a>\n<b>\n</a>", 0, "<m>", NULL, &cfg, &e),
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load_memory("<a>\n<b>\n</a>", 0, "<m>", NULL, &cfg, &e),
                      COSPIN_ERR_PARSE);
     ck_assert_ptr_null(cfg);
     ck_assert_str_eq(e.file, "<m>");
     ck_assert_int_eq(e.line, 3);
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_load_memory("", 0, "<m>", NULL, &cfg, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_xml_load_memory("", 0, "<m>", NULL, &cfg, &e), COSPIN_ERR_PARSE);
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_load_memory("   ", 0, "<m>", NULL, &cfg, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_xml_load_memory("   ", 0, "<m>", NULL, &cfg, &e), COSPIN_ERR_PARSE);
     cospin_error_clear(&e);
     /* the root is not an experiment */
-    ck_assert_int_eq(cospin_config_load_memory("<model/>", 0, "<m>",
+    ck_assert_int_eq(cospin_xml_load_memory("<model/>", 0, "<m>",
                                                COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e),
                      COSPIN_ERR_INVALID);
     ck_assert_has(e.msg, "root element must be <experiment");
     cospin_error_clear(&e);
     /* missing type */
-    ck_assert_int_eq(cospin_config_load_memory("<experiment/>", 0, "<m>",
+    ck_assert_int_eq(cospin_xml_load_memory("<experiment/>", 0, "<m>",
                                                COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e),
                      COSPIN_ERR_INVALID);
     ck_assert_has(e.msg, "missing attribute 'type'");
     cospin_error_clear(&e);
     /* a schema that does not exist */
-    ck_assert_int_eq(cospin_config_load_memory("<a/>", 0, "<m>", "no-such.rng", &cfg, &e),
+    ck_assert_int_eq(cospin_xml_load_memory("<a/>", 0, "<m>", "no-such.rng", &cfg, &e),
                      COSPIN_ERR_IO);
     ck_assert_has(e.msg, "schema");
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_load_with(NULL, NULL, &cfg, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_xml_load_with(NULL, NULL, &cfg, &e), COSPIN_ERR_INVALID);
     cospin_error_clear(&e);
-    ck_assert_int_eq(cospin_config_load(COSPIN_TEST_SRCDIR "/data", &cfg, &e), COSPIN_ERR_IO);
+    ck_assert_int_eq(cospin_xml_load(COSPIN_TEST_SRCDIR "/data", &cfg, &e), COSPIN_ERR_IO);
     ck_assert_has(e.msg, "directory");
     cospin_error_clear(&e);
     /* a required element missing: named with the element that should contain it */
-    ck_assert_int_eq(cospin_config_load_memory("<experiment type='netlist'>\n<circuit>"
+    ck_assert_int_eq(cospin_xml_load_memory("<experiment type='netlist'>\n<circuit>"
                                                "<resistor name='a' p='1' n='0' r='1k'/></circuit>\n"
                                                "</experiment>",
                                                0, "<m>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e),

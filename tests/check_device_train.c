@@ -402,12 +402,12 @@ END_TEST
 
 static int run_exp(const char *xml, const char *dir, struct cospin_error *err)
 {
-    struct cospin_config *cfg = NULL;
-    int rc = cospin_config_load_memory(xml, 0, "exp.xml", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg,
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_memory(xml, 0, "exp.xml", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg,
                                        err);
     if (rc == 0)
-        rc = cospin_experiment_sot(cospin_config_root(cfg), dir, err);
-    cospin_config_free(cfg);
+        rc = cospin_experiment_sot(cospin_xml_root(cfg), dir, err);
+    cospin_xml_free(cfg);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 
 #include "check_util.h"
 #include "energy.h"
+#include "energy_net.h"
 #include "energy_sim.h"
 #include "engine.h"
 #include "netlist.h"

@@ -68,7 +68,7 @@ START_TEST(test_synapse_ltp_ltd)
     char *out = run_ngspice(NETLISTS "sot_synapse_ltp.cir");
     struct cospin_device d;
     cospin_device_preset("sot-s:21", &d, NULL);
-    /* The model and the library share src/device.c, so the states agree to
+    /* The model and the library share src/physics/device.c, so the states agree to
        the 7 digits ngspice prints. */
     ck_assert_close(meas(out, "g_ltp6"), cospin_device_g_after(&d, 0, 6), 1e-6);
     ck_assert_close(meas(out, "g_ltp12"), 1.0, 1e-6);

@@ -1,4 +1,4 @@
-/* cfunc.mod for mtj_compact -- a thin adapter around src/compact_neuron.h.
+/* cfunc.mod for mtj_compact -- a thin adapter around src/physics/compact_neuron.h.
    Memoryless: DC and transient evaluate the same curve; AC uses its slope.
    The defaults (k = 2.2 / uA, c = 11.8 uA) are the thesis's 30 ns fit
    (SPEC.md section 1, Fig. 3.5). */

@@ -1,5 +1,5 @@
-/* cfunc.mod for mtj_sot -- a thin adapter around src/llgs.h (torque kind
-   COSPIN_TORQUE_SOT) and src/tmr.h.  Time stepping as in mtj_stt: two
+/* cfunc.mod for mtj_sot -- a thin adapter around src/physics/llgs.h (torque kind
+   COSPIN_TORQUE_SOT) and src/physics/tmr.h.  Time stepping as in mtj_stt: two
    struct cospin_mtj_state in cm_analog_alloc storage (1 = last accepted,
    0 = being computed), every call recomputes 0 from 1, so rejected time
    points leave no trace and a seed gives one trajectory whatever ngspice's

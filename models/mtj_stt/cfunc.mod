@@ -1,4 +1,4 @@
-/* cfunc.mod for mtj_stt -- a thin adapter around src/llgs.h and src/tmr.h.
+/* cfunc.mod for mtj_stt -- a thin adapter around src/physics/llgs.h and src/physics/tmr.h.
 
    Time stepping: the LLGS runs at its own fixed step dt (RK4) whatever step
    ngspice takes.  Two struct cospin_mtj_state live in cm_analog_alloc

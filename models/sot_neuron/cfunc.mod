@@ -1,4 +1,4 @@
-/* cfunc.mod for sot_neuron -- a thin adapter around src/sot_neuron.h.
+/* cfunc.mod for sot_neuron -- a thin adapter around src/physics/sot_neuron.h.
    Memoryless: DC and transient evaluate the sigmoid, AC uses its slope. */
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
-/* cfunc.mod for sot_synapse -- a thin adapter around src/device.h and
-   src/sot_neuron.h.  The state (normalised conductance, pulse bookkeeping)
+/* cfunc.mod for sot_synapse -- a thin adapter around src/physics/device.h and
+   src/physics/sot_neuron.h.  The state (normalised conductance, pulse bookkeeping)
    lives in ngspice's per-timepoint storage (cm_analog_alloc), so rejected
    time points recompute it from the last accepted one.  DC and AC see the
    state as it is; only a transient analysis moves it. */

@@ -1,4 +1,4 @@
-/* cfunc.mod for tmr_res -- a thin adapter around src/tmr.h.
+/* cfunc.mod for tmr_res -- a thin adapter around src/physics/tmr.h.
    The state is an input, so the model is memoryless: DC, transient and AC
    evaluate the same conductance. */
 #include <math.h>

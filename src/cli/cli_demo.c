@@ -17,11 +17,12 @@
 #include "cli.h"
 #include "dataset.h"
 #include "energy.h"
+#include "energy_net.h"
 #include "energy_sim.h"
 #include "log.h"
 #include "nn.h"
 #include "train.h"
-#include "config_xml.h"
+#include "xml.h"
 #include "error.h"
 #include "exp_netlist.h"
 #include "output.h"
@@ -85,15 +86,15 @@ static double rc_analytic(double t_s, double tau_s, double tr_s, double v)
 static int run_embedded(const char *xml, const char *name, struct cospin_exp_netlist **x,
                         struct cospin_sim_result *res, struct cospin_error *err)
 {
-    struct cospin_config *cfg = NULL;
-    int rc = cospin_config_load_memory(xml, 0, name, COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, err);
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_memory(xml, 0, name, COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, err);
     if (!rc)
-        rc = cospin_exp_netlist_read(cospin_config_root(cfg), x, err);
+        rc = cospin_exp_netlist_read(cospin_xml_root(cfg), x, err);
     if (!rc && (*x)->nanalyses != 1)
         rc = cospin_error_set(err, COSPIN_ERR_INTERNAL, name, 0, "expected one analysis");
     if (!rc)
         rc = cospin_exp_netlist_simulate(*x, name, res, err);
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
     return rc;
 }
 
@@ -330,30 +331,30 @@ struct demo_neurons {
 
 static int demo_read_neurons(const char *model_path, struct demo_neurons *s, struct cospin_error *err)
 {
-    struct cospin_config *cfg = NULL;
-    int rc = cospin_config_load_with(model_path, NULL, &cfg, err);
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_with(model_path, NULL, &cfg, err);
     if (rc)
         return rc;
     memset(s, 0, sizeof *s);
     s->k_min = s->kdev_min = s->w_min_s = s->ku_min = INFINITY;
     s->k_max = s->kdev_max = s->w_max_s = s->ku_max = -INFINITY;
     double w_sum = 0.0;
-    const struct cospin_config_node *root = cospin_config_root(cfg);
-    for (const struct cospin_config_node *layer = cospin_config_child(root, "layer"); layer && !rc;
-         layer = cospin_config_next(layer, "layer")) {
-        const struct cospin_config_node *pulse = cospin_config_child(layer, "pulse");
-        for (const struct cospin_config_node *nu = pulse ? cospin_config_child(pulse, "neuron") : NULL;
-             nu && !rc; nu = cospin_config_next(nu, "neuron")) {
+    const struct cospin_xml_node *root = cospin_xml_root(cfg);
+    for (const struct cospin_xml_node *layer = cospin_xml_child(root, "layer"); layer && !rc;
+         layer = cospin_xml_next(layer, "layer")) {
+        const struct cospin_xml_node *pulse = cospin_xml_child(layer, "pulse");
+        for (const struct cospin_xml_node *nu = pulse ? cospin_xml_child(pulse, "neuron") : NULL;
+             nu && !rc; nu = cospin_xml_next(nu, "neuron")) {
             double k, kdev, cdev, w, ku;
-            rc = cospin_config_req_double(nu, "k", &k, err);
+            rc = cospin_xml_req_double(nu, "k", &k, err);
             if (!rc)
-                rc = cospin_config_req_double(nu, "k_dev_per_ua", &kdev, err);
+                rc = cospin_xml_req_double(nu, "k_dev_per_ua", &kdev, err);
             if (!rc)
-                rc = cospin_config_req_double(nu, "c_dev_ua", &cdev, err);
+                rc = cospin_xml_req_double(nu, "c_dev_ua", &cdev, err);
             if (!rc)
-                rc = cospin_config_req_double(nu, "width_s", &w, err);
+                rc = cospin_xml_req_double(nu, "width_s", &w, err);
             if (!rc)
-                rc = cospin_config_req_double(nu, "ku_j_per_m3", &ku, err);
+                rc = cospin_xml_req_double(nu, "ku_j_per_m3", &ku, err);
             if (rc)
                 break;
             s->n++;
@@ -374,7 +375,7 @@ static int demo_read_neurons(const char *model_path, struct demo_neurons *s, str
                               "no <pulse><neuron> settings: not a device-level model");
     if (!rc)
         s->w_mean_s = w_sum / (double)s->n;
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
     return rc;
 }
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "config_xml.h"
+#include "xml.h"
 #include "error.h"
 #include "experiment.h"
 #include "output.h"
@@ -114,11 +114,11 @@ int cospin_cli_run(int argc, char **argv)
     }
     const char *path = argv[optind];
     struct cospin_error err = {0};
-    struct cospin_config *cfg = NULL;
-    if (cospin_config_load(path, &cfg, &err) != 0)
+    struct cospin_xml_doc *cfg = NULL;
+    if (cospin_xml_load(path, &cfg, &err) != 0)
         return cospin_cli_report("run", &err);
-    const struct cospin_config_node *root = cospin_config_root(cfg);
-    const char *type = cospin_config_attr(root, "type");
+    const struct cospin_xml_node *root = cospin_xml_root(cfg);
+    const char *type = cospin_xml_attr(root, "type");
     const struct cospin_experiment_type *t = NULL;
     for (size_t i = 0; type && i < nexperiment_types; i++)
         if (strcmp(experiment_types[i].type, type) == 0)
@@ -129,20 +129,20 @@ int cospin_cli_run(int argc, char **argv)
             strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
             strncat(known, experiment_types[i].type, sizeof known - strlen(known) - 1);
         }
-        cospin_config_error(root, "type", COSPIN_ERR_INVALID, &err,
+        cospin_xml_error(root, "type", COSPIN_ERR_INVALID, &err,
                             "this build of cospin cannot run this experiment type (runs: %s)",
                             known);
-        cospin_config_free(cfg);
+        cospin_xml_free(cfg);
         return cospin_cli_report("run", &err);
     }
     if (check_only) {
         int rc = t->check ? t->check(root, &err) : COSPIN_OK;
         if (rc) {
-            cospin_config_free(cfg);
+            cospin_xml_free(cfg);
             return cospin_cli_report("run", &err);
         }
         printf("%s: valid %s experiment\n", path, t->type);
-        cospin_config_free(cfg);
+        cospin_xml_free(cfg);
         return COSPIN_OK;
     }
     char defdir[1024];
@@ -156,7 +156,7 @@ int cospin_cli_run(int argc, char **argv)
         rc = t->run(root, out_dir, &err);
     if (rc && created)
         rmdir(out_dir);   /* only succeeds if the runner left it empty, as it must */
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
     if (rc)
         return cospin_cli_report("run", &err);
     return COSPIN_OK;

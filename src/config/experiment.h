@@ -1,26 +1,26 @@
 /*
  * experiment.h -- experiment runners: one function per <experiment type="...">.
  *
- * `cospin run FILE.xml` loads and validates FILE (config_xml.h), reads the
+ * `cospin run FILE.xml` loads and validates FILE (xml.h), reads the
  * root's type attribute and calls the runner registered for it in the table
- * in src/cli_run.c.  Adding an experiment type takes three one-line changes:
- *   1. a grammar src/schema/<type>.rng (a <start> whose element is
+ * in src/cli/cli_run.c.  Adding an experiment type takes three one-line changes:
+ *   1. a grammar src/config/schema/<type>.rng (a <start> whose element is
  *      <experiment type="<type>">) and one <externalRef> line in
- *      src/schema/cospin.rng (plus the file in dist_schema_DATA, Makefile.am);
+ *      src/config/schema/cospin.rng (plus the file in dist_schema_DATA, Makefile.am);
  *   2. the runner's prototype below (implemented in your module);
  *   3. one line {"<type>", cospin_experiment_<type>, "summary", NULL} in the
- *      table in src/cli_run.c.
+ *      table in src/cli/cli_run.c.
  *
- * A runner reads its part of the document through config_xml.h, writes its
+ * A runner reads its part of the document through xml.h, writes its
  * output files into out_dir (which exists when it is called) without leaving
  * half-written files behind (output.h helps with that), logs progress through log.h and returns 0
  * or a negative COSPIN_ERR_* with err set (file and line of the offending
- * element where there is one: cospin_config_error()).
+ * element where there is one: cospin_xml_error()).
  */
 #ifndef COSPIN_EXPERIMENT_H
 #define COSPIN_EXPERIMENT_H
 
-#include "config_xml.h"
+#include "xml.h"
 #include "cospin.h"
 #include "output.h"
 
@@ -28,14 +28,14 @@
  * Run the experiment whose root element is `root`, writing into out_dir.
  * The document outlives the call; out_dir exists.
  */
-typedef int (*cospin_experiment_fn)(const struct cospin_config_node *root, const char *out_dir,
+typedef int (*cospin_experiment_fn)(const struct cospin_xml_node *root, const char *out_dir,
                                     struct cospin_error *err);
 
 /*
  * Optional: check the experiment's values (what the grammar cannot check)
  * without running anything, for `cospin run --check`.
  */
-typedef int (*cospin_experiment_check_fn)(const struct cospin_config_node *root,
+typedef int (*cospin_experiment_check_fn)(const struct cospin_xml_node *root,
                                           struct cospin_error *err);
 
 struct cospin_experiment_type {
@@ -48,34 +48,34 @@ struct cospin_experiment_type {
 /* ---- runners (one line each; implemented in the owner's module) ---------------- */
 
 /* type="netlist": a circuit (inline netlist or elements), analyses, saved vectors.
-   src/exp_netlist.c.  Writes out_dir/<output file> CSVs. */
-int cospin_experiment_netlist(const struct cospin_config_node *root, const char *out_dir,
+   src/config/exp_netlist.c.  Writes out_dir/<output file> CSVs. */
+int cospin_experiment_netlist(const struct cospin_xml_node *root, const char *out_dir,
                               struct cospin_error *err);
-int cospin_experiment_netlist_check(const struct cospin_config_node *root,
+int cospin_experiment_netlist_check(const struct cospin_xml_node *root,
                                     struct cospin_error *err);
 
 /* type="characterize": Monte Carlo P_sw(I), fits, designer queries.
-   src/exp_characterize.c.  Writes psw.csv, fit.csv, fit.xml, psw.svg,
+   src/config/exp_characterize.c.  Writes psw.csv, fit.csv, fit.xml, psw.svg,
    run.txt and (with queries) design.csv. */
-int cospin_experiment_characterize(const struct cospin_config_node *root, const char *out_dir,
+int cospin_experiment_characterize(const struct cospin_xml_node *root, const char *out_dir,
                                    struct cospin_error *err);
 
 /* type="sot": synapse-device curves (curves.csv, levels.csv) and training runs
    with synapse devices, PTQ/QAT and SOT neurons (summary.csv, one directory per
-   <train>).  src/exp_sot.c, doc/sot.md. */
-int cospin_experiment_sot(const struct cospin_config_node *root, const char *out_dir,
+   <train>).  src/config/exp_sot.c, doc/sot.md. */
+int cospin_experiment_sot(const struct cospin_xml_node *root, const char *out_dir,
                           struct cospin_error *err);
-int cospin_experiment_sot_check(const struct cospin_config_node *root, struct cospin_error *err);
+int cospin_experiment_sot_check(const struct cospin_xml_node *root, struct cospin_error *err);
 
 /* type="energy": neuron write pulses through ngspice, integrated v i dt; SOT
-   write energy.  src/exp_energy.c.  Writes energy.csv, waveform-<n>.csv/.svg, sot.csv. */
-int cospin_experiment_energy(const struct cospin_config_node *root, const char *out_dir,
+   write energy.  src/config/exp_energy.c.  Writes energy.csv, waveform-<n>.csv/.svg, sot.csv. */
+int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out_dir,
                              struct cospin_error *err);
 
 /* type="train": training jobs of the 784-H-10 network with trainable activations
    (thesis ch. 3), one directory per <train>, summary.csv and accuracy.svg.
-   src/exp_train.c, doc/training.md. */
-int cospin_experiment_train(const struct cospin_config_node *root, const char *out_dir,
+   src/config/exp_train.c, doc/training.md. */
+int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_dir,
                             struct cospin_error *err);
 
 #endif

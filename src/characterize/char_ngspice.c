@@ -10,7 +10,6 @@
 
 #define LOG_PREFIX "characterize"
 #include "char_ngspice.h"
-#include "characterize.h"
 #include "engine.h"
 #include "error.h"
 #include "log.h"
@@ -25,7 +24,7 @@ static const char *demag_name(enum cospin_demag d)
     return d == COSPIN_DEMAG_PRISM ? "prism" : "thin-film";
 }
 
-int cospin_char_ngspice_netlist(const struct cospin_char_opts *o,
+int cospin_char_ngspice_netlist(const struct cospin_char_ngspice_opts *o,
                                 const struct cospin_char_ngspice_task *t, char **out,
                                 struct cospin_error *err)
 {
@@ -71,7 +70,7 @@ int cospin_char_ngspice_netlist(const struct cospin_char_opts *o,
     return 0;
 }
 
-int cospin_char_ngspice_run(const struct cospin_char_opts *o,
+int cospin_char_ngspice_run(const struct cospin_char_ngspice_opts *o,
                             const struct cospin_char_ngspice_task *tasks, size_t n,
                             cospin_char_done_fn done, cospin_char_stop_fn stop, void *ctx,
                             struct cospin_error *err)

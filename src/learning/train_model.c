@@ -1,6 +1,6 @@
 /*
  * train_model.c -- the trained model as XML: write (plain stdio, atomic)
- * and read back (config_xml.h, well-formedness only).
+ * and read back (xml.h, well-formedness only).
  *
  * Format (doc/training.md):
  *   <cospin-model format="1">
@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "blas.h"
-#include "config_xml.h"
+#include "xml.h"
 #include "error.h"
 #include "neuron_map.h"
 #include "train.h"
@@ -150,19 +150,19 @@ int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
 }
 
 /* Read node's text as exactly n floats into dst. */
-static int read_floats(const struct cospin_config_node *node, const char *what, float *dst,
+static int read_floats(const struct cospin_xml_node *node, const char *what, float *dst,
                        size_t n, struct cospin_error *err)
 {
     if (!node)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "missing <%s>", what);
     double *v = NULL;
     size_t nv = 0;
-    int rc = cospin_config_text_doubles(node, &v, &nv, err);
+    int rc = cospin_xml_text_doubles(node, &v, &nv, err);
     if (rc != 0)
         return rc;
     if (nv != n) {
         free(v);
-        return cospin_config_error(node, NULL, COSPIN_ERR_INVALID, err,
+        return cospin_xml_error(node, NULL, COSPIN_ERR_INVALID, err,
                                    "%zu values, expected %zu", nv, n);
     }
     for (size_t i = 0; i < n; i++)
@@ -175,29 +175,29 @@ int cospin_train_load_model(const char *path, struct cospin_nn **out, enum cospi
                             struct cospin_error *err)
 {
     *out = NULL;
-    struct cospin_config *cfg = NULL;
-    int rc = cospin_config_load_with(path, NULL, &cfg, err);
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_with(path, NULL, &cfg, err);
     if (rc != 0)
         return rc;
-    const struct cospin_config_node *root = cospin_config_root(cfg);
+    const struct cospin_xml_node *root = cospin_xml_root(cfg);
     struct cospin_nn *nn = NULL;
-    if (strcmp(cospin_config_name(root), "cospin-model") != 0) {
-        rc = cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err,
+    if (strcmp(cospin_xml_name(root), "cospin-model") != 0) {
+        rc = cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err,
                                  "not a cospin model (root element <cospin-model> expected)");
         goto out;
     }
-    const struct cospin_config_node *net = cospin_config_child(root, "network");
+    const struct cospin_xml_node *net = cospin_xml_child(root, "network");
     int ni = 0, nh = 0, no = 0;
     if (!net) {
-        rc = cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <network>");
+        rc = cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <network>");
         goto out;
     }
-    if ((rc = cospin_config_req_int(net, "inputs", &ni, err)) != 0 ||
-        (rc = cospin_config_req_int(net, "hidden", &nh, err)) != 0 ||
-        (rc = cospin_config_req_int(net, "outputs", &no, err)) != 0)
+    if ((rc = cospin_xml_req_int(net, "inputs", &ni, err)) != 0 ||
+        (rc = cospin_xml_req_int(net, "hidden", &nh, err)) != 0 ||
+        (rc = cospin_xml_req_int(net, "outputs", &no, err)) != 0)
         goto out;
     if (ni < 1 || nh < 1 || no < 1) {
-        rc = cospin_config_error(net, NULL, COSPIN_ERR_INVALID, err, "sizes must be >= 1");
+        rc = cospin_xml_error(net, NULL, COSPIN_ERR_INVALID, err, "sizes must be >= 1");
         goto out;
     }
     nn = cospin_nn_new((size_t)ni, (size_t)nh, (size_t)no);
@@ -208,39 +208,39 @@ int cospin_train_load_model(const char *path, struct cospin_nn **out, enum cospi
     if (mode) {
         static const char *const names[] = {"baseline", "kc", "k", NULL};
         int m = COSPIN_NN_KC;
-        rc = cospin_config_attr_enum(cospin_config_child(root, "provenance"), "mode", names,
+        rc = cospin_xml_attr_enum(cospin_xml_child(root, "provenance"), "mode", names,
                                      COSPIN_NN_KC, &m, err);
         if (rc != 0)
             goto out;
         *mode = (enum cospin_nn_mode)m;
     }
     int seen[COSPIN_NN_LAYERS] = {0};
-    for (const struct cospin_config_node *ly = cospin_config_child(root, "layer"); ly;
-         ly = cospin_config_next(ly, "layer")) {
+    for (const struct cospin_xml_node *ly = cospin_xml_child(root, "layer"); ly;
+         ly = cospin_xml_next(ly, "layer")) {
         int l = -1;
-        if ((rc = cospin_config_req_int(ly, "index", &l, err)) != 0)
+        if ((rc = cospin_xml_req_int(ly, "index", &l, err)) != 0)
             goto out;
         if (l < 0 || l >= COSPIN_NN_LAYERS || seen[l]) {
-            rc = cospin_config_error(ly, "index", COSPIN_ERR_INVALID, err,
+            rc = cospin_xml_error(ly, "index", COSPIN_ERR_INVALID, err,
                                      "layer index must be 0 or 1, each once");
             goto out;
         }
         seen[l] = 1;
         size_t rows = nn->n_units[l + 1], cols = nn->n_units[l];
-        if ((rc = read_floats(cospin_config_child(ly, "k"), "k", nn->k[l], rows, err)) != 0 ||
-            (rc = read_floats(cospin_config_child(ly, "c"), "c", nn->c[l], rows, err)) != 0 ||
-            (rc = read_floats(cospin_config_child(ly, "weights"), "weights", nn->w[l],
+        if ((rc = read_floats(cospin_xml_child(ly, "k"), "k", nn->k[l], rows, err)) != 0 ||
+            (rc = read_floats(cospin_xml_child(ly, "c"), "c", nn->c[l], rows, err)) != 0 ||
+            (rc = read_floats(cospin_xml_child(ly, "weights"), "weights", nn->w[l],
                               rows * cols, err)) != 0)
             goto out;
     }
     for (int l = 0; l < COSPIN_NN_LAYERS; l++)
         if (!seen[l]) {
-            rc = cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err,
+            rc = cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err,
                                      "missing <layer index=\"%d\">", l);
             goto out;
         }
 out:
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
     if (rc != 0) {
         cospin_nn_free(nn);
         return rc;

@@ -1,5 +1,5 @@
 /*
- * exp_train.c -- <experiment type="train"> (src/schema/train.rng): each
+ * exp_train.c -- <experiment type="train"> (src/config/schema/train.rng): each
  * <train> element is one training job (train_job.h) written to
  * OUT_DIR/<name>/, then a summary over the jobs and one accuracy figure.
  */
@@ -23,34 +23,34 @@
 #include "log.h"
 
 /* The attribute of t, else of d (the <defaults> element, may be NULL). */
-static const struct cospin_config_node *owner(const struct cospin_config_node *t,
-                                              const struct cospin_config_node *d,
+static const struct cospin_xml_node *owner(const struct cospin_xml_node *t,
+                                              const struct cospin_xml_node *d,
                                               const char *attr)
 {
-    if (cospin_config_has_attr(t, attr))
+    if (cospin_xml_has_attr(t, attr))
         return t;
-    if (d && cospin_config_has_attr(d, attr))
+    if (d && cospin_xml_has_attr(d, attr))
         return d;
     return NULL;
 }
 
-static int get_range(const struct cospin_config_node *t, const struct cospin_config_node *d,
+static int get_range(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
                      const char *attr, double *lo, double *hi, int *set, struct cospin_error *err)
 {
-    const struct cospin_config_node *n = owner(t, d, attr);
+    const struct cospin_xml_node *n = owner(t, d, attr);
     if (set)
         *set = 0;
     if (!n)
         return 0;
-    const char *v = cospin_config_attr(n, attr);
+    const char *v = cospin_xml_attr(n, attr);
     char *end;
     double a = strtod(v, &end);
     if (end == v || *end != ':')
-        return cospin_config_error(n, attr, COSPIN_ERR_PARSE, err, "expected LO:HI");
+        return cospin_xml_error(n, attr, COSPIN_ERR_PARSE, err, "expected LO:HI");
     const char *s2 = end + 1;
     double b = strtod(s2, &end);
     if (end == s2 || *end || !(a <= b))
-        return cospin_config_error(n, attr, COSPIN_ERR_PARSE, err, "expected LO:HI with LO <= HI");
+        return cospin_xml_error(n, attr, COSPIN_ERR_PARSE, err, "expected LO:HI with LO <= HI");
     *lo = a;
     *hi = b;
     if (set)
@@ -58,36 +58,36 @@ static int get_range(const struct cospin_config_node *t, const struct cospin_con
     return 0;
 }
 
-static int get_double(const struct cospin_config_node *t, const struct cospin_config_node *d,
+static int get_double(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
                       const char *attr, double *v, struct cospin_error *err)
 {
-    const struct cospin_config_node *n = owner(t, d, attr);
-    return n ? cospin_config_attr_double(n, attr, *v, v, err) : 0;
+    const struct cospin_xml_node *n = owner(t, d, attr);
+    return n ? cospin_xml_attr_double(n, attr, *v, v, err) : 0;
 }
 
-static int get_long(const struct cospin_config_node *t, const struct cospin_config_node *d,
+static int get_long(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
                     const char *attr, long lo, long *v, struct cospin_error *err)
 {
-    const struct cospin_config_node *n = owner(t, d, attr);
+    const struct cospin_xml_node *n = owner(t, d, attr);
     if (!n)
         return 0;
     int iv = (int)*v;
-    int rc = cospin_config_attr_int(n, attr, iv, &iv, err);
+    int rc = cospin_xml_attr_int(n, attr, iv, &iv, err);
     if (rc == 0 && iv < lo)
-        return cospin_config_error(n, attr, COSPIN_ERR_INVALID, err, "must be >= %ld", lo);
+        return cospin_xml_error(n, attr, COSPIN_ERR_INVALID, err, "must be >= %ld", lo);
     *v = iv;
     return rc;
 }
 
-static const char *get_str(const struct cospin_config_node *t, const struct cospin_config_node *d,
+static const char *get_str(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
                            const char *attr)
 {
-    const struct cospin_config_node *n = owner(t, d, attr);
-    return n ? cospin_config_attr(n, attr) : NULL;
+    const struct cospin_xml_node *n = owner(t, d, attr);
+    return n ? cospin_xml_attr(n, attr) : NULL;
 }
 
 /* Fill job from the attributes of t over d.  path_buf receives a resolved neuron-table path. */
-static int job_from_xml(const struct cospin_config_node *t, const struct cospin_config_node *d,
+static int job_from_xml(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
                         struct cospin_train_job *job, char *path_buf, size_t path_n,
                         struct cospin_error *err)
 {
@@ -103,12 +103,12 @@ static int job_from_xml(const struct cospin_config_node *t, const struct cospin_
         return rc;
     o->hidden = (size_t)lv;
     if ((s = get_str(t, d, "mode")) && cospin_train_mode_parse(s, &o->mode))
-        return cospin_config_error(owner(t, d, "mode"), "mode", COSPIN_ERR_INVALID, err,
+        return cospin_xml_error(owner(t, d, "mode"), "mode", COSPIN_ERR_INVALID, err,
                                    "expected baseline, kc or k");
     if ((rc = get_double(t, d, "lr", &o->lr, err)))
         return rc;
     if (!(o->lr > 0))
-        return cospin_config_error(owner(t, d, "lr"), "lr", COSPIN_ERR_INVALID, err, "must be > 0");
+        return cospin_xml_error(owner(t, d, "lr"), "lr", COSPIN_ERR_INVALID, err, "must be > 0");
     if ((rc = get_long(t, d, "iters", 1, &o->iters, err)))
         return rc;
     if ((s = get_str(t, d, "batch")))
@@ -166,20 +166,20 @@ static int job_from_xml(const struct cospin_config_node *t, const struct cospin_
             snprintf(path_buf, path_n, "%s", s);
         } else { /* relative to the experiment file */
             char tmp[1024];
-            snprintf(tmp, sizeof tmp, "%s", cospin_config_file(owner(t, d, "neuron-table")));
+            snprintf(tmp, sizeof tmp, "%s", cospin_xml_file(owner(t, d, "neuron-table")));
             snprintf(path_buf, path_n, "%s/%s", dirname(tmp), s);
         }
         job->neuron_table = path_buf;
     }
     if (job->device_level && !job->neuron_table)
-        return cospin_config_error(t, "level", COSPIN_ERR_INVALID, err,
+        return cospin_xml_error(t, "level", COSPIN_ERR_INVALID, err,
                                    "level=\"device\" needs a neuron-table (fit.csv)");
     if ((s = get_str(t, d, "device-mode")))
         cospin_device_mode_parse(s, &job->map_opts.mode);
     if ((rc = get_double(t, d, "i-scale", &job->map_opts.i_scale_ua, err)))
         return rc;
     if (!(job->map_opts.i_scale_ua > 0))
-        return cospin_config_error(owner(t, d, "i-scale"), "i-scale", COSPIN_ERR_INVALID, err,
+        return cospin_xml_error(owner(t, d, "i-scale"), "i-scale", COSPIN_ERR_INVALID, err,
                                    "must be > 0 uA");
     if ((s = get_str(t, d, "i-bias"))) {
         if (strcmp(s, "ref") == 0)
@@ -226,11 +226,11 @@ static size_t read_test_curve(const char *path, double *it, double *acc, size_t 
     return n;
 }
 
-int cospin_experiment_train(const struct cospin_config_node *root, const char *out_dir,
+int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_dir,
                             struct cospin_error *err)
 {
-    const struct cospin_config_node *defs = cospin_config_child(root, "defaults");
-    size_t ntrain = cospin_config_count(root, "train");
+    const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
+    size_t ntrain = cospin_xml_count(root, "train");
     struct cospin_plot *plot = cospin_plot_new("test accuracy (mean of runs)", "iteration",
                                                "test accuracy");
     char sumtmp[1100], sumpath[1100];
@@ -249,15 +249,15 @@ int cospin_experiment_train(const struct cospin_config_node *root, const char *o
     fprintf(sum, "name,mode,level,hidden,lr,iters,batch,runs,test_acc_mean,test_acc_std,loss_mean,"
                  "loss_std,cpu_s\n");
     size_t k = 0;
-    for (const struct cospin_config_node *t = cospin_config_child(root, "train"); t;
-         t = cospin_config_next(t, "train"), k++) {
+    for (const struct cospin_xml_node *t = cospin_xml_child(root, "train"); t;
+         t = cospin_xml_next(t, "train"), k++) {
         struct cospin_train_job job;
         cospin_train_job_init(&job);
         job.opts.resume = 1; /* rerunning the file continues from the checkpoints */
         char table[1100], dir[1100];
         if ((rc = job_from_xml(t, defs, &job, table, sizeof table, err)) != 0)
             goto out;
-        const char *name = cospin_config_attr(t, "name");
+        const char *name = cospin_xml_attr(t, "name");
         snprintf(dir, sizeof dir, "%s/%s", out_dir, name);
         job.out_dir = dir;
         cospin_info("<train name=\"%s\"> (%zu of %zu): %s, 784-%zu-10, lr %g, %ld iterations, "

@@ -43,7 +43,7 @@
 #include <unistd.h>
 
 #define LOG_PREFIX "engine"
-#include "../models/cm_common.h"
+#include "cm_common.h"
 #include "engine.h"
 #include "error.h"
 #include "log.h"

@@ -1,6 +1,6 @@
 /*
- * config_xml.c -- XML experiment/device files: load, validate against RELAX NG,
- * explain errors, and a small read-only tree API (config_xml.h).
+ * xml.c -- XML experiment/device files: load, validate against RELAX NG,
+ * explain errors, and a small read-only tree API (xml.h).
  *
  * The only file of cospin that includes libxml2.
  *
@@ -32,7 +32,7 @@
 #include <libxml/xmlerror.h>
 
 #define LOG_PREFIX "config"
-#include "config_xml.h"
+#include "xml.h"
 #include "error.h"
 #include "log.h"
 #include "paths.h"
@@ -48,7 +48,7 @@
 /* The define name that marks a SPICE number in our grammars (common.rng). */
 #define RNG_NUMBER_DEFINE "number"
 
-struct cospin_config {
+struct cospin_xml_doc {
     xmlDocPtr doc;
     char *path;
     char **strings;    /* strings handed out (text, odd attribute values) */
@@ -95,7 +95,7 @@ static void capture_error(void *ctx, xmlErrorPtr e)
 
 /* ---- document strings ------------------------------------------------------------- */
 
-static const char *keep_string(struct cospin_config *cfg, char *s)
+static const char *keep_string(struct cospin_xml_doc *cfg, char *s)
 {
     if (!s)
         return NULL;
@@ -113,17 +113,17 @@ static const char *keep_string(struct cospin_config *cfg, char *s)
     return s;
 }
 
-static xmlNodePtr X(const struct cospin_config_node *n)
+static xmlNodePtr X(const struct cospin_xml_node *n)
 {
     return (xmlNodePtr)(void *)n;
 }
 
-static const struct cospin_config_node *N(xmlNodePtr n)
+static const struct cospin_xml_node *N(xmlNodePtr n)
 {
-    return (const struct cospin_config_node *)(void *)n;
+    return (const struct cospin_xml_node *)(void *)n;
 }
 
-static struct cospin_config *cfg_of(xmlNodePtr n)
+static struct cospin_xml_doc *cfg_of(xmlNodePtr n)
 {
     return n && n->doc ? n->doc->_private : NULL;
 }
@@ -739,7 +739,7 @@ static int validate_with(xmlDocPtr doc, const char *rng_path, struct xml_errcap 
 }
 
 /* Validate and, on failure, explain.  Returns 0 or an error code with err set. */
-static int validate(struct cospin_config *cfg, const char *schema, struct cospin_error *err)
+static int validate(struct cospin_xml_doc *cfg, const char *schema, struct cospin_error *err)
 {
     char rng_path[1024];
     if (schema_path(schema, rng_path, sizeof rng_path) != 0)
@@ -815,7 +815,7 @@ static int validate(struct cospin_config *cfg, const char *schema, struct cospin
 }
 
 static int finish_load(xmlDocPtr doc, const char *name, const char *schema,
-                       const struct xml_errcap *pcap, struct cospin_config **out,
+                       const struct xml_errcap *pcap, struct cospin_xml_doc **out,
                        struct cospin_error *err)
 {
     if (!doc) {
@@ -828,7 +828,7 @@ static int finish_load(xmlDocPtr doc, const char *name, const char *schema,
         xmlFreeDoc(doc);
         return cospin_error_set(err, COSPIN_ERR_PARSE, name, 0, "malformed XML: no root element");
     }
-    struct cospin_config *cfg = calloc(1, sizeof *cfg);
+    struct cospin_xml_doc *cfg = calloc(1, sizeof *cfg);
     if (!cfg || !(cfg->path = strdup(name))) {
         free(cfg);
         xmlFreeDoc(doc);
@@ -839,7 +839,7 @@ static int finish_load(xmlDocPtr doc, const char *name, const char *schema,
     if (schema) {
         int rc = validate(cfg, schema, err);
         if (rc) {
-            cospin_config_free(cfg);
+            cospin_xml_free(cfg);
             return rc;
         }
     }
@@ -847,7 +847,7 @@ static int finish_load(xmlDocPtr doc, const char *name, const char *schema,
     return COSPIN_OK;
 }
 
-int cospin_config_load_with(const char *path, const char *schema, struct cospin_config **out,
+int cospin_xml_load_with(const char *path, const char *schema, struct cospin_xml_doc **out,
                             struct cospin_error *err)
 {
     if (!out)
@@ -880,13 +880,13 @@ int cospin_config_load_with(const char *path, const char *schema, struct cospin_
     return finish_load(doc, path, schema, &pcap, out, err);
 }
 
-int cospin_config_load(const char *path, struct cospin_config **out, struct cospin_error *err)
+int cospin_xml_load(const char *path, struct cospin_xml_doc **out, struct cospin_error *err)
 {
-    return cospin_config_load_with(path, COSPIN_CONFIG_SCHEMA_EXPERIMENT, out, err);
+    return cospin_xml_load_with(path, COSPIN_CONFIG_SCHEMA_EXPERIMENT, out, err);
 }
 
-int cospin_config_load_memory(const char *xml, size_t len, const char *name, const char *schema,
-                              struct cospin_config **out, struct cospin_error *err)
+int cospin_xml_load_memory(const char *xml, size_t len, const char *name, const char *schema,
+                              struct cospin_xml_doc **out, struct cospin_error *err)
 {
     if (!out)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no output pointer");
@@ -917,7 +917,7 @@ int cospin_config_load_memory(const char *xml, size_t len, const char *name, con
     return finish_load(doc, name, schema, &pcap, out, err);
 }
 
-void cospin_config_free(struct cospin_config *cfg)
+void cospin_xml_free(struct cospin_xml_doc *cfg)
 {
     if (!cfg)
         return;
@@ -929,35 +929,35 @@ void cospin_config_free(struct cospin_config *cfg)
     free(cfg);
 }
 
-const char *cospin_config_path(const struct cospin_config *cfg)
+const char *cospin_xml_path(const struct cospin_xml_doc *cfg)
 {
     return cfg ? cfg->path : "";
 }
 
-const struct cospin_config_node *cospin_config_root(const struct cospin_config *cfg)
+const struct cospin_xml_node *cospin_xml_root(const struct cospin_xml_doc *cfg)
 {
     return cfg ? N(xmlDocGetRootElement(cfg->doc)) : NULL;
 }
 
 /* ---- navigation --------------------------------------------------------------------- */
 
-const char *cospin_config_name(const struct cospin_config_node *node)
+const char *cospin_xml_name(const struct cospin_xml_node *node)
 {
     return node ? (const char *)X(node)->name : "";
 }
 
-int cospin_config_line(const struct cospin_config_node *node)
+int cospin_xml_line(const struct cospin_xml_node *node)
 {
     return node ? (int)xmlGetLineNo(X(node)) : 0;
 }
 
-const char *cospin_config_file(const struct cospin_config_node *node)
+const char *cospin_xml_file(const struct cospin_xml_node *node)
 {
-    struct cospin_config *cfg = cfg_of(X(node));
+    struct cospin_xml_doc *cfg = cfg_of(X(node));
     return cfg ? cfg->path : "";
 }
 
-const struct cospin_config_node *cospin_config_parent(const struct cospin_config_node *node)
+const struct cospin_xml_node *cospin_xml_parent(const struct cospin_xml_node *node)
 {
     if (!node)
         return NULL;
@@ -970,7 +970,7 @@ static int name_matches(xmlNodePtr n, const char *name)
     return n->type == XML_ELEMENT_NODE && (!name || xmlStrcmp(n->name, BAD_CAST name) == 0);
 }
 
-const struct cospin_config_node *cospin_config_child(const struct cospin_config_node *node,
+const struct cospin_xml_node *cospin_xml_child(const struct cospin_xml_node *node,
                                                      const char *name)
 {
     if (!node)
@@ -981,7 +981,7 @@ const struct cospin_config_node *cospin_config_child(const struct cospin_config_
     return NULL;
 }
 
-const struct cospin_config_node *cospin_config_next(const struct cospin_config_node *node,
+const struct cospin_xml_node *cospin_xml_next(const struct cospin_xml_node *node,
                                                     const char *name)
 {
     if (!node)
@@ -992,18 +992,18 @@ const struct cospin_config_node *cospin_config_next(const struct cospin_config_n
     return NULL;
 }
 
-size_t cospin_config_count(const struct cospin_config_node *node, const char *name)
+size_t cospin_xml_count(const struct cospin_xml_node *node, const char *name)
 {
     size_t n = 0;
-    for (const struct cospin_config_node *c = cospin_config_child(node, name); c;
-         c = cospin_config_next(c, name))
+    for (const struct cospin_xml_node *c = cospin_xml_child(node, name); c;
+         c = cospin_xml_next(c, name))
         n++;
     return n;
 }
 
-const char *cospin_config_text(const struct cospin_config_node *node)
+const char *cospin_xml_text(const struct cospin_xml_node *node)
 {
-    struct cospin_config *cfg = cfg_of(X(node));
+    struct cospin_xml_doc *cfg = cfg_of(X(node));
     if (!cfg)
         return NULL;
     if (X(node)->_private)
@@ -1025,7 +1025,7 @@ const char *cospin_config_text(const struct cospin_config_node *node)
 
 /* ---- attributes -------------------------------------------------------------------- */
 
-const char *cospin_config_attr(const struct cospin_config_node *node, const char *attr)
+const char *cospin_xml_attr(const struct cospin_xml_node *node, const char *attr)
 {
     if (!node || !attr)
         return NULL;
@@ -1040,7 +1040,7 @@ const char *cospin_config_attr(const struct cospin_config_node *node, const char
     /* Several nodes (entity references): concatenate once and keep. */
     if (a->_private)
         return a->_private;
-    struct cospin_config *cfg = cfg_of(X(node));
+    struct cospin_xml_doc *cfg = cfg_of(X(node));
     xmlChar *v = xmlNodeListGetString(X(node)->doc, c, 1);
     char *copy = v ? strdup((const char *)v) : NULL;
     xmlFree(v);
@@ -1051,46 +1051,46 @@ const char *cospin_config_attr(const struct cospin_config_node *node, const char
     return kept;
 }
 
-int cospin_config_has_attr(const struct cospin_config_node *node, const char *attr)
+int cospin_xml_has_attr(const struct cospin_xml_node *node, const char *attr)
 {
     return node && attr && xmlHasProp(X(node), BAD_CAST attr) != NULL;
 }
 
-int cospin_config_error(const struct cospin_config_node *node, const char *attr, int code,
+int cospin_xml_error(const struct cospin_xml_node *node, const char *attr, int code,
                         struct cospin_error *err, const char *fmt, ...)
 {
     if (!err || err->code)
         return code;
     char what[300];
-    const char *val = attr ? cospin_config_attr(node, attr) : NULL;
+    const char *val = attr ? cospin_xml_attr(node, attr) : NULL;
     if (attr && val)
-        snprintf(what, sizeof what, "<%s %s=\"%s\">", cospin_config_name(node), attr, val);
+        snprintf(what, sizeof what, "<%s %s=\"%s\">", cospin_xml_name(node), attr, val);
     else if (attr)
-        snprintf(what, sizeof what, "<%s> attribute '%s'", cospin_config_name(node), attr);
+        snprintf(what, sizeof what, "<%s> attribute '%s'", cospin_xml_name(node), attr);
     else
-        snprintf(what, sizeof what, "<%s>", cospin_config_name(node));
+        snprintf(what, sizeof what, "<%s>", cospin_xml_name(node));
     char text[600];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    return cospin_error_set(err, code, cospin_config_file(node), cospin_config_line(node),
+    return cospin_error_set(err, code, cospin_xml_file(node), cospin_xml_line(node),
                             "%s: %s", what, text);
 }
 
-int cospin_config_attr_str(const struct cospin_config_node *node, const char *attr,
+int cospin_xml_attr_str(const struct cospin_xml_node *node, const char *attr,
                            const char *def, const char **out, struct cospin_error *err)
 {
     (void)err;
-    const char *v = cospin_config_attr(node, attr);
+    const char *v = cospin_xml_attr(node, attr);
     *out = v ? v : def;
     return COSPIN_OK;
 }
 
-int cospin_config_attr_double(const struct cospin_config_node *node, const char *attr,
+int cospin_xml_attr_double(const struct cospin_xml_node *node, const char *attr,
                               double def, double *out, struct cospin_error *err)
 {
-    const char *v = cospin_config_attr(node, attr);
+    const char *v = cospin_xml_attr(node, attr);
     if (!v) {
         *out = def;
         return COSPIN_OK;
@@ -1098,15 +1098,15 @@ int cospin_config_attr_double(const struct cospin_config_node *node, const char 
     struct cospin_error ue = {0};
     double d;
     if (cospin_units_parse(v, &d, &ue) != 0)
-        return cospin_config_error(node, attr, COSPIN_ERR_PARSE, err, "%s", ue.msg);
+        return cospin_xml_error(node, attr, COSPIN_ERR_PARSE, err, "%s", ue.msg);
     *out = d;
     return COSPIN_OK;
 }
 
-int cospin_config_attr_int(const struct cospin_config_node *node, const char *attr, int def,
+int cospin_xml_attr_int(const struct cospin_xml_node *node, const char *attr, int def,
                            int *out, struct cospin_error *err)
 {
-    const char *v = cospin_config_attr(node, attr);
+    const char *v = cospin_xml_attr(node, attr);
     if (!v) {
         *out = def;
         return COSPIN_OK;
@@ -1117,18 +1117,18 @@ int cospin_config_attr_int(const struct cospin_config_node *node, const char *at
     while (*end == ' ' || *end == '\t' || *end == '\n')
         end++;
     if (end == v || *end || errno == ERANGE || l < -2147483647L - 1 || l > 2147483647L)
-        return cospin_config_error(node, attr, COSPIN_ERR_PARSE, err,
+        return cospin_xml_error(node, attr, COSPIN_ERR_PARSE, err,
                                    "'%s' is not a whole number in int range", v);
     *out = (int)l;
     return COSPIN_OK;
 }
 
-int cospin_config_attr_bool(const struct cospin_config_node *node, const char *attr, int def,
+int cospin_xml_attr_bool(const struct cospin_xml_node *node, const char *attr, int def,
                             int *out, struct cospin_error *err)
 {
     static const char *const yes[] = {"true", "yes", "on", "1"};
     static const char *const no[] = {"false", "no", "off", "0"};
-    const char *v = cospin_config_attr(node, attr);
+    const char *v = cospin_xml_attr(node, attr);
     if (!v) {
         *out = def;
         return COSPIN_OK;
@@ -1143,15 +1143,15 @@ int cospin_config_attr_bool(const struct cospin_config_node *node, const char *a
             return COSPIN_OK;
         }
     }
-    return cospin_config_error(node, attr, COSPIN_ERR_PARSE, err,
+    return cospin_xml_error(node, attr, COSPIN_ERR_PARSE, err,
                                "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)", v);
 }
 
-int cospin_config_attr_enum(const struct cospin_config_node *node, const char *attr,
+int cospin_xml_attr_enum(const struct cospin_xml_node *node, const char *attr,
                             const char *const *names, int def, int *out,
                             struct cospin_error *err)
 {
-    const char *v = cospin_config_attr(node, attr);
+    const char *v = cospin_xml_attr(node, attr);
     if (!v) {
         *out = def;
         return COSPIN_OK;
@@ -1167,47 +1167,47 @@ int cospin_config_attr_enum(const struct cospin_config_node *node, const char *a
         if (w > 0 && (size_t)w < sizeof list - used)
             used += (size_t)w;
     }
-    return cospin_config_error(node, attr, COSPIN_ERR_PARSE, err, "'%s' is not one of: %s", v,
+    return cospin_xml_error(node, attr, COSPIN_ERR_PARSE, err, "'%s' is not one of: %s", v,
                                list);
 }
 
-static int missing(const struct cospin_config_node *node, const char *attr,
+static int missing(const struct cospin_xml_node *node, const char *attr,
                    struct cospin_error *err)
 {
-    return cospin_config_error(node, NULL, COSPIN_ERR_INVALID, err,
+    return cospin_xml_error(node, NULL, COSPIN_ERR_INVALID, err,
                                "missing attribute '%s'", attr);
 }
 
-int cospin_config_req_str(const struct cospin_config_node *node, const char *attr,
+int cospin_xml_req_str(const struct cospin_xml_node *node, const char *attr,
                           const char **out, struct cospin_error *err)
 {
-    if (!cospin_config_has_attr(node, attr))
+    if (!cospin_xml_has_attr(node, attr))
         return missing(node, attr, err);
-    return cospin_config_attr_str(node, attr, NULL, out, err);
+    return cospin_xml_attr_str(node, attr, NULL, out, err);
 }
 
-int cospin_config_req_double(const struct cospin_config_node *node, const char *attr,
+int cospin_xml_req_double(const struct cospin_xml_node *node, const char *attr,
                              double *out, struct cospin_error *err)
 {
-    if (!cospin_config_has_attr(node, attr))
+    if (!cospin_xml_has_attr(node, attr))
         return missing(node, attr, err);
-    return cospin_config_attr_double(node, attr, 0.0, out, err);
+    return cospin_xml_attr_double(node, attr, 0.0, out, err);
 }
 
-int cospin_config_req_int(const struct cospin_config_node *node, const char *attr, int *out,
+int cospin_xml_req_int(const struct cospin_xml_node *node, const char *attr, int *out,
                           struct cospin_error *err)
 {
-    if (!cospin_config_has_attr(node, attr))
+    if (!cospin_xml_has_attr(node, attr))
         return missing(node, attr, err);
-    return cospin_config_attr_int(node, attr, 0, out, err);
+    return cospin_xml_attr_int(node, attr, 0, out, err);
 }
 
-int cospin_config_text_doubles(const struct cospin_config_node *node, double **vals, size_t *n,
+int cospin_xml_text_doubles(const struct cospin_xml_node *node, double **vals, size_t *n,
                                struct cospin_error *err)
 {
     *vals = NULL;
     *n = 0;
-    const char *t = cospin_config_text(node);
+    const char *t = cospin_xml_text(node);
     if (!t)
         return node ? cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory")
                     : cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no element");
@@ -1240,7 +1240,7 @@ int cospin_config_text_doubles(const struct cospin_config_node *node, double **v
         struct cospin_error ue = {0};
         if (cospin_units_parse(buf, &v[count], &ue) != 0) {
             free(v);
-            return cospin_config_error(node, NULL, COSPIN_ERR_PARSE, err, "number %zu: %s",
+            return cospin_xml_error(node, NULL, COSPIN_ERR_PARSE, err, "number %zu: %s",
                                        count + 1, ue.msg);
         }
         count++;

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "cosim.h"
 #include "dataset.h"
+#include "energy_net.h"
 #include "energy_sim.h"
 #include "error.h"
 #include "log.h"

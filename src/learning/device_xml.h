@@ -1,6 +1,6 @@
 /*
  * device_xml.h -- user-defined synapse devices in XML (grammar
- * src/schema/device.rng; example in doc/sot.md):
+ * src/config/schema/device.rng; example in doc/sot.md):
  *
  *   <synapse name="my-rram" states="40" g-min="1u" g-max="100u">
  *     <ltp curve="exp-sat" nu="2"/>
@@ -15,10 +15,10 @@
 #ifndef COSPIN_DEVICE_XML_H
 #define COSPIN_DEVICE_XML_H
 
-#include "config_xml.h"
+#include "xml.h"
 #include "device.h"
 
-/* The grammar file, looked up in the schema directory (config_xml.h). */
+/* The grammar file, looked up in the schema directory (xml.h). */
 #define COSPIN_DEVICE_SCHEMA "device.rng"
 
 /* Load and validate a device file into *d.  COSPIN_ERR_IO / _PARSE / _INVALID. */
@@ -29,7 +29,7 @@ int cospin_device_load_xml_memory(const char *xml, const char *name, struct cosp
                                   struct cospin_error *err);
 
 /* Read a <synapse> element of an already loaded document. */
-int cospin_device_from_config(const struct cospin_config_node *root, struct cospin_device *d,
+int cospin_device_from_config(const struct cospin_xml_node *root, struct cospin_device *d,
                               struct cospin_error *err);
 
 #endif

@@ -827,7 +827,11 @@ static int run_ngspice(struct run_state *s)
         nt[i].first_trial = s->tasks[i].first;
         nt[i].ntrials = s->tasks[i].n;
     }
-    int rc = cospin_char_ngspice_run(s->o, nt, s->ntasks, ngspice_done, ngspice_stop, s, &s->err);
+    struct cospin_char_ngspice_opts no = {.device = s->o->device,
+                                          .relax_s = s->o->relax_s,
+                                          .pool_workers = s->o->pool_workers,
+                                          .codemodel_path = s->o->codemodel_path};
+    int rc = cospin_char_ngspice_run(&no, nt, s->ntasks, ngspice_done, ngspice_stop, s, &s->err);
     free(nt);
     if (rc && !s->rc)
         s->rc = rc;

@@ -1,7 +1,7 @@
 /*
  * exp_sot.c -- <experiment type="sot">: synapse-device curves (thesis Fig.
  * 4.5) and training runs with synapse devices, PTQ/QAT and SOT neurons
- * (Fig. 4.6, 4.9, 4.10, 4.12).  Grammar: src/schema/sot.rng.
+ * (Fig. 4.6, 4.9, 4.10, 4.12).  Grammar: src/config/schema/sot.rng.
  */
 #include <config.h>
 
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_xml.h"
+#include "xml.h"
 #include "device.h"
 #include "device_train.h"
 #include "error.h"
@@ -27,44 +27,44 @@
 #define SOT_CURVE_POINTS 101
 
 /* Apply the shared training settings of node (defaults or train) to job. */
-static int apply_settings(const struct cospin_config_node *n, struct cospin_train_job *job,
+static int apply_settings(const struct cospin_xml_node *n, struct cospin_train_job *job,
                           struct cospin_error *err)
 {
     struct cospin_train_opts *o = &job->opts;
     int iv, rc = 0;
     const char *s;
     double dv;
-    if (cospin_config_has_attr(n, "dataset"))
-        job->dataset = cospin_config_attr(n, "dataset");
-    if (cospin_config_has_attr(n, "hidden")) {
-        rc = cospin_config_req_int(n, "hidden", &iv, err);
+    if (cospin_xml_has_attr(n, "dataset"))
+        job->dataset = cospin_xml_attr(n, "dataset");
+    if (cospin_xml_has_attr(n, "hidden")) {
+        rc = cospin_xml_req_int(n, "hidden", &iv, err);
         o->hidden = (size_t)iv;
     }
-    if (rc == 0 && cospin_config_has_attr(n, "iters")) {
-        rc = cospin_config_req_int(n, "iters", &iv, err);
+    if (rc == 0 && cospin_xml_has_attr(n, "iters")) {
+        rc = cospin_xml_req_int(n, "iters", &iv, err);
         o->iters = iv;
     }
-    if (rc == 0 && cospin_config_has_attr(n, "runs"))
-        rc = cospin_config_req_int(n, "runs", &job->runs, err);
-    if (rc == 0 && cospin_config_has_attr(n, "seed")) {
-        rc = cospin_config_req_int(n, "seed", &iv, err);
+    if (rc == 0 && cospin_xml_has_attr(n, "runs"))
+        rc = cospin_xml_req_int(n, "runs", &job->runs, err);
+    if (rc == 0 && cospin_xml_has_attr(n, "seed")) {
+        rc = cospin_xml_req_int(n, "seed", &iv, err);
         o->seed = (uint64_t)iv;
     }
-    if (rc == 0 && cospin_config_has_attr(n, "train-limit")) {
-        rc = cospin_config_req_int(n, "train-limit", &iv, err);
+    if (rc == 0 && cospin_xml_has_attr(n, "train-limit")) {
+        rc = cospin_xml_req_int(n, "train-limit", &iv, err);
         o->train_limit = (size_t)iv;
     }
-    if (rc == 0 && cospin_config_has_attr(n, "test-limit")) {
-        rc = cospin_config_req_int(n, "test-limit", &iv, err);
+    if (rc == 0 && cospin_xml_has_attr(n, "test-limit")) {
+        rc = cospin_xml_req_int(n, "test-limit", &iv, err);
         o->test_limit = (size_t)iv;
     }
-    if (rc == 0 && cospin_config_has_attr(n, "lr")) {
-        rc = cospin_config_req_double(n, "lr", &dv, err);
+    if (rc == 0 && cospin_xml_has_attr(n, "lr")) {
+        rc = cospin_xml_req_double(n, "lr", &dv, err);
         if (rc == 0 && !(dv > 0))
-            rc = cospin_config_error(n, "lr", COSPIN_ERR_INVALID, err, "must be > 0");
+            rc = cospin_xml_error(n, "lr", COSPIN_ERR_INVALID, err, "must be > 0");
         o->lr = dv;
     }
-    if (rc == 0 && (s = cospin_config_attr(n, "batch")) != NULL) {
+    if (rc == 0 && (s = cospin_xml_attr(n, "batch")) != NULL) {
         char *end = NULL;
         long b = strtol(s, &end, 10);
         if (strcmp(s, "full") == 0)
@@ -72,21 +72,21 @@ static int apply_settings(const struct cospin_config_node *n, struct cospin_trai
         else if (end != s && *end == '\0' && b > 0)
             o->batch = (size_t)b;
         else
-            rc = cospin_config_error(n, "batch", COSPIN_ERR_INVALID, err,
+            rc = cospin_xml_error(n, "batch", COSPIN_ERR_INVALID, err,
                                      "expected \"full\" or a positive batch size");
     }
     return rc;
 }
 
 /* Device options of a <train> node into *dto (attribute names = CLI options). */
-static int read_device_opts(const struct cospin_config_node *n,
+static int read_device_opts(const struct cospin_xml_node *n,
                             struct cospin_device_train_opts *dto, struct cospin_error *err)
 {
     static const char *const names[] = {"synapse", "states", "quant", "cells", "w-max",
                                         "round", "c2c", "neuron", "i-scale-ma", NULL};
     cospin_device_train_opts_init(dto);
     for (const char *const *nm = names; *nm; nm++) {
-        const char *v = cospin_config_attr(n, *nm);
+        const char *v = cospin_xml_attr(n, *nm);
         if (!v)
             continue;
         struct cospin_error sub = {0};
@@ -96,18 +96,18 @@ static int read_device_opts(const struct cospin_config_node *n,
                     *err = sub;
                 return sub.code;
             }
-            return cospin_config_error(n, *nm, COSPIN_ERR_INVALID, err, "%s", sub.msg);
+            return cospin_xml_error(n, *nm, COSPIN_ERR_INVALID, err, "%s", sub.msg);
         }
     }
     int pair = 0;
-    int rc = cospin_config_attr_bool(n, "pair", 0, &pair, err);
+    int rc = cospin_xml_attr_bool(n, "pair", 0, &pair, err);
     if (rc == 0 && pair)
         cospin_device_train_parse(dto, "pair", NULL, NULL);
     return rc;
 }
 
 /* Prepare the job and hook context of one <train>; *dt is new on success. */
-static int prepare(const struct cospin_config_node *root, const struct cospin_config_node *n,
+static int prepare(const struct cospin_xml_node *root, const struct cospin_xml_node *n,
                    struct cospin_train_job *job, struct cospin_device_train_opts *dto,
                    struct cospin_device_train **dt, struct cospin_error *err)
 {
@@ -116,12 +116,12 @@ static int prepare(const struct cospin_config_node *root, const struct cospin_co
     job->figures = 0;
     job->opts.hidden = 100;           /* the 784-100-10 network of thesis ch. 4 */
     job->opts.eval_every = 0;
-    int rc = apply_settings(cospin_config_child(root, "defaults"), job, err);
+    int rc = apply_settings(cospin_xml_child(root, "defaults"), job, err);
     if (rc == 0)
         rc = apply_settings(n, job, err);
-    const char *mode = cospin_config_attr(n, "mode");
+    const char *mode = cospin_xml_attr(n, "mode");
     if (rc == 0 && mode && cospin_train_mode_parse(mode, &job->opts.mode) != 0)
-        rc = cospin_config_error(n, "mode", COSPIN_ERR_INVALID, err, "unknown mode");
+        rc = cospin_xml_error(n, "mode", COSPIN_ERR_INVALID, err, "unknown mode");
     if (rc == 0)
         rc = read_device_opts(n, dto, err);
     struct cospin_error sub = {0};
@@ -129,16 +129,16 @@ static int prepare(const struct cospin_config_node *root, const struct cospin_co
                     cospin_device_train_install(*dt, &job->opts, &sub) != 0)) {
         cospin_device_train_free(*dt);
         *dt = NULL;
-        rc = cospin_config_error(n, NULL, sub.code ? sub.code : COSPIN_ERR_INVALID, err, "%s",
+        rc = cospin_xml_error(n, NULL, sub.code ? sub.code : COSPIN_ERR_INVALID, err, "%s",
                                  sub.msg);
     }
     return rc;
 }
 
-int cospin_experiment_sot_check(const struct cospin_config_node *root, struct cospin_error *err)
+int cospin_experiment_sot_check(const struct cospin_xml_node *root, struct cospin_error *err)
 {
-    for (const struct cospin_config_node *n = cospin_config_child(root, "train"); n;
-         n = cospin_config_next(n, "train")) {
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, "train"); n;
+         n = cospin_xml_next(n, "train")) {
         struct cospin_train_job job;
         struct cospin_device_train_opts dto;
         struct cospin_device_train *dt;
@@ -193,16 +193,16 @@ static int plot_curves(const struct cospin_device *devs, int nd, int points, con
 }
 
 /* curves.csv, curves.svg and levels.csv of <curves>. */
-static int write_curves(const struct cospin_config_node *c, const char *out_dir,
+static int write_curves(const struct cospin_xml_node *c, const char *out_dir,
                         struct cospin_error *err)
 {
-    const char *list = cospin_config_attr(c, "devices");
+    const char *list = cospin_xml_attr(c, "devices");
     int points = SOT_CURVE_POINTS;
-    int rc = cospin_config_attr_int(c, "points", SOT_CURVE_POINTS, &points, err);
+    int rc = cospin_xml_attr_int(c, "points", SOT_CURVE_POINTS, &points, err);
     if (rc)
         return rc;
     if (points < 2)
-        return cospin_config_error(c, "points", COSPIN_ERR_INVALID, err, "must be >= 2");
+        return cospin_xml_error(c, "points", COSPIN_ERR_INVALID, err, "must be >= 2");
     char buf[512];
     snprintf(buf, sizeof buf, "%s", list ? list : SOT_CURVE_DEVICES);
     struct cospin_device devs[16];
@@ -211,10 +211,10 @@ static int write_curves(const struct cospin_config_node *c, const char *out_dir,
          tok = strtok_r(NULL, ", ", &save)) {
         struct cospin_error sub = {0};
         if (nd == 16)
-            return cospin_config_error(c, "devices", COSPIN_ERR_INVALID, err,
+            return cospin_xml_error(c, "devices", COSPIN_ERR_INVALID, err,
                                        "at most 16 devices");
         if (cospin_device_preset(tok, &devs[nd], &sub) != 0)
-            return cospin_config_error(c, "devices", COSPIN_ERR_INVALID, err, "%s", sub.msg);
+            return cospin_xml_error(c, "devices", COSPIN_ERR_INVALID, err, "%s", sub.msg);
         nd++;
     }
     struct cospin_output o;
@@ -246,16 +246,16 @@ static int write_curves(const struct cospin_config_node *c, const char *out_dir,
     return cospin_output_commit(&o, err);
 }
 
-int cospin_experiment_sot(const struct cospin_config_node *root, const char *out_dir,
+int cospin_experiment_sot(const struct cospin_xml_node *root, const char *out_dir,
                           struct cospin_error *err)
 {
     int rc = cospin_experiment_sot_check(root, err);
     if (rc)
         return rc;
-    const struct cospin_config_node *c = cospin_config_child(root, "curves");
+    const struct cospin_xml_node *c = cospin_xml_child(root, "curves");
     if (c && (rc = write_curves(c, out_dir, err)) != 0)
         return rc;
-    size_t ntrain = cospin_config_count(root, "train");
+    size_t ntrain = cospin_xml_count(root, "train");
     if (ntrain == 0)
         return COSPIN_OK;
     struct cospin_output sum;
@@ -265,16 +265,16 @@ int cospin_experiment_sot(const struct cospin_config_node *root, const char *out
     fprintf(sum.fp, "name,synapse,states,quant,cells,neuron,mode,runs,test_acc_mean,"
                     "test_acc_std,loss_mean,loss_std,cpu_s\n");
     size_t k = 0;
-    for (const struct cospin_config_node *n = cospin_config_child(root, "train"); n && rc == 0;
-         n = cospin_config_next(n, "train"), k++) {
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, "train"); n && rc == 0;
+         n = cospin_xml_next(n, "train"), k++) {
         struct cospin_train_job job;
         struct cospin_device_train_opts dto;
         struct cospin_device_train *dt;
         rc = prepare(root, n, &job, &dto, &dt, err);
-        const char *name = cospin_config_attr(n, "name");
+        const char *name = cospin_xml_attr(n, "name");
         char dir[1024];
         if (rc == 0 && (size_t)snprintf(dir, sizeof dir, "%s/%s", out_dir, name) >= sizeof dir)
-            rc = cospin_config_error(n, "name", COSPIN_ERR_IO, err, "output path too long");
+            rc = cospin_xml_error(n, "name", COSPIN_ERR_IO, err, "output path too long");
         if (rc == 0)
             rc = cospin_output_mkdir(dir, NULL, err);
         if (rc == 0) {

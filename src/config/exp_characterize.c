@@ -1,6 +1,6 @@
 /*
  * exp_characterize.c -- the runner of <experiment type="characterize">
- * (grammar src/schema/characterize.rng): reads the device and the sweep,
+ * (grammar src/config/schema/characterize.rng): reads the device and the sweep,
  * runs cospin_char_run into out_dir, and answers the <design> and
  * <width-path> queries into out_dir/design.csv.
  */
@@ -18,109 +18,109 @@
 #include "units.h"
 
 /* A list attribute (comma list or sweep) into a new array; absent: *n = 0. */
-static int attr_list(const struct cospin_config_node *n, const char *attr, double **v, size_t *nv,
+static int attr_list(const struct cospin_xml_node *n, const char *attr, double **v, size_t *nv,
                      struct cospin_error *err)
 {
     *v = NULL;
     *nv = 0;
-    const char *text = cospin_config_attr(n, attr);
+    const char *text = cospin_xml_attr(n, attr);
     if (!text)
         return 0;
     struct cospin_error e = {0};
     int rc = cospin_units_parse_sweep(text, v, nv, &e);
     if (rc)
-        return cospin_config_error(n, attr, rc, err, "%s", e.msg);
+        return cospin_xml_error(n, attr, rc, err, "%s", e.msg);
     return 0;
 }
 
-static int read_device(const struct cospin_config_node *root, struct cospin_char_opts *o,
+static int read_device(const struct cospin_xml_node *root, struct cospin_char_opts *o,
                        struct cospin_error *err)
 {
     static const char *const demags[] = {"prism", "thin-film", NULL};
     static const char *const stts[] = {"constant", "slonczewski", NULL};
     static const char *const thermals[] = {"brown", "thesis", NULL};
-    const struct cospin_config_node *d = cospin_config_child(root, "device");
+    const struct cospin_xml_node *d = cospin_xml_child(root, "device");
     struct cospin_mtj_params *p = &o->device;
     int e1, e2, e3, rc = 0;
     if (!d)
         return 0;
-    rc = cospin_config_attr_enum(d, "demag", demags, (int)p->demag, &e1, err);
+    rc = cospin_xml_attr_enum(d, "demag", demags, (int)p->demag, &e1, err);
     if (!rc)
-        rc = cospin_config_attr_enum(d, "stt", stts, (int)p->stt, &e2, err);
+        rc = cospin_xml_attr_enum(d, "stt", stts, (int)p->stt, &e2, err);
     if (!rc)
-        rc = cospin_config_attr_enum(d, "thermal", thermals, (int)p->thermal, &e3, err);
+        rc = cospin_xml_attr_enum(d, "thermal", thermals, (int)p->thermal, &e3, err);
     if (!rc)
-        rc = cospin_config_attr_double(d, "temperature", p->temperature_k, &p->temperature_k, err);
+        rc = cospin_xml_attr_double(d, "temperature", p->temperature_k, &p->temperature_k, err);
     if (!rc)
-        rc = cospin_config_attr_double(d, "ku", p->ku_j_per_m3, &p->ku_j_per_m3, err);
+        rc = cospin_xml_attr_double(d, "ku", p->ku_j_per_m3, &p->ku_j_per_m3, err);
     if (!rc)
-        rc = cospin_config_attr_double(d, "ku-per-volt", p->ku_per_volt_j_per_m3_v,
+        rc = cospin_xml_attr_double(d, "ku-per-volt", p->ku_per_volt_j_per_m3_v,
                                        &p->ku_per_volt_j_per_m3_v, err);
     if (!rc)
-        rc = cospin_config_attr_double(d, "alpha", p->alpha, &p->alpha, err);
+        rc = cospin_xml_attr_double(d, "alpha", p->alpha, &p->alpha, err);
     if (!rc)
-        rc = cospin_config_attr_double(d, "polarization", p->polarization, &p->polarization, err);
+        rc = cospin_xml_attr_double(d, "polarization", p->polarization, &p->polarization, err);
     if (!rc)
-        rc = cospin_config_attr_double(d, "dt", p->dt_s, &p->dt_s, err);
+        rc = cospin_xml_attr_double(d, "dt", p->dt_s, &p->dt_s, err);
     if (rc)
         return rc;
     p->demag = (enum cospin_demag)e1;
     p->stt = (enum cospin_stt)e2;
     p->thermal = (enum cospin_thermal)e3;
-    if (cospin_config_has_attr(d, "ku"))
+    if (cospin_xml_has_attr(d, "ku"))
         p->k_i_j_per_m2 = 0;
     char msg[256];
     if (cospin_mtj_params_validate(p, msg, sizeof msg) != 0)
-        return cospin_config_error(d, NULL, COSPIN_ERR_INVALID, err, "%s", msg);
+        return cospin_xml_error(d, NULL, COSPIN_ERR_INVALID, err, "%s", msg);
     return 0;
 }
 
-static int answer_queries(const struct cospin_config_node *root, const struct cospin_char_table *t,
+static int answer_queries(const struct cospin_xml_node *root, const struct cospin_char_table *t,
                           const char *out_dir, struct cospin_error *err)
 {
-    if (!cospin_config_child(root, "design") && !cospin_config_child(root, "width-path"))
+    if (!cospin_xml_child(root, "design") && !cospin_xml_child(root, "width-path"))
         return 0;
     struct cospin_output out;
     int rc = cospin_output_open(&out, out_dir, "design.csv", err);
     if (rc)
         return rc;
     fprintf(out.fp, "query,target_k_per_ua,target_c_ua,width_s,ku_j_per_m3,k_per_ua,c_ua,residual\n");
-    for (const struct cospin_config_node *n = cospin_config_child(root, NULL); n && !rc;
-         n = cospin_config_next(n, NULL)) {
-        const char *name = cospin_config_name(n);
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, NULL); n && !rc;
+         n = cospin_xml_next(n, NULL)) {
+        const char *name = cospin_xml_name(n);
         double k, c = 0, tol = 0.01, ku = t->nfits ? t->fits[0].ku_j_per_m3 : 0;
         struct cospin_error e = {0};
         if (strcmp(name, "design") == 0) {
-            rc = cospin_config_req_double(n, "target-k", &k, err);
+            rc = cospin_xml_req_double(n, "target-k", &k, err);
             if (!rc)
-                rc = cospin_config_req_double(n, "c", &c, err);
+                rc = cospin_xml_req_double(n, "c", &c, err);
             if (!rc)
-                rc = cospin_config_attr_double(n, "tol", tol, &tol, err);
+                rc = cospin_xml_attr_double(n, "tol", tol, &tol, err);
             if (rc)
                 break;
             struct cospin_char_design sol[8];
             size_t ns = 0;
             int q = cospin_char_design_kc(t, k, c, tol, sol, 8, &ns, &e);
             if (q && ns == 0) {
-                rc = cospin_config_error(n, NULL, q, err, "%s", e.msg);
+                rc = cospin_xml_error(n, NULL, q, err, "%s", e.msg);
                 break;
             }
             if (q)
-                cospin_warn("%s:%d: %s", cospin_config_file(n), cospin_config_line(n), e.msg);
+                cospin_warn("%s:%d: %s", cospin_xml_file(n), cospin_xml_line(n), e.msg);
             for (size_t i = 0; i < ns; i++)
                 fprintf(out.fp, "%s,%g,%g,%.6g,%.6g,%.4g,%.4g,%.2g\n", q ? "design-nearest" : "design",
                         k, c, sol[i].width_s, sol[i].ku_j_per_m3, sol[i].k_per_ua, sol[i].c_ua,
                         sol[i].residual);
         } else if (strcmp(name, "width-path") == 0) {
-            rc = cospin_config_req_double(n, "target-k", &k, err);
+            rc = cospin_xml_req_double(n, "target-k", &k, err);
             if (!rc)
-                rc = cospin_config_attr_double(n, "ku", ku, &ku, err);
+                rc = cospin_xml_attr_double(n, "ku", ku, &ku, err);
             if (rc)
                 break;
             struct cospin_char_design d;
             int q = cospin_char_design_width(t, ku, k, &d, &e);
             if (q) {
-                rc = cospin_config_error(n, NULL, q, err, "%s", e.msg);
+                rc = cospin_xml_error(n, NULL, q, err, "%s", e.msg);
                 break;
             }
             fprintf(out.fp, "width-path,%g,,%.6g,%.6g,%.4g,%.4g,0\n", k, d.width_s, d.ku_j_per_m3,
@@ -134,7 +134,7 @@ static int answer_queries(const struct cospin_config_node *root, const struct co
     return cospin_output_commit(&out, err);
 }
 
-int cospin_experiment_characterize(const struct cospin_config_node *root, const char *out_dir,
+int cospin_experiment_characterize(const struct cospin_xml_node *root, const char *out_dir,
                                    struct cospin_error *err)
 {
     struct cospin_char_opts o;
@@ -142,9 +142,9 @@ int cospin_experiment_characterize(const struct cospin_config_node *root, const 
     int rc = read_device(root, &o, err);
     if (rc)
         return rc;
-    const struct cospin_config_node *s = cospin_config_child(root, "sweep");
+    const struct cospin_xml_node *s = cospin_xml_child(root, "sweep");
     if (!s)
-        return cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <sweep>");
+        return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <sweep>");
     double *w = NULL, *cur = NULL, *ku = NULL, *vc = NULL;
     size_t nw, nc, nk, nv;
     int trials = (int)o.trials, seed = 1, threads = 0, inst = o.instances_per_netlist, eng = 0;
@@ -157,23 +157,23 @@ int cospin_experiment_characterize(const struct cospin_config_node *root, const 
     if (!rc)
         rc = attr_list(s, "vctrl", &vc, &nv, err);
     if (!rc)
-        rc = cospin_config_attr_int(s, "trials", trials, &trials, err);
+        rc = cospin_xml_attr_int(s, "trials", trials, &trials, err);
     if (!rc)
-        rc = cospin_config_attr_int(s, "seed", seed, &seed, err);
+        rc = cospin_xml_attr_int(s, "seed", seed, &seed, err);
     if (!rc)
-        rc = cospin_config_attr_double(s, "relax", o.relax_s, &o.relax_s, err);
+        rc = cospin_xml_attr_double(s, "relax", o.relax_s, &o.relax_s, err);
     if (!rc)
-        rc = cospin_config_attr_enum(s, "engine", engines, 0, &eng, err);
+        rc = cospin_xml_attr_enum(s, "engine", engines, 0, &eng, err);
     if (!rc)
-        rc = cospin_config_attr_int(s, "threads", threads, &threads, err);
+        rc = cospin_xml_attr_int(s, "threads", threads, &threads, err);
     if (!rc)
-        rc = cospin_config_attr_int(s, "instances", inst, &inst, err);
+        rc = cospin_xml_attr_int(s, "instances", inst, &inst, err);
     if (!rc && (trials <= 0 || threads < 0 || inst <= 0 || seed < 0))
-        rc = cospin_config_error(s, NULL, COSPIN_ERR_INVALID, err,
+        rc = cospin_xml_error(s, NULL, COSPIN_ERR_INVALID, err,
                                  "trials, threads, instances must be positive, seed >= 0");
     if (!rc && nv) {
         if (o.device.ku_per_volt_j_per_m3_v == 0) {
-            rc = cospin_config_error(s, "vctrl", COSPIN_ERR_INVALID, err,
+            rc = cospin_xml_error(s, "vctrl", COSPIN_ERR_INVALID, err,
                                      "control voltages need <device ku-per-volt=\"...\"> (J/(m^3 V))");
         } else {
             double ku0 = cospin_mtj_ku_j_per_m3(&o.device);
@@ -197,8 +197,8 @@ int cospin_experiment_characterize(const struct cospin_config_node *root, const 
         rc = cospin_char_run(&o, &g, &t, err);
         if (rc && err && err->file[0] == 0) {
             /* Point at the <sweep> element the bad value came from. */
-            snprintf(err->file, sizeof err->file, "%s", cospin_config_file(s));
-            err->line = cospin_config_line(s);
+            snprintf(err->file, sizeof err->file, "%s", cospin_xml_file(s));
+            err->line = cospin_xml_line(s);
         }
     }
     if (!rc)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "config_xml.h"
+#include "xml.h"
 #include "error.h"
 #include "exp_netlist.h"
 #include "output.h"
@@ -86,15 +86,15 @@ int cospin_cli_netlist(int argc, char **argv)
     }
     const char *path = argv[optind];
     struct cospin_error err = {0};
-    struct cospin_config *cfg = NULL;
+    struct cospin_xml_doc *cfg = NULL;
     struct cospin_exp_netlist *x = NULL;
     char *deck = NULL;
-    int rc = cospin_config_load(path, &cfg, &err);
+    int rc = cospin_xml_load(path, &cfg, &err);
     if (!rc) {
-        const struct cospin_config_node *root = cospin_config_root(cfg);
-        const char *type = cospin_config_attr(root, "type");
+        const struct cospin_xml_node *root = cospin_xml_root(cfg);
+        const char *type = cospin_xml_attr(root, "type");
         if (!type || strcmp(type, "netlist") != 0)
-            rc = cospin_config_error(root, "type", COSPIN_ERR_INVALID, &err,
+            rc = cospin_xml_error(root, "type", COSPIN_ERR_INVALID, &err,
                                      "only netlist experiments describe a circuit to print");
         else
             rc = cospin_exp_netlist_read(root, &x, &err);
@@ -109,6 +109,6 @@ int cospin_cli_netlist(int argc, char **argv)
     }
     free(deck);
     cospin_exp_netlist_free(x);
-    cospin_config_free(cfg);
+    cospin_xml_free(cfg);
     return rc ? cospin_cli_report("netlist", &err) : COSPIN_OK;
 }

@@ -28,7 +28,7 @@ struct reader {
     struct cospin_netlist *net;     /* circuit text */
     struct cospin_netlist *models;  /* .model cards, appended after the elements */
     char **names;             /* SPICE names used so far (lower case) */
-    const struct cospin_config_node **where;
+    const struct cospin_xml_node **where;
     size_t nnames;
     struct cospin_error *err;
 };
@@ -48,20 +48,20 @@ static void spice_name(char letter, const char *name, char *buf, size_t n)
         snprintf(buf, n, "%c%s", letter, name);
 }
 
-static int add_name(struct reader *r, const struct cospin_config_node *node, const char *sname)
+static int add_name(struct reader *r, const struct cospin_xml_node *node, const char *sname)
 {
     for (size_t i = 0; i < r->nnames; i++) {
         if (strcasecmp(r->names[i], sname) == 0)
-            return cospin_config_error(node, "name", COSPIN_ERR_INVALID, r->err,
+            return cospin_xml_error(node, "name", COSPIN_ERR_INVALID, r->err,
                                        "SPICE name '%s' is already used by <%s> at line %d",
-                                       sname, cospin_config_name(r->where[i]),
-                                       cospin_config_line(r->where[i]));
+                                       sname, cospin_xml_name(r->where[i]),
+                                       cospin_xml_line(r->where[i]));
     }
     char **p = realloc(r->names, (r->nnames + 1) * sizeof *p);
     if (!p)
         return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     r->names = p;
-    const struct cospin_config_node **w = realloc(r->where, (r->nnames + 1) * sizeof *w);
+    const struct cospin_xml_node **w = realloc(r->where, (r->nnames + 1) * sizeof *w);
     if (!w)
         return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     r->where = w;
@@ -72,40 +72,40 @@ static int add_name(struct reader *r, const struct cospin_config_node *node, con
 }
 
 /* Read a required positive number attribute. */
-static int positive(const struct cospin_config_node *n, const char *attr, double *v,
+static int positive(const struct cospin_xml_node *n, const char *attr, double *v,
                     struct cospin_error *err)
 {
-    int rc = cospin_config_req_double(n, attr, v, err);
+    int rc = cospin_xml_req_double(n, attr, v, err);
     if (rc)
         return rc;
     if (!(*v > 0))
-        return cospin_config_error(n, attr, COSPIN_ERR_INVALID, err, "must be > 0");
+        return cospin_xml_error(n, attr, COSPIN_ERR_INVALID, err, "must be > 0");
     return COSPIN_OK;
 }
 
 /* " pulse(...)", " sin(...)", " pwl(...)" for a source, or nothing. */
-static int waveform(struct reader *r, const struct cospin_config_node *src)
+static int waveform(struct reader *r, const struct cospin_xml_node *src)
 {
     char b[64];
-    const struct cospin_config_node *w = cospin_config_child(src, NULL);
+    const struct cospin_xml_node *w = cospin_xml_child(src, NULL);
     if (!w)
         return COSPIN_OK;
-    const char *kind = cospin_config_name(w);
+    const char *kind = cospin_xml_name(w);
     if (strcmp(kind, "pwl") == 0) {
         double *v;
         size_t n;
-        int rc = cospin_config_text_doubles(w, &v, &n, r->err);
+        int rc = cospin_xml_text_doubles(w, &v, &n, r->err);
         if (rc)
             return rc;
         if (n == 0 || n % 2) {
             free(v);
-            return cospin_config_error(w, NULL, COSPIN_ERR_INVALID, r->err,
+            return cospin_xml_error(w, NULL, COSPIN_ERR_INVALID, r->err,
                                        "needs pairs 'time value ...' (got %zu numbers)", n);
         }
         for (size_t i = 2; i < n; i += 2) {
             if (v[i] < v[i - 2]) {
                 free(v);
-                return cospin_config_error(w, NULL, COSPIN_ERR_INVALID, r->err,
+                return cospin_xml_error(w, NULL, COSPIN_ERR_INVALID, r->err,
                                            "times must not decrease (pair %zu)", i / 2 + 1);
             }
         }
@@ -122,28 +122,28 @@ static int waveform(struct reader *r, const struct cospin_config_node *src)
     /* Positional arguments up to the last one given; the gaps are 0 (ngspice's default). */
     int last = -1;
     for (int i = 0; args[i]; i++)
-        if (cospin_config_has_attr(w, args[i]))
+        if (cospin_xml_has_attr(w, args[i]))
             last = i;
     cospin_netlist_printf(r->net, " %s(", kind);
     for (int i = 0; i <= last; i++) {
         double v;
-        int rc = cospin_config_attr_double(w, args[i], 0.0, &v, r->err);
+        int rc = cospin_xml_attr_double(w, args[i], 0.0, &v, r->err);
         if (rc)
             return rc;
         if (i >= 2 && v < 0)
-            return cospin_config_error(w, args[i], COSPIN_ERR_INVALID, r->err, "must be >= 0");
+            return cospin_xml_error(w, args[i], COSPIN_ERR_INVALID, r->err, "must be >= 0");
         cospin_netlist_printf(r->net, "%s%s", i ? " " : "", fmt_num(v, b, sizeof b));
     }
     cospin_netlist_printf(r->net, ")");
     return COSPIN_OK;
 }
 
-static int element(struct reader *r, const struct cospin_config_node *n)
+static int element(struct reader *r, const struct cospin_xml_node *n)
 {
-    const char *kind = cospin_config_name(n);
+    const char *kind = cospin_xml_name(n);
     char b1[64], b2[64], b3[64], sname[128];
     if (strcmp(kind, "netlist") == 0) {
-        const char *t = cospin_config_text(n);
+        const char *t = cospin_xml_text(n);
         if (!t)
             return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
         /* Each line as written, minus leading blanks (SPICE continuation '+' kept). */
@@ -158,7 +158,7 @@ static int element(struct reader *r, const struct cospin_config_node *n)
             while (l2 > 0 && (q[l2 - 1] == '\r' || q[l2 - 1] == ' ' || q[l2 - 1] == '\t'))
                 l2--;
             if (l2 >= 4 && strncasecmp(q, ".end", 4) == 0 && (l2 == 4 || isspace((unsigned char)q[4])))
-                return cospin_config_error(n, NULL, COSPIN_ERR_INVALID, r->err,
+                return cospin_xml_error(n, NULL, COSPIN_ERR_INVALID, r->err,
                                            "inline netlist must not contain .end (cospin adds it)");
             if (l2 > 0)
                 cospin_netlist_printf(r->net, "%.*s\n", (int)l2, q);
@@ -167,17 +167,17 @@ static int element(struct reader *r, const struct cospin_config_node *n)
         return COSPIN_OK;
     }
     const char *name, *pn, *nn;
-    int rc = cospin_config_req_str(n, "name", &name, r->err);
+    int rc = cospin_xml_req_str(n, "name", &name, r->err);
     if (!rc)
-        rc = cospin_config_req_str(n, "p", &pn, r->err);
+        rc = cospin_xml_req_str(n, "p", &pn, r->err);
     if (!rc)
-        rc = cospin_config_req_str(n, "n", &nn, r->err);
+        rc = cospin_xml_req_str(n, "n", &nn, r->err);
     if (rc)
         return rc;
     if (strcmp(kind, "vsource") == 0 || strcmp(kind, "isource") == 0) {
         double dc;
         spice_name(kind[0] == 'v' ? 'V' : 'I', name, sname, sizeof sname);
-        if ((rc = add_name(r, n, sname)) || (rc = cospin_config_attr_double(n, "dc", 0.0, &dc, r->err)))
+        if ((rc = add_name(r, n, sname)) || (rc = cospin_xml_attr_double(n, "dc", 0.0, &dc, r->err)))
             return rc;
         cospin_netlist_printf(r->net, "%s %s %s dc %s", sname, pn, nn, fmt_num(dc, b1, sizeof b1));
         if ((rc = waveform(r, n)))
@@ -194,9 +194,9 @@ static int element(struct reader *r, const struct cospin_config_node *n)
         if ((rc = add_name(r, n, sname)) || (rc = positive(n, value_attr[k], &v, r->err)))
             return rc;
         cospin_netlist_printf(r->net, "%s %s %s %s", sname, pn, nn, fmt_num(v, b1, sizeof b1));
-        if (k > 0 && cospin_config_has_attr(n, "ic")) {
+        if (k > 0 && cospin_xml_has_attr(n, "ic")) {
             double ic;
-            if ((rc = cospin_config_attr_double(n, "ic", 0.0, &ic, r->err)))
+            if ((rc = cospin_xml_attr_double(n, "ic", 0.0, &ic, r->err)))
                 return rc;
             cospin_netlist_printf(r->net, " ic=%s", fmt_num(ic, b2, sizeof b2));
         }
@@ -208,25 +208,25 @@ static int element(struct reader *r, const struct cospin_config_node *n)
         double r_p = 5e3, r_ap = 1e4, v_half = 0.0;
         spice_name('A', name, sname, sizeof sname);
         if ((rc = add_name(r, n, sname))
-            || (rc = cospin_config_attr_double(n, "r_p", r_p, &r_p, r->err))
-            || (rc = cospin_config_attr_double(n, "r_ap", r_ap, &r_ap, r->err))
-            || (rc = cospin_config_attr_double(n, "v_half", v_half, &v_half, r->err)))
+            || (rc = cospin_xml_attr_double(n, "r_p", r_p, &r_p, r->err))
+            || (rc = cospin_xml_attr_double(n, "r_ap", r_ap, &r_ap, r->err))
+            || (rc = cospin_xml_attr_double(n, "v_half", v_half, &v_half, r->err)))
             return rc;
         if (!(r_p > 0))
-            return cospin_config_error(n, "r_p", COSPIN_ERR_INVALID, r->err, "must be > 0");
+            return cospin_xml_error(n, "r_p", COSPIN_ERR_INVALID, r->err, "must be > 0");
         if (!(r_ap >= r_p))
-            return cospin_config_error(n, "r_ap", COSPIN_ERR_INVALID, r->err,
+            return cospin_xml_error(n, "r_ap", COSPIN_ERR_INVALID, r->err,
                                        "must be >= r_p (%g ohm)", r_p);
         char state[160];
-        const char *st = cospin_config_attr(n, "state");
+        const char *st = cospin_xml_attr(n, "state");
         if (st) {
             snprintf(state, sizeof state, "%s", st);
         } else {
             double m;
-            if ((rc = cospin_config_req_double(n, "m", &m, r->err)))
+            if ((rc = cospin_xml_req_double(n, "m", &m, r->err)))
                 return rc;
             if (m < -1 || m > 1)
-                return cospin_config_error(n, "m", COSPIN_ERR_INVALID, r->err,
+                return cospin_xml_error(n, "m", COSPIN_ERR_INVALID, r->err,
                                            "m_z must lie in [-1, 1]");
             snprintf(state, sizeof state, "cospin_m_%s", name);
             char vname[160];
@@ -241,16 +241,16 @@ static int element(struct reader *r, const struct cospin_config_node *n)
                   fmt_num(v_half, b3, sizeof b3));
         return COSPIN_OK;
     }
-    return cospin_config_error(n, NULL, COSPIN_ERR_INTERNAL, r->err,
+    return cospin_xml_error(n, NULL, COSPIN_ERR_INTERNAL, r->err,
                                "element kind not handled (schema and code disagree)");
 }
 
 /* Split a vectors="v(a) v(b)" attribute into a NULL-terminated list. */
-static int split_vectors(const struct cospin_config_node *n, struct cospin_exp_analysis *a,
+static int split_vectors(const struct cospin_xml_node *n, struct cospin_exp_analysis *a,
                          struct cospin_error *err)
 {
     const char *v;
-    int rc = cospin_config_req_str(n, "vectors", &v, err);
+    int rc = cospin_xml_req_str(n, "vectors", &v, err);
     if (rc)
         return rc;
     size_t cap = 1;
@@ -273,24 +273,24 @@ static int split_vectors(const struct cospin_config_node *n, struct cospin_exp_a
         a->nvectors++;
     }
     if (a->nvectors == 0)
-        return cospin_config_error(n, "vectors", COSPIN_ERR_INVALID, err,
+        return cospin_xml_error(n, "vectors", COSPIN_ERR_INVALID, err,
                                    "name at least one vector, e.g. vectors=\"v(out)\"");
     return COSPIN_OK;
 }
 
-static int analysis(struct reader *r, const struct cospin_config_node *n,
+static int analysis(struct reader *r, const struct cospin_xml_node *n,
                     struct cospin_exp_analysis *a)
 {
-    const char *kind = cospin_config_name(n);
+    const char *kind = cospin_xml_name(n);
     char b[4][64];
     int rc;
-    a->line = cospin_config_line(n);
+    a->line = cospin_xml_line(n);
     if ((rc = split_vectors(n, a, r->err)))
         return rc;
     const char *file;
     char deffile[64];
     snprintf(deffile, sizeof deffile, "%s.csv", kind);
-    cospin_config_attr_str(n, "file", deffile, &file, r->err);
+    cospin_xml_attr_str(n, "file", deffile, &file, r->err);
     snprintf(a->file, sizeof a->file, "%s", file);
     if (strcmp(kind, "op") == 0) {
         snprintf(a->command, sizeof a->command, "op");
@@ -300,23 +300,23 @@ static int analysis(struct reader *r, const struct cospin_config_node *n,
     if (strcmp(kind, "dc") == 0) {
         const char *src;
         double start, stop, step;
-        if ((rc = cospin_config_req_str(n, "source", &src, r->err))
-            || (rc = cospin_config_req_double(n, "start", &start, r->err))
-            || (rc = cospin_config_req_double(n, "stop", &stop, r->err))
-            || (rc = cospin_config_req_double(n, "step", &step, r->err)))
+        if ((rc = cospin_xml_req_str(n, "source", &src, r->err))
+            || (rc = cospin_xml_req_double(n, "start", &start, r->err))
+            || (rc = cospin_xml_req_double(n, "stop", &stop, r->err))
+            || (rc = cospin_xml_req_double(n, "step", &step, r->err)))
             return rc;
         if (step == 0 || (stop - start) / step < 0)
-            return cospin_config_error(n, "step", COSPIN_ERR_INVALID, r->err,
+            return cospin_xml_error(n, "step", COSPIN_ERR_INVALID, r->err,
                                        "must be nonzero and go from start to stop");
         /* The source: an element of the circuit (by its XML or SPICE name) or a
            V/I source of the inline netlist (by its SPICE name). */
         char sname[128] = "";
         for (size_t i = 0; i < r->nnames && !sname[0]; i++) {
-            const struct cospin_config_node *w = r->where[i];
-            const char *xn = cospin_config_attr(w, "name");
+            const struct cospin_xml_node *w = r->where[i];
+            const char *xn = cospin_xml_attr(w, "name");
             if ((strcasecmp(r->names[i], src) == 0 || (xn && strcmp(xn, src) == 0))
-                && (strcmp(cospin_config_name(w), "vsource") == 0
-                    || strcmp(cospin_config_name(w), "isource") == 0))
+                && (strcmp(cospin_xml_name(w), "vsource") == 0
+                    || strcmp(cospin_xml_name(w), "isource") == 0))
                 snprintf(sname, sizeof sname, "%s", r->names[i]);
         }
         if (!sname[0])
@@ -326,7 +326,7 @@ static int analysis(struct reader *r, const struct cospin_config_node *n,
             *p = (char)tolower((unsigned char)*p);
         char c0 = (char)tolower((unsigned char)sname[0]);
         if (c0 != 'v' && c0 != 'i')
-            return cospin_config_error(n, "source", COSPIN_ERR_INVALID, r->err,
+            return cospin_xml_error(n, "source", COSPIN_ERR_INVALID, r->err,
                                        "a dc sweep needs a voltage or current source (V... or I...)");
         snprintf(a->scale, sizeof a->scale, "%c-sweep", c0);
         snprintf(a->command, sizeof a->command, "dc %s %s %s %s", sname,
@@ -338,17 +338,17 @@ static int analysis(struct reader *r, const struct cospin_config_node *n,
     double step, stop, start, max_step;
     int uic;
     if ((rc = positive(n, "step", &step, r->err)) || (rc = positive(n, "stop", &stop, r->err))
-        || (rc = cospin_config_attr_double(n, "start", 0.0, &start, r->err))
-        || (rc = cospin_config_attr_double(n, "max_step", 0.0, &max_step, r->err))
-        || (rc = cospin_config_attr_bool(n, "uic", 0, &uic, r->err)))
+        || (rc = cospin_xml_attr_double(n, "start", 0.0, &start, r->err))
+        || (rc = cospin_xml_attr_double(n, "max_step", 0.0, &max_step, r->err))
+        || (rc = cospin_xml_attr_bool(n, "uic", 0, &uic, r->err)))
         return rc;
     if (start < 0 || start >= stop)
-        return cospin_config_error(n, "start", COSPIN_ERR_INVALID, r->err,
+        return cospin_xml_error(n, "start", COSPIN_ERR_INVALID, r->err,
                                    "must lie in [0, stop)");
     if (step > stop)
-        return cospin_config_error(n, "step", COSPIN_ERR_INVALID, r->err, "must be <= stop");
+        return cospin_xml_error(n, "step", COSPIN_ERR_INVALID, r->err, "must be <= stop");
     if (max_step < 0)
-        return cospin_config_error(n, "max_step", COSPIN_ERR_INVALID, r->err, "must be > 0");
+        return cospin_xml_error(n, "max_step", COSPIN_ERR_INVALID, r->err, "must be > 0");
     snprintf(a->scale, sizeof a->scale, "time");
     int w = snprintf(a->command, sizeof a->command, "tran %s %s", fmt_num(step, b[0], 64),
                      fmt_num(stop, b[1], 64));
@@ -378,13 +378,13 @@ void cospin_exp_netlist_free(struct cospin_exp_netlist *x)
     free(x);
 }
 
-int cospin_exp_netlist_read(const struct cospin_config_node *root, struct cospin_exp_netlist **out,
+int cospin_exp_netlist_read(const struct cospin_xml_node *root, struct cospin_exp_netlist **out,
                             struct cospin_error *err)
 {
     *out = NULL;
-    const struct cospin_config_node *circ = cospin_config_child(root, "circuit");
+    const struct cospin_xml_node *circ = cospin_xml_child(root, "circuit");
     if (!circ)
-        return cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err, "no <circuit>");
+        return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "no <circuit>");
     struct cospin_exp_netlist *x = calloc(1, sizeof *x);
     struct reader r = {.err = err, .net = cospin_netlist_new(), .models = cospin_netlist_new()};
     int rc = COSPIN_OK;
@@ -394,34 +394,34 @@ int cospin_exp_netlist_read(const struct cospin_config_node *root, struct cospin
         cospin_netlist_free(r.models);
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     }
-    const char *title = cospin_config_attr(circ, "title");
+    const char *title = cospin_xml_attr(circ, "title");
     if (!title)
-        title = cospin_config_attr(root, "name");
+        title = cospin_xml_attr(root, "name");
     cospin_netlist_printf(r.net, "%s\n", title ? title : "cospin netlist experiment");
-    cospin_netlist_printf(r.net, "* generated by cospin from %s\n", cospin_config_file(root));
-    for (const struct cospin_config_node *n = cospin_config_child(circ, NULL); n && !rc;
-         n = cospin_config_next(n, NULL))
+    cospin_netlist_printf(r.net, "* generated by cospin from %s\n", cospin_xml_file(root));
+    for (const struct cospin_xml_node *n = cospin_xml_child(circ, NULL); n && !rc;
+         n = cospin_xml_next(n, NULL))
         rc = element(&r, n);
     /* An append that failed makes every later one fail: test the last. */
     if (!rc && (cospin_netlist_printf(r.models, "%s", "") != 0 ||
                 cospin_netlist_printf(r.net, "%s", cospin_netlist_text(r.models)) != 0))
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     size_t na = 0;
-    for (const struct cospin_config_node *n = cospin_config_next(circ, NULL); n;
-         n = cospin_config_next(n, NULL))
+    for (const struct cospin_xml_node *n = cospin_xml_next(circ, NULL); n;
+         n = cospin_xml_next(n, NULL))
         na++;
     if (!rc && na == 0)
-        rc = cospin_config_error(root, NULL, COSPIN_ERR_INVALID, err,
+        rc = cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err,
                                  "no analysis (<op>, <dc> or <tran>) after <circuit>");
     if (!rc && !(x->analyses = calloc(na, sizeof *x->analyses)))
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    for (const struct cospin_config_node *n = cospin_config_next(circ, NULL); n && !rc;
-         n = cospin_config_next(n, NULL)) {
+    for (const struct cospin_xml_node *n = cospin_xml_next(circ, NULL); n && !rc;
+         n = cospin_xml_next(n, NULL)) {
         struct cospin_exp_analysis *a = &x->analyses[x->nanalyses++];
         rc = analysis(&r, n, a);
         for (size_t i = 0; !rc && i + 1 < x->nanalyses; i++)
             if (strcmp(x->analyses[i].file, a->file) == 0)
-                rc = cospin_config_error(n, "file", COSPIN_ERR_INVALID, err,
+                rc = cospin_xml_error(n, "file", COSPIN_ERR_INVALID, err,
                                          "output file '%s' is already written by the analysis "
                                          "at line %d (set file=\"...\")",
                                          a->file, x->analyses[i].line);
@@ -567,7 +567,7 @@ int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
     return rc;
 }
 
-int cospin_experiment_netlist(const struct cospin_config_node *root, const char *out_dir,
+int cospin_experiment_netlist(const struct cospin_xml_node *root, const char *out_dir,
                               struct cospin_error *err)
 {
     struct cospin_exp_netlist *x = NULL;
@@ -579,7 +579,7 @@ int cospin_experiment_netlist(const struct cospin_config_node *root, const char 
         cospin_exp_netlist_free(x);
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     }
-    rc = cospin_exp_netlist_simulate(x, cospin_config_file(root), res, err);
+    rc = cospin_exp_netlist_simulate(x, cospin_xml_file(root), res, err);
     if (!rc)
         rc = cospin_exp_netlist_write(x, res, out_dir, err);
     if (!rc)
@@ -593,7 +593,7 @@ int cospin_experiment_netlist(const struct cospin_config_node *root, const char 
     return rc;
 }
 
-int cospin_experiment_netlist_check(const struct cospin_config_node *root,
+int cospin_experiment_netlist_check(const struct cospin_xml_node *root,
                                     struct cospin_error *err)
 {
     struct cospin_exp_netlist *x = NULL;

@@ -2,7 +2,7 @@
  * exp_netlist.h -- <experiment type="netlist">: a circuit described in XML
  * (inline netlist text and/or elements such as <resistor>, <tmr_res>), its
  * analyses (<op>, <dc>, <tran>) and the vectors each one saves as CSV.
- * Grammar: src/schema/netlist.rng; reference: doc/user-guide.md.
+ * Grammar: src/config/schema/netlist.rng; reference: doc/user-guide.md.
  *
  * SPICE names: an element's SPICE name is its type letter (V, I, R, C, L,
  * A) followed by its name, unless the name already starts with that letter
@@ -12,7 +12,7 @@
 #ifndef COSPIN_EXP_NETLIST_H
 #define COSPIN_EXP_NETLIST_H
 
-#include "config_xml.h"
+#include "xml.h"
 #include "cospin.h"
 #include "engine.h"
 
@@ -42,7 +42,7 @@ struct cospin_exp_netlist {
  * duplicate output files, known dc source); errors name file:line and the
  * element/attribute: COSPIN_ERR_PARSE (bad number), COSPIN_ERR_INVALID.
  */
-int cospin_exp_netlist_read(const struct cospin_config_node *root, struct cospin_exp_netlist **out,
+int cospin_exp_netlist_read(const struct cospin_xml_node *root, struct cospin_exp_netlist **out,
                             struct cospin_error *err);
 
 /* Free; NULL-safe. */

@@ -1,5 +1,5 @@
 /*
- * exp_energy.c -- <experiment type="energy"> (grammar src/schema/energy.rng):
+ * exp_energy.c -- <experiment type="energy"> (grammar src/config/schema/energy.rng):
  * neuron write pulses simulated through ngspice and integrated (energy_sim.h),
  * and the SOT write energy per thickness.  Writes energy.csv,
  * waveform-<n>.csv and (with <sot/>) sot.csv.
@@ -21,34 +21,34 @@
 #define LOG_PREFIX "energy"
 #include "log.h"
 
-static int read_pulse(const struct cospin_config_node *n, struct cospin_energy_pulse *p,
+static int read_pulse(const struct cospin_xml_node *n, struct cospin_energy_pulse *p,
                       int *trials, struct cospin_error *err)
 {
     static const char *const demags[] = {"prism", "thin-film", NULL};
     static const char *const loads[] = {"mtj", "resistor", NULL};
     int rc, demag = 0, load = 0, seed = 1;
     cospin_energy_pulse_defaults(p);
-    if ((rc = cospin_config_req_double(n, "current", &p->current_a, err)) ||
-        (rc = cospin_config_req_double(n, "width", &p->width_s, err)) ||
-        (rc = cospin_config_attr_double(n, "rise", p->rise_s, &p->rise_s, err)) ||
-        (rc = cospin_config_attr_double(n, "fall", p->fall_s, &p->fall_s, err)) ||
-        (rc = cospin_config_attr_double(n, "relax", p->relax_s, &p->relax_s, err)) ||
-        (rc = cospin_config_attr_double(n, "step", p->step_s, &p->step_s, err)) ||
-        (rc = cospin_config_attr_double(n, "r-p", p->r_p_ohm, &p->r_p_ohm, err)) ||
-        (rc = cospin_config_attr_double(n, "r-ap", p->r_ap_ohm, &p->r_ap_ohm, err)) ||
-        (rc = cospin_config_attr_double(n, "ku", p->ku_j_per_m3, &p->ku_j_per_m3, err)) ||
-        (rc = cospin_config_attr_double(n, "temperature", p->temperature_k, &p->temperature_k,
+    if ((rc = cospin_xml_req_double(n, "current", &p->current_a, err)) ||
+        (rc = cospin_xml_req_double(n, "width", &p->width_s, err)) ||
+        (rc = cospin_xml_attr_double(n, "rise", p->rise_s, &p->rise_s, err)) ||
+        (rc = cospin_xml_attr_double(n, "fall", p->fall_s, &p->fall_s, err)) ||
+        (rc = cospin_xml_attr_double(n, "relax", p->relax_s, &p->relax_s, err)) ||
+        (rc = cospin_xml_attr_double(n, "step", p->step_s, &p->step_s, err)) ||
+        (rc = cospin_xml_attr_double(n, "r-p", p->r_p_ohm, &p->r_p_ohm, err)) ||
+        (rc = cospin_xml_attr_double(n, "r-ap", p->r_ap_ohm, &p->r_ap_ohm, err)) ||
+        (rc = cospin_xml_attr_double(n, "ku", p->ku_j_per_m3, &p->ku_j_per_m3, err)) ||
+        (rc = cospin_xml_attr_double(n, "temperature", p->temperature_k, &p->temperature_k,
                                         err)) ||
-        (rc = cospin_config_attr_enum(n, "demag", demags, 0, &demag, err)) ||
-        (rc = cospin_config_attr_enum(n, "load", loads, 0, &load, err)) ||
-        (rc = cospin_config_attr_int(n, "trials", 1, trials, err)) ||
-        (rc = cospin_config_attr_int(n, "seed", 1, &seed, err)))
+        (rc = cospin_xml_attr_enum(n, "demag", demags, 0, &demag, err)) ||
+        (rc = cospin_xml_attr_enum(n, "load", loads, 0, &load, err)) ||
+        (rc = cospin_xml_attr_int(n, "trials", 1, trials, err)) ||
+        (rc = cospin_xml_attr_int(n, "seed", 1, &seed, err)))
         return rc;
     p->demag = demags[demag];
     p->load = load ? COSPIN_ENERGY_LOAD_RESISTOR : COSPIN_ENERGY_LOAD_MTJ;
     p->seed = (unsigned long)seed;
     if (*trials < 1 || seed < 0)
-        return cospin_config_error(n, "trials", COSPIN_ERR_INVALID, err,
+        return cospin_xml_error(n, "trials", COSPIN_ERR_INVALID, err,
                                    "trials must be >= 1 and seed >= 0");
     /* Check the settings now, so a bad pulse is reported with its line. */
     char *net = NULL;
@@ -56,7 +56,7 @@ static int read_pulse(const struct cospin_config_node *n, struct cospin_energy_p
     rc = cospin_energy_sim_netlist(p, &net, &e2);
     free(net);
     if (rc)
-        return cospin_config_error(n, NULL, rc, err, "%s", e2.msg);
+        return cospin_xml_error(n, NULL, rc, err, "%s", e2.msg);
     return COSPIN_OK;
 }
 
@@ -136,7 +136,7 @@ static int write_sot(const char *dir, struct cospin_error *err)
     return cospin_output_commit(&o, err);
 }
 
-int cospin_experiment_energy(const struct cospin_config_node *root, const char *out_dir,
+int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out_dir,
                              struct cospin_error *err)
 {
     struct cospin_engine *eng = NULL;
@@ -151,8 +151,8 @@ int cospin_experiment_energy(const struct cospin_config_node *root, const char *
     fprintf(csv.fp, "pulse,load,current_a,width_s,t_eff_s,trials,switched,e_p_j,e_ap_j,"
                     "e_vi_mean_j,e_vi_std_j\n");
     int idx = 0;
-    for (const struct cospin_config_node *n = cospin_config_child(root, "pulse"); n;
-         n = cospin_config_next(n, "pulse")) {
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, "pulse"); n;
+         n = cospin_xml_next(n, "pulse")) {
         idx++;
         struct cospin_energy_pulse p;
         int trials = 1;
@@ -189,7 +189,7 @@ int cospin_experiment_energy(const struct cospin_config_node *root, const char *
     }
     if ((rc = cospin_output_commit(&csv, err)))
         goto out;
-    if (cospin_config_child(root, "sot"))
+    if (cospin_xml_child(root, "sot"))
         rc = write_sot(out_dir, err);
 out:
     cospin_output_abort(&csv);

@@ -38,7 +38,7 @@ const char *cospin_path_fashion_dir(void)
 
 char *cospin_path_data_file(const char *name, char *buf, unsigned long n)
 {
-    snprintf(buf, n, "%s/src/%s", COSPIN_SRCDIR, name);
+    snprintf(buf, n, "%s/src/config/%s", COSPIN_SRCDIR, name);
     if (!readable(buf))
         snprintf(buf, n, "%s/%s", COSPIN_PKGDATADIR, name);
     return buf;

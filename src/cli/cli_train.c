@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "energy_net.h"
 #include "energy_sim.h"
 #include "error.h"
 #include "device_train.h"

@@ -8,7 +8,9 @@
  * each driven by its own current source with a rectangular pulse of the
  * task's width and amplitude into a 0 V sense source; the transient runs
  * over the pulse and the relaxation, and the final m_z of every instance is
- * read back.  Internal to characterize.c; exposed for its tests.
+ * read back.  Internal to characterize.c; exposed for its tests.  It needs
+ * only the settings below, not characterize.h, so the two do not include
+ * each other.
  */
 #ifndef COSPIN_CHAR_NGSPICE_H
 #define COSPIN_CHAR_NGSPICE_H
@@ -17,8 +19,15 @@
 #include <stdint.h>
 
 #include "cospin.h"
+#include "llgs.h"
 
-struct cospin_char_opts;
+/* What the ngspice path needs of a characterisation's options. */
+struct cospin_char_ngspice_opts {
+    struct cospin_mtj_params device;  /* device and conventions (Ku: per task) */
+    double relax_s;              /* relaxation after the pulse, s (>= 0) */
+    int pool_workers;            /* worker processes (0: online CPUs) */
+    const char *codemodel_path;  /* cospin.cm (NULL: the engine's default) */
+};
 
 /* One netlist's worth of trials of one grid point. */
 struct cospin_char_ngspice_task {
@@ -39,7 +48,7 @@ typedef int (*cospin_char_stop_fn)(void *ctx);
  * Write the netlist of task t (options o: device, relaxation) into a new
  * string *out (caller frees).  Returns 0 or COSPIN_ERR_NOMEM.
  */
-int cospin_char_ngspice_netlist(const struct cospin_char_opts *o,
+int cospin_char_ngspice_netlist(const struct cospin_char_ngspice_opts *o,
                                 const struct cospin_char_ngspice_task *t, char **out,
                                 struct cospin_error *err);
 
@@ -49,7 +58,7 @@ int cospin_char_ngspice_netlist(const struct cospin_char_opts *o,
  * COSPIN_ERR_INTERRUPTED if stop() said so, or the first simulation error
  * (COSPIN_ERR_SIM / COSPIN_ERR_CRASH with ngspice's message).
  */
-int cospin_char_ngspice_run(const struct cospin_char_opts *o,
+int cospin_char_ngspice_run(const struct cospin_char_ngspice_opts *o,
                             const struct cospin_char_ngspice_task *tasks, size_t n,
                             cospin_char_done_fn done, cospin_char_stop_fn stop, void *ctx,
                             struct cospin_error *err);

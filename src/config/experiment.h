@@ -3,13 +3,13 @@
  *
  * `cospin run FILE.xml` loads and validates FILE (xml.h), reads the
  * root's type attribute and calls the runner registered for it in the table
- * in src/cli/cli_run.c.  Adding an experiment type takes three one-line changes:
+ * in src/config/experiment.c (cospin_experiment_find).  Adding an experiment type takes three one-line changes:
  *   1. a grammar src/config/schema/<type>.rng (a <start> whose element is
  *      <experiment type="<type>">) and one <externalRef> line in
  *      src/config/schema/cospin.rng (plus the file in dist_schema_DATA, Makefile.am);
  *   2. the runner's prototype below (implemented in your module);
  *   3. one line {"<type>", cospin_experiment_<type>, "summary", NULL} in the
- *      table in src/cli/cli_run.c.
+ *      table in src/config/experiment.c.
  *
  * A runner reads its part of the document through xml.h, writes its
  * output files into out_dir (which exists when it is called) without leaving
@@ -44,6 +44,17 @@ struct cospin_experiment_type {
     const char *summary;       /* one line for `cospin run --help` */
     cospin_experiment_check_fn check;   /* may be NULL */
 };
+
+/* The registered types, *n of them (static storage; do not free). */
+const struct cospin_experiment_type *cospin_experiment_types(size_t *n);
+
+/*
+ * The type registered for root's type attribute in *out.  An unknown type
+ * is COSPIN_ERR_INVALID with the file and line of root and the list of the
+ * types this build runs; *out is NULL then.
+ */
+int cospin_experiment_find(const struct cospin_xml_node *root,
+                           const struct cospin_experiment_type **out, struct cospin_error *err);
 
 /* ---- runners (one line each; implemented in the owner's module) ---------------- */
 

@@ -337,7 +337,7 @@ int main(int argc, char **argv)
                           atoi(argv[6]));
     }
     if (!strcmp(what, "proto")) {
-        /* proto N_OUT: the prototype's formulation (DESIGN.md) on this machine, now. */
+        /* proto N_OUT: the prototype's formulation (measured when the project started) on this machine, now. */
         return bench_proto(atoi(argv[3]), nvec);
     }
     if (!strcmp(what, "network"))

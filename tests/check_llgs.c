@@ -26,7 +26,7 @@ static double kt_j(double t_k)
 
 /* ---- textbook figures ---------------------------------------------------- */
 
-/* SPEC §1: E_B = 7.5 kBT, mu0Hk = 0.169 T, I_crit = 5.8 uA in the thin-film
+/* Thesis checks: E_B = 7.5 kBT, mu0Hk = 0.169 T, I_crit = 5.8 uA in the thin-film
  * limit.  The thesis rounds (7.536, 0.1697, 5.786 uA), so the tolerances are
  * half a unit of its last printed digit plus the rounding: 0.05 kBT, 1 mT,
  * 0.05 uA.  Ku = 1.21e6 is quoted as 15 kBT (15.3 exactly): 0.5 kBT. */

@@ -563,7 +563,7 @@ START_TEST(test_llgs_neuron)
     /*
      * Full LLGS stage: 8 devices at 0 uA and 8 at 60 uA (5x the thesis's
      * c = 11.8 uA at 30 ns), 30 ns pulse, Ku = 1.21e6 J/m^3 (E_B = 15 kBT,
-     * SPEC.md 1).  Thermal switching at 0 uA in 40 ns has probability
+     * thesis ch. 3).  Thermal switching at 0 uA in 40 ns has probability
      * ~ 1e9/s * 40 ns * exp(-15) ~ 1e-5 per device; at 60 uA the write is
      * deterministic for practical purposes.  Bounds: <= 1 of 8 and >= 7 of 8.
      */

@@ -167,7 +167,7 @@ START_TEST(test_k_range_and_fixed_k)
     struct cospin_train_opts o;
     quiet_opts(&o);
     o.mode = COSPIN_NN_K;
-    o.k_min = 0.37f; /* the SOT neuron's range (SPEC §3) */
+    o.k_min = 0.37f; /* the SOT neuron's range (thesis ch. 4) */
     o.k_max = 1.28f;
     o.init.k_lo = 0.37;
     o.init.k_hi = 1.28;

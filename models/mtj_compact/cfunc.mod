@@ -1,7 +1,7 @@
 /* cfunc.mod for mtj_compact -- a thin adapter around src/physics/compact_neuron.h.
    Memoryless: DC and transient evaluate the same curve; AC uses its slope.
    The defaults (k = 2.2 / uA, c = 11.8 uA) are the thesis's 30 ns fit
-   (SPEC.md section 1, Fig. 3.5). */
+   (thesis Fig. 3.5). */
 #include <math.h>
 #include <stdio.h>
 

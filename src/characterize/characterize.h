@@ -115,7 +115,7 @@ struct cospin_char_table {
     size_t nresumed;             /* points taken from an earlier run */
 };
 
-/* Defaults: SPEC Table 3.1 device, 100 trials, 10 ns relaxation, seed 1, all CPUs, fast path. */
+/* Defaults: thesis Table 3.1 device, 100 trials, 10 ns relaxation, seed 1, all CPUs, fast path. */
 void cospin_char_opts_default(struct cospin_char_opts *o);
 
 /*

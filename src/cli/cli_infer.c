@@ -25,7 +25,7 @@
 #include "output.h"
 #include "train.h"
 
-/* Thesis 30 ns fit of the STT-MTJ neuron (SPEC.md section 1, Fig. 3.5). */
+/* Thesis 30 ns fit of the STT-MTJ neuron (thesis Fig. 3.5). */
 #define DEFAULT_DEV_K_PER_UA 2.2
 #define DEFAULT_DEV_C_UA 11.8
 /* Vectors per streamed chunk (one progress step; each chunk reloads the circuit). */

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 "Usage: cospin train [OPTIONS] --out DIR\n"
 "\n"
 "Train the network 784-H-10 with activation a = 1/(1+exp(-k (z + c))) and the\n"
-"cross-entropy loss of thesis Eq. 3.8 (SPEC section 2), by full-batch gradient\n"
+"cross-entropy loss of thesis Eq. 3.8, by full-batch gradient\n"
 "descent (as the thesis) or mini-batch SGD.  float32 storage, sgemm via %s.\n"
 "\n"
 "Network and algorithm:\n"

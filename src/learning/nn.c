@@ -1,6 +1,6 @@
 /*
  * nn.c -- parameters, initialisation, forward and backward pass of the
- * 784-H-10 network with a = sigma(k (z + c)) (SPEC §2, Eq. 3.8-3.22).
+ * 784-H-10 network with a = sigma(k (z + c)) (thesis Eq. 3.8-3.22).
  */
 #include <config.h>
 

@@ -1,6 +1,6 @@
 /*
  * nn.h -- the 784-H-10 network with trainable activation functions of
- * thesis chapter 3 (SPEC §2), in float32:
+ * thesis chapter 3, in float32:
  *
  *     z2 = W1 x,  a2 = sigma(k2 .* (z2 + c2))
  *     z3 = W2 a2, a3 = sigma(k3 .* (z3 + c3))

@@ -27,7 +27,7 @@
 #define DEVICE_SOT_RXY_BASE_OHM 10.0
 #define DEVICE_SOT_RXY_SPAN_21ML_OHM 1.0
 
-/* Data for the literature and ideal presets (thesis Eq. 4.1-4.3, SPEC §3). */
+/* Data for the literature and ideal presets (thesis Eq. 4.1-4.3). */
 struct device_curve_row {
     const char *name;
     enum cospin_curve_family ltp_family;

@@ -2,7 +2,7 @@
  * device.h -- synapse devices as data: LTP/LTD conductance curves, whole-pulse
  * weight updates, differential pairs, cycle-to-cycle variation, statistics.
  *
- * A device is a parameter set (thesis ch. 4.2, SPEC §3): a curve family and a
+ * A device is a parameter set (thesis ch. 4.2): a curve family and a
  * nonlinearity nu for each branch (LTP, LTD), a number of states N, a
  * conductance range.  Every curve is written as a normalised conductance
  * g = G(P) in [0, 1] of the normalised pulse position P in [0, 1], increasing,

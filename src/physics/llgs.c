@@ -31,18 +31,18 @@
 void cospin_mtj_params_default(struct cospin_mtj_params *p)
 {
     memset(p, 0, sizeof *p);
-    p->alpha = 0.0122;               /* SPEC Table 3.1 */
-    p->gamma_rad_per_s_t = 1.76e11;  /* SPEC Table 3.1 */
-    p->mu0_ms_t = 1.58;              /* SPEC Table 3.1 */
-    p->ku_j_per_m3 = 1.1e6;          /* SPEC Table 3.1 (E_B = 7.5 kBT, thin film) */
-    p->k_bulk_j_per_m3 = 2.245e5;    /* SPEC: alternative decomposition, off by default */
+    p->alpha = 0.0122;               /* thesis Table 3.1 */
+    p->gamma_rad_per_s_t = 1.76e11;  /* thesis Table 3.1 */
+    p->mu0_ms_t = 1.58;              /* thesis Table 3.1 */
+    p->ku_j_per_m3 = 1.1e6;          /* thesis Table 3.1 (E_B = 7.5 kBT, thin film) */
+    p->k_bulk_j_per_m3 = 2.245e5;    /* thesis: alternative decomposition, off by default */
     p->k_i_j_per_m2 = 0.0;           /*   (set 1.286e-3 to use K_bulk + K_i / t_FL) */
-    p->length_m = 15e-9;             /* SPEC: 15 x 15 x 1.3 nm free layer */
+    p->length_m = 15e-9;             /* thesis: 15 x 15 x 1.3 nm free layer */
     p->width_m = 15e-9;
     p->thickness_m = 1.3e-9;
-    p->polarization = 0.4;           /* SPEC Table 3.1 */
-    p->temperature_k = 300.0;        /* SPEC Table 3.1 */
-    p->dt_s = 5e-12;                 /* SPEC Table 3.1 */
+    p->polarization = 0.4;           /* thesis Table 3.1 */
+    p->temperature_k = 300.0;        /* thesis Table 3.1 */
+    p->dt_s = 5e-12;                 /* thesis Table 3.1 */
     p->ku_per_volt_j_per_m3_v = 0.0;
     p->spin_hall_angle = 0.3;        /* illustrative heavy metal (beta-W class) */
     p->hm_width_m = 20e-9;

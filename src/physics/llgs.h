@@ -132,7 +132,7 @@ struct cospin_rng {
 };
 
 /*
- * Fill p with the defaults of SPEC Table 3.1: alpha 0.0122, gamma 1.76e11,
+ * Fill p with the defaults of thesis Table 3.1: alpha 0.0122, gamma 1.76e11,
  * mu0Ms 1.58 T, Ku 1.1e6 J/m^3, 15 x 15 x 1.3 nm, P 0.4, 300 K, dt 5 ps,
  * prism demag, constant eta, Brown thermal field, STT, thermal initial state.
  * SOT defaults: theta_SH 0.3, channel 50 nm x 5 nm; init tilt 0.01 rad.

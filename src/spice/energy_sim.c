@@ -15,14 +15,14 @@
 #include "error.h"
 #include "netlist.h"
 
-/* SPEC defaults (thesis ch. 3.6.3 worked example: 15 uA, 15 ns, 5 kOhm). */
+/* Thesis defaults (thesis ch. 3.6.3 worked example: 15 uA, 15 ns, 5 kOhm). */
 #define DEFAULT_CURRENT_A 15e-6
 #define DEFAULT_WIDTH_S 15e-9
 #define DEFAULT_EDGE_S 0.1e-9
 #define DEFAULT_RELAX_S 10e-9
 #define DEFAULT_STEP_S 10e-12
 #define DEFAULT_R_P_OHM 5e3
-#define DEFAULT_R_AP_OHM 10e3     /* TMR 100 % (SPEC device table) */
+#define DEFAULT_R_AP_OHM 10e3     /* TMR 100 % (thesis device table) */
 #define DEFAULT_KU_J_PER_M3 1.1e6
 #define DEFAULT_TEMPERATURE_K 300.0
 

@@ -63,7 +63,7 @@ struct cospin_energy_wave {
 /*
  * Defaults: MTJ load, 15 uA, 15 ns, 0.1 ns edges, 10 ns relaxation, 10 ps
  * step, R_P = 5 kOhm, R_AP = 10 kOhm (TMR 100 %), Ku = 1.1e6 J/m^3,
- * 300 K, prism demag, seed 1 (SPEC defaults, thesis ch. 3).
+ * 300 K, prism demag, seed 1 (thesis defaults, ch. 3).
  */
 void cospin_energy_pulse_defaults(struct cospin_energy_pulse *p);
 

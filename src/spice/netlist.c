@@ -13,7 +13,7 @@
 #include "error.h"
 #include "netlist.h"
 
-/* Conductance window of the thesis's MTJ synapse: R_P = 5 kOhm, R_AP = 10 kOhm (SPEC.md 1). */
+/* Conductance window of the thesis's MTJ synapse: R_P = 5 kOhm, R_AP = 10 kOhm (thesis ch. 3). */
 #define XBAR_DEFAULT_R_P_OHM 5.0e3
 #define XBAR_DEFAULT_R_AP_OHM 10.0e3
 /* Default read voltage per unit input: small enough not to disturb an MTJ (V). */

@@ -137,7 +137,7 @@ struct cospin_xbar_opts {
 
 /*
  * Defaults: the device window of the thesis's MTJ synapse (R_P = 5 kOhm,
- * R_AP = 10 kOhm, SPEC.md section 1), 0.1 V read voltage, ideal wires, one
+ * R_AP = 10 kOhm, thesis ch. 3), 0.1 V read voltage, ideal wires, one
  * tile, resistor cells, ammeter sensing.
  */
 void cospin_xbar_opts_default(struct cospin_xbar_opts *o);

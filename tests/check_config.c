@@ -155,6 +155,36 @@ START_TEST(test_good_netlist_elements)
 }
 END_TEST
 
+/* Regression: 300 vector names separated by tabs and line breaks (character
+   references survive attribute normalisation) once overflowed the name
+   array, whose size counted only blanks and commas. */
+START_TEST(test_vectors_many_separators)
+{
+    static const char head[] =
+        "<experiment type='netlist'><circuit title='t'>"
+        "<resistor name='1' p='in' n='0' r='1k'/></circuit><op vectors='";
+    size_t cap = sizeof head + 300 * 16 + 64;
+    char *xml = malloc(cap);
+    ck_assert_ptr_nonnull(xml);
+    size_t len = (size_t)snprintf(xml, cap, "%s", head);
+    for (int i = 0; i < 300; i++)
+        len += (size_t)snprintf(xml + len, cap - len, "v(in)%s", i % 2 ? "&#9;" : "&#10;");
+    snprintf(xml + len, cap - len, "'/></experiment>");
+    struct cospin_error e = {0};
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_memory(xml, 0, "<many>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e);
+    ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
+    struct cospin_exp_netlist *x = NULL;
+    rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
+    ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
+    ck_assert_uint_eq(x->analyses[0].nvectors, 300);
+    ck_assert_str_eq(x->analyses[0].vectors[299], "v(in)");
+    cospin_exp_netlist_free(x);
+    cospin_xml_free(cfg);
+    free(xml);
+}
+END_TEST
+
 static const char tree_xml[] =
     "<?xml version='1.0'?>\n"
     "<model version='3'>\n"
@@ -506,6 +536,7 @@ static Suite *suite_config(void)
     tcase_add_test(core, test_example_and_netlist);
     tcase_add_test(core, test_good_netlist_elements);
     tcase_add_test(core, test_tree_memory);
+    tcase_add_test(core, test_vectors_many_separators);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_missing_file);

@@ -246,6 +246,13 @@ static int element(struct reader *r, const struct cospin_xml_node *n)
 }
 
 /* Split a vectors="v(a) v(b)" attribute into a NULL-terminated list. */
+/* Separators between vector names: blanks, commas and line breaks.  The same
+   test counts and splits, so the array always has room for every name. */
+static int is_vector_sep(char c)
+{
+    return c == ' ' || c == ',' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static int split_vectors(const struct cospin_xml_node *n, struct cospin_exp_analysis *a,
                          struct cospin_error *err)
 {
@@ -253,20 +260,20 @@ static int split_vectors(const struct cospin_xml_node *n, struct cospin_exp_anal
     int rc = cospin_xml_req_str(n, "vectors", &v, err);
     if (rc)
         return rc;
-    size_t cap = 1;
+    size_t cap = 0;
     for (const char *p = v; *p; p++)
-        cap += *p == ' ' || *p == ',';
+        cap += !is_vector_sep(*p) && (p == v || is_vector_sep(p[-1]));
     a->vectors = calloc(cap + 1, sizeof *a->vectors);
     if (!a->vectors)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     const char *p = v;
     while (*p) {
-        while (*p == ' ' || *p == ',' || *p == '\t' || *p == '\n')
+        while (is_vector_sep(*p))
             p++;
         if (!*p)
             break;
         const char *s = p;
-        while (*p && *p != ' ' && *p != ',' && *p != '\t' && *p != '\n')
+        while (*p && !is_vector_sep(*p))
             p++;
         if (!(a->vectors[a->nvectors] = strndup(s, (size_t)(p - s))))
             return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");

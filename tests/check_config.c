@@ -185,6 +185,34 @@ START_TEST(test_vectors_many_separators)
 }
 END_TEST
 
+/* Duplicate names among many elements: the name table is a hash that grows
+   several times over 3000 names; a clash with different case, far apart,
+   must still be found with the first element's line. */
+START_TEST(test_duplicate_name_many)
+{
+    size_t cap = 3000 * 64 + 512;
+    char *xml = malloc(cap);
+    ck_assert_ptr_nonnull(xml);
+    size_t len = (size_t)snprintf(xml, cap, "<experiment type='netlist'>\n<circuit title='t'>\n");
+    for (int i = 0; i < 3000; i++)
+        len += (size_t)snprintf(xml + len, cap - len,
+                                "<resistor name='a%d' p='n%d' n='0' r='1k'/>\n", i, i);
+    snprintf(xml + len, cap - len,
+             "<resistor name='A1234' p='x' n='0' r='1k'/>\n</circuit><op vectors='v(x)'/>"
+             "</experiment>");
+    struct cospin_error e = {0};
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_memory(xml, 0, "<dup>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e);
+    ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
+    struct cospin_exp_netlist *x = NULL;
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(e.line, 3003);
+    ck_assert_has(e.msg, "'RA1234' is already used by <resistor> at line 1237");
+    cospin_xml_free(cfg);
+    free(xml);
+}
+END_TEST
+
 static const char tree_xml[] =
     "<?xml version='1.0'?>\n"
     "<model version='3'>\n"
@@ -549,6 +577,7 @@ static Suite *suite_config(void)
     tcase_add_test(errors, test_bad_type);
     tcase_add_test(errors, test_bad_value);
     tcase_add_test(errors, test_semantic_errors);
+    tcase_add_test(errors, test_duplicate_name_many);
     tcase_add_test(errors, test_typed_reader_errors);
     tcase_add_test(errors, test_memory_errors);
     suite_add_tcase(s, errors);

@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -173,11 +174,15 @@ struct pool_worker {
     pid_t pid;      /* -1: not running */
     int fd;         /* parent's end of the socketpair, -1 if none */
     long task;      /* task index running, -1 idle */
+    long jobs;      /* jobs finished by this process */
+    double sent_s;  /* when the running task was sent (cospin_now_s) */
 };
 
 struct cospin_pool {
     char *cm_path;
     int no_codemodels;
+    long max_jobs;        /* recycle a worker after this many jobs; <= 0: never */
+    double timeout_s;     /* per-job limit; 0: none */
     int n;
     struct pool_worker *w;
 };
@@ -239,6 +244,7 @@ static int worker_start(struct cospin_pool *pool, int i, struct cospin_error *er
     pool->w[i].pid = pid;
     pool->w[i].fd = sv[0];
     pool->w[i].task = -1;
+    pool->w[i].jobs = 0;
     return COSPIN_OK;
 }
 
@@ -252,6 +258,10 @@ int cospin_pool_new(const struct cospin_engine_opts *opts, int nworkers, struct 
         cospin_dbg("pool: forking after ngSpice_Init; workers reuse the inherited ngspice instance");
     if (nworkers < 0 || nworkers > 1024)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "pool_new: %d workers is invalid", nworkers);
+    if (opts && !(opts->job_timeout_s >= 0 && isfinite(opts->job_timeout_s)))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "pool_new: job timeout %g s is invalid (>= 0, 0 = none)",
+                                opts->job_timeout_s);
     if (nworkers == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         nworkers = n > 0 ? (int)n : 1;
@@ -262,6 +272,8 @@ int cospin_pool_new(const struct cospin_engine_opts *opts, int nworkers, struct 
     const char *cm = opts && opts->codemodel_path ? opts->codemodel_path : cospin_path_cm();
     pool->cm_path = strdup(cm ? cm : "");
     pool->no_codemodels = opts ? opts->no_codemodels : 0;
+    pool->max_jobs = opts && opts->worker_max_jobs ? opts->worker_max_jobs : COSPIN_POOL_MAX_JOBS;
+    pool->timeout_s = opts ? opts->job_timeout_s : 0.0;
     pool->w = calloc((size_t)nworkers, sizeof *pool->w);
     if (!pool->cm_path || !pool->w) {
         free(pool->cm_path);
@@ -394,127 +406,214 @@ static int worker_died(struct cospin_pool *pool, int i, char *how, size_t hown, 
     return worker_start(pool, i, err);
 }
 
+/* The scheduler's state for one pool_dispatch call. */
+struct dispatch {
+    struct cospin_pool *pool;
+    struct pool_task *tasks;
+    size_t ntasks;
+    size_t next, done;      /* next task never sent; tasks finished */
+    long *queue;            /* tasks to resend after a dead-on-send worker */
+    size_t nq;
+    struct pollfd *pfd;
+    int *pidx;              /* pfd[k] belongs to worker pidx[k] */
+    struct cospin_error *err;
+};
+
+/* Task t failed with code: "job <t> <what>". */
+static void task_fail(struct dispatch *d, long t, int code, const char *what)
+{
+    struct cospin_sim_result *res = d->tasks[t].res;
+    res->status = cospin_error_set(&res->error, code, NULL, 0, "job %ld %s", t, what);
+    d->done++;
+}
+
+/* Send task t to idle worker i.  Returns COSPIN_OK, or a pool failure. */
+static int send_task(struct dispatch *d, int i, long t, int *retry_worker)
+{
+    struct pool_worker *w = &d->pool->w[i];
+    struct wbuf b;
+    memset(&b, 0, sizeof b);
+    if (task_encode(&d->tasks[t], &b) != 0) {
+        free(b.p);
+        return cospin_error_set(d->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory encoding a job");
+    }
+    int sr = cospin_msg_send(w->fd, d->tasks[t].kind, &b);
+    free(b.p);
+    if (sr == 0) {
+        w->task = t;
+        w->sent_s = cospin_now_s();
+        return COSPIN_OK;
+    }
+    /* The worker was already gone: not this job's fault; retry it once on the new worker. */
+    char how[200];
+    int rs = worker_died(d->pool, i, how, sizeof how, d->err);
+    if (++d->tasks[t].attempts >= 2 || rs != COSPIN_OK)
+        task_fail(d, t, COSPIN_ERR_CRASH, how);
+    else
+        d->queue[d->nq++] = t;
+    *retry_worker = 1;
+    return rs;
+}
+
+/* Hand out work to every idle worker. */
+static int hand_out(struct dispatch *d)
+{
+    for (int i = 0; i < d->pool->n; i++) {
+        struct pool_worker *w = &d->pool->w[i];
+        if (w->pid <= 0 || w->task >= 0)
+            continue;
+        long t;
+        if (d->nq > 0)
+            t = d->queue[--d->nq];
+        else if (d->next < d->ntasks)
+            t = (long)d->next++;
+        else
+            break;
+        int retry = 0;
+        int rc = send_task(d, i, t, &retry);
+        if (rc != COSPIN_OK)
+            return rc;
+        if (retry)
+            i--;   /* try the restarted worker again */
+    }
+    return COSPIN_OK;
+}
+
+/* Poll timeout in ms: until the earliest job deadline, or -1 without a limit. */
+static int poll_timeout_ms(const struct dispatch *d)
+{
+    if (d->pool->timeout_s <= 0)
+        return -1;
+    double now = cospin_now_s(), left = INFINITY;
+    for (int i = 0; i < d->pool->n; i++)
+        if (d->pool->w[i].task >= 0 && d->pool->w[i].sent_s + d->pool->timeout_s - now < left)
+            left = d->pool->w[i].sent_s + d->pool->timeout_s - now;
+    if (!isfinite(left))
+        return -1;
+    return left <= 0 ? 0 : (int)ceil(left * 1e3);
+}
+
+/* Kill the workers whose job ran past the limit; their jobs fail. */
+static int expire_jobs(struct dispatch *d)
+{
+    if (d->pool->timeout_s <= 0)
+        return COSPIN_OK;
+    double now = cospin_now_s();
+    for (int i = 0; i < d->pool->n; i++) {
+        struct pool_worker *w = &d->pool->w[i];
+        if (w->task < 0 || now - w->sent_s < d->pool->timeout_s)
+            continue;
+        long t = w->task;
+        char what[200];
+        snprintf(what, sizeof what,
+                 "did not finish within the job time limit of %g s; its worker was killed "
+                 "(a runaway simulation?)", d->pool->timeout_s);
+        worker_stop(w);
+        task_fail(d, t, COSPIN_ERR_SIM, what);
+        cospin_warn("job %ld timed out after %g s; restarting its worker", t, d->pool->timeout_s);
+        int rc = worker_start(d->pool, i, d->err);
+        if (rc)
+            return rc;
+    }
+    return COSPIN_OK;
+}
+
+/* Read the answer of worker i (ready to read).  A finished worker past its
+   job budget is replaced by a fresh process. */
+static int collect(struct dispatch *d, int i)
+{
+    struct pool_worker *w = &d->pool->w[i];
+    long t = w->task;
+    uint32_t kind = 0;
+    unsigned char *payload = NULL;
+    size_t len = 0;
+    int r = cospin_msg_recv(w->fd, &kind, &payload, &len);
+    if (r == 1) {
+        task_decode(&d->tasks[t], payload, len);
+        free(payload);
+        w->task = -1;
+        d->done++;
+        if (d->pool->max_jobs > 0 && ++w->jobs >= d->pool->max_jobs) {
+            cospin_dbg("worker %d recycled after %ld jobs", i, w->jobs);
+            worker_stop(w);
+            return worker_start(d->pool, i, d->err);
+        }
+        return COSPIN_OK;
+    }
+    free(payload);
+    /* EOF or garbage: the worker died while running task t. */
+    char how[200], what[240];
+    int rs = worker_died(d->pool, i, how, sizeof how, d->err);
+    snprintf(what, sizeof what, "crashed ngspice: %s", how);
+    task_fail(d, t, COSPIN_ERR_CRASH, what);
+    return rs;
+}
+
+/* Wait for answers (or a deadline) and collect them. */
+static int wait_and_collect(struct dispatch *d)
+{
+    int np = 0;
+    for (int i = 0; i < d->pool->n; i++)
+        if (d->pool->w[i].task >= 0) {
+            d->pfd[np].fd = d->pool->w[i].fd;
+            d->pfd[np].events = POLLIN;
+            d->pfd[np].revents = 0;
+            d->pidx[np++] = i;
+        }
+    if (np == 0)
+        return cospin_error_set(d->err, COSPIN_ERR_CRASH, NULL, 0, "pool: no worker is running");
+    int pr = poll(d->pfd, (nfds_t)np, poll_timeout_ms(d));
+    if (pr < 0)
+        return errno == EINTR ? COSPIN_OK
+                              : cospin_error_set(d->err, COSPIN_ERR_IO, NULL, 0, "poll: %s",
+                                                 strerror(errno));
+    for (int k = 0; k < np; k++) {
+        if (!d->pfd[k].revents)
+            continue;
+        int rc = collect(d, d->pidx[k]);
+        if (rc)
+            return rc;
+    }
+    return expire_jobs(d);
+}
+
+/* On a pool failure, unfinished tasks get that error; busy workers are restarted clean. */
+static void fail_rest(struct dispatch *d, int rc)
+{
+    struct cospin_pool *pool = d->pool;
+    for (int i = 0; i < pool->n; i++)
+        if (pool->w[i].task >= 0) {
+            worker_stop(&pool->w[i]);
+            worker_start(pool, i, NULL);
+        }
+    for (size_t t = 0; t < d->ntasks; t++)
+        if (d->tasks[t].res->status == COSPIN_OK && d->tasks[t].res->error.code == 0
+            && (long)t >= (long)d->next)
+            d->tasks[t].res->status = cospin_error_set(&d->tasks[t].res->error, rc, NULL, 0,
+                                                       "not run: pool failure");
+}
+
 /* Run all tasks across the workers (the scheduler of pool_run and pool_stream). */
 static int pool_dispatch(struct cospin_pool *pool, struct pool_task *tasks, size_t ntasks,
                          struct cospin_error *err)
 {
-    size_t next = 0, done = 0;
-    long *queue = malloc((ntasks + 1) * sizeof *queue);   /* tasks to resend after a dead-on-send worker */
-    struct pollfd *pfd = malloc((size_t)pool->n * sizeof *pfd);
-    int *pidx = malloc((size_t)pool->n * sizeof *pidx);
-    if (!queue || !pfd || !pidx) {
-        free(queue);
-        free(pfd);
-        free(pidx);
-        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    }
-    size_t nq = 0;
+    struct dispatch d = {.pool = pool, .tasks = tasks, .ntasks = ntasks, .err = err};
+    d.queue = malloc((ntasks + 1) * sizeof *d.queue);
+    d.pfd = malloc((size_t)pool->n * sizeof *d.pfd);
+    d.pidx = malloc((size_t)pool->n * sizeof *d.pidx);
     int rc = COSPIN_OK;
-    while (done < ntasks) {
-        /* Hand out work to idle workers. */
-        for (int i = 0; i < pool->n && rc == COSPIN_OK; i++) {
-            struct pool_worker *w = &pool->w[i];
-            if (w->pid <= 0 || w->task >= 0)
-                continue;
-            long t;
-            if (nq > 0)
-                t = queue[--nq];
-            else if (next < ntasks)
-                t = (long)next++;
-            else
-                break;
-            struct wbuf b;
-            memset(&b, 0, sizeof b);
-            if (task_encode(&tasks[t], &b) != 0) {
-                free(b.p);
-                rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory encoding a job");
-                break;
-            }
-            int sr = cospin_msg_send(w->fd, tasks[t].kind, &b);
-            free(b.p);
-            if (sr == 0) {
-                w->task = t;
-                continue;
-            }
-            /* The worker was already gone: not this job's fault; retry it once on the new worker. */
-            char how[200];
-            int rs = worker_died(pool, i, how, sizeof how, err);
-            if (++tasks[t].attempts >= 2 || rs != COSPIN_OK) {
-                tasks[t].res->status = cospin_error_set(&tasks[t].res->error, COSPIN_ERR_CRASH, NULL, 0,
-                                                        "job %ld: %s", t, how);
-                done++;
-            } else {
-                queue[nq++] = t;
-            }
-            if (rs != COSPIN_OK)
-                rc = rs;
-            i--;   /* try the restarted worker again */
-        }
-        if (rc != COSPIN_OK || done >= ntasks)
-            break;
-        int np = 0;
-        for (int i = 0; i < pool->n; i++)
-            if (pool->w[i].task >= 0) {
-                pfd[np].fd = pool->w[i].fd;
-                pfd[np].events = POLLIN;
-                pfd[np].revents = 0;
-                pidx[np++] = i;
-            }
-        if (np == 0) {
-            rc = cospin_error_set(err, COSPIN_ERR_CRASH, NULL, 0, "pool: no worker is running");
-            break;
-        }
-        int pr = poll(pfd, (nfds_t)np, -1);
-        if (pr < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = cospin_error_set(err, COSPIN_ERR_IO, NULL, 0, "poll: %s", strerror(errno));
-            break;
-        }
-        for (int k = 0; k < np; k++) {
-            if (!pfd[k].revents)
-                continue;
-            int i = pidx[k];
-            struct pool_worker *w = &pool->w[i];
-            long t = w->task;
-            uint32_t kind = 0;
-            unsigned char *payload = NULL;
-            size_t len = 0;
-            int r = cospin_msg_recv(w->fd, &kind, &payload, &len);
-            if (r == 1) {
-                task_decode(&tasks[t], payload, len);
-                free(payload);
-                w->task = -1;
-                done++;
-                continue;
-            }
-            free(payload);
-            /* EOF or garbage: the worker died while running task t. */
-            char how[200];
-            int rs = worker_died(pool, i, how, sizeof how, err);
-            tasks[t].res->status = cospin_error_set(&tasks[t].res->error, COSPIN_ERR_CRASH, NULL, 0,
-                                                    "job %ld crashed ngspice: %s", t, how);
-            done++;
-            if (rs != COSPIN_OK) {
-                rc = rs;
-                break;
-            }
-        }
+    if (!d.queue || !d.pfd || !d.pidx)
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    while (rc == COSPIN_OK && d.done < ntasks) {
+        rc = hand_out(&d);
+        if (rc == COSPIN_OK && d.done < ntasks)
+            rc = wait_and_collect(&d);
     }
-    /* On a pool failure, unfinished tasks get that error; busy workers are restarted clean. */
-    if (rc != COSPIN_OK) {
-        for (int i = 0; i < pool->n; i++)
-            if (pool->w[i].task >= 0) {
-                worker_stop(&pool->w[i]);
-                worker_start(pool, i, NULL);
-            }
-        for (size_t t = 0; t < ntasks; t++)
-            if (tasks[t].res->status == COSPIN_OK && tasks[t].res->error.code == 0 && (long)t >= (long)next)
-                tasks[t].res->status = cospin_error_set(&tasks[t].res->error, rc, NULL, 0, "not run: pool failure");
-    }
-    free(queue);
-    free(pfd);
-    free(pidx);
+    if (rc != COSPIN_OK)
+        fail_rest(&d, rc);
+    free(d.queue);
+    free(d.pfd);
+    free(d.pidx);
     return rc;
 }
 

@@ -213,6 +213,39 @@ START_TEST(test_duplicate_name_many)
 }
 END_TEST
 
+/* Injection: a title with line breaks stays one netlist line (it once put
+   ".control / shell" on lines of their own, which ngspice ran), and vector
+   names with other characters are refused. */
+START_TEST(test_netlist_injection)
+{
+    static const char xml[] =
+        "<experiment type='netlist'><circuit title='t&#10;.control&#10;shell touch x&#10;.endc'>"
+        "<resistor name='1' p='in' n='0' r='1k'/></circuit><op vectors='v(in)'/></experiment>";
+    struct cospin_error e = {0};
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load_memory(xml, 0, "<inj>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
+                                            &cfg, &e), 0);
+    struct cospin_exp_netlist *x = NULL;
+    int rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
+    ck_assert_msg(rc == 0, "%s", e.msg);
+    ck_assert_has(x->circuit, "t .control shell touch x .endc\n");
+    ck_assert_ptr_null(strstr(x->circuit, "\n.control"));
+    ck_assert_ptr_null(strstr(x->circuit, "\nshell"));
+    cospin_exp_netlist_free(x);
+    cospin_xml_free(cfg);
+    static const char bad[] =
+        "<experiment type='netlist'><circuit title='t'>"
+        "<resistor name='1' p='in' n='0' r='1k'/></circuit><op vectors='v(in);x'/></experiment>";
+    ck_assert_int_eq(cospin_xml_load_memory(bad, 0, "<inj2>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
+                                            &cfg, &e), 0);
+    x = NULL;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e), COSPIN_ERR_INVALID);
+    ck_assert_has(e.msg, "vector name 'v(in);x' has the character ';'");
+    cospin_xml_free(cfg);
+}
+END_TEST
+
 static const char tree_xml[] =
     "<?xml version='1.0'?>\n"
     "<model version='3'>\n"
@@ -578,6 +611,7 @@ static Suite *suite_config(void)
     tcase_add_test(errors, test_bad_value);
     tcase_add_test(errors, test_semantic_errors);
     tcase_add_test(errors, test_duplicate_name_many);
+    tcase_add_test(errors, test_netlist_injection);
     tcase_add_test(errors, test_typed_reader_errors);
     tcase_add_test(errors, test_memory_errors);
     suite_add_tcase(s, errors);

@@ -191,7 +191,8 @@ static void print_crossbar(const struct cospin_energy_job *job, const struct cos
 }
 
 /* The report of a finished job on stdout. */
-static void print_result(const struct cospin_energy_job *job, const struct cospin_energy_result *r)
+void cospin_cli_energy_report(const struct cospin_energy_job *job,
+                              const struct cospin_energy_result *r)
 {
     char buf[32];
     switch (job->mode) {
@@ -364,6 +365,6 @@ int cospin_cli_energy(int argc, char **argv)
     struct cospin_energy_result res;
     if ((rc = cospin_energy_job_run(&job, &res, &err)))
         return cospin_cli_report("energy", &err);
-    print_result(&job, &res);
+    cospin_cli_energy_report(&job, &res);
     return COSPIN_OK;
 }

@@ -91,7 +91,7 @@ static int parse_num(const char *opt, const char *s, double lo, double *out)
 }
 
 /* The report of a finished job on stdout. */
-static void print_report(const struct cospin_infer_job *job, const struct cospin_infer_result *r)
+void cospin_cli_infer_report(const struct cospin_infer_job *job, const struct cospin_infer_result *r)
 {
     const struct cospin_xbar_opts *xo = &r->xbar;
     printf("model %s (%zu-%zu-%zu, mode %s), %zu test images of %s\n", job->model, r->n_units[0],
@@ -202,6 +202,6 @@ int cospin_cli_infer(int argc, char **argv)
     struct cospin_infer_result res;
     if ((rc = cospin_infer_job_run(&job, &res, &err)))
         return cospin_cli_report("infer", &err);
-    print_report(&job, &res);
+    cospin_cli_infer_report(&job, &res);
     return COSPIN_OK;
 }

@@ -15,7 +15,6 @@
 #include "energy_job.h"
 #include "engine.h"
 #include "error.h"
-#include "netlist.h"
 #include "nn.h"
 #include "output.h"
 #include "sot_neuron.h"

@@ -66,6 +66,7 @@ struct shape {
     int n_in, n_out;
     cholmod_factor *sym;             /* symbolic analysis */
     cholmod_sparse *pat;             /* the pattern it was made for */
+    double lnz;                      /* nonzeros of its factor */
 };
 
 struct cospin_xbar_solver {
@@ -676,7 +677,7 @@ static const cholmod_factor *shape_for(struct cospin_xbar_solver *s, const struc
     for (int k = 0; k < s->nshapes; k++)
         if (s->shapes[k].n_in == ts->sp.n_in && s->shapes[k].n_out == ts->sp.n_out &&
             same_pattern(s->shapes[k].pat, ts->K)) {
-            s->st.factor_nnz += (double)s->shapes[k].sym->xsize;
+            s->st.factor_nnz += s->shapes[k].lnz;
             return s->shapes[k].sym;
         }
     double t0 = cospin_now_s();
@@ -702,6 +703,7 @@ static const cholmod_factor *shape_for(struct cospin_xbar_solver *s, const struc
     sh->n_in = ts->sp.n_in;
     sh->n_out = ts->sp.n_out;
     sh->sym = sym;
+    sh->lnz = s->cm.lnz;
     s->nshapes++;
     s->st.shapes = s->nshapes;
     return sym;

@@ -311,7 +311,7 @@ static int bench_network(int ng_images)
 
 /* ngspice: one operating point of circuit xc with DC inputs v; currents into cur. */
 static void ngspice_op(const struct cospin_xbar_circuit *xc, int n_out, int n_in, const double *v,
-                       double *cur, double *load_s, double *op_s)
+                       double *cur, double *load_s, double *op_s, double *op_cpu_s)
 {
     struct cospin_error err = {0};
     struct cospin_netlist *nl = cospin_netlist_new();
@@ -331,11 +331,12 @@ static void ngspice_op(const struct cospin_xbar_circuit *xc, int n_out, int n_in
     double t0 = cospin_now_s();
     if (cospin_engine_new(&eo, &eng, &err) || cospin_engine_load(eng, cospin_netlist_text(nl), &err))
         die(&err);
-    double t1 = cospin_now_s();
+    double t1 = cospin_now_s(), c1 = cospin_cpu_s();
     if (cospin_engine_command(eng, "op", &err))
         die(&err);
     *load_s = t1 - t0;
     *op_s = cospin_now_s() - t1;
+    *op_cpu_s = cospin_cpu_s() - c1;
     for (int j = 0; j < n_out; j++) {
         char name[32];
         double *d = NULL;
@@ -368,8 +369,8 @@ static int bench_layer(void)
     struct cospin_xbar_circuit *xc = NULL;
     if (cospin_xbar_circuit_new(&o, NO, NI, gp, gn, &xc, &err))
         die(&err);
-    double load_s, op_s;
-    ngspice_op(xc, NO, NI, v, cn, &load_s, &op_s);
+    double load_s, op_s, op_cpu_s;
+    ngspice_op(xc, NO, NI, v, cn, &load_s, &op_s, &op_cpu_s);
     struct timing t;
     tic(&t);
     struct cospin_xbar_solver *s = factored(&o, NO, NI, gp, gn);
@@ -388,7 +389,7 @@ static int bench_layer(void)
     }
     printf("untiled 784 x 25 layer, r_wire %g Ohm, weights uniform in [-1, 1], first of the %s\n",
            R_WIRE_OHM, what);
-    printf("  ngspice: netlist load %.2f s, op %.2f s\n", load_s, op_s);
+    printf("  ngspice: netlist load %.2f s, op %.2f s wall (%.2f s CPU)\n", load_s, op_s, op_cpu_s);
     printf("  sparse:  factor + solve %.4f s wall (%.4f s CPU)\n", t.wall_s, t.cpu_s);
     print_stats("sparse", s);
     printf("  largest deviation sparse vs ngspice: %.2e of the column current scale\n", dev);

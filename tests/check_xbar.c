@@ -617,6 +617,14 @@ START_TEST(test_bad_options)
     ck_assert_ptr_nonnull(strstr(err.msg, "before a successful factorisation"));
     ck_assert_int_eq(cospin_xbar_solver_grad(s, v, i, i, NULL), COSPIN_ERR_INVALID);
     ck_assert_int_eq(cospin_xbar_solver_direct(s, v, 1, i, NULL), COSPIN_ERR_INVALID);
+    gn[0] = 1e-4; /* now valid: missing arguments are errors too */
+    ck_assert_int_eq(cospin_xbar_solver_factor(s, gp, gn, NULL), 0);
+    ck_assert_ptr_nonnull(cospin_xbar_solver_matrix(s));
+    ck_assert_int_eq(cospin_xbar_solver_currents(s, NULL, 1, i, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_xbar_solver_direct(s, v, 1, NULL, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_xbar_solver_grad(s, NULL, i, i, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_xbar_solver_grad_batch(s, v, NULL, 1, i, i, NULL),
+                     COSPIN_ERR_INVALID);
     cospin_xbar_solver_free(s);
     cospin_xbar_solver_free(NULL);
     /* The description: tile out of range, netlist prefix. */

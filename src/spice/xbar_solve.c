@@ -153,7 +153,7 @@ static void tsys_free(struct tsys *ts, cholmod_common *cm)
 }
 
 /* Number the tile's unknowns: every internal node that no ammeter holds at 0 V. */
-static int number_nodes(struct tsys *ts, const struct cospin_xbar_tile *tile)
+static void number_nodes(struct tsys *ts, const struct cospin_xbar_tile *tile)
 {
     for (int k = 0; k < ts->nkeys; k++)
         ts->key_u[k] = -2;
@@ -174,7 +174,6 @@ static int number_nodes(struct tsys *ts, const struct cospin_xbar_tile *tile)
             }
         }
     }
-    return 0;
 }
 
 static struct ep classify(const struct tsys *ts, const struct cospin_xbar_node *n)
@@ -713,6 +712,7 @@ static const cholmod_factor *shape_for(struct cospin_xbar_solver *s, const struc
 static int prepare_tile(struct cospin_xbar_solver *s, int t, struct tsys *ts,
                         struct cospin_error *err)
 {
+    memset(ts, 0, sizeof *ts); /* tsys_free-able whatever fails */
     struct cospin_xbar_tile tile;
     int rc = cospin_xbar_circuit_tile(s->xc, t, &tile, err);
     if (rc == 0)
@@ -812,6 +812,9 @@ int cospin_xbar_solver_direct(struct cospin_xbar_solver *s, const double *v_in, 
     int rc = need_matrix(s, "direct solves", err);
     if (rc)
         return rc;
+    if (!v_in || !i_out)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "crossbar solver: direct solves need inputs and outputs");
     size_t n_in = (size_t)s->geom.n_in, n_out = (size_t)s->geom.n_out;
     memset(i_out, 0, nvec * n_out * sizeof *i_out);
     for (int t = 0; t < s->geom.ntiles && rc == 0; t++) {
@@ -831,6 +834,9 @@ int cospin_xbar_solver_grad(struct cospin_xbar_solver *s, const double *dl_dm, d
     int rc = need_matrix(s, "gradients", err);
     if (rc)
         return rc;
+    if (!dl_dm || !dl_dg_pos || !dl_dg_neg)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "crossbar solver: gradients need dL/dM and outputs");
     size_t n = (size_t)s->geom.n_out * (size_t)s->geom.n_in;
     memset(dl_dg_pos, 0, n * sizeof *dl_dg_pos);
     memset(dl_dg_neg, 0, n * sizeof *dl_dg_neg);
@@ -857,6 +863,9 @@ int cospin_xbar_solver_grad_batch(struct cospin_xbar_solver *s, const double *v_
     int rc = need_matrix(s, "gradients", err);
     if (rc)
         return rc;
+    if (!v_in || !dl_di)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "crossbar solver: batch gradients need inputs and dL/dI");
     size_t n_in = (size_t)s->geom.n_in, n_out = (size_t)s->geom.n_out;
     double *dl_dm = malloc(n_out * n_in * sizeof *dl_dm);
     if (!dl_dm)

@@ -1,5 +1,6 @@
 /*
- * blas.c -- cospin_sgemm through CBLAS, or a cache-blocked plain-C GEMM.
+ * blas.c -- cospin_sgemm and cospin_dgemm through CBLAS, or plain-C GEMMs
+ * (cache-blocked for single precision).
  */
 #include <config.h>
 
@@ -99,6 +100,47 @@ void cospin_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float 
                 (int)ldb, beta, c, (int)ldc);
 #else
     plain_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#endif
+}
+
+#ifndef HAVE_CBLAS
+/*
+ * The double-precision fallback: an i-p-j loop whose inner loop is a
+ * contiguous axpy over a row of C when B is not transposed.  Its users
+ * multiply matrices of at most a few thousand rows once per weight set or
+ * batch, so it is not blocked.
+ */
+static void plain_dgemm(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
+                        const double *a, size_t lda, const double *b, size_t ldb, double beta,
+                        double *c, size_t ldc)
+{
+    for (size_t i = 0; i < m; i++) {
+        double *ci = c + i * ldc;
+        for (size_t j = 0; j < n; j++)
+            ci[j] = beta == 0.0 ? 0.0 : beta * ci[j];
+        for (size_t p = 0; p < k && alpha != 0.0; p++) {
+            double aip = alpha * (ta ? a[p * lda + i] : a[i * lda + p]);
+            if (aip == 0.0)
+                continue;
+            for (size_t j = 0; j < n; j++)
+                ci[j] += aip * (tb ? b[j * ldb + p] : b[p * ldb + j]);
+        }
+    }
+}
+#endif
+
+void cospin_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
+                  const double *a, size_t lda, const double *b, size_t ldb, double beta,
+                  double *c, size_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+#ifdef HAVE_CBLAS
+    cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a, (int)lda, b,
+                (int)ldb, beta, c, (int)ldc);
+#else
+    plain_dgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #endif
 }
 

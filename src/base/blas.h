@@ -1,6 +1,7 @@
 /*
- * blas.h -- the few dense kernels the trainer needs: single-precision GEMM
- * through CBLAS (OpenBLAS, when configure defined HAVE_CBLAS) or a blocked
+ * blas.h -- the few dense kernels cospin needs: GEMM in single precision
+ * (the trainer) and double precision (the sparse crossbar solver's effective
+ * matrices) through CBLAS (OpenBLAS, when configure defined HAVE_CBLAS) or a
  * plain-C fallback.  All matrices are row-major.
  */
 #ifndef COSPIN_BLAS_H
@@ -17,6 +18,14 @@
 void cospin_sgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, float alpha,
                   const float *a, size_t lda, const float *b, size_t ldb, float beta, float *c,
                   size_t ldc);
+
+/*
+ * C = alpha * op(A) * op(B) + beta * C, row-major, float64; arguments as for
+ * cospin_sgemm.
+ */
+void cospin_dgemm(int trans_a, int trans_b, size_t m, size_t n, size_t k, double alpha,
+                  const double *a, size_t lda, const double *b, size_t ldb, double beta,
+                  double *c, size_t ldc);
 
 /* "openblas" or "plain-C", for provenance and benchmark reports. */
 const char *cospin_blas_name(void);

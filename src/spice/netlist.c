@@ -13,13 +13,6 @@
 #include "error.h"
 #include "netlist.h"
 
-/* Conductance window of the thesis's MTJ synapse: R_P = 5 kOhm, R_AP = 10 kOhm (thesis ch. 3). */
-#define XBAR_DEFAULT_R_P_OHM 5.0e3
-#define XBAR_DEFAULT_R_AP_OHM 10.0e3
-/* Default read voltage per unit input: small enough not to disturb an MTJ (V). */
-#define XBAR_DEFAULT_V_READ_V 0.1
-/* Default TIA feedback resistance (Ohm). */
-#define XBAR_DEFAULT_R_TIA_OHM 1.0e3
 /* Longest element/node prefix accepted. */
 #define PREFIX_MAX 16
 
@@ -112,94 +105,6 @@ int cospin_netlist_printf(struct cospin_netlist *nl, const char *fmt, ...)
     }
 }
 
-void cospin_xbar_opts_default(struct cospin_xbar_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->g_min_s = 1.0 / XBAR_DEFAULT_R_AP_OHM;
-    o->g_max_s = 1.0 / XBAR_DEFAULT_R_P_OHM;
-    o->w_max = 1.0;
-    o->v_read_v = XBAR_DEFAULT_V_READ_V;
-    o->r_tia_ohm = XBAR_DEFAULT_R_TIA_OHM;
-    o->cell = COSPIN_XBAR_CELL_RESISTOR;
-    o->sense = COSPIN_XBAR_SENSE_AMMETER;
-}
-
-int cospin_xbar_opts_validate(const struct cospin_xbar_opts *o, struct cospin_error *err)
-{
-    if (!o)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "crossbar: no options");
-    if (!(isfinite(o->g_min_s) && o->g_min_s > 0 && isfinite(o->g_max_s) && o->g_max_s > o->g_min_s))
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "crossbar: need 0 < g_min (%g S) < g_max (%g S)", o->g_min_s,
-                                o->g_max_s);
-    if (!(isfinite(o->w_max) && o->w_max > 0))
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "crossbar: w_max must be > 0 (got %g)", o->w_max);
-    if (!(isfinite(o->v_read_v) && o->v_read_v > 0))
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "crossbar: read voltage must be > 0 V (got %g)", o->v_read_v);
-    if (!(isfinite(o->r_wire_ohm) && o->r_wire_ohm >= 0))
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "crossbar: wire resistance must be >= 0 Ohm (got %g)",
-                                o->r_wire_ohm);
-    if (o->tile_rows < 0 || o->tile_cols < 0)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "crossbar: tile sizes must be >= 0 (got %d x %d)", o->tile_rows,
-                                o->tile_cols);
-    if (o->cell != COSPIN_XBAR_CELL_RESISTOR && o->cell != COSPIN_XBAR_CELL_VCCS &&
-        o->cell != COSPIN_XBAR_CELL_VCCS_PAIR)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "crossbar: unknown cell kind %d",
-                                (int)o->cell);
-    if (o->sense != COSPIN_XBAR_SENSE_AMMETER && o->sense != COSPIN_XBAR_SENSE_TIA)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "crossbar: unknown sense kind %d", (int)o->sense);
-    if (o->sense == COSPIN_XBAR_SENSE_TIA) {
-        if (!(isfinite(o->r_tia_ohm) && o->r_tia_ohm > 0))
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "crossbar: TIA feedback resistance must be > 0 Ohm (got %g)",
-                                    o->r_tia_ohm);
-        if (!(isfinite(o->tia_gain) && o->tia_gain >= 0))
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "crossbar: TIA gain must be >= 0 (0 = ideal; got %g)",
-                                    o->tia_gain);
-    }
-    if (o->cell != COSPIN_XBAR_CELL_RESISTOR) {
-        if (o->r_wire_ohm > 0)
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "crossbar: VCCS cells need ideal wires (r_wire = %g Ohm); "
-                                    "use resistor cells",
-                                    o->r_wire_ohm);
-        if (o->sense == COSPIN_XBAR_SENSE_TIA && o->tia_gain > 0)
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "crossbar: VCCS cells need a column at exactly 0 V; a "
-                                    "finite-gain TIA does not hold it there");
-    }
-    return 0;
-}
-
-int cospin_xbar_weight_to_g(const struct cospin_xbar_opts *o, double w, double *g_pos_s,
-                            double *g_neg_s, struct cospin_error *err)
-{
-    if (!isfinite(w))
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "weight is not finite (%g)", w);
-    if (fabs(w) > o->w_max) {
-        if (!o->clip)
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "|weight| %g exceeds w_max %g (enable clipping or raise w_max)",
-                                    w, o->w_max);
-        w = w > 0 ? o->w_max : -o->w_max;
-    }
-    double span = o->g_max_s - o->g_min_s;
-    *g_pos_s = o->g_min_s + (w > 0 ? w : 0.0) / o->w_max * span;
-    *g_neg_s = o->g_min_s + (w < 0 ? -w : 0.0) / o->w_max * span;
-    return 0;
-}
-
-double cospin_xbar_current_unit_a(const struct cospin_xbar_opts *o)
-{
-    return o->v_read_v * (o->g_max_s - o->g_min_s) / o->w_max;
-}
-
 static int check_prefix(const char *prefix, struct cospin_error *err)
 {
     size_t n = prefix ? strlen(prefix) : 0;
@@ -215,43 +120,161 @@ static int check_prefix(const char *prefix, struct cospin_error *err)
     return 0;
 }
 
-/*
- * Node of the row line of physical row r (within tile t) at cell column c.
- * With ideal wires every cell of a line sits on the driver node.
- */
-static void row_node(char *buf, size_t n, const char *prefix, const struct cospin_xbar_opts *o,
-                     int t, int r, int c, const char *drv_pos, const char *drv_neg)
-{
-    if (o->r_wire_ohm > 0)
-        snprintf(buf, n, "%sa%d_%d_%d", prefix, t, r, c);
-    else
-        snprintf(buf, n, "%s", (r % 2) ? drv_neg : drv_pos);
-}
-
-/*
- * End node of the column line of tile t, tile column c (output j): the sense
- * node <p>c<j> itself when there is one tile row, else <p>e<t>_<c>.
- */
-static void col_end(char *buf, size_t n, const char *prefix, int single, int t, int c, int j)
-{
-    if (single)
-        snprintf(buf, n, "%sc%d", prefix, j);
-    else
-        snprintf(buf, n, "%se%d_%d", prefix, t, c);
-}
-
-/* Node of the column line of tile t, tile column c (output j), at physical row r. */
-static void col_node(char *buf, size_t n, const char *prefix, const struct cospin_xbar_opts *o,
-                     int single, int t, int r, int c, int j)
-{
-    if (o->r_wire_ohm > 0)
-        snprintf(buf, n, "%sb%d_%d_%d", prefix, t, r, c);
-    else
-        col_end(buf, n, prefix, single, t, c, j);
-}
-
 /* Shortest text that reads back as the same double. */
 #define G17 "%.17g"
+
+/* The name of node nd of tile t (netlist.h) into buf. */
+static void node_name(char *buf, size_t n, const char *p, int t, const struct cospin_xbar_node *nd,
+                      const char *const *in_nodes)
+{
+    switch (nd->kind) {
+    case COSPIN_XBAR_NODE_GROUND:
+        snprintf(buf, n, "0");
+        break;
+    case COSPIN_XBAR_NODE_INPUT:
+        snprintf(buf, n, "%s", in_nodes[nd->i]);
+        break;
+    case COSPIN_XBAR_NODE_INVERTED:
+        snprintf(buf, n, "%sn%d", p, nd->i);
+        break;
+    case COSPIN_XBAR_NODE_DRIVE:
+        snprintf(buf, n, "%sd%d_%d", p, t, nd->i);
+        break;
+    case COSPIN_XBAR_NODE_ROW:
+        snprintf(buf, n, "%sa%d_%d_%d", p, t, nd->i, nd->c);
+        break;
+    case COSPIN_XBAR_NODE_COL:
+        snprintf(buf, n, "%sb%d_%d_%d", p, t, nd->i, nd->c);
+        break;
+    case COSPIN_XBAR_NODE_END:
+        snprintf(buf, n, "%se%d_%d", p, t, nd->c);
+        break;
+    case COSPIN_XBAR_NODE_SENSE:
+        snprintf(buf, n, "%sc%d", p, nd->i);
+        break;
+    }
+}
+
+/*
+ * One element of tile t: a resistor (left out when open), or a G source
+ * whose current g_s V(a) flows from ground through the source into b.
+ * Terminations are written with the column's sense stage (print_sense).
+ */
+static void print_elem(struct cospin_netlist *nl, const char *p, int t,
+                       const struct cospin_xbar_elem *e, const char *const *in_nodes)
+{
+    static const char cls[] = {[COSPIN_XBAR_ELEM_CELL] = 'x',     [COSPIN_XBAR_ELEM_CELL_VCCS] = 'x',
+                               [COSPIN_XBAR_ELEM_PAIR_VCCS] = 'x', [COSPIN_XBAR_ELEM_WIRE_ROW] = 'a',
+                               [COSPIN_XBAR_ELEM_WIRE_COL] = 'b',  [COSPIN_XBAR_ELEM_DRIVER] = 'd'};
+    char a[96], b[96];
+    node_name(a, sizeof a, p, t, &e->a, in_nodes);
+    node_name(b, sizeof b, p, t, &e->b, in_nodes);
+    switch (e->kind) {
+    case COSPIN_XBAR_ELEM_CELL_VCCS:
+    case COSPIN_XBAR_ELEM_PAIR_VCCS:
+        cospin_netlist_printf(nl, "g%sx%d_%d_%d 0 %s %s 0 " G17 "\n", p, t, e->r, e->c, b, a,
+                              e->g_s);
+        break;
+    case COSPIN_XBAR_ELEM_DRIVER:
+        if (e->g_s > 0)
+            cospin_netlist_printf(nl, "r%sd%d_%d %s %s " G17 "\n", p, t, e->r, a, b, e->r_ohm);
+        break;
+    case COSPIN_XBAR_ELEM_CELL:
+    case COSPIN_XBAR_ELEM_WIRE_ROW:
+    case COSPIN_XBAR_ELEM_WIRE_COL:
+        if (e->g_s > 0)
+            cospin_netlist_printf(nl, "r%s%c%d_%d_%d %s %s " G17 "\n", p, cls[e->kind], t, e->r,
+                                  e->c, a, b, e->r_ohm);
+        break;
+    case COSPIN_XBAR_ELEM_AMMETER:
+    case COSPIN_XBAR_ELEM_TIA_INPUT:
+        break;
+    }
+}
+
+/* The sense stage of output j; its ammeter ends at `to` (ammeter and ideal TIA). */
+static void print_sense(struct cospin_netlist *nl, const char *p, const struct cospin_xbar_circuit *xc,
+                        int j, const char *to)
+{
+    const struct cospin_xbar_opts *o = cospin_xbar_circuit_opts(xc);
+    struct cospin_xbar_elem e;
+    cospin_xbar_circuit_sense(xc, j, &e);
+    if (e.kind == COSPIN_XBAR_ELEM_AMMETER) {
+        cospin_netlist_printf(nl, "v%ss%d %sc%d %s 0\n", p, j, p, j, to);
+        /* Ideal TIA: the ammeter holds the column at 0 V, a CCVS gives -R_f I. */
+        if (o->sense == COSPIN_XBAR_SENSE_TIA)
+            cospin_netlist_printf(nl, "h%st%d %so%d 0 v%ss%d " G17 "\n", p, j, p, j, p, j,
+                                  -o->r_tia_ohm);
+        return;
+    }
+    /* Op-amp (VCVS of gain A, non-inverting input grounded) with R_f feedback. */
+    cospin_netlist_printf(nl, "v%ss%d %sc%d %sm%d 0\n", p, j, p, j, p, j);
+    cospin_netlist_printf(nl, "e%st%d %so%d 0 0 %sm%d " G17 "\n", p, j, p, j, p, j, o->tia_gain);
+    cospin_netlist_printf(nl, "r%st%d %sm%d %so%d " G17 "\n", p, j, p, j, p, j, o->r_tia_ohm);
+}
+
+/* Every tile's lines and devices, in tile order. */
+static int print_tiles(struct cospin_netlist *nl, const char *p, const struct cospin_xbar_circuit *xc,
+                       const char *const *in_nodes, struct cospin_error *err)
+{
+    const struct cospin_xbar_geometry *g = cospin_xbar_circuit_geometry(xc);
+    for (int t = 0; t < g->ntiles; t++) {
+        struct cospin_xbar_tile tile;
+        int rc = cospin_xbar_circuit_tile(xc, t, &tile, err);
+        if (rc)
+            return rc;
+        for (size_t k = 0; k < tile.n_elems; k++)
+            print_elem(nl, p, t, &tile.elems[k], in_nodes);
+        cospin_xbar_tile_clear(&tile);
+    }
+    return 0;
+}
+
+int cospin_netlist_xbar_circuit(struct cospin_netlist *nl, const char *prefix,
+                                const struct cospin_xbar_circuit *xc,
+                                const char *const *in_nodes, const char *const *sense_nodes,
+                                struct cospin_error *err)
+{
+    int rc = check_prefix(prefix, err);
+    if (rc)
+        return rc;
+    if (!xc || !in_nodes)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "crossbar %s: needs a circuit and input nodes", prefix);
+    const struct cospin_xbar_opts *o = cospin_xbar_circuit_opts(xc);
+    const struct cospin_xbar_geometry *g = cospin_xbar_circuit_geometry(xc);
+    cospin_netlist_printf(nl, "* crossbar %s: %d outputs x %d inputs, %d x %d tiles of %d x %d, "
+                              "G in [%.6g, %.6g] S, %.6g V per unit input, wire %.6g Ohm",
+                          prefix, g->n_out, g->n_in, g->ntile_rows, g->ntile_cols, g->tile_rows,
+                          g->tile_cols, o->g_min_s, o->g_max_s, o->v_read_v, o->r_wire_ohm);
+    if (o->r_driver_ohm > 0)
+        cospin_netlist_printf(nl, ", driver %.6g Ohm", o->r_driver_ohm);
+    cospin_netlist_printf(nl, "\n");
+    /* Inverting drivers: the negative line of input i is node <p>n<i> = -V(in_i). */
+    for (int i = 0; i < g->n_in && cospin_xbar_circuit_has_inverted(xc); i++)
+        cospin_netlist_printf(nl, "e%sinv%d %sn%d 0 %s 0 -1\n", prefix, i, prefix, i, in_nodes[i]);
+    if ((rc = print_tiles(nl, prefix, xc, in_nodes, err)))
+        return rc;
+    /* Column ends -> sense nodes <p>c<j>; partial sums through ammeters and F adders. */
+    for (int j = 0; j < g->n_out; j++) {
+        int tj = j / g->tile_cols, c = j - tj * g->tile_cols;
+        for (int ti = 0; g->ntile_rows > 1 && ti < g->ntile_rows; ti++) {
+            int t = ti * g->ntile_cols + tj;
+            struct cospin_xbar_elem e;
+            cospin_xbar_circuit_term(xc, t, c, &e);
+            char a[96];
+            node_name(a, sizeof a, prefix, t, &e.a, in_nodes);
+            cospin_netlist_printf(nl, "v%sp%d_%d %s 0 0\n", prefix, t, j, a);
+            cospin_netlist_printf(nl, "f%sp%d_%d 0 %sc%d v%sp%d_%d 1\n", prefix, t, j, prefix,
+                                  j, prefix, t, j);
+        }
+        print_sense(nl, prefix, xc, j, sense_nodes ? sense_nodes[j] : "0");
+    }
+    if (cospin_netlist_printf(nl, "* end of crossbar %s\n", prefix))
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "crossbar %s: out of memory",
+                                prefix);
+    return 0;
+}
 
 int cospin_netlist_crossbar(struct cospin_netlist *nl, const char *prefix,
                             const struct cospin_xbar_opts *o, const double *w, int n_out,
@@ -267,135 +290,22 @@ int cospin_netlist_crossbar(struct cospin_netlist *nl, const char *prefix,
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "crossbar %s: need n_out, n_in >= 1 and weights (got %d x %d)",
                                 prefix, n_out, n_in);
-    for (size_t k = 0; k < (size_t)n_out * (size_t)n_in; k++) {
-        double gp, gn;
-        if ((rc = cospin_xbar_weight_to_g(o, w[k], &gp, &gn, err))) {
-            cospin_error_prefix(err, "crossbar");
-            char what[96];
-            snprintf(what, sizeof what, "layer %s weight [%zu][%zu]", prefix, k / (size_t)n_in,
-                     k % (size_t)n_in);
-            cospin_error_prefix(err, what);
-            return rc;
-        }
-    }
-    int tr = o->tile_rows > 0 && o->tile_rows < n_in ? o->tile_rows : n_in;
-    int tc = o->tile_cols > 0 && o->tile_cols < n_out ? o->tile_cols : n_out;
-    int ntr = (n_in + tr - 1) / tr, ntc = (n_out + tc - 1) / tc;
-    int single = ntr == 1;
-    double rw = o->r_wire_ohm;
-    char a[96], b[96], a2[96], b2[96], ng[96];
-
-    cospin_netlist_printf(nl, "* crossbar %s: %d outputs x %d inputs, %d x %d tiles of %d x %d, "
-                              "G in [%.6g, %.6g] S, %.6g V per unit input, wire %.6g Ohm\n",
-                          prefix, n_out, n_in, ntr, ntc, tr, tc, o->g_min_s, o->g_max_s,
-                          o->v_read_v, rw);
-    /* Inverting drivers: the negative line of input i is node <p>n<i> = -V(in_i). */
-    int pairs = o->cell == COSPIN_XBAR_CELL_VCCS_PAIR;
-    for (int i = 0; i < n_in && !pairs; i++)
-        cospin_netlist_printf(nl, "e%sinv%d %sn%d 0 %s 0 -1\n", prefix, i, prefix, i, in_nodes[i]);
-
-    for (int ti = 0; ti < ntr; ti++) {
-        int i0 = ti * tr, i1 = i0 + tr < n_in ? i0 + tr : n_in;
-        int nrow = 2 * (i1 - i0);
-        for (int tj = 0; tj < ntc; tj++) {
-            int j0 = tj * tc, j1 = j0 + tc < n_out ? j0 + tc : n_out;
-            int ncol = j1 - j0;
-            int t = ti * ntc + tj;
-            /* Row-line segments. */
-            for (int r = 0; rw > 0 && r < nrow; r++) {
-                int i = i0 + r / 2;
-                snprintf(ng, sizeof ng, "%sn%d", prefix, i);
-                const char *drv = (r % 2) ? ng : in_nodes[i];
-                row_node(a, sizeof a, prefix, o, t, r, 0, in_nodes[i], ng);
-                cospin_netlist_printf(nl, "r%sa%d_%d_0 %s %s " G17 "\n", prefix, t, r, drv, a, rw);
-                for (int c = 1; c < ncol; c++) {
-                    row_node(a, sizeof a, prefix, o, t, r, c - 1, in_nodes[i], ng);
-                    row_node(a2, sizeof a2, prefix, o, t, r, c, in_nodes[i], ng);
-                    cospin_netlist_printf(nl, "r%sa%d_%d_%d %s %s " G17 "\n", prefix, t, r, c, a,
-                                          a2, rw);
-                }
-            }
-            /* Column-line segments, ending at the tile's column end <p>e<t>_<c>. */
-            for (int c = 0; rw > 0 && c < ncol; c++) {
-                for (int r = 1; r < nrow; r++) {
-                    col_node(b, sizeof b, prefix, o, single, t, r - 1, c, j0 + c);
-                    col_node(b2, sizeof b2, prefix, o, single, t, r, c, j0 + c);
-                    cospin_netlist_printf(nl, "r%sb%d_%d_%d %s %s " G17 "\n", prefix, t, r, c, b,
-                                          b2, rw);
-                }
-                col_node(b, sizeof b, prefix, o, single, t, nrow - 1, c, j0 + c);
-                col_end(b2, sizeof b2, prefix, single, t, c, j0 + c);
-                cospin_netlist_printf(nl, "r%sb%d_%d_%d %s %s " G17 "\n", prefix, t, nrow, c, b, b2,
-                                      rw);
-            }
-            /* The devices (merged pairs: one source per weight, on the positive line). */
-            for (int r = 0; pairs && r < nrow; r += 2) {
-                int i = i0 + r / 2;
-                for (int c = 0; c < ncol; c++) {
-                    int j = j0 + c;
-                    double gp, gn;
-                    cospin_xbar_weight_to_g(o, w[(size_t)j * (size_t)n_in + (size_t)i], &gp, &gn,
-                                            NULL);
-                    col_node(b, sizeof b, prefix, o, single, t, r, c, j);
-                    cospin_netlist_printf(nl, "g%sx%d_%d_%d 0 %s %s 0 " G17 "\n", prefix, t, r, c,
-                                          b, in_nodes[i], gp - gn);
-                }
-            }
-            for (int r = 0; !pairs && r < nrow; r++) {
-                int i = i0 + r / 2;
-                snprintf(ng, sizeof ng, "%sn%d", prefix, i);
-                for (int c = 0; c < ncol; c++) {
-                    int j = j0 + c;
-                    double gp, gn;
-                    cospin_xbar_weight_to_g(o, w[(size_t)j * (size_t)n_in + (size_t)i], &gp, &gn,
-                                            NULL);
-                    double g = (r % 2) ? gn : gp;
-                    row_node(a, sizeof a, prefix, o, t, r, c, in_nodes[i], ng);
-                    col_node(b, sizeof b, prefix, o, single, t, r, c, j);
-                    if (o->cell == COSPIN_XBAR_CELL_VCCS)
-                        /* Current G*V(a) flows from ground through the source into b. */
-                        cospin_netlist_printf(nl, "g%sx%d_%d_%d 0 %s %s 0 " G17 "\n", prefix, t, r,
-                                              c, b, a, g);
-                    else
-                        cospin_netlist_printf(nl, "r%sx%d_%d_%d %s %s " G17 "\n", prefix, t, r, c,
-                                              a, b, 1.0 / g);
-                }
-            }
-        }
-    }
-
-    /* Column ends -> sense nodes <p>c<j>; partial sums through ammeters and F adders. */
-    for (int j = 0; j < n_out; j++) {
-        int tj = j / tc, c = j - tj * tc;
-        if (!single) {
-            for (int ti = 0; ti < ntr; ti++) {
-                int t = ti * ntc + tj;
-                cospin_netlist_printf(nl, "v%sp%d_%d %se%d_%d 0 0\n", prefix, t, j, prefix, t, c);
-                cospin_netlist_printf(nl, "f%sp%d_%d 0 %sc%d v%sp%d_%d 1\n", prefix, t, j, prefix,
-                                      j, prefix, t, j);
-            }
-        }
-        const char *to = sense_nodes ? sense_nodes[j] : "0";
-        if (o->sense == COSPIN_XBAR_SENSE_AMMETER) {
-            cospin_netlist_printf(nl, "v%ss%d %sc%d %s 0\n", prefix, j, prefix, j, to);
-        } else if (o->tia_gain == 0) {
-            /* Ideal TIA: the ammeter holds the column at 0 V, a CCVS gives -R_f I. */
-            cospin_netlist_printf(nl, "v%ss%d %sc%d %s 0\n", prefix, j, prefix, j, to);
-            cospin_netlist_printf(nl, "h%st%d %so%d 0 v%ss%d " G17 "\n", prefix, j, prefix, j,
-                                  prefix, j, -o->r_tia_ohm);
-        } else {
-            /* Op-amp (VCVS of gain A, non-inverting input grounded) with R_f feedback. */
-            cospin_netlist_printf(nl, "v%ss%d %sc%d %sm%d 0\n", prefix, j, prefix, j, prefix, j);
-            cospin_netlist_printf(nl, "e%st%d %so%d 0 0 %sm%d " G17 "\n", prefix, j, prefix, j,
-                                  prefix, j, o->tia_gain);
-            cospin_netlist_printf(nl, "r%st%d %sm%d %so%d " G17 "\n", prefix, j, prefix, j, prefix,
-                                  j, o->r_tia_ohm);
-        }
-    }
-    if (cospin_netlist_printf(nl, "* end of crossbar %s\n", prefix))
+    size_t n = (size_t)n_out * (size_t)n_in;
+    double *g = malloc(2 * n * sizeof *g);
+    if (!g)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "crossbar %s: out of memory",
                                 prefix);
-    return 0;
+    char what[64];
+    snprintf(what, sizeof what, "layer %s", prefix);
+    struct cospin_xbar_circuit *xc = NULL;
+    rc = cospin_xbar_weights_to_g(o, w, n_out, n_in, g, g + n, what, err);
+    if (rc == 0)
+        rc = cospin_xbar_circuit_new(o, n_out, n_in, g, g + n, &xc, err);
+    if (rc == 0)
+        rc = cospin_netlist_xbar_circuit(nl, prefix, xc, in_nodes, sense_nodes, err);
+    cospin_xbar_circuit_free(xc);
+    free(g);
+    return rc;
 }
 
 int cospin_neuron_compact_validate(const struct cospin_neuron_compact *p, struct cospin_error *err)

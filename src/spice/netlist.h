@@ -4,67 +4,36 @@
  * file.  The text is what cosim.c loads through the engine and what
  * `cospin infer --out DIR` writes for plain `ngspice -b`.
  *
- * Conventions (doc/circuits.md has the figures):
- *
- *   Weights.  A layer computes z = W x with W an n_out x n_in matrix stored
- *   row-major (W[j * n_in + i]).  Input i drives two physical row lines: the
- *   positive line at +V_i and an inverted line at -V_i (an inverting driver,
- *   an E source of gain -1).  Output j is one column.  Weight w_ji is the
- *   differential pair G+ (positive line -> column) and G- (inverted line ->
- *   column):
- *
- *       G+ = G_min + max(w, 0) / w_max * (G_max - G_min)
- *       G- = G_min + max(-w, 0) / w_max * (G_max - G_min)
- *
- *   so G+ - G- = w * (G_max - G_min) / w_max and both devices stay inside
- *   [G_min, G_max]; the G_min parts of a pair cancel (+V G_min - V G_min).
- *   |w| > w_max is an error unless opts->clip is set (then it saturates).
- *
- *   Inputs.  V_i = v_read_v * x_i (x in the network's input units, e.g.
- *   pixels in [0, 1]).  The column current of an ideal array is then
- *
- *       I_j = sum_i (G+_ji - G-_ji) V_i = I_unit * (W x)_j,
- *       I_unit = v_read_v * (G_max - G_min) / w_max       (A per unit of z)
- *
- *   Sensing.  Every column ends in a 0 V source named "v<prefix>s<j>" (the
- *   ammeter: ngspice vector "v<prefix>s<j>#branch", positive when current
- *   flows out of the array into the sense node), which holds the column at
- *   virtual ground.  With COSPIN_XBAR_SENSE_TIA the ammeter feeds a
- *   transimpedance stage whose output node "<prefix>o<j>" is -R_f I_j:
- *   ideal (tia_gain = 0: a CCVS) or an op-amp of finite open-loop gain
- *   (a VCVS with R_f feedback).
- *
- *   Physical layout (needed to read wire resistance results).  The array is
- *   split into tiles of tile_rows inputs x tile_cols outputs (0: one tile).
- *   Inside a tile the physical rows are, in order, the positive and inverted
- *   lines of each input (row 2k = positive line of the tile's k-th input,
- *   row 2k+1 = its inverted line); columns are the tile's outputs in order.
- *   With wire resistance r_wire_ohm > 0, every row line runs from its driver
- *   through one segment to cell (r, 0), then one segment between
- *   neighbouring cells; every column line runs from cell (0, c) down through
- *   one segment between neighbouring cells and one last segment from cell
- *   (last, c) to the tile's column end.  Each tile has its own row-line
- *   segments (drivers fan out ideally to the tiles of a row).  With one tile
- *   row the column end is the sense node; with several, each tile's column
- *   end has its own 0 V ammeter "v<prefix>p<t>_<j>" and CCCS (F) elements add
- *   the partial sums into the column's sense node (a peripheral current
- *   adder).
- *
- *   Cells.  COSPIN_XBAR_CELL_RESISTOR writes each device as a resistor
- *   (required with wire resistance).  COSPIN_XBAR_CELL_VCCS writes each
- *   device as a voltage-controlled current source G * V(line) into the
- *   column; with ideal wires and a column held at exactly 0 V this carries
- *   the same current as the resistor, but gives ngspice's sparse solver a
- *   matrix without fill-in (doc/circuits.md: it is several times faster).
- *   It is rejected with wire resistance or a finite-gain TIA.
- *   COSPIN_XBAR_CELL_VCCS_PAIR goes one step further: the two devices of a
- *   pair carry G+ V and -G- V into the same virtual-ground column, so it
- *   writes their sum as one G source (G+ - G-) V(input) and needs no
- *   inverted lines.  Same currents, half the elements; the individual device
- *   currents are no longer visible (same restrictions as VCCS).
+ * A crossbar layer is written from its element list (xbar_circuit.h, which
+ * documents the conventions: differential pairs, the weight -> conductance
+ * map, tiles, wire segments, drivers and sensing), the same list the sparse
+ * solver (xbar_solve.h) assembles its matrices from.
  *
  * Names.  Every element and node of a layer starts with the layer prefix
- * (letters/digits, e.g. "l1"), so several layers share one netlist.
+ * <p> (letters/digits, e.g. "l1"), so several layers share one netlist; t
+ * is the tile, r the physical row (or wire segment), c the tile column, i
+ * the input and j the output:
+ *
+ *   in_nodes[i]        positive line driver (the caller's source)
+ *   e<p>inv<i>         inverting driver, output node <p>n<i> = -V(in_i)
+ *   r<p>d<t>_<r>       driver output resistance, into node <p>d<t>_<r>
+ *   r<p>a<t>_<r>_<c>   row-wire segment into row node <p>a<t>_<r>_<c>
+ *   r<p>b<t>_<r>_<c>   column-wire segment r (1 .. rows; the last one ends at
+ *                      the column end) between column nodes <p>b<t>_<r-1>_<c>
+ *                      and <p>b<t>_<r>_<c>
+ *   r<p>x<t>_<r>_<c>   device as a resistor (g<p>x...: as a G source); an
+ *                      open device (G = 0) is not written
+ *   <p>e<t>_<c>        a tile's column end with several tile rows, held at
+ *                      0 V by the ammeter v<p>p<t>_<j>; the CCCS f<p>p<t>_<j>
+ *                      adds its current into the sense node
+ *   <p>c<j>            sense node (a tile's column end with one tile row)
+ *   v<p>s<j>           the column's ammeter: ngspice vector
+ *                      "v<p>s<j>#branch" is the column current I_j, positive
+ *                      when it flows out of the array into the sense node
+ *   h<p>t<j>           ideal TIA (CCVS), output node <p>o<j> = -R_f I_j
+ *   e<p>t<j>, r<p>t<j> finite-gain TIA: op-amp (VCVS of gain A, inverting
+ *                      input <p>m<j>, which the ammeter feeds) and its R_f
+ *                      feedback to the output <p>o<j>
  */
 #ifndef COSPIN_NETLIST_H
 #define COSPIN_NETLIST_H
@@ -73,6 +42,7 @@
 
 #include "compact_neuron.h"
 #include "cospin.h"
+#include "xbar_circuit.h"
 
 /* A growing netlist text.  Lines end in '\n'. */
 struct cospin_netlist;
@@ -106,74 +76,32 @@ size_t cospin_netlist_lines(const struct cospin_netlist *nl);
 int cospin_netlist_printf(struct cospin_netlist *nl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* How a device is written. */
-enum cospin_xbar_cell {
-    COSPIN_XBAR_CELL_RESISTOR = 0,   /* a resistor R = 1/G (physical) */
-    COSPIN_XBAR_CELL_VCCS = 1,       /* a G source G*V(line) into the column (ideal wires only) */
-    COSPIN_XBAR_CELL_VCCS_PAIR = 2   /* one G source (G+ - G-)*V(input) per weight (ideal wires) */
-};
-
-/* How a column is read. */
-enum cospin_xbar_sense {
-    COSPIN_XBAR_SENSE_AMMETER = 0,   /* 0 V source to ground (or into the neuron stage) */
-    COSPIN_XBAR_SENSE_TIA = 1        /* ammeter + transimpedance stage, output node <p>o<j> */
-};
-
-/* Crossbar options.  Start from cospin_xbar_opts_default(). */
-struct cospin_xbar_opts {
-    double g_min_s;        /* lowest device conductance, S (default 1/10 kOhm = 100 uS) */
-    double g_max_s;        /* highest device conductance, S (default 1/5 kOhm = 200 uS) */
-    double w_max;          /* weight magnitude mapped to the full window (default 1) */
-    int clip;              /* nonzero: |w| > w_max saturates; zero: it is an error (default) */
-    double v_read_v;       /* read voltage per unit input, V (default 0.1) */
-    double r_wire_ohm;     /* wire resistance per segment, Ohm (default 0 = ideal wires) */
-    int tile_rows;         /* inputs per tile (0 = all) */
-    int tile_cols;         /* outputs per tile (0 = all) */
-    enum cospin_xbar_cell cell;     /* default COSPIN_XBAR_CELL_RESISTOR */
-    enum cospin_xbar_sense sense;   /* default COSPIN_XBAR_SENSE_AMMETER */
-    double r_tia_ohm;      /* TIA feedback resistance, Ohm (default 1 kOhm) */
-    double tia_gain;       /* op-amp open-loop gain; 0 = ideal TIA (default 0) */
-};
-
 /*
- * Defaults: the device window of the thesis's MTJ synapse (R_P = 5 kOhm,
- * R_AP = 10 kOhm, thesis ch. 3), 0.1 V read voltage, ideal wires, one
- * tile, resistor cells, ammeter sensing.
- */
-void cospin_xbar_opts_default(struct cospin_xbar_opts *o);
-
-/*
- * Check the options: 0 < g_min_s < g_max_s finite, w_max > 0, v_read_v > 0,
- * r_wire_ohm >= 0, tiles >= 0, r_tia_ohm > 0, tia_gain >= 0, and the VCCS
- * cell only with ideal wires and ammeter or ideal-TIA sensing.  Returns 0 or
- * COSPIN_ERR_INVALID naming the field.
- */
-int cospin_xbar_opts_validate(const struct cospin_xbar_opts *o, struct cospin_error *err);
-
-/*
- * The documented weight -> conductance map (header comment).  Writes the
- * pair in S.  Returns 0, or COSPIN_ERR_INVALID for a non-finite weight or
- * |w| > w_max without clip.
- */
-int cospin_xbar_weight_to_g(const struct cospin_xbar_opts *o, double w, double *g_pos_s,
-                            double *g_neg_s, struct cospin_error *err);
-
-/* I_unit = v_read_v (G_max - G_min) / w_max: column current per unit of z, A. */
-double cospin_xbar_current_unit_a(const struct cospin_xbar_opts *o);
-
-/*
- * Append one crossbar layer.  w: n_out x n_in weights (row-major, see the
- * header comment), in_nodes: n_in node names carrying the positive read
- * voltages (sources are the caller's), prefix: the layer's name prefix.
- * If sense_nodes is non-NULL, sense_nodes[j] is the node the column's ammeter
- * ends at (a neuron stage's input); NULL sends every ammeter to ground.
- * Returns 0, COSPIN_ERR_INVALID (options, sizes, a bad weight: the message
- * names its index) or COSPIN_ERR_NOMEM.
+ * Append one crossbar layer.  w: n_out x n_in weights (row-major,
+ * xbar_circuit.h), mapped to conductances by the documented map; in_nodes:
+ * n_in node names carrying the positive read voltages (sources are the
+ * caller's), prefix: the layer's name prefix.  If sense_nodes is non-NULL,
+ * sense_nodes[j] is the node the column's ammeter ends at (a neuron stage's
+ * input); NULL sends every ammeter to ground.  Returns 0,
+ * COSPIN_ERR_INVALID (options, sizes, a bad weight: the message names its
+ * index) or COSPIN_ERR_NOMEM.
  */
 int cospin_netlist_crossbar(struct cospin_netlist *nl, const char *prefix,
                             const struct cospin_xbar_opts *o, const double *w, int n_out,
                             int n_in, const char *const *in_nodes,
                             const char *const *sense_nodes, struct cospin_error *err);
+
+/*
+ * Append a crossbar layer given as a circuit (per-device conductances,
+ * xbar_circuit.h): the element list of every tile, the inverting drivers,
+ * the partial-sum adders and the sense stages.  Arguments as for
+ * cospin_netlist_crossbar.  Returns 0, COSPIN_ERR_INVALID (prefix, missing
+ * input nodes) or COSPIN_ERR_NOMEM.
+ */
+int cospin_netlist_xbar_circuit(struct cospin_netlist *nl, const char *prefix,
+                                const struct cospin_xbar_circuit *xc,
+                                const char *const *in_nodes, const char *const *sense_nodes,
+                                struct cospin_error *err);
 
 /*
  * Compact neuron stage (code model mtj_compact, models/mtj_compact): the

@@ -260,7 +260,8 @@ END_TEST
 static int psw_swatches(const char *svg, char **sw, int max)
 {
     int n = 0;
-    for (const char *q = svg; (q = strstr(q, "<g class=\"legend-entry\"")) != NULL && n < max; q++) {
+    const char *tag = "<g class=\"legend-entry\"";
+    for (const char *q = svg; (q = strstr(q, tag)) != NULL && n < max; q++) {
         const char *b = strchr(q, '>') + 1, *e = strstr(b, "<text");
         ck_assert_ptr_nonnull(e);
         sw[n++] = strndup(b, (size_t)(e - b));

@@ -133,8 +133,8 @@ static struct cospin_plot *family_plot(int n, int n_i, int use_looks)
         snprintf(label, sizeof label, "%d ns, Ku %d: k 0.5/uA, c 12 uA", 10 * (k % n_i), k / n_i);
         for (int j = 0; j < 5; j++)
             y[j] = 1.0 / (1.0 + exp(-(x[j] - 3.0 + 0.1 * k)));
-        int idx = cospin_plot_add(p, label, x, y, NULL, 5, COSPIN_PLOT_MARKERS | COSPIN_PLOT_LEGEND_LINE,
-                                  NULL);
+        unsigned style = COSPIN_PLOT_MARKERS | COSPIN_PLOT_LEGEND_LINE;
+        int idx = cospin_plot_add(p, label, x, y, NULL, 5, style, NULL);
         ck_assert_int_eq(idx, 2 * k);
         int fit = cospin_plot_add(p, NULL, x, y, NULL, 5, COSPIN_PLOT_LINE, NULL);
         if (use_looks) {
@@ -153,7 +153,8 @@ static int distinct_swatches(const char *svg, int *entries)
 {
     char *sw[256];
     int n = 0;
-    for (const char *q = svg; (q = strstr(q, "<g class=\"legend-entry\"")) != NULL && n < 256; q++) {
+    const char *tag = "<g class=\"legend-entry\"";
+    for (const char *q = svg; (q = strstr(q, tag)) != NULL && n < 256; q++) {
         const char *b = strchr(q, '>') + 1, *e = strstr(b, "<text");
         ck_assert_ptr_nonnull(e);
         sw[n] = strndup(b, (size_t)(e - b));
@@ -230,11 +231,10 @@ START_TEST(test_legend_outside)
         /* The data area keeps the requested width (640 px minus margins). */
         ck_assert_double_eq_tol(area.w, 640 - 70 - 20, 1e-9);
         /* Every entry is inside the box: its translate lies within it. */
-        for (const char *e = svg; (e = strstr(e, "class=\"legend-entry\" transform=\"translate(")) != NULL;
-             e++) {
+        const char *tag = "class=\"legend-entry\" transform=\"translate(";
+        for (const char *e = svg; (e = strstr(e, tag)) != NULL; e++) {
             double ex, ey;
-            ck_assert_int_eq(sscanf(e, "class=\"legend-entry\" transform=\"translate(%lf,%lf)", &ex, &ey),
-                             2);
+            ck_assert_int_eq(sscanf(e + strlen(tag), "%lf,%lf)", &ex, &ey), 2);
             ck_assert(ex > leg.x && ex < leg.x + leg.w && ey > leg.y && ey < leg.y + leg.h);
         }
         free(svg);

@@ -37,8 +37,8 @@ struct cospin_plot {
 };
 
 /* A colour-blind-safe palette (Okabe & Ito, 2008). */
-static const char *const palette[COSPIN_PLOT_NCOLORS] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                      "#E69F00", "#56B4E9", "#000000", "#F0E442"};
+static const char *const palette[COSPIN_PLOT_NCOLORS] = {
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"};
 #define NPALETTE (sizeof palette / sizeof palette[0])
 
 /* Margins of the plotting area, pixels. */
@@ -391,7 +391,8 @@ static void svg_marker(FILE *f, double x, double y, const struct cospin_plot_loo
     static const double tri[] = {0, -1, 0.866, 0.5, -0.866, 0.5};
     static const double dia[] = {0, -1, 1, 0, 0, 1, -1, 0};
     static const double sq[] = {-1, -1, 1, -1, 1, 1, -1, 1};
-    static const double pent[] = {0, -1, 0.951, -0.309, 0.588, 0.809, -0.588, 0.809, -0.951, -0.309};
+    static const double pent[] = {0,      -1,    0.951,  -0.309, 0.588,
+                                  0.809,  -0.588, 0.809, -0.951, -0.309};
     const char *col = look_color(k);
     char paint[96];
     if (k->hollow)
@@ -564,8 +565,9 @@ static void svg_legend(FILE *f, const struct cospin_plot *p, const struct plot_l
         const struct plot_series *s = &p->series[i];
         if (!has_label(s))
             continue;
-        double ex = l->legend_x + LEGEND_PAD + (double)(k / (size_t)l->legend_rows) * l->legend_col_w;
-        double ey = l->legend_y + LEGEND_PAD + (double)(k % (size_t)l->legend_rows + 1) * LEGEND_ROW - 4;
+        size_t col = k / (size_t)l->legend_rows, row = k % (size_t)l->legend_rows;
+        double ex = l->legend_x + LEGEND_PAD + (double)col * l->legend_col_w;
+        double ey = l->legend_y + LEGEND_PAD + (double)(row + 1) * LEGEND_ROW - 4;
         k++;
         fprintf(f, "<g class=\"legend-entry\" transform=\"translate(%.1f,%.1f)\">\n", ex, ey);
         if (s->style & (COSPIN_PLOT_LINE | COSPIN_PLOT_LEGEND_LINE))

@@ -256,6 +256,87 @@ START_TEST(test_design)
 }
 END_TEST
 
+/* The legend swatches of psw.svg (entry-local markup before the label), at most max. */
+static int psw_swatches(const char *svg, char **sw, int max)
+{
+    int n = 0;
+    const char *tag = "<g class=\"legend-entry\"";
+    for (const char *q = svg; (q = strstr(q, tag)) != NULL && n < max; q++) {
+        const char *b = strchr(q, '>') + 1, *e = strstr(b, "<text");
+        ck_assert_ptr_nonnull(e);
+        sw[n++] = strndup(b, (size_t)(e - b));
+    }
+    return n;
+}
+
+/* The part of a swatch from `from` up to `to` (a malloc'd copy). */
+static char *swatch_part(const char *sw, const char *from, const char *to)
+{
+    const char *b = strstr(sw, from);
+    ck_assert_ptr_nonnull(b);
+    const char *e = strstr(b + strlen(from), to);
+    ck_assert_ptr_nonnull(e);
+    return strndup(b, (size_t)(e - b));
+}
+
+/* psw.svg of 6 widths x 4 Ku: 24 distinct legend swatches; the colour is
+   the width's (same for every Ku), the marker shape and the dash the Ku's
+   (same for every width). */
+START_TEST(test_svg_styles)
+{
+    enum { NW = 6, NK = 4, NI = 8 };
+    struct cospin_char_table *t = calloc(1, sizeof *t);
+    t->points = calloc(NW * NK * NI, sizeof *t->points);
+    for (int k = 0; k < NK; k++)
+        for (int w = 0; w < NW; w++)
+            for (int i = 0; i < NI; i++) {
+                struct cospin_char_point *q = &t->points[t->npoints++];
+                q->width_s = (20 + 30 * w) * 1e-9;
+                q->ku_j_per_m3 = 1.08e6 + 2e4 * k;
+                q->current_a = (4 + 3 * i) * 1e-6;
+                q->trials = 100;
+                q->switched = lround(100 / (1 + exp(-0.5 * (4 + 3 * i - 15 + w - k))));
+            }
+    ck_assert_int_eq(cospin_char_fit_all(t), 0);
+    char *dir = tmpdir(), path[512];
+    snprintf(path, sizeof path, "%s/psw.svg", dir);
+    ck_assert_int_eq(cospin_char_write_svg(t, path, NULL, NULL), 0);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    static char svg[1 << 20];
+    size_t len = fread(svg, 1, sizeof svg - 1, f);
+    svg[len] = '\0';
+    fclose(f);
+    char *sw[64];
+    int n = psw_swatches(svg, sw, 64);
+    ck_assert_int_eq(n, NW * NK);
+    for (int a = 0; a < n; a++) {
+        char *col_a = swatch_part(sw[a], "stroke=\"", "\"");
+        char *dash_a = swatch_part(sw[a], "stroke-width=\"1.6\"", "/>");
+        char *mark_a = swatch_part(sw[a], "/>\n<", " fill=");
+        for (int b = 0; b < a; b++) {
+            char *col_b = swatch_part(sw[b], "stroke=\"", "\"");
+            char *dash_b = swatch_part(sw[b], "stroke-width=\"1.6\"", "/>");
+            char *mark_b = swatch_part(sw[b], "/>\n<", " fill=");
+            ck_assert_str_ne(sw[a], sw[b]);
+            ck_assert_int_eq(strcmp(col_a, col_b) == 0, a % NW == b % NW);
+            ck_assert_int_eq(strcmp(mark_a, mark_b) == 0, a / NW == b / NW);
+            ck_assert_int_eq(strcmp(dash_a, dash_b) == 0, a / NW == b / NW);
+            free(col_b);
+            free(dash_b);
+            free(mark_b);
+        }
+        free(col_a);
+        free(dash_a);
+        free(mark_a);
+    }
+    for (int a = 0; a < n; a++)
+        free(sw[a]);
+    cospin_char_table_free(t);
+    rm_rf(dir);
+}
+END_TEST
+
 START_TEST(test_bad_options)
 {
     struct cospin_char_opts o;
@@ -586,6 +667,7 @@ static Suite *suite_characterize(void)
     tcase_add_test(tc, test_thread_independence);
     tcase_add_test(tc, test_resume_and_files);
     tcase_add_test(tc, test_design);
+    tcase_add_test(tc, test_svg_styles);
     tcase_add_test(tc, test_cli_interrupt_resume);
     tcase_add_test(tc, test_fast_vs_ngspice);
     tcase_add_test(tc, test_experiment_file);

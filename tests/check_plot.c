@@ -1,4 +1,5 @@
-/* check_plot.c -- SVG plots: ticks, document structure, escaping, errors. */
+/* check_plot.c -- SVG plots: ticks, document structure, escaping, series
+ * looks (24 distinct), the legend outside the data area, errors. */
 #include <config.h>
 
 #include <stdio.h>
@@ -104,6 +105,163 @@ START_TEST(test_svg)
 }
 END_TEST
 
+/* A rectangle of the SVG, pixels. */
+struct rect {
+    double x, y, w, h;
+};
+
+/* The first <rect> whose attributes follow `after` (x, y, width, height in this order). */
+static struct rect find_rect(const char *svg, const char *after)
+{
+    const char *q = strstr(svg, after);
+    ck_assert_msg(q != NULL, "no '%s' in the SVG", after);
+    struct rect r;
+    ck_assert_int_eq(sscanf(q + strlen(after), " x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"",
+                            &r.x, &r.y, &r.w, &r.h),
+                     4);
+    return r;
+}
+
+/* n series of a (width, Ku)-like family: n_i values of the first parameter. */
+static struct cospin_plot *family_plot(int n, int n_i, int use_looks)
+{
+    struct cospin_plot *p = cospin_plot_new("family", "I (uA)", "P_sw");
+    ck_assert_ptr_nonnull(p);
+    double x[5] = {1, 2, 3, 4, 5}, y[5];
+    for (int k = 0; k < n; k++) {
+        char label[64];
+        snprintf(label, sizeof label, "%d ns, Ku %d: k 0.5/uA, c 12 uA", 10 * (k % n_i), k / n_i);
+        for (int j = 0; j < 5; j++)
+            y[j] = 1.0 / (1.0 + exp(-(x[j] - 3.0 + 0.1 * k)));
+        unsigned style = COSPIN_PLOT_MARKERS | COSPIN_PLOT_LEGEND_LINE;
+        int idx = cospin_plot_add(p, label, x, y, NULL, 5, style, NULL);
+        ck_assert_int_eq(idx, 2 * k);
+        int fit = cospin_plot_add(p, NULL, x, y, NULL, 5, COSPIN_PLOT_LINE, NULL);
+        if (use_looks) {
+            struct cospin_plot_look look;
+            cospin_plot_family_look(k % n_i, k / n_i, &look);
+            ck_assert_int_eq(cospin_plot_set_look(p, idx, &look), 0);
+            ck_assert_int_eq(cospin_plot_set_look(p, fit, &look), 0);
+        }
+    }
+    return p;
+}
+
+/* The swatches (marker and line sample, in entry-local coordinates) of the
+ * legend entries; returns how many are pairwise distinct. */
+static int distinct_swatches(const char *svg, int *entries)
+{
+    char *sw[256];
+    int n = 0;
+    const char *tag = "<g class=\"legend-entry\"";
+    for (const char *q = svg; (q = strstr(q, tag)) != NULL && n < 256; q++) {
+        const char *b = strchr(q, '>') + 1, *e = strstr(b, "<text");
+        ck_assert_ptr_nonnull(e);
+        sw[n] = strndup(b, (size_t)(e - b));
+        n++;
+    }
+    int distinct = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(sw[i], sw[j]) == 0;
+        distinct += !seen;
+    }
+    for (int i = 0; i < n; i++)
+        free(sw[i]);
+    *entries = n;
+    return distinct;
+}
+
+/* 24 curves (6 x 4 and 8 x 3) with family looks: 24 distinct legend
+ * swatches; with the default looks (the palette colour of the series index
+ * only) at most 8, which shows the count can fail. */
+START_TEST(test_distinct_styles)
+{
+    static const int n_i[2] = {6, 8};
+    for (int t = 0; t < 2; t++) {
+        int rc, entries;
+        struct cospin_plot *p = family_plot(24, n_i[t], 1);
+        char *svg = render(p, &rc);
+        ck_assert_int_eq(rc, 0);
+        ck_assert_int_eq(distinct_swatches(svg, &entries), 24);
+        ck_assert_int_eq(entries, 24);
+        free(svg);
+        cospin_plot_free(p);
+    }
+    int rc, entries;
+    struct cospin_plot *p = family_plot(24, 6, 0);
+    char *svg = render(p, &rc);
+    ck_assert_int_le(distinct_swatches(svg, &entries), 8);
+    free(svg);
+    cospin_plot_free(p);
+
+    /* The family looks are distinct over their documented range, 16 x 6. */
+    struct cospin_plot_look a, b;
+    for (int k = 0; k < 96; k++)
+        for (int m = 0; m < k; m++) {
+            cospin_plot_family_look(k % 16, k / 16, &a);
+            cospin_plot_family_look(m % 16, m / 16, &b);
+            ck_assert_msg(a.color != b.color || a.hollow != b.hollow || a.marker != b.marker,
+                          "curves %d and %d look alike", k, m);
+        }
+}
+END_TEST
+
+/* The legend box lies right of the data area and inside the canvas, for a
+ * short legend, a 24-entry one (taller than the default axes: the canvas
+ * grows) and a 100-entry one (several columns). */
+START_TEST(test_legend_outside)
+{
+    static const int counts[3] = {2, 24, 100};
+    for (int t = 0; t < 3; t++) {
+        int rc;
+        struct cospin_plot *p = family_plot(counts[t], 8, 1);
+        char *svg = render(p, &rc);
+        ck_assert_int_eq(rc, 0);
+        struct rect area = find_rect(svg, "<clipPath id=\"area\"><rect");
+        struct rect leg = find_rect(svg, "<rect class=\"legend-box\"");
+        int w, h;
+        const char *q = strstr(svg, "<svg ");
+        ck_assert_int_eq(sscanf(strstr(q, "width="), "width=\"%d\" height=\"%d\"", &w, &h), 2);
+        /* Disjoint: the legend starts right of the area's right edge. */
+        ck_assert_msg(leg.x > area.x + area.w, "legend x %g overlaps area [%g, %g]", leg.x, area.x,
+                      area.x + area.w);
+        ck_assert(leg.x + leg.w <= w && leg.y >= 0 && leg.y + leg.h <= h);
+        /* The data area keeps the requested width (640 px minus margins). */
+        ck_assert_double_eq_tol(area.w, 640 - 70 - 20, 1e-9);
+        /* Every entry is inside the box: its translate lies within it. */
+        const char *tag = "class=\"legend-entry\" transform=\"translate(";
+        for (const char *e = svg; (e = strstr(e, tag)) != NULL; e++) {
+            double ex, ey;
+            ck_assert_int_eq(sscanf(e + strlen(tag), "%lf,%lf)", &ex, &ey), 2);
+            ck_assert(ex > leg.x && ex < leg.x + leg.w && ey > leg.y && ey < leg.y + leg.h);
+        }
+        free(svg);
+        cospin_plot_free(p);
+    }
+}
+END_TEST
+
+/* Marker shapes reach the data: a square series draws paths, not circles. */
+START_TEST(test_marker_shapes)
+{
+    double x[3] = {1, 2, 3}, y[3] = {1, 2, 3};
+    struct cospin_plot *p = cospin_plot_new(NULL, NULL, NULL);
+    ck_assert_int_eq(cospin_plot_add(p, NULL, x, y, NULL, 3, COSPIN_PLOT_MARKERS, NULL), 0);
+    struct cospin_plot_look look = {.color = 2, .marker = COSPIN_PLOT_SQUARE, .hollow = 1};
+    ck_assert_int_eq(cospin_plot_set_look(p, 0, &look), 0);
+    int rc;
+    char *svg = render(p, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(count(svg, "<circle"), 0);
+    ck_assert_int_eq(count(svg, "Z\" fill=\"white\" stroke=\"#009E73\""), 3);
+    ck_assert_ptr_null(strstr(svg, "legend-box"));
+    free(svg);
+    cospin_plot_free(p);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
     struct cospin_plot *p = cospin_plot_new("t", "x", "y");
@@ -113,8 +271,14 @@ START_TEST(test_errors)
     ck_assert_int_eq(cospin_plot_add(p, "a", NULL, y, NULL, 1, 0, NULL), COSPIN_ERR_INVALID);
     ck_assert_int_eq(cospin_plot_set_xrange(p, 2, 1), COSPIN_ERR_INVALID);
     ck_assert_int_eq(cospin_plot_set_yrange(p, 0, INFINITY), COSPIN_ERR_INVALID);
+    struct cospin_plot_look look = {0};
+    ck_assert_int_eq(cospin_plot_set_look(p, 0, &look), COSPIN_ERR_INVALID); /* no series yet */
+    ck_assert_int_eq(cospin_plot_set_look(NULL, 0, &look), COSPIN_ERR_INVALID);
     /* Only a NaN point: nothing to draw. */
     ck_assert_int_eq(cospin_plot_add(p, "a", x, y, NULL, 1, 0, NULL), 0);
+    ck_assert_int_eq(cospin_plot_set_look(p, 1, &look), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_plot_set_look(p, -1, &look), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_plot_set_look(p, 0, NULL), COSPIN_ERR_INVALID);
     int rc;
     free(render(p, &rc));
     ck_assert_int_eq(rc, COSPIN_ERR_INVALID);
@@ -131,6 +295,9 @@ static Suite *suite_plot(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_ticks);
     tcase_add_test(tc, test_svg);
+    tcase_add_test(tc, test_distinct_styles);
+    tcase_add_test(tc, test_legend_outside);
+    tcase_add_test(tc, test_marker_shapes);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
     tcase_add_test(te, test_errors);

@@ -1,9 +1,10 @@
 /* cfunc.mod for mtj_compact -- a thin adapter around src/physics/compact_neuron.h.
-   Memoryless: DC and transient evaluate the same curve; AC uses its slope.
-   The defaults (k = 2.2 / uA, c = 11.8 uA) are the thesis's 30 ns fit
-   (thesis Fig. 3.5). */
+   The parameters are validated once, on INIT, and kept for the instance's
+   life.  Memoryless: DC and transient evaluate the same curve; AC uses its
+   slope.  The defaults (k = 2.2 / uA, c = 11.8 uA, in the ifspec) are the
+   thesis's 30 ns fit (thesis Fig. 3.5). */
 #include <math.h>
-#include <stdio.h>
+#include <stdlib.h>
 
 #include "cm_common.h"
 #include "compact_neuron.h"
@@ -12,20 +13,48 @@
 #define INPUT_RELTOL 1e-10
 #define INPUT_ABSTOL_A 1e-15
 
+/* Destroy callback: the parameters live as long as the instance. */
+static void mtj_compact_callback(ARGS, Mif_Callback_Reason_t reason)
+{
+    if (reason == MIF_CB_DESTROY) {
+        free(STATIC_VAR(model));
+        STATIC_VAR(model) = NULL;
+    }
+}
+
+/* INIT: the validated parameters (defaults from the ifspec), or NULL with
+   the message printed once; and the last-input slot. */
+static void mtj_compact_init(ARGS)
+{
+    char msg[256];
+    struct cospin_neuron_compact *p = malloc(sizeof *p);
+    if (!p) {
+        cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_compact: out of memory");
+    } else {
+        p->k_per_ua = PARAM(k_per_ua);
+        p->c_ua = PARAM(c_ua);
+        p->gain = PARAM(gain);
+        p->i_bias_ua = PARAM(i_bias_ua);
+        p->v_one_v = PARAM(v_one);
+        if (cospin_compact_neuron_check(p, msg, sizeof msg) != 0) {
+            cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_compact: %s", msg);
+            free(p);
+            p = NULL;
+        }
+    }
+    free(STATIC_VAR(model));
+    STATIC_VAR(model) = p;
+    CALLBACK = mtj_compact_callback;
+    cm_analog_alloc(0, sizeof(double));
+}
+
 void cm_mtj_compact(ARGS)
 {
-    struct cospin_neuron_compact p;
-    p.k_per_ua = PARAM(k_per_ua);
-    p.c_ua = PARAM(c_ua);
-    p.gain = PARAM(gain);
-    p.i_bias_ua = PARAM(i_bias_ua);
-    p.v_one_v = PARAM(v_one);
-
-    /* Validated on every call (cheap): a bad model stops the analysis. */
-    char msg[256];
-    if (cospin_compact_neuron_check(&p, msg, sizeof msg) != 0) {
-        if (INIT)
-            cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_compact: %s", msg);
+    if (INIT)
+        mtj_compact_init(mif_private);
+    const struct cospin_neuron_compact *p = STATIC_VAR(model);
+    if (!p) {
+        /* A bad model stops the analysis (message printed on INIT). */
         cm_analog_not_converged();
         OUTPUT(out) = 0.0;
         PARTIAL(out, in) = 0.0;
@@ -40,8 +69,6 @@ void cm_mtj_compact(ARGS)
      * last evaluation; the accepted output is then the curve at the solved
      * input to INPUT_RELTOL.
      */
-    if (INIT)
-        cm_analog_alloc(0, sizeof(double));
     double i_in = INPUT(in);
     double *last = (double *)cm_analog_get_ptr(0, 0);
     if (!INIT && fabs(i_in - *last) > INPUT_RELTOL * fabs(i_in) + INPUT_ABSTOL_A)
@@ -49,14 +76,14 @@ void cm_mtj_compact(ARGS)
     *last = i_in;
 
     double dp_di;
-    double prob = cospin_compact_neuron_p(&p, i_in, &dp_di);
+    double prob = cospin_compact_neuron_p(p, i_in, &dp_di);
     if (ANALYSIS == AC) {
         Complex_t ac;
-        ac.real = p.v_one_v * dp_di;
+        ac.real = p->v_one_v * dp_di;
         ac.imag = 0.0;
         AC_GAIN(out, in) = ac;
         return;
     }
-    OUTPUT(out) = p.v_one_v * prob;
-    PARTIAL(out, in) = p.v_one_v * dp_di;
+    OUTPUT(out) = p->v_one_v * prob;
+    PARTIAL(out, in) = p->v_one_v * dp_di;
 }

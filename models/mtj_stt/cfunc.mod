@@ -1,206 +1,137 @@
-/* cfunc.mod for mtj_stt -- a thin adapter around src/physics/llgs.h and src/physics/tmr.h.
+/* cfunc.mod for mtj_stt -- the two-terminal STT-MTJ.  Everything it shares
+   with mtj_sot (validation, the device built once on INIT, time stepping
+   with rejected time points recomputed from the accepted one, the TMR read
+   path) is src/physics/mtj_model.h; this file reads the card and maps the
+   terminals.
 
-   Time stepping: the LLGS runs at its own fixed step dt (RK4) whatever step
-   ngspice takes.  Two struct cospin_mtj_state live in cm_analog_alloc
-   storage: index 1 is the state at the last ACCEPTED time point, index 0 the
-   one being computed.  Every call recomputes index 0 from index 1
-   (cospin_mtj_advance), so rejected time points and Newton iterations leave
-   no trace and a given seed gives the same trajectory whatever ngspice's
-   step control does (for piecewise-linear drives).
-
-   Electrical: I(p->n) = G(m_z_acc, V) V with m_z_acc the magnetisation at the
-   last accepted time point.  Within one ngspice step the device is therefore
-   a (bias-dependent) resistor, the Jacobian is exact, and the conductance
-   follows m with at most one step of delay; max_step (default 100 ps) bounds
-   that delay through a temporary breakpoint.  The write current that drives
-   the STT is -I(p->n) (thesis polarity), interpolated linearly between
-   accepted points.  The m outputs are explicit: their partials are zero. */
-#include <math.h>
-#include <stdio.h>
+   Electrical: I(p->n) = G(m_z_acc, V) V (cospin_mtj_model_read).  The write
+   current that drives the STT is -I(p->n) (thesis polarity: positive
+   V(p, n) erases), interpolated linearly between accepted points; ctrl
+   shifts Ku by ku_per_volt * V(ctrl).  The m outputs are explicit: their
+   partials are zero. */
 #include <string.h>
 
 #include "cm_common.h"
-#include "llgs.h"
-#include "tmr.h"
+#include "mtj_model.h"
 
-/* Map a convention string onto its enum value; -1 if unknown. */
-static int mtj_stt_convention(const char *s, const char *a, const char *b)
+/* Destroy callback: the device lives as long as the instance. */
+static void mtj_stt_callback(ARGS, Mif_Callback_Reason_t reason)
 {
-    if (s == NULL || strcmp(s, a) == 0)
-        return 0;
-    if (strcmp(s, b) == 0)
-        return 1;
-    return -1;
+    if (reason == MIF_CB_DESTROY) {
+        cospin_mtj_model_free((struct cospin_mtj_model *)STATIC_VAR(model));
+        STATIC_VAR(model) = NULL;
+    }
 }
 
-/* What one instance keeps in cm_analog_alloc storage: the time-stepping
- * state and the constants derived once on INIT (copied along with it, so
- * every state buffer that ngspice rotates carries them). */
-struct mtj_stt_inst {
-    struct cospin_mtj_state s;
-    struct cospin_mtj_derived d;
-    struct cospin_tmr t;
-    int bad;                     /* parameters rejected on INIT */
-    int keyed;                   /* s was advanced from the accepted state below: */
-    double base_t_s;             /*   its t_acc_s */
-    long base_k;                 /*   its k_done */
-};
-
-static int mtj_stt_params(Mif_Private_t *mif_private, struct cospin_mtj_params *p,
-                          struct cospin_tmr *t, char *msg, size_t n)
+/* The card (the defaults are the ifspec's). */
+static void mtj_stt_card(ARGS, struct cospin_mtj_card *c)
 {
-    cospin_mtj_params_default(p);
-    p->alpha = PARAM(alpha);
-    p->gamma_rad_per_s_t = PARAM(gamma);
-    p->mu0_ms_t = PARAM(ms);
-    p->ku_j_per_m3 = PARAM(ku);
-    p->k_bulk_j_per_m3 = PARAM(k_bulk);
-    p->k_i_j_per_m2 = PARAM(k_i);
-    p->length_m = PARAM(length);
-    p->width_m = PARAM(width);
-    p->thickness_m = PARAM(thickness);
-    p->polarization = PARAM(pol);
-    p->temperature_k = PARAM(temp);
-    p->dt_s = PARAM(dt);
-    p->h_applied_t[0] = PARAM(hx);
-    p->h_applied_t[1] = PARAM(hy);
-    p->h_applied_t[2] = PARAM(hz);
-    p->ku_per_volt_j_per_m3_v = PARAM(ku_per_volt);
-    p->init_tilt_rad = PARAM(init_tilt);
-    int c;
-    if ((c = mtj_stt_convention(PARAM(demag), "prism", "thin-film")) < 0) {
-        snprintf(msg, n, "demag = '%s' unknown, expected prism or thin-film", PARAM(demag));
-        return -1;
-    }
-    p->demag = (enum cospin_demag)c;
-    if ((c = mtj_stt_convention(PARAM(stt), "constant", "slonczewski")) < 0) {
-        snprintf(msg, n, "stt = '%s' unknown, expected constant or slonczewski", PARAM(stt));
-        return -1;
-    }
-    p->stt = (enum cospin_stt)c;
-    if ((c = mtj_stt_convention(PARAM(thermal), "brown", "thesis")) < 0) {
-        snprintf(msg, n, "thermal = '%s' unknown, expected brown or thesis", PARAM(thermal));
-        return -1;
-    }
-    p->thermal = (enum cospin_thermal)c;
-    if ((c = mtj_stt_convention(PARAM(init), "thermal", "tilt")) < 0) {
-        snprintf(msg, n, "init = '%s' unknown, expected thermal or tilt", PARAM(init));
-        return -1;
-    }
-    p->init = (enum cospin_init)c;
-    if (PARAM(m0) != -1.0 && PARAM(m0) != 1.0) {
-        snprintf(msg, n, "m0 = %g must be -1 (AP) or +1 (P)", PARAM(m0));
-        return -1;
-    }
-    if (PARAM(seed) < 0) {
-        snprintf(msg, n, "seed = %d must be >= 0", PARAM(seed));
-        return -1;
-    }
-    if (PARAM(stream) < 0) {
-        snprintf(msg, n, "stream = %d must be >= 0", PARAM(stream));
-        return -1;
-    }
-    if (!(PARAM(max_step) >= PARAM(dt)) || !(PARAM(max_step) <= 1e-6)) {
-        snprintf(msg, n, "max_step = %g s must lie in [dt, 1e-6]", PARAM(max_step));
-        return -1;
-    }
-    t->r_p_ohm = PARAM(r_p);
-    t->r_ap_ohm = PARAM(r_ap);
-    t->v_half_v = PARAM(v_half);
-    if (cospin_tmr_validate(t, msg, n) != 0)
-        return -1;
-    return 0;
+    cospin_mtj_card_init(c, COSPIN_TORQUE_STT);
+    c->p.alpha = PARAM(alpha);
+    c->p.gamma_rad_per_s_t = PARAM(gamma);
+    c->p.mu0_ms_t = PARAM(ms);
+    c->p.ku_j_per_m3 = PARAM(ku);
+    c->p.k_bulk_j_per_m3 = PARAM(k_bulk);
+    c->p.k_i_j_per_m2 = PARAM(k_i);
+    c->p.length_m = PARAM(length);
+    c->p.width_m = PARAM(width);
+    c->p.thickness_m = PARAM(thickness);
+    c->p.polarization = PARAM(pol);
+    c->p.temperature_k = PARAM(temp);
+    c->p.dt_s = PARAM(dt);
+    c->p.h_applied_t[0] = PARAM(hx);
+    c->p.h_applied_t[1] = PARAM(hy);
+    c->p.h_applied_t[2] = PARAM(hz);
+    c->p.ku_per_volt_j_per_m3_v = PARAM(ku_per_volt);
+    c->p.init_tilt_rad = PARAM(init_tilt);
+    c->demag = PARAM(demag);
+    c->stt = PARAM(stt);
+    c->thermal = PARAM(thermal);
+    c->init = PARAM(init);
+    c->m0 = PARAM(m0);
+    c->seed = PARAM(seed);
+    c->stream = PARAM(stream);
+    c->max_step_s = PARAM(max_step);
+    c->tmr.r_p_ohm = PARAM(r_p);
+    c->tmr.r_ap_ohm = PARAM(r_ap);
+    c->tmr.v_half_v = PARAM(v_half);
+}
+
+/* INIT: build the device (NULL if the card is bad: the message is printed
+   once here) and the two time points. */
+static void mtj_stt_init(ARGS)
+{
+    struct cospin_mtj_card c;
+    struct cospin_mtj_model *m = NULL;
+    struct cospin_error err;
+    memset(&err, 0, sizeof err);
+    mtj_stt_card(mif_private, &c);
+    if (cospin_mtj_model_new(&c, &m, &err) != 0)
+        cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_stt: %s", err.msg);
+    cospin_mtj_model_free((struct cospin_mtj_model *)STATIC_VAR(model));
+    STATIC_VAR(model) = m;
+    CALLBACK = mtj_stt_callback;
+    cm_analog_alloc(0, (int)sizeof(struct cospin_mtj_point));
+    struct cospin_mtj_point *p0 = (struct cospin_mtj_point *)cm_analog_get_ptr(0, 0);
+    struct cospin_mtj_point *p1 = (struct cospin_mtj_point *)cm_analog_get_ptr(0, 1);
+    memset(p0, 0, sizeof *p0);
+    if (m)
+        cospin_mtj_model_start(m, p0);
+    *p1 = *p0;
 }
 
 void cm_mtj_stt(ARGS)
 {
-    if (INIT) {
-        /* Parameters are read, validated and turned into constants once;
-         * the constants travel with the state (see struct mtj_stt_inst). */
-        cm_analog_alloc(0, (int)sizeof(struct mtj_stt_inst));
-        struct mtj_stt_inst *i0 = (struct mtj_stt_inst *)cm_analog_get_ptr(0, 0);
-        struct mtj_stt_inst *i1 = (struct mtj_stt_inst *)cm_analog_get_ptr(0, 1);
-        struct cospin_mtj_params p;
-        char msg[256];
-        memset(i0, 0, sizeof *i0);
-        if (mtj_stt_params(mif_private, &p, &i0->t, msg, sizeof msg) != 0 ||
-            cospin_mtj_derive(&p, &i0->d, msg, sizeof msg) != 0) {
-            cm_message_printf(COSPIN_CM_ERROR_TAG "mtj_stt: %s", msg);
-            i0->bad = 1;
-        } else {
-            cospin_mtj_state_init(&i0->d, &i0->s, (uint64_t)PARAM(seed),
-                                  (uint64_t)PARAM(stream), PARAM(m0));
-        }
-        *i1 = *i0;
-    }
-    struct mtj_stt_inst *inow = (struct mtj_stt_inst *)cm_analog_get_ptr(0, 0);
-    struct mtj_stt_inst *iacc = (struct mtj_stt_inst *)cm_analog_get_ptr(0, 1);
-    if (iacc->bad) {
+    if (INIT)
+        mtj_stt_init(mif_private);
+    const struct cospin_mtj_model *m = (const struct cospin_mtj_model *)STATIC_VAR(model);
+    if (!m) {
         /* A bad model stops the analysis (message printed on INIT). */
         cm_analog_not_converged();
         OUTPUT(mtj) = 0.0;
         PARTIAL(mtj, mtj) = 0.0;
         return;
     }
-    const struct cospin_mtj_derived *dp = &iacc->d;
-    const struct cospin_tmr *tp = &iacc->t;
-    struct cospin_mtj_state *now = &inow->s;
-    const struct cospin_mtj_state *acc = &iacc->s;
-
+    struct cospin_mtj_point *now = (struct cospin_mtj_point *)cm_analog_get_ptr(0, 0);
+    struct cospin_mtj_point *acc = (struct cospin_mtj_point *)cm_analog_get_ptr(0, 1);
     double v = INPUT(mtj);
     double vc = PORT_NULL(ctrl) ? 0.0 : INPUT(ctrl);
-    double dg_dv, dg_dm;
-    double g = cospin_tmr_conductance(tp, acc->m[2], v, &dg_dv, &dg_dm);
-    /* Write current: thesis polarity, positive V(p, n) erases. */
-    double i_write = -g * v;
+    double di_dv;
+    double i = cospin_mtj_model_read(m, acc, v, &di_dv);
+    double i_write = -i;
 
     if (ANALYSIS == AC) {
         Complex_t ac;
-        ac.real = g + dg_dv * v;
+        ac.real = di_dv;
         ac.imag = 0.0;
         AC_GAIN(mtj, mtj) = ac;
         return;
     }
     if (ANALYSIS == TRANSIENT) {
-        /* Newton iterations that repeat the same time and drive reuse the
-         * result already computed from this accepted state. */
-        int same = inow->keyed && inow->base_t_s == acc->t_acc_s && inow->base_k == acc->k_done &&
-                   now->t_acc_s == TIME && now->drive_acc_a == i_write && now->ctrl_acc_v == vc;
-        if (!same) {
-            *inow = *iacc;
-            cospin_mtj_advance(dp, acc, now, TIME, i_write, vc);
-            inow->keyed = 1;
-            inow->base_t_s = acc->t_acc_s;
-            inow->base_k = acc->k_done;
-        }
-        cm_analog_set_temp_bkpt(TIME + PARAM(max_step));
+        cospin_mtj_model_tran(m, acc, now, TIME, i_write, vc);
+        cm_analog_set_temp_bkpt(TIME + m->max_step_s);
     } else {
-        /* DC operating point: the magnetisation stays in its initial state. */
-        *inow = *iacc;
-        inow->keyed = 0;
-        now->drive_acc_a = i_write;
-        now->ctrl_acc_v = vc;
-        *iacc = *inow;
+        cospin_mtj_model_dc(acc, now, i_write, vc);
     }
 
-    OUTPUT(mtj) = g * v;
-    PARTIAL(mtj, mtj) = g + dg_dv * v;
+    OUTPUT(mtj) = i;
+    PARTIAL(mtj, mtj) = di_dv;
     if (!PORT_NULL(ctrl))
         PARTIAL(mtj, ctrl) = 0.0;
     if (!PORT_NULL(mx)) {
-        OUTPUT(mx) = now->m[0];
+        OUTPUT(mx) = now->s.m[0];
         PARTIAL(mx, mtj) = 0.0;
         if (!PORT_NULL(ctrl))
             PARTIAL(mx, ctrl) = 0.0;
     }
     if (!PORT_NULL(my)) {
-        OUTPUT(my) = now->m[1];
+        OUTPUT(my) = now->s.m[1];
         PARTIAL(my, mtj) = 0.0;
         if (!PORT_NULL(ctrl))
             PARTIAL(my, ctrl) = 0.0;
     }
     if (!PORT_NULL(mz)) {
-        OUTPUT(mz) = now->m[2];
+        OUTPUT(mz) = now->s.m[2];
         PARTIAL(mz, mtj) = 0.0;
         if (!PORT_NULL(ctrl))
             PARTIAL(mz, ctrl) = 0.0;

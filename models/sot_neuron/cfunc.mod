@@ -1,56 +1,68 @@
-/* cfunc.mod for sot_neuron -- a thin adapter around src/physics/sot_neuron.h.
-   Memoryless: DC and transient evaluate the sigmoid, AC uses its slope. */
-#include <math.h>
-#include <stdio.h>
+/* cfunc.mod for sot_neuron -- a thin adapter around src/physics/sot_neuron.h:
+   the card is validated into a struct cospin_sot_neuron_model once, on
+   INIT, and kept for the instance's life.  Memoryless: DC and transient
+   evaluate the sigmoid, AC uses its slope. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cm_common.h"
 #include "sot_neuron.h"
 
+/* Destroy callback: the neuron lives as long as the instance. */
+static void sot_neuron_callback(ARGS, Mif_Callback_Reason_t reason)
+{
+    if (reason == MIF_CB_DESTROY) {
+        free(STATIC_VAR(model));
+        STATIC_VAR(model) = NULL;
+    }
+}
+
+/* INIT: the card (defaults from the ifspec) into a validated neuron, or
+   NULL with the message printed once. */
+static void sot_neuron_init(ARGS)
+{
+    struct cospin_sot_neuron_card c;
+    struct cospin_error err;
+    memset(&err, 0, sizeof err);
+    c.thickness_ml = PARAM(thickness);
+    c.k_per_ma = PARAM(k);
+    c.xc_a = PARAM(xc);
+    c.sweep_a = PARAM(sweep);
+    c.v_max_v = PARAM(v_max);
+    struct cospin_sot_neuron_model *m = malloc(sizeof *m);
+    if (!m) {
+        cm_message_printf(COSPIN_CM_ERROR_TAG "sot_neuron: out of memory");
+    } else if (cospin_sot_neuron_model_init(&c, m, &err) != 0) {
+        cm_message_printf(COSPIN_CM_ERROR_TAG "sot_neuron: %s", err.msg);
+        free(m);
+        m = NULL;
+    }
+    free(STATIC_VAR(model));
+    STATIC_VAR(model) = m;
+    CALLBACK = sot_neuron_callback;
+}
+
 void cm_sot_neuron(ARGS)
 {
-    struct cospin_sot_neuron n;
-    struct cospin_error err;
-    char msg[256] = "";
-    memset(&err, 0, sizeof err);
-    int thick = PARAM_NULL(thickness) ? 21 : PARAM(thickness);
-    double sweep = PARAM_NULL(sweep) ? 0.0 : PARAM(sweep);
-    double v_max = PARAM_NULL(v_max) ? 1.0 : PARAM(v_max);
-    if (cospin_sot_neuron_preset(thick, &n, &err) != 0) {
-        snprintf(msg, sizeof msg, "thickness = %d: %s", thick, err.msg);
-    } else {
-        if (!PARAM_NULL(k) && PARAM(k) != 0.0)
-            n.k_per_ma = PARAM(k);
-        if (!PARAM_NULL(xc) && PARAM(xc) != 0.0)
-            n.xc_a = PARAM(xc);
-        if (sweep != 0.0) {
-            if (fabs(sweep) < COSPIN_SOT_SWEEP_MIN_A || fabs(sweep) > COSPIN_SOT_SWEEP_MAX_A)
-                snprintf(msg, sizeof msg, "sweep = %g A is outside [%g, %g] A", sweep,
-                         COSPIN_SOT_SWEEP_MIN_A, COSPIN_SOT_SWEEP_MAX_A);
-            n.k_per_ma = cospin_sot_k_from_sweep(sweep);
-        }
-        if (!(n.k_per_ma > 0.0) || !isfinite(n.k_per_ma))
-            snprintf(msg, sizeof msg, "k = %g 1/mA must be > 0", n.k_per_ma);
-        if (!(v_max > 0.0))
-            snprintf(msg, sizeof msg, "v_max = %g V must be > 0", v_max);
-    }
-    if (msg[0]) {
-        if (INIT)
-            cm_message_printf(COSPIN_CM_ERROR_TAG "sot_neuron: %s", msg);
+    if (INIT)
+        sot_neuron_init(mif_private);
+    const struct cospin_sot_neuron_model *m = STATIC_VAR(model);
+    if (!m) {
+        /* A bad model stops the analysis (message printed on INIT). */
         cm_analog_not_converged();
         OUTPUT(out) = 0.0;
         PARTIAL(out, in) = 0.0;
         return;
     }
-    double y = cospin_sot_neuron_y(&n, INPUT(in));
-    double dy_di = n.k_per_ma * 1e3 * y * (1.0 - y); /* 1/A */
+    double dv_di;
+    double v = cospin_sot_neuron_model_v(m, INPUT(in), &dv_di);
     if (ANALYSIS == AC) {
         Complex_t ac;
-        ac.real = v_max * dy_di;
+        ac.real = dv_di;
         ac.imag = 0.0;
         AC_GAIN(out, in) = ac;
         return;
     }
-    OUTPUT(out) = v_max * y;
-    PARTIAL(out, in) = v_max * dy_di;
+    OUTPUT(out) = v;
+    PARTIAL(out, in) = dv_di;
 }

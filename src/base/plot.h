@@ -16,7 +16,16 @@
  * Series data are copied; the plot owns its copies.  Non-finite points are
  * skipped (a gap in a line).  Colours cycle through a fixed palette; a series
  * may pin its colour to the palette index of another series with
- * cospin_plot_add_color() so that data and fit of one curve match.
+ * cospin_plot_add_color() so that data and fit of one curve match.  A
+ * series' full look (colour, marker shape, hollow marker, line dash) is set
+ * with cospin_plot_set_look(); cospin_plot_family_look() gives the curves of
+ * a two-parameter family distinct looks (colour from one parameter, marker
+ * and dash from the other).
+ *
+ * The legend (labelled series, in order) sits to the right of the axes and
+ * never covers the data: the canvas is widened by the legend's width and,
+ * for a legend of up to 32 entries taller than the axes, made taller so it
+ * fits one column; longer legends use balanced columns.
  */
 #ifndef COSPIN_PLOT_H
 #define COSPIN_PLOT_H
@@ -31,8 +40,44 @@ struct cospin_plot;
 /* Series styles; may be OR-ed (COSPIN_PLOT_LINE | COSPIN_PLOT_MARKERS). */
 enum cospin_plot_style {
     COSPIN_PLOT_LINE = 1,       /* polyline through the points in the given order */
-    COSPIN_PLOT_MARKERS = 2,    /* a circle at each point */
-    COSPIN_PLOT_DASHED = 4      /* with LINE: dashed line */
+    COSPIN_PLOT_MARKERS = 2,    /* a marker (circle unless set) at each point */
+    COSPIN_PLOT_DASHED = 4,     /* with LINE: dashed line (COSPIN_PLOT_DASH) */
+    COSPIN_PLOT_LEGEND_LINE = 8 /* the legend shows a line sample even without LINE: for a
+                                   marker series whose fit is an unlabelled line of the
+                                   same look */
+};
+
+/* Marker shapes. */
+enum cospin_plot_marker {
+    COSPIN_PLOT_CIRCLE = 0,
+    COSPIN_PLOT_SQUARE,
+    COSPIN_PLOT_TRIANGLE,
+    COSPIN_PLOT_DIAMOND,
+    COSPIN_PLOT_TRIANGLE_DOWN,
+    COSPIN_PLOT_PENTAGON,
+    COSPIN_PLOT_NMARKERS        /* number of shapes */
+};
+
+/* Line dash patterns. */
+enum cospin_plot_dash {
+    COSPIN_PLOT_SOLID = 0,
+    COSPIN_PLOT_DASH,
+    COSPIN_PLOT_DOT,
+    COSPIN_PLOT_DASH_DOT,
+    COSPIN_PLOT_LONG_DASH,
+    COSPIN_PLOT_DASH_DOT_DOT,
+    COSPIN_PLOT_NDASHES         /* number of patterns */
+};
+
+/* Number of colours in the palette (Okabe & Ito's colour-blind-safe set). */
+#define COSPIN_PLOT_NCOLORS 8
+
+/* How a series is drawn.  Every index wraps (any int is valid). */
+struct cospin_plot_look {
+    int color;                  /* palette index */
+    int marker;                 /* enum cospin_plot_marker */
+    int hollow;                 /* nonzero: markers as outlines (white inside) */
+    int dash;                   /* enum cospin_plot_dash of the line */
 };
 
 /*
@@ -60,6 +105,24 @@ int cospin_plot_add_color(struct cospin_plot *p, const char *label, const double
                           int color, struct cospin_error *err);
 
 /*
+ * Set the look of series index `series` (as returned by cospin_plot_add).
+ * A new series has its palette colour, filled circles and a solid line
+ * (dashed with COSPIN_PLOT_DASHED).  Returns 0 or COSPIN_ERR_INVALID (no
+ * such series, NULL look).
+ */
+int cospin_plot_set_look(struct cospin_plot *p, int series, const struct cospin_plot_look *look);
+
+/*
+ * The look of curve (i, j) of a family with two parameters (say pulse width
+ * i and anisotropy j, both counted from 0): colour i mod COSPIN_PLOT_NCOLORS,
+ * hollow markers for odd rounds of colours (i / COSPIN_PLOT_NCOLORS odd),
+ * marker shape j mod COSPIN_PLOT_NMARKERS and line dash j mod
+ * COSPIN_PLOT_NDASHES.  Looks are distinct for i < 2 COSPIN_PLOT_NCOLORS and
+ * j < COSPIN_PLOT_NMARKERS (16 x 6 curves).
+ */
+void cospin_plot_family_look(int i, int j, struct cospin_plot_look *look);
+
+/*
  * Fix an axis range instead of fitting the data (lo < hi; for a log axis
  * both > 0).  Returns 0 or COSPIN_ERR_INVALID.
  */
@@ -72,7 +135,8 @@ int cospin_plot_set_yrange(struct cospin_plot *p, double lo, double hi);
  */
 void cospin_plot_set_log(struct cospin_plot *p, int log_x, int log_y);
 
-/* Figure size in pixels (default 640 x 420; each at least 200). */
+/* Size of the figure without its legend, in pixels (default 640 x 420;
+ * each at least 200).  A legend widens the canvas by its own width. */
 void cospin_plot_set_size(struct cospin_plot *p, int width_px, int height_px);
 
 /*

@@ -600,6 +600,82 @@ int cospin_char_write_fit_xml(const struct cospin_char_table *t, const char *dir
     return out_commit(&out, err);
 }
 
+/* Index of v among the distinct values seen so far (appending it if new). */
+static int char_rank(double *seen, size_t *nseen, double v)
+{
+    for (size_t j = 0; j < *nseen; j++)
+        if (same(seen[j], v))
+            return (int)j;
+    seen[*nseen] = v;
+    return (int)(*nseen)++;
+}
+
+/* Buffers for one curve of the figure. */
+struct char_svg_buf {
+    double *x, *y, *e;           /* points of one curve (npoints each) */
+    double *seen_w, *seen_ku;    /* distinct widths and Ku values so far (nfits each) */
+    size_t n_w, n_ku;
+};
+
+/*
+ * Add fit i's points (from index *p of the table on) and, if the fit
+ * succeeded, its sigmoid.  The look: colour per pulse width, marker shape
+ * and fit dash per Ku, each in order of first appearance
+ * (cospin_plot_family_look); the legend entry shows marker and dash.
+ */
+static int char_svg_curve(struct cospin_plot *pl, const struct cospin_char_table *t, size_t i,
+                          size_t *p, int multi_ku, struct char_svg_buf *b, struct cospin_error *err)
+{
+    enum { NCURVE = 200 };
+    double xf[NCURVE], yf[NCURVE];
+    const struct cospin_char_fit *r = &t->fits[i];
+    struct cospin_plot_look look;
+    cospin_plot_family_look(char_rank(b->seen_w, &b->n_w, r->width_s),
+                            char_rank(b->seen_ku, &b->n_ku, r->ku_j_per_m3), &look);
+    size_t n = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (; *p < t->npoints && same(t->points[*p].width_s, r->width_s) &&
+           same(t->points[*p].ku_j_per_m3, r->ku_j_per_m3);
+         (*p)++) {
+        const struct cospin_char_point *q = &t->points[*p];
+        double pr = q->trials ? (double)q->switched / (double)q->trials : NAN;
+        b->x[n] = q->current_a * 1e6;
+        b->y[n] = pr;
+        b->e[n] = q->trials ? sqrt(pr * (1 - pr) / (double)q->trials) : NAN;
+        lo = fmin(lo, b->x[n]);
+        hi = fmax(hi, b->x[n]);
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    char label[128];
+    if (multi_ku)
+        snprintf(label, sizeof label, "%.4g ns, Ku %.4g", r->width_s * 1e9, r->ku_j_per_m3);
+    else
+        snprintf(label, sizeof label, "%.4g ns", r->width_s * 1e9);
+    int fitted = r->fit.status == COSPIN_FIT_OK;
+    if (fitted) {
+        size_t len = strlen(label);
+        snprintf(label + len, sizeof label - len, ": k %.3g/uA, c %.3g uA", r->fit.k, r->fit.c);
+    }
+    int rc = cospin_plot_add(pl, label, b->x, b->y, b->e, n,
+                             COSPIN_PLOT_MARKERS | (fitted ? COSPIN_PLOT_LEGEND_LINE : 0u), err);
+    if (rc < 0)
+        return rc;
+    cospin_plot_set_look(pl, rc, &look);
+    if (!fitted)
+        return 0;
+    for (int k = 0; k < NCURVE; k++) {
+        xf[k] = lo + (hi - lo) * k / (NCURVE - 1);
+        yf[k] = cospin_fit_sigmoid(xf[k], r->fit.k, r->fit.c);
+    }
+    rc = cospin_plot_add(pl, NULL, xf, yf, NULL, NCURVE, COSPIN_PLOT_LINE, err);
+    if (rc < 0)
+        return rc;
+    cospin_plot_set_look(pl, rc, &look);
+    return 0;
+}
+
 int cospin_char_write_svg(const struct cospin_char_table *t, const char *path, const char *title,
                           struct cospin_error *err)
 {
@@ -607,12 +683,14 @@ int cospin_char_write_svg(const struct cospin_char_table *t, const char *path, c
         return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0, "no points to plot");
     struct cospin_plot *pl = cospin_plot_new(title ? title : "Switching probability",
                                              "write current I (uA)", "P_sw");
-    double *x = malloc(t->npoints * sizeof *x), *y = malloc(t->npoints * sizeof *y);
-    double *e = malloc(t->npoints * sizeof *e);
-    enum { NCURVE = 200 };
-    double xf[NCURVE], yf[NCURVE];
+    struct char_svg_buf b = {0};
+    b.x = malloc(t->npoints * sizeof *b.x);
+    b.y = malloc(t->npoints * sizeof *b.y);
+    b.e = malloc(t->npoints * sizeof *b.e);
+    b.seen_w = malloc((t->nfits + 1) * sizeof *b.seen_w);
+    b.seen_ku = malloc((t->nfits + 1) * sizeof *b.seen_ku);
     int rc = 0;
-    if (!pl || !x || !y || !e) {
+    if (!pl || !b.x || !b.y || !b.e || !b.seen_w || !b.seen_ku) {
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
         goto done;
     }
@@ -621,58 +699,19 @@ int cospin_char_write_svg(const struct cospin_char_table *t, const char *path, c
         if (!same(t->points[i].ku_j_per_m3, t->points[0].ku_j_per_m3))
             multi_ku = 1;
     size_t p = 0;
-    for (size_t i = 0; i < t->nfits && rc == 0; i++) {
-        const struct cospin_char_fit *r = &t->fits[i];
-        size_t n = 0;
-        double lo = INFINITY, hi = -INFINITY;
-        for (; p < t->npoints && same(t->points[p].width_s, r->width_s) &&
-               same(t->points[p].ku_j_per_m3, r->ku_j_per_m3);
-             p++) {
-            const struct cospin_char_point *q = &t->points[p];
-            double pr = q->trials ? (double)q->switched / (double)q->trials : NAN;
-            x[n] = q->current_a * 1e6;
-            y[n] = pr;
-            e[n] = q->trials ? sqrt(pr * (1 - pr) / (double)q->trials) : NAN;
-            lo = fmin(lo, x[n]);
-            hi = fmax(hi, x[n]);
-            n++;
-        }
-        if (n == 0)
-            continue;
-        char label[128];
-        if (multi_ku)
-            snprintf(label, sizeof label, "%.4g ns, Ku %.4g", r->width_s * 1e9, r->ku_j_per_m3);
-        else
-            snprintf(label, sizeof label, "%.4g ns", r->width_s * 1e9);
-        if (r->fit.status == COSPIN_FIT_OK) {
-            size_t len = strlen(label);
-            snprintf(label + len, sizeof label - len, ": k %.3g/uA, c %.3g uA", r->fit.k, r->fit.c);
-        }
-        int color = (int)i;
-        rc = cospin_plot_add_color(pl, label, x, y, e, n, COSPIN_PLOT_MARKERS, color, err);
-        if (rc < 0)
-            break;
-        rc = 0;
-        if (r->fit.status == COSPIN_FIT_OK) {
-            for (int k = 0; k < NCURVE; k++) {
-                xf[k] = lo + (hi - lo) * k / (NCURVE - 1);
-                yf[k] = cospin_fit_sigmoid(xf[k], r->fit.k, r->fit.c);
-            }
-            rc = cospin_plot_add_color(pl, NULL, xf, yf, NULL, NCURVE, COSPIN_PLOT_LINE, color, err);
-            if (rc < 0)
-                break;
-            rc = 0;
-        }
-    }
+    for (size_t i = 0; i < t->nfits && rc == 0; i++)
+        rc = char_svg_curve(pl, t, i, &p, multi_ku, &b, err);
     if (rc == 0) {
         cospin_plot_set_yrange(pl, -0.02, 1.02);
         cospin_plot_set_size(pl, 720, 480);
         rc = cospin_plot_write_svg(pl, path, err);
     }
 done:
-    free(x);
-    free(y);
-    free(e);
+    free(b.x);
+    free(b.y);
+    free(b.e);
+    free(b.seen_w);
+    free(b.seen_ku);
     cospin_plot_free(pl);
     return rc;
 }

@@ -30,6 +30,8 @@
 #define SOT_E_5ML_J 0.098e-3
 /* Temperature of all the thickness data, K (thesis ch. 4.3.1-4.3.2). */
 #define SOT_TEMPERATURE_K 120.0
+/* k is given per mA and currents in A. */
+#define SOT_MA_PER_A 1e3
 
 static const int sot_thicknesses[] = {5, 9, 14, 21, 0};
 
@@ -137,8 +139,49 @@ int cospin_sot_neuron_preset(int thickness_ml, struct cospin_sot_neuron *n,
 
 double cospin_sot_neuron_y(const struct cospin_sot_neuron *n, double i_a)
 {
-    double x = n->k_per_ma * (i_a - n->xc_a) * 1e3; /* k in mA^-1, current in mA */
+    double x = n->k_per_ma * (i_a - n->xc_a) * SOT_MA_PER_A; /* k in mA^-1, current in mA */
     return 1.0 / (1.0 + exp(-x));
+}
+
+int cospin_sot_neuron_model_init(const struct cospin_sot_neuron_card *c,
+                                 struct cospin_sot_neuron_model *m, struct cospin_error *err)
+{
+    struct cospin_error preset_err;
+    memset(&preset_err, 0, sizeof preset_err);
+    if (cospin_sot_neuron_preset(c->thickness_ml, &m->n, &preset_err) != 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "thickness = %d: %s",
+                                c->thickness_ml, preset_err.msg);
+    if (!(c->v_max_v > 0.0))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "v_max = %g V must be > 0",
+                                c->v_max_v);
+    if (c->k_per_ma != 0.0)
+        m->n.k_per_ma = c->k_per_ma;
+    if (c->xc_a != 0.0)
+        m->n.xc_a = c->xc_a;
+    if (c->sweep_a != 0.0) {
+        double s = fabs(c->sweep_a);
+        if (s < COSPIN_SOT_SWEEP_MIN_A || s > COSPIN_SOT_SWEEP_MAX_A)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                    "sweep = %g A is outside [%g, %g] A", c->sweep_a,
+                                    COSPIN_SOT_SWEEP_MIN_A, COSPIN_SOT_SWEEP_MAX_A);
+        m->n.k_per_ma = cospin_sot_k_from_sweep(c->sweep_a);
+    }
+    if (!(m->n.k_per_ma > 0.0) || !isfinite(m->n.k_per_ma))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "k = %g 1/mA must be > 0",
+                                m->n.k_per_ma);
+    m->v_max_v = c->v_max_v;
+    return COSPIN_OK;
+}
+
+double cospin_sot_neuron_model_v(const struct cospin_sot_neuron_model *m, double i_a,
+                                 double *dv_di_ohm)
+{
+    double y = cospin_sot_neuron_y(&m->n, i_a);
+    if (dv_di_ohm) {
+        double dy_di_per_a = m->n.k_per_ma * SOT_MA_PER_A * y * (1.0 - y);
+        *dv_di_ohm = m->v_max_v * dy_di_per_a;
+    }
+    return m->v_max_v * y;
 }
 
 int cospin_sot_neuron_network_kc(const struct cospin_sot_neuron *n, double i_bias_a,
@@ -148,7 +191,7 @@ int cospin_sot_neuron_network_kc(const struct cospin_sot_neuron *n, double i_bia
     if (!(i_scale_a > 0.0) || !isfinite(i_scale_a))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "SOT-N input scale must be > 0 A per unit (got %g)", i_scale_a);
-    *k = n->k_per_ma * i_scale_a * 1e3;
+    *k = n->k_per_ma * i_scale_a * SOT_MA_PER_A;
     *c = (i_bias_a - n->xc_a) / i_scale_a;
     return COSPIN_OK;
 }

@@ -84,6 +84,42 @@ int cospin_sot_neuron_preset(int thickness_ml, struct cospin_sot_neuron *n,
 double cospin_sot_neuron_y(const struct cospin_sot_neuron *n, double i_a);
 
 /*
+ * The sot_neuron code model's .model card (models/sot_neuron; its defaults
+ * live in the ifspec only).
+ */
+struct cospin_sot_neuron_card {
+    int thickness_ml;          /* CrTe2 thickness preset: 5, 9, 14 or 21 ML */
+    double k_per_ma;           /* slope, mA^-1, > 0; 0 = the preset's */
+    double xc_a;               /* midpoint, A; 0 = the preset's */
+    double sweep_a;            /* current sweep amplitude setting k, |sweep| in
+                                  [5, 32] mA (sign ignored); 0 = use k_per_ma */
+    double v_max_v;            /* Hall voltage at full switching, V, > 0 */
+};
+
+/* The validated neuron of a card: the sigmoid and its output scale. */
+struct cospin_sot_neuron_model {
+    struct cospin_sot_neuron n;
+    double v_max_v;            /* Hall voltage at full switching, V */
+};
+
+/*
+ * Validate card c into *m: the thickness preset, then v_max, the sweep
+ * range and the resulting slope k (> 0, finite); the first failure is
+ * reported.  Returns 0 or COSPIN_ERR_INVALID with a one-line message that
+ * names the parameter and its value.  No allocation.
+ */
+int cospin_sot_neuron_model_init(const struct cospin_sot_neuron_card *c,
+                                 struct cospin_sot_neuron_model *m, struct cospin_error *err);
+
+/*
+ * Output (Hall) voltage v_max * y(i_a) in V at input current i_a (A).  If
+ * dv_di_ohm is non-NULL it receives dV/dI (V/A), the model's partial
+ * derivative and small-signal gain.
+ */
+double cospin_sot_neuron_model_v(const struct cospin_sot_neuron_model *m, double i_a,
+                                 double *dv_di_ohm);
+
+/*
  * Network-unit parameters of the neuron driven by I = i_bias_a + i_scale_a z:
  * *k = k_per_ma * i_scale_a / 1 mA, *c = (i_bias_a - xc_a) / i_scale_a.
  * COSPIN_ERR_INVALID if i_scale_a <= 0.

@@ -359,7 +359,7 @@ static const struct {
     {{"--out", "d", "--seed", "1e16"}, "--seed: '1e16' is too large"},
     {{"--out", "d", "--width", "1n,-1n"}, "--width: '-1n' is out of range: must be > 0 s"},
     {{"--out", "d", "--width", "1n:2n:0"}, "--width: '1n:2n:0': the step must be nonzero"},
-    {{"--out", "d", "--mode", "kk"}, "--mode: unknown value 'kk' (one of: baseline, kc, k)"},
+    {{"--out", "d", "--mode", "kk"}, "--mode: unknown value 'kk' (expected baseline|kc|k)"},
     {{"--out", "d", "--k-range", "1"}, "--k-range: '1' is not a range LO:HI"},
     {{"--out", "d", "--k-range", "2:1"}, "--k-range: '2:1': LO must not exceed HI"},
     {{"--out", "d", "--k-range", "-11:1"}, "--k-range: '-11' is out of range: must be >= -10"},

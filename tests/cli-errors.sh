@@ -95,6 +95,10 @@ expect_usage() {
 }
 expect_usage "no file" run "missing EXPERIMENT\.xml" "$COSPIN" run
 expect_usage "unknown option" run "unknown option '--bogus'" "$COSPIN" run --bogus "$data/good.xml"
+expect_usage "not an integer" characterize "--trials: '1\.5' is not an integer" \
+    "$COSPIN" characterize --trials 1.5
+expect_usage "out of range" characterize "--width: '-5n' is out of range: must be > 0 s" \
+    "$COSPIN" characterize --width -5n --current 1u --out "$tmp/out"
 expect_usage "unexpected argument" netlist "unexpected argument 'extra\.xml'" \
     "$COSPIN" netlist "$data/good.xml" extra.xml
 expect_usage "dataset action" dataset "unknown action 'bogus'" "$COSPIN" dataset bogus
@@ -124,10 +128,10 @@ for cmd in run netlist demo ngspice dataset characterize train infer energy; do
     rc1=$?
     "$COSPIN" "$cmd" --help >"$tmp/help2" 2>&1
     rc2=$?
-    # demo, infer, energy, characterize and train still parse their own options:
+    # demo, infer, energy and train still parse their own options:
     # no -h, no Examples section yet
     case $cmd in
-    demo | infer | energy | characterize | train) cp "$tmp/help2" "$tmp/help3" && has_examples=yes ;;
+    demo | infer | energy | train) cp "$tmp/help2" "$tmp/help3" && has_examples=yes ;;
     *) "$COSPIN" "$cmd" -h >"$tmp/help3" 2>&1
        if grep -q "^Examples:" "$tmp/help1"; then has_examples=yes; else has_examples=no; fi ;;
     esac
@@ -176,6 +180,18 @@ if "$COSPIN" netlist "$examples/rc_step.xml" -o "$tmp/rc.cir" && grep -q '^\.tra
     say "ok: netlist rc_step.xml"
 else
     bad "netlist rc_step.xml"
+fi
+
+# a characterize experiment prints the neuron table `cospin characterize` prints
+if "$COSPIN" -q run "$data/char_small.xml" --out "$tmp/cs1" >"$tmp/run.out" \
+    && "$COSPIN" characterize --width 30n --current 4u:32u:4u --trials 40 --seed 1 \
+        --threads 1 --out "$tmp/cs2" -q >"$tmp/char.out" \
+    && grep -q '^# neuron table' "$tmp/run.out" && [ "$(wc -l <"$tmp/run.out")" -eq 3 ] \
+    && [ "$(tail -n +2 "$tmp/run.out")" = "$(tail -n +2 "$tmp/char.out")" ]; then
+    say "ok: run prints the fit table of characterize"
+else
+    bad "run char_small.xml table:"
+    cat "$tmp/run.out" "$tmp/char.out"
 fi
 
 # every shipped example file is valid (grammar and each type's own checks)

@@ -30,6 +30,7 @@
 typedef int (*cospin_cli_fn)(int argc, char **argv);
 
 struct cospin_opts_cmd;
+struct cospin_char_table;
 
 struct cospin_cli_command {
     const char *name;
@@ -75,5 +76,14 @@ extern const struct cospin_opts_cmd cospin_cli_run_cmd;
 extern const struct cospin_opts_cmd cospin_cli_netlist_cmd;
 extern const struct cospin_opts_cmd cospin_cli_ngspice_cmd;
 extern const struct cospin_opts_cmd cospin_cli_dataset_cmd;
+extern const struct cospin_opts_cmd cospin_cli_characterize_cmd;
+
+/*
+ * Print the neuron table of a characterisation (k and c per width and Ku)
+ * as `cospin characterize` and `cospin run` of a characterize experiment
+ * show it.  nresumed < 0: not known.
+ */
+void cospin_cli_print_fit_table(FILE *f, const char *out_dir, const struct cospin_char_table *t,
+                                long nresumed);
 
 #endif

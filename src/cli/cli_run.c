@@ -1,6 +1,7 @@
 /*
  * cli_run.c -- `cospin run EXPERIMENT.xml`: validate an experiment file and
- * run it with the runner registered for its type (experiment.h).
+ * run it with the runner registered for its type (experiment.h), then print
+ * what the type's command prints (the neuron table of a characterisation).
  */
 #include <config.h>
 
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "characterize.h"
 #include "cli.h"
 #include "error.h"
 #include "experiment.h"
@@ -38,6 +40,28 @@ static void default_out(const char *path, char *buf, size_t n)
     snprintf(buf, n, "%.*s-out", (int)len, base);
 }
 
+/* After a characterize run: the neuron table, as `cospin characterize` prints it. */
+static int print_characterize(const char *out_dir, struct cospin_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fit.csv", out_dir);
+    struct cospin_char_table *t = NULL;
+    int rc = cospin_char_read_fit_csv(path, &t, err);
+    if (rc)
+        return rc;
+    cospin_cli_print_fit_table(stdout, out_dir, t, -1);
+    cospin_char_table_free(t);
+    return 0;
+}
+
+/* What a type prints to stdout after its run, read back from the files it wrote. */
+static const struct {
+    const char *type;
+    int (*print)(const char *out_dir, struct cospin_error *err);
+} summaries[] = {
+    {"characterize", print_characterize},
+};
+
 static int check_only(const char *path, const struct cospin_experiment_type *t,
                       const struct cospin_xml_node *root, struct cospin_error *err)
 {
@@ -56,6 +80,9 @@ static int run_experiment(const struct cospin_experiment_type *t, const struct c
         rc = t->run(root, out_dir, err);
     if (rc && created)
         rmdir(out_dir);   /* only succeeds if the runner left it empty, as it must */
+    for (size_t i = 0; !rc && i < sizeof summaries / sizeof summaries[0]; i++)
+        if (strcmp(t->type, summaries[i].type) == 0)
+            rc = summaries[i].print(out_dir, err);
     return rc;
 }
 
@@ -111,7 +138,9 @@ const struct cospin_opts_cmd cospin_cli_run_cmd = {
     .usage = "[OPTIONS] EXPERIMENT.xml",
     .description =
         "Validate an experiment file against cospin's schema and run it.  What\n"
-        "runs and which files are written depend on <experiment type=\"...\">.\n",
+        "runs and which files are written depend on <experiment type=\"...\">.\n"
+        "A characterize experiment also prints its neuron table (k and c per\n"
+        "pulse width and Ku), as `cospin characterize` does.\n",
     .describe = list_types,
     COSPIN_OPTS_TABLE(run_table),
     COSPIN_OPTS_STRUCT(struct run_opts, run_init, run_main),

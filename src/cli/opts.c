@@ -241,11 +241,11 @@ static int store_enum(void *opts, const struct cospin_opt *o, const char *arg, i
         }
     char list[256] = "";
     for (int i = 0; o->names[i]; i++) {
-        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, i ? "|" : "", sizeof list - strlen(list) - 1);
         strncat(list, o->names[i], sizeof list - strlen(list) - 1);
     }
-    return cospin_error_set(err, COSPIN_ERR_PARSE, NULL, 0, "unknown value '%s' (one of: %s)", arg,
-                            list);
+    return cospin_error_set(err, COSPIN_ERR_PARSE, NULL, 0, "unknown value '%s' (expected %s)",
+                            arg, list);
 }
 
 static int store_range(void *opts, const struct cospin_opt *o, const char *arg,

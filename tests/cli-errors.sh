@@ -95,16 +95,19 @@ expect_usage() {
 }
 expect_usage "no file" run "missing EXPERIMENT\.xml" "$COSPIN" run
 expect_usage "unknown option" run "unknown option '--bogus'" "$COSPIN" run --bogus "$data/good.xml"
+expect_usage "missing value" train "option --out needs a value" "$COSPIN" train --out
+expect_usage "bad number" train "--lr: 'abc' is not a number" "$COSPIN" train --lr abc --out "$tmp/out"
 expect_usage "not an integer" characterize "--trials: '1\.5' is not an integer" \
     "$COSPIN" characterize --trials 1.5
 expect_usage "out of range" characterize "--width: '-5n' is out of range: must be > 0 s" \
     "$COSPIN" characterize --width -5n --current 1u --out "$tmp/out"
+expect_usage "missing required option" train "missing required option --out DIR" \
+    "$COSPIN" train --lr 100m
 expect_usage "unexpected argument" netlist "unexpected argument 'extra\.xml'" \
     "$COSPIN" netlist "$data/good.xml" extra.xml
+expect_usage "unknown enum value" train "--mode: unknown value 'kk' \(expected baseline\|kc\|k\)" \
+    "$COSPIN" train --mode kk --out "$tmp/out"
 expect_usage "dataset action" dataset "unknown action 'bogus'" "$COSPIN" dataset bogus
-expect_usage "missing value" netlist "option -o needs a value \(-o FILE\)" "$COSPIN" netlist -o
-expect_usage "bad log level" run "--log-level: unknown value 'loud'" \
-    "$COSPIN" run --log-level loud "$data/good.xml"
 expect_usage "dataset info arguments" dataset "info expects one DIR, NAME or FILE" \
     "$COSPIN" dataset info
 expect_error "unknown command" 2 "^cospin: error: unknown command 'bogus' \(try 'cospin help'\)\$" \
@@ -112,6 +115,8 @@ expect_error "unknown command" 2 "^cospin: error: unknown command 'bogus' \(try 
 expect_error "help of an unknown command" 2 "^cospin: error: unknown command 'bogus'" \
     "$COSPIN" help bogus
 expect_error "no command" 2 "^cospin: error: missing COMMAND" "$COSPIN" -q
+expect_error "bad log level" 2 "^cospin train: error: --log-level: unknown value 'loud'" \
+    "$COSPIN" train --log-level loud --out "$tmp/out"
 
 # ---- an existing output directory keeps only what was there before ---------------
 mkdir -p "$tmp/keep" && echo old >"$tmp/keep/tran.csv"
@@ -128,10 +133,9 @@ for cmd in run netlist demo ngspice dataset characterize train infer energy; do
     rc1=$?
     "$COSPIN" "$cmd" --help >"$tmp/help2" 2>&1
     rc2=$?
-    # demo, infer, energy and train still parse their own options:
-    # no -h, no Examples section yet
+    # demo, infer and energy still parse their own options: no -h, no Examples section yet
     case $cmd in
-    demo | infer | energy | train) cp "$tmp/help2" "$tmp/help3" && has_examples=yes ;;
+    demo | infer | energy) cp "$tmp/help2" "$tmp/help3" && has_examples=yes ;;
     *) "$COSPIN" "$cmd" -h >"$tmp/help3" 2>&1
        if grep -q "^Examples:" "$tmp/help1"; then has_examples=yes; else has_examples=no; fi ;;
     esac
@@ -180,6 +184,16 @@ if "$COSPIN" netlist "$examples/rc_step.xml" -o "$tmp/rc.cir" && grep -q '^\.tra
     say "ok: netlist rc_step.xml"
 else
     bad "netlist rc_step.xml"
+fi
+
+# numbers with SPICE suffixes and global options after the command name
+rm -rf "$tmp/train"
+if "$COSPIN" train --lr 100m --iters 5 --hidden 8 --train-limit 200 --test-limit 100 \
+    --out "$tmp/train" -q >"$tmp/stdout" 2>"$tmp/stderr" \
+    && [ "$(sed -n 2p "$tmp/train/summary.csv" | cut -d, -f2,3,4)" = "8,0.1,5" ]; then
+    say "ok: train --lr 100m -q"
+else
+    bad "train --lr 100m -q: $(cat "$tmp/stderr")"
 fi
 
 # a characterize experiment prints the neuron table `cospin characterize` prints

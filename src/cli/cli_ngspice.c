@@ -104,8 +104,9 @@ const struct cospin_opts_cmd cospin_cli_ngspice_cmd = {
     .flags = COSPIN_OPTS_STOP_AT_ARG | COSPIN_OPTS_PASS_UNKNOWN | COSPIN_OPTS_HELP_ONLY,
     .epilog =
         "Examples:\n"
-        "  cospin ngspice -b netlists/tmr_divider.cir\n"
-        "  cospin netlist examples/rc_step.xml -o rc.cir && cospin ngspice -b rc.cir\n"
+        "  $ cospin ngspice -b netlists/tmr_divider.cir\n"
+        "  $ cospin netlist examples/rc_step.xml -o rc.cir && \\\n"
+        "  > cospin ngspice -b rc.cir\n"
         "\n"
         "Exit status:\n"
         "  ngspice's own (which is 1 after some successful batch runs with a\n"

@@ -387,7 +387,9 @@ const struct cospin_opts_cmd cospin_cli_train_cmd = {
     COSPIN_OPTS_TABLE(train_table),
     COSPIN_OPTS_STRUCT(struct train_cli, train_init, train_main),
     .epilog =
-        "Files (in DIR, written atomically):\n"
+        "Files:\n"
+        "  In DIR, each written to a temporary and renamed when complete:\n"
+        "\n"
         "  metrics.csv    iteration,loss,train_acc,test_acc (loss and train_acc of the\n"
         "                 batch before the update; test_acc every --eval-every; with\n"
         "                 --runs > 1 the mean over runs plus *_std columns)\n"
@@ -400,10 +402,12 @@ const struct cospin_opts_cmd cospin_cli_train_cmd = {
         "                 statistics (also printed)\n"
         "\n"
         "Examples:\n"
-        "  cospin train --mode kc --hidden 25 --lr 100m --iters 1k --out out/kc\n"
-        "  cospin train --dataset fashion --mode k --batch 100 --runs 5 --out out/fk\n"
-        "  cospin train --level device --neuron-table char/fit.csv --device-mode width \\\n"
-        "               --iters 200 --out out/width\n"
+        "  $ cospin train --mode kc --hidden 25 --lr 100m --iters 1k \\\n"
+        "  > --out out/kc\n"
+        "  $ cospin train --dataset fashion --mode k --batch 100 \\\n"
+        "  > --runs 5 --out out/fk\n"
+        "  $ cospin train --level device --neuron-table char/fit.csv \\\n"
+        "  > --device-mode width --iters 200 --out out/width\n"
         "\n"
         "Interrupt with Ctrl-C: the current run stops after its iteration, writes its\n"
         "checkpoint and exits with code 6; rerun with --resume.\n"

@@ -840,7 +840,7 @@ static void print_usage(FILE *f, const struct cospin_opts_cmd *cmd)
     while (*u) {
         const char *nl = strchr(u, '\n');
         int len = nl ? (int)(nl - u) : (int)strlen(u);
-        fprintf(f, "%s cospin%s%s %.*s\n", first ? "Usage:" : "      ", cmd->name ? " " : "",
+        fprintf(f, "%s cospin%s%s %.*s\n", first ? "Usage:" : "  or: ", cmd->name ? " " : "",
                 cmd->name ? cmd->name : "", len, u);
         first = 0;
         u += len + (nl ? 1 : 0);

@@ -135,8 +135,9 @@ static char *fmt_value(double v, int integer, char *buf, size_t n)
 static char *range_text(const struct cospin_opt *o, int integer, char *buf, size_t n)
 {
     char a[40], b[40];
-    fmt_value(o->min, integer, a, sizeof a);
-    fmt_value(o->max, integer, b, sizeof b);
+    /* Whole-number bounds read best in full (a batch of at most 100000000). */
+    fmt_value(o->min, integer || o->min == floor(o->min), a, sizeof a);
+    fmt_value(o->max, integer || o->max == floor(o->max), b, sizeof b);
     const char *unit = o->unit ? o->unit : "";
     const char *sp = o->unit ? " " : "";
     if (o->min_kind && o->max_kind)

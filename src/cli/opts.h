@@ -24,9 +24,28 @@
  *       .epilog = "Examples:\n  ...\n"};
  *   int cospin_cli_run(int argc, char **argv) { return cospin_opts_run(&cospin_cli_run_cmd, argc, argv); }
  *
- * then list it in src/cli/commands.c.  tests/check_opts.c checks every
- * registered table with cospin_opts_check (names unique, destinations inside
- * the struct and of the right size, defaults inside the allowed range).
+ * then, in src/cli/commands.c, give its registry entry the spec
+ * (&cospin_cli_run_cmd) instead of a summary, and declare the _cmd in cli.h.
+ * tests/check_opts.c checks every registered table with cospin_opts_check
+ * (names unique, destinations inside the struct and of the right size,
+ * defaults inside the allowed range) and that its help fits 80 columns;
+ * tests/cli-errors.sh compares `cospin help CMD`, `--help` and `-h` (drop the
+ * command from its list of commands that still parse their own options).
+ *
+ * Checklist for a conversion:
+ *   - Keep every option name; a renamed option keeps the old one as .alias.
+ *   - Defaults only in init (library *_init/_default functions where they
+ *     exist); .default_text or .format only when the stored value stands for
+ *     something else (0 = "all CPUs", NaN = "the table's smallest").
+ *   - Give ranges and units to every number; the usage errors quote them.
+ *   - Checks that span options (A needs B, A excludes B) go in the body, as
+ *     cospin_opts_usage_error(res->cmd, ...); COSPIN_OPTS_GIVEN() tells
+ *     whether an option was given (it counts entries with a destination).
+ *   - The entry point keeps its signature: `cospin demo` calls the
+ *     commands with argv arrays of its own (writable; the layer reorders them).
+ *   - Epilog: "Files:" (file lists as "  name   text"), "Examples:" as
+ *     "  $ cospin ..." lines (a continuation on "  > ..."), "Exit status:".
+ *     help2man turns these into the man page's sections.
  *
  * What every command gets from the layer:
  *   --name=value, --name value, -o value, -ovalue, clustered short flags

@@ -305,7 +305,8 @@ START_TEST(test_help)
 }
 END_TEST
 
-/* Every registered command: a consistent table, and a help of lines that fit 80 columns. */
+/* Every registered command: a consistent table, and a help of lines that fit
+   80 columns (but for a line that is one word: an installation path). */
 START_TEST(test_commands)
 {
     size_t n;
@@ -328,7 +329,8 @@ START_TEST(test_commands)
         snprintf(usage, sizeof usage, "Usage: cospin %s ", c[i].name);
         ck_assert_msg(strncmp(h, usage, strlen(usage)) == 0, "%s", h);
         for (char *line = strtok(h, "\n"); line; line = strtok(NULL, "\n"))
-            ck_assert_msg(strlen(line) <= 80, "%s: line too long: %s", c[i].name, line);
+            ck_assert_msg(strlen(line) <= 80 || !strchr(line + strspn(line, " "), ' '),
+                          "%s: line too long: %s", c[i].name, line);
         fclose(f);
     }
     ck_assert_ptr_null(cospin_cli_find("bogus"));

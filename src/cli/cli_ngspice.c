@@ -95,10 +95,10 @@ const struct cospin_opts_cmd cospin_cli_ngspice_cmd = {
         "command: `cospin -q ngspice -b my.cir`.\n"
         "\n"
         "The code-model library is $COSPIN_CM if set, else the build tree's\n"
-        "cospin.cm when cospin runs from its build tree, else\n"
-        COSPIN_PKGLIBDIR "/cospin.cm.  Plain `ngspice` loads the models too when\n"
-        "SPICE_SCRIPTS points at cospin's scripts directory (the cospin-ngspice\n"
-        "script does that).\n",
+        "cospin.cm when cospin runs from its build tree, else the installed one:\n"
+        "  " COSPIN_PKGLIBDIR "/cospin.cm\n"
+        "Plain `ngspice` loads the models too when SPICE_SCRIPTS points at\n"
+        "cospin's scripts directory (the cospin-ngspice script does that).\n",
     .max_args = -1,
     .run = ngspice_main,
     .flags = COSPIN_OPTS_STOP_AT_ARG | COSPIN_OPTS_PASS_UNKNOWN | COSPIN_OPTS_HELP_ONLY,

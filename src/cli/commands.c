@@ -84,10 +84,12 @@ const struct cospin_opts_cmd cospin_cli_top_cmd = {
         "\n"
         "Environment:\n"
         "  COSPIN_CM     the code-model library (default: the build tree's when run\n"
-        "                from it, else " COSPIN_PKGLIBDIR "/cospin.cm)\n"
+        "                from it, else the installed\n"
+        "                " COSPIN_PKGLIBDIR "/cospin.cm)\n"
         "  COSPIN_DATA   the dataset directory\n"
         "\n"
-        "Documentation: " COSPIN_DOCDIR "/user-guide.md\n",
+        "Documentation: the user guide, installed as\n"
+        "  " COSPIN_DOCDIR "/user-guide.md\n",
 };
 
 int cospin_cli_help(int nargs, char **args)

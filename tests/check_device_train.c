@@ -26,16 +26,25 @@ static int on_level(const struct cospin_quantizer *q, double w_max, float w)
     return 0;
 }
 
-static struct cospin_device_train *make(const char *const *args, struct cospin_train_opts *to)
+/* A context from o (validated first, as the front ends do), installed into to. */
+static struct cospin_device_train *make(const struct cospin_device_train_opts *o,
+                                        struct cospin_train_opts *to)
+{
+    ck_assert_int_eq(cospin_device_train_opts_validate(o, NULL), 0);
+    struct cospin_device_train *t;
+    ck_assert_int_eq(cospin_device_train_new(o, &t, NULL), 0);
+    ck_assert_int_eq(cospin_device_train_install(t, to, NULL), 0);
+    return t;
+}
+
+/* Options with the defaults and the given synapse and neuron names. */
+static struct cospin_device_train_opts opts_of(const char *synapse, const char *neuron)
 {
     struct cospin_device_train_opts o;
     cospin_device_train_opts_init(&o);
-    for (; args && args[0]; args += 2)
-        ck_assert_int_eq(cospin_device_train_parse(&o, args[0], args[1], NULL), 1);
-    struct cospin_device_train *t;
-    ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), 0);
-    ck_assert_int_eq(cospin_device_train_install(t, to, NULL), 0);
-    return t;
+    o.synapse = synapse;
+    o.neuron = neuron;
+    return o;
 }
 
 START_TEST(test_update_hook)
@@ -43,8 +52,8 @@ START_TEST(test_update_hook)
     struct cospin_train_opts to;
     cospin_train_opts_init(&to);
     to.iters = 100;
-    const char *args[] = {"synapse", "sot-s:21", NULL};
-    struct cospin_device_train *t = make(args, &to);
+    struct cospin_device_train_opts o = opts_of("sot-s:21", NULL);
+    struct cospin_device_train *t = make(&o, &to);
     ck_assert_ptr_nonnull(to.weight_update.apply);
     ck_assert_ptr_null(to.hooks.weights.effective_weights);
     struct cospin_device d;
@@ -91,8 +100,11 @@ START_TEST(test_pair_hook)
     struct cospin_train_opts to;
     cospin_train_opts_init(&to);
     to.iters = 10;
-    const char *args[] = {"synapse", "ideal", "states", "10", "pair", NULL, "w-max", "2", NULL};
-    struct cospin_device_train *t = make(args, &to);
+    struct cospin_device_train_opts o = opts_of("ideal", NULL);
+    o.states = 10;
+    o.pair = 1;
+    o.w_max = 2;
+    struct cospin_device_train *t = make(&o, &to);
     /* Pair of linear 10-state devices, w = 2 (g+ - g-): levels every 0.2. */
     float w[3] = {0.56f, -0.31f, 0.0f};
     float dw[3] = {0.4f, -0.2f, 0.0f};
@@ -112,8 +124,10 @@ START_TEST(test_ptq_qat_hooks)
     struct cospin_train_opts to;
     cospin_train_opts_init(&to);
     to.iters = 2;
-    const char *args[] = {"synapse", "sot-s:5", "quant", "ptq", "cells", "2", NULL};
-    struct cospin_device_train *t = make(args, &to);
+    struct cospin_device_train_opts o = opts_of("sot-s:5", NULL);
+    o.quant = COSPIN_QUANT_PTQ;
+    o.cells = 2;
+    struct cospin_device_train *t = make(&o, &to);
     struct cospin_device d;
     cospin_device_preset("sot-s:5", &d, NULL);
     struct cospin_quantizer *q;
@@ -134,8 +148,8 @@ START_TEST(test_ptq_qat_hooks)
     /* QAT: the effective weights are levels; the float weights are untouched. */
     cospin_train_opts_init(&to);
     to.iters = 5;
-    const char *qargs[] = {"synapse", "sot-s:5", "quant", "qat", "cells", "2", NULL};
-    t = make(qargs, &to);
+    o.quant = COSPIN_QUANT_QAT;
+    t = make(&o, &to);
     ck_assert_ptr_nonnull(to.hooks.weights.effective_weights);
     float w2[5] = {0.11f, -0.5f, 0.33f, 0.01f, 0.2f};
     const float *wq = to.hooks.weights.effective_weights(to.hooks.weights.ctx, 1, w2, 5);
@@ -153,8 +167,8 @@ START_TEST(test_neuron)
     struct cospin_train_opts to;
     cospin_train_opts_init(&to);
     to.mode = COSPIN_NN_BASELINE;
-    const char *args[] = {"neuron", "sot-n:21", NULL};
-    struct cospin_device_train *t = make(args, &to);
+    struct cospin_device_train_opts o = opts_of(NULL, "sot-n:21");
+    struct cospin_device_train *t = make(&o, &to);
     ck_assert_close(to.baseline_k, 0.89, 1e-6);
     ck_assert_close(to.c_min, 0.0, 0.0);
     ck_assert_close(to.c_max, 0.0, 0.0);
@@ -163,8 +177,9 @@ START_TEST(test_neuron)
     /* Trainable k: clamped into the sweep range; 2 mA per unit doubles it. */
     cospin_train_opts_init(&to);
     to.mode = COSPIN_NN_K;
-    const char *kargs[] = {"neuron", "sot-n:5", "i-scale-ma", "2", NULL};
-    t = make(kargs, &to);
+    o = opts_of(NULL, "sot-n:5");
+    o.i_scale_a = 2e-3;
+    t = make(&o, &to);
     ck_assert_close(to.k_min, 2 * 0.37, 1e-6);
     ck_assert_close(to.k_max, 2 * 1.28, 1e-6);
     ck_assert_close(to.init.k_lo, 2 * 0.37, 1e-6);
@@ -191,8 +206,9 @@ START_TEST(test_train_run_ptq)
     to.iters = 3;
     to.show_progress = 0;
     to.mode = COSPIN_NN_BASELINE;
-    const char *args[] = {"synapse", "sot-s:21", "quant", "ptq", "neuron", "sot-n:21", NULL};
-    struct cospin_device_train *t = make(args, &to);
+    struct cospin_device_train_opts o = opts_of("sot-s:21", "sot-n:21");
+    o.quant = COSPIN_QUANT_PTQ;
+    struct cospin_device_train *t = make(&o, &to);
     struct cospin_nn *nn = NULL;
     struct cospin_train_result res;
     struct cospin_error err = {0};
@@ -227,22 +243,45 @@ START_TEST(test_errors)
     struct cospin_device_train_opts o;
     struct cospin_error err = {0};
     cospin_device_train_opts_init(&o);
-    /* Unknown option names are not ours. */
-    ck_assert_int_eq(cospin_device_train_parse(&o, "hidden", "3", NULL), 0);
-    static const char *const bad[][3] = {
-        {"synapse", "memristor", "memristor"}, {"states", "0", "--states"},
-        {"states", "x", "--states"},           {"cells", "-1", "--cells"},
-        {"quant", "int8", "--quant"},          {"round", "up", "--round"},
-        {"w-max", "0", "--w-max"},             {"c2c", "-0.1", "--c2c"},
-        {"neuron", "sot-n:6", "6 ML"},         {"neuron", "mtj", "sot-n"},
-        {"i-scale-ma", "0", "--i-scale-ma"},   {"w-max", NULL, "--w-max"},
+    /* Each value on its own: a field name (or the device's words) in the message. */
+    static const struct {
+        const char *synapse, *neuron;
+        int states, cells;
+        double w_max, c2c, i_scale_a;
+        const char *want;
+    } bad[] = {
+        {"memristor", NULL, 0, 1, 1, 0, 1e-3, "memristor"},
+        {NULL, NULL, -1, 1, 1, 0, 1e-3, "states"},
+        {NULL, NULL, 1000001, 1, 1, 0, 1e-3, "states"},
+        {NULL, NULL, 0, 0, 1, 0, 1e-3, "cells"},
+        {NULL, NULL, 0, 4097, 1, 0, 1e-3, "cells"},
+        {NULL, NULL, 0, 1, 0, 0, 1e-3, "w-max"},
+        {NULL, NULL, 0, 1, NAN, 0, 1e-3, "w-max"},
+        {NULL, NULL, 0, 1, 1, -0.1, 1e-3, "c2c"},
+        {NULL, "sot-n:6", 0, 1, 1, 0, 1e-3, "6 ML"},
+        {NULL, "mtj", 0, 1, 1, 0, 1e-3, "sot-n"},
+        {NULL, NULL, 0, 1, 1, 0, 0, "scale"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        o = opts_of(bad[i].synapse, bad[i].neuron);
+        o.states = bad[i].states;
+        o.cells = bad[i].cells;
+        o.w_max = bad[i].w_max;
+        o.c2c_sigma = bad[i].c2c;
+        o.i_scale_a = bad[i].i_scale_a;
         memset(&err, 0, sizeof err);
-        ck_assert_int_eq(cospin_device_train_parse(&o, bad[i][0], bad[i][1], &err),
-                         COSPIN_ERR_INVALID);
-        ck_assert_msg(strstr(err.msg, bad[i][2]) != NULL, "%s: %s", bad[i][0], err.msg);
+        ck_assert_int_eq(cospin_device_train_opts_validate(&o, &err), COSPIN_ERR_INVALID);
+        ck_assert_msg(strstr(err.msg, bad[i].want) != NULL, "%zu: %s", i, err.msg);
+        struct cospin_device_train *t = (void *)1;
+        ck_assert_int_eq(cospin_device_train_new(&o, &t, NULL), COSPIN_ERR_INVALID);
+        ck_assert_ptr_null(t);
     }
+    /* The defaults and the names the front ends accept are valid. */
+    o = opts_of("rram", "sot-n:9");
+    ck_assert_int_eq(cospin_device_train_opts_validate(&o, NULL), 0);
+    ck_assert_str_eq(cospin_quant_mode_names[COSPIN_QUANT_QAT], "qat");
+    ck_assert_str_eq(cospin_round_mode_names[COSPIN_ROUND_OPEN_STOCHASTIC], "open-stochastic");
+    ck_assert_ptr_null(cospin_round_mode_names[COSPIN_ROUND_OPEN_STOCHASTIC + 1]);
     struct cospin_device_train *t = (void *)1;
     /* PTQ needs a device, and a quantisable (non-analog) one. */
     cospin_device_train_opts_init(&o);
@@ -389,11 +428,12 @@ START_TEST(test_xml_bad)
                   "want prefix '%s', got '%s'", bad_xml[_i][1], buf);
     memset(&err, 0, sizeof err);
     ck_assert_int_eq(cospin_device_load_xml("/nonexistent/dev.xml", &d, &err), COSPIN_ERR_IO);
-    /* Through the training options: a bad file is reported by --synapse. */
+    /* Through the training options: a bad file is reported with its name. */
     struct cospin_device_train_opts o;
     cospin_device_train_opts_init(&o);
     memset(&err, 0, sizeof err);
-    ck_assert_int_lt(cospin_device_train_parse(&o, "synapse", "/nonexistent/dev.xml", &err), 0);
+    o.synapse = "/nonexistent/dev.xml";
+    ck_assert_int_lt(cospin_device_train_opts_validate(&o, &err), 0);
     ck_assert_ptr_nonnull(strstr(err.file, "dev.xml"));
 }
 END_TEST

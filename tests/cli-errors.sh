@@ -86,9 +86,37 @@ expect_error "bad netlist" 1 \
     "^cospin run: error: .*/bad_netlist\.xml:9: <op>: .*nosuchmodel" \
     "$COSPIN" run "$data/bad_netlist.xml" --out "$tmp/out"
 
-# ---- usage errors: exit 2 -----------------------------------------------------------
-expect_error "no file" 2 "expected one experiment file" "$COSPIN" run
-expect_error "bad option" 2 "" "$COSPIN" run --bogus "$data/good.xml"
+# ---- usage errors: exit 2, one line naming the problem and `cospin help CMD` -------
+# expect_usage NAME CMD PATTERN CMD...: PATTERN is the message after "error: ".
+expect_usage() {
+    uname=$1 ucmd=$2 upat=$3
+    shift 3
+    expect_error "$uname" 2 "^cospin $ucmd: error: $upat.* \(try 'cospin help $ucmd'\)\$" "$@"
+}
+expect_usage "no file" run "missing EXPERIMENT\.xml" "$COSPIN" run
+expect_usage "unknown option" run "unknown option '--bogus'" "$COSPIN" run --bogus "$data/good.xml"
+expect_usage "missing value" train "option --out needs a value" "$COSPIN" train --out
+expect_usage "bad number" train "--lr: 'abc' is not a number" "$COSPIN" train --lr abc --out "$tmp/out"
+expect_usage "not an integer" characterize "--trials: '1\.5' is not an integer" \
+    "$COSPIN" characterize --trials 1.5
+expect_usage "out of range" characterize "--width: '-5n' is out of range: must be > 0 s" \
+    "$COSPIN" characterize --width -5n --current 1u --out "$tmp/out"
+expect_usage "missing required option" train "missing required option --out DIR" \
+    "$COSPIN" train --lr 100m
+expect_usage "unexpected argument" netlist "unexpected argument 'extra\.xml'" \
+    "$COSPIN" netlist "$data/good.xml" extra.xml
+expect_usage "unknown enum value" train "--mode: unknown value 'kk' \(expected baseline\|kc\|k\)" \
+    "$COSPIN" train --mode kk --out "$tmp/out"
+expect_usage "dataset action" dataset "unknown action 'bogus'" "$COSPIN" dataset bogus
+expect_usage "dataset info arguments" dataset "info expects one DIR, NAME or FILE" \
+    "$COSPIN" dataset info
+expect_error "unknown command" 2 "^cospin: error: unknown command 'bogus' \(try 'cospin help'\)\$" \
+    "$COSPIN" bogus
+expect_error "help of an unknown command" 2 "^cospin: error: unknown command 'bogus'" \
+    "$COSPIN" help bogus
+expect_error "no command" 2 "^cospin: error: missing COMMAND" "$COSPIN" -q
+expect_error "bad log level" 2 "^cospin train: error: --log-level: unknown value 'loud'" \
+    "$COSPIN" train --log-level loud --out "$tmp/out"
 
 # ---- an existing output directory keeps only what was there before ---------------
 mkdir -p "$tmp/keep" && echo old >"$tmp/keep/tran.csv"
@@ -99,15 +127,58 @@ else
     say "ok: failed run leaves an existing directory as it was"
 fi
 
-# ---- --help on each of our subcommands --------------------------------------------------
-for cmd in run netlist demo; do
-    if "$COSPIN" "$cmd" --help >"$tmp/help" 2>&1 && grep -q "^Usage: cospin $cmd" "$tmp/help" \
-        && grep -q "Example" "$tmp/help"; then
-        say "ok: cospin $cmd --help"
+# ---- help: `cospin CMD --help`, `-h` and `cospin help CMD` print the same text --------
+for cmd in run netlist demo ngspice dataset characterize train infer energy; do
+    "$COSPIN" help "$cmd" >"$tmp/help1" 2>"$tmp/help1.err"
+    rc1=$?
+    "$COSPIN" "$cmd" --help >"$tmp/help2" 2>&1
+    rc2=$?
+    # demo, infer and energy still parse their own options: no -h, no Examples section yet
+    case $cmd in
+    demo | infer | energy) cp "$tmp/help2" "$tmp/help3" && has_examples=yes ;;
+    *) "$COSPIN" "$cmd" -h >"$tmp/help3" 2>&1
+       if grep -q "^Examples:" "$tmp/help1"; then has_examples=yes; else has_examples=no; fi ;;
+    esac
+    if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ ! -s "$tmp/help1.err" ] \
+        && cmp -s "$tmp/help1" "$tmp/help2" && cmp -s "$tmp/help1" "$tmp/help3" \
+        && grep -q "^Usage: cospin $cmd" "$tmp/help1" && [ "$has_examples" = yes ]; then
+        say "ok: cospin help $cmd = cospin $cmd --help"
     else
-        bad "cospin $cmd --help"
+        bad "cospin help $cmd (exit $rc1) differs from cospin $cmd --help (exit $rc2)"
     fi
 done
+"$COSPIN" help >"$tmp/help1" && "$COSPIN" --help >"$tmp/help2"
+missing=
+for cmd in run netlist demo ngspice dataset characterize train infer energy; do
+    grep -q "^  $cmd " "$tmp/help1" || missing="$missing $cmd"
+done
+if cmp -s "$tmp/help1" "$tmp/help2" && [ -z "$missing" ]; then
+    say "ok: cospin help lists the commands"
+else
+    bad "cospin help: missing:$missing"
+fi
+# the man pages (built when configure found help2man): one per command, with its summary
+mandir=$(dirname "$COSPIN")/../man
+if [ -f "$mandir/cospin.1" ]; then
+    for cmd in run netlist demo ngspice dataset characterize train infer energy; do
+        page="$mandir/cospin-$cmd.1"
+        if [ -f "$page" ] && grep -A1 '^\.SH NAME' "$page" | grep -q "^cospin-$cmd"' \\- [a-zA-Z]' \
+            && grep -q '^\.SH SYNOPSIS' "$page"; then
+            say "ok: man page cospin-$cmd.1"
+        else
+            bad "man page cospin-$cmd.1 missing or without NAME/SYNOPSIS"
+        fi
+    done
+else
+    say "skip: no man pages (help2man not found by configure)"
+fi
+
+# ngspice's own options pass through (-v is ngspice's version, not cospin's verbosity)
+if "$COSPIN" ngspice -v 2>&1 | grep -q "ngspice-"; then
+    say "ok: cospin ngspice -v reaches ngspice"
+else
+    bad "cospin ngspice -v"
+fi
 
 # ---- good input end to end ------------------------------------------------------------
 rm -rf "$tmp/out"
@@ -129,6 +200,28 @@ if "$COSPIN" netlist "$examples/rc_step.xml" -o "$tmp/rc.cir" && grep -q '^\.tra
     say "ok: netlist rc_step.xml"
 else
     bad "netlist rc_step.xml"
+fi
+
+# numbers with SPICE suffixes and global options after the command name
+rm -rf "$tmp/train"
+if "$COSPIN" train --lr 100m --iters 5 --hidden 8 --train-limit 200 --test-limit 100 \
+    --out "$tmp/train" -q >"$tmp/stdout" 2>"$tmp/stderr" \
+    && [ "$(sed -n 2p "$tmp/train/summary.csv" | cut -d, -f2,3,4)" = "8,0.1,5" ]; then
+    say "ok: train --lr 100m -q"
+else
+    bad "train --lr 100m -q: $(cat "$tmp/stderr")"
+fi
+
+# a characterize experiment prints the neuron table `cospin characterize` prints
+if "$COSPIN" -q run "$data/char_small.xml" --out "$tmp/cs1" >"$tmp/run.out" \
+    && "$COSPIN" characterize --width 30n --current 4u:32u:4u --trials 40 --seed 1 \
+        --threads 1 --out "$tmp/cs2" -q >"$tmp/char.out" \
+    && grep -q '^# neuron table' "$tmp/run.out" && [ "$(wc -l <"$tmp/run.out")" -eq 3 ] \
+    && [ "$(tail -n +2 "$tmp/run.out")" = "$(tail -n +2 "$tmp/char.out")" ]; then
+    say "ok: run prints the fit table of characterize"
+else
+    bad "run char_small.xml table:"
+    cat "$tmp/run.out" "$tmp/char.out"
 fi
 
 # every shipped example file is valid (grammar and each type's own checks)

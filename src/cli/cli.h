@@ -1,12 +1,21 @@
 /*
- * cli.h -- the cospin subcommands.  Each lives in src/cli_<name>.c and is
- * listed in the table in main.c.  A subcommand receives argv with argv[0] =
- * its own name, parses its own options (getopt_long), prints its --help to
- * stdout, and returns a COSPIN_* status (or COSPIN_CLI_USAGE for a usage
- * error); main() maps the status to the documented exit code.
+ * cli.h -- the cospin subcommands.  Each lives in src/cli/cli_<name>.c and is
+ * listed in the registry in src/cli/commands.c.  A subcommand receives argv
+ * with argv[0] = its own name and returns a COSPIN_* status (or
+ * COSPIN_CLI_USAGE for a usage error); main() maps the status to the
+ * documented exit code.
+ *
+ * Commands on the option layer (opts.h) define a `const struct
+ * cospin_opts_cmd cospin_cli_<name>_cmd` (table, help texts, body) and their
+ * entry point is cospin_opts_run(&cospin_cli_<name>_cmd, argc, argv).
+ * Commands not converted yet parse their own options and print their own
+ * --help (their registry entry has no spec).
  */
 #ifndef COSPIN_CLI_H
 #define COSPIN_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
 
 #include "cospin.h"
 
@@ -20,15 +29,36 @@
 
 typedef int (*cospin_cli_fn)(int argc, char **argv);
 
+struct cospin_opts_cmd;
+struct cospin_char_table;
+
 struct cospin_cli_command {
     const char *name;
     cospin_cli_fn fn;
-    const char *summary;   /* one line for `cospin --help` */
+    const char *summary;                  /* one line for `cospin help` */
+    const struct cospin_opts_cmd *spec;   /* the option table, or NULL (own parsing) */
 };
 
+/* The registered commands, *n of them (static storage). */
+const struct cospin_cli_command *cospin_cli_commands(size_t *n);
+
+/* The command called name, or NULL. */
+const struct cospin_cli_command *cospin_cli_find(const char *name);
+
+/* cospin itself: its usage, description (the command list) and global options. */
+extern const struct cospin_opts_cmd cospin_cli_top_cmd;
+
 /*
- * Print err as "cospin <cmd>: error: file:line: message" on stderr and
- * return err->code.  Subcommands use it for every failure they report.
+ * `cospin help [COMMAND]`: args[0..nargs) are the words after "help".
+ * Prints cospin's help or COMMAND's (the same text as `cospin COMMAND
+ * --help`) to stdout; an unknown command is a usage error.
+ */
+int cospin_cli_help(int nargs, char **args);
+
+/*
+ * Print err as "cospin <cmd>: error: file:line: message" on stderr (cmd
+ * NULL: "cospin: error: ...") and return err->code.  Subcommands use it for
+ * every failure other than a usage error (opts.h: cospin_opts_usage_error).
  */
 int cospin_cli_report(const char *cmd, const struct cospin_error *err);
 
@@ -52,5 +82,20 @@ void cospin_cli_infer_report(const struct cospin_infer_job *job,
                              const struct cospin_infer_result *res);
 void cospin_cli_energy_report(const struct cospin_energy_job *job,
                               const struct cospin_energy_result *res);
+
+extern const struct cospin_opts_cmd cospin_cli_run_cmd;
+extern const struct cospin_opts_cmd cospin_cli_netlist_cmd;
+extern const struct cospin_opts_cmd cospin_cli_ngspice_cmd;
+extern const struct cospin_opts_cmd cospin_cli_dataset_cmd;
+extern const struct cospin_opts_cmd cospin_cli_characterize_cmd;
+extern const struct cospin_opts_cmd cospin_cli_train_cmd;
+
+/*
+ * Print the neuron table of a characterisation (k and c per width and Ku)
+ * as `cospin characterize` and `cospin run` of a characterize experiment
+ * show it.  nresumed < 0: not known.
+ */
+void cospin_cli_print_fit_table(FILE *f, const char *out_dir, const struct cospin_char_table *t,
+                                long nresumed);
 
 #endif

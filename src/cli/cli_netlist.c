@@ -4,7 +4,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,32 +12,8 @@
 #include "xml.h"
 #include "error.h"
 #include "exp_netlist.h"
+#include "opts.h"
 #include "output.h"
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage: cospin netlist [OPTIONS] EXPERIMENT.xml\n"
-            "\n"
-            "Print the circuit of a netlist experiment (<experiment type=\"netlist\">) as\n"
-            "a SPICE deck: title, the elements (values normalised to SPICE suffixes,\n"
-            "e.g. 1n, 2.5meg), the .model cards of cospin devices, each analysis as a\n"
-            "dot card with a .print line for the vectors it saves, and .end.  The deck\n"
-            "runs under `cospin ngspice -b DECK` (or plain ngspice with cospin.cm).\n"
-            "\n"
-            "Options:\n"
-            "  -o, --output FILE  write the deck to FILE instead of stdout (written to a\n"
-            "                     temporary and renamed: no half-written file on error)\n"
-            "  -h, --help         this help\n"
-            "\n"
-            "SPICE names: letter + name (<resistor name=\"1\"> is R1) unless the name\n"
-            "already starts with the letter (<vsource name=\"vdd\"> stays vdd); a\n"
-            "<tmr_res> is an A device with its own .model card.\n"
-            "\n"
-            "Examples:\n"
-            "  cospin netlist examples/rc_step.xml\n"
-            "  cospin netlist examples/rc_step.xml -o rc.cir && cospin ngspice -b rc.cir\n");
-}
 
 /* Write text to path through a temporary in the same directory. */
 static int write_file(const char *path, const char *text, struct cospin_error *err)
@@ -61,30 +36,20 @@ static int write_file(const char *path, const char *text, struct cospin_error *e
     return rc;
 }
 
-int cospin_cli_netlist(int argc, char **argv)
+struct netlist_opts {
+    const char *output;        /* NULL: stdout */
+};
+
+static void netlist_init(void *p)
 {
-    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *output = NULL;
-    int c;
-    opterr = 0;   /* one error line, ours */
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': output = optarg; break;
-        case 'h': usage(stdout); return COSPIN_OK;
-        default:
-            fprintf(stderr, "cospin netlist: error: bad option or missing value '%s' (see cospin netlist --help)\n",
-                    argv[optind - 1]);
-            return COSPIN_CLI_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        fprintf(stderr,
-                "cospin netlist: error: expected one experiment file (see cospin netlist --help)\n");
-        return COSPIN_CLI_USAGE;
-    }
-    const char *path = argv[optind];
+    struct netlist_opts *o = p;
+    o->output = NULL;
+}
+
+static int netlist_main(void *p, const struct cospin_opts_result *res)
+{
+    const char *output = ((const struct netlist_opts *)p)->output;
+    const char *path = res->args[0];
     struct cospin_error err = {0};
     struct cospin_xml_doc *cfg = NULL;
     struct cospin_exp_netlist *x = NULL;
@@ -111,4 +76,47 @@ int cospin_cli_netlist(int argc, char **argv)
     cospin_exp_netlist_free(x);
     cospin_xml_free(cfg);
     return rc ? cospin_cli_report("netlist", &err) : COSPIN_OK;
+}
+
+static const struct cospin_opt netlist_table[] = {
+    {.name = "output", .short_name = 'o', .type = COSPIN_OPT_STRING,
+     COSPIN_OPT_AT(struct netlist_opts, output), .metavar = "FILE",
+     .help = "write the deck to FILE instead of stdout (written to a "
+             "temporary and renamed: no half-written file on error)",
+     .default_text = "stdout"},
+};
+
+const struct cospin_opts_cmd cospin_cli_netlist_cmd = {
+    .name = "netlist",
+    .summary = "print the circuit an experiment file describes as a netlist",
+    .usage = "[OPTIONS] EXPERIMENT.xml",
+    .description =
+        "Print the circuit of a netlist experiment (<experiment type=\"netlist\">) as\n"
+        "a SPICE deck: title, the elements (values normalised to SPICE suffixes,\n"
+        "e.g. 1n, 2.5meg), the .model cards of cospin devices, each analysis as a\n"
+        "dot card with a .print line for the vectors it saves, and .end.  The deck\n"
+        "runs under `cospin ngspice -b DECK` (or plain ngspice with cospin.cm).\n"
+        "\n"
+        "SPICE names: letter + name (<resistor name=\"1\"> is R1) unless the name\n"
+        "already starts with the letter (<vsource name=\"vdd\"> stays vdd); a\n"
+        "<tmr_res> is an A device with its own .model card.\n",
+    COSPIN_OPTS_TABLE(netlist_table),
+    COSPIN_OPTS_STRUCT(struct netlist_opts, netlist_init, netlist_main),
+    .args_name = "EXPERIMENT.xml",
+    .min_args = 1,
+    .max_args = 1,
+    .epilog =
+        "Examples:\n"
+        "  $ cospin netlist examples/rc_step.xml\n"
+        "  $ cospin netlist examples/rc_step.xml -o rc.cir && \\\n"
+        "  > cospin ngspice -b rc.cir\n"
+        "\n"
+        "Exit status:\n"
+        "  0 success, 2 usage error, 3 bad input file or not a netlist experiment\n"
+        "  (the message starts with FILE:LINE:), 4 unreadable or unwritable file.\n",
+};
+
+int cospin_cli_netlist(int argc, char **argv)
+{
+    return cospin_opts_run(&cospin_cli_netlist_cmd, argc, argv);
 }

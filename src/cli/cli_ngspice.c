@@ -12,22 +12,15 @@
 
 #include "cli.h"
 #include "error.h"
+#include "opts.h"
 #include "paths.h"
 
-int cospin_cli_ngspice(int argc, char **argv)
+/* Run ngspice with argv (argv[0] is replaced by "ngspice") and a private spinit. */
+static int ngspice_main(void *opts, const struct cospin_opts_result *res)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: cospin ngspice [NGSPICE ARGS]\n"
-               "\n"
-               "Run the ngspice command-line simulator with the cospin code models\n"
-               "(tmr_res, mtj_stt, ...) loaded, e.g. `cospin ngspice -b my.cir`.\n"
-               "The code-model library is $COSPIN_CM if set, else the build-tree or\n"
-               "installed cospin.cm (currently %s).\n"
-               "Plain `ngspice` loads the models too when SPICE_SCRIPTS points at\n"
-               "cospin's scripts directory (see the cospin-ngspice script).\n",
-               cospin_path_cm());
-        return COSPIN_OK;
-    }
+    (void)opts;
+    /* The layer leaves the words for ngspice at argv + 1, NULL-terminated. */
+    char **argv = res->args - 1;
     /* Write a private spinit that sources the system one and loads cospin.cm. */
     char dir[] = "/tmp/cospin-ngspice-XXXXXX";
     struct cospin_error err = {0};
@@ -69,7 +62,7 @@ int cospin_cli_ngspice(int argc, char **argv)
     if (pid < 0) {
         cospin_error_set(&err, COSPIN_ERR_IO, NULL, 0, "fork failed: %s", strerror(errno));
     } else if (pid == 0) {
-        argv[0] = "ngspice";
+        argv[0] = (char *)"ngspice";
         execvp("ngspice", argv);
         fprintf(stderr, "cospin ngspice: error: cannot run ngspice: %s (apt-get install ngspice)\n",
                 strerror(errno));
@@ -87,4 +80,40 @@ int cospin_cli_ngspice(int argc, char **argv)
     if (WIFEXITED(status))
         return COSPIN_CLI_EXIT(WEXITSTATUS(status));
     return COSPIN_CLI_EXIT(128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0));
+}
+
+const struct cospin_opts_cmd cospin_cli_ngspice_cmd = {
+    .name = "ngspice",
+    .summary = "run the ngspice CLI with the cospin code models loaded",
+    .usage = "[NGSPICE OPTIONS] [FILE...]",
+    .description =
+        "Run the ngspice command-line simulator with the cospin code models\n"
+        "(tmr_res, mtj_stt, ...) loaded, e.g. `cospin ngspice -b my.cir`.  Every\n"
+        "word from the first one that is not -h/--help on goes to ngspice\n"
+        "untouched, so ngspice's own options (-b, -o FILE, -r FILE, -v, -q, ...)\n"
+        "work as with plain ngspice; cospin's global options go before the\n"
+        "command: `cospin -q ngspice -b my.cir`.\n"
+        "\n"
+        "The code-model library is $COSPIN_CM if set, else the build tree's\n"
+        "cospin.cm when cospin runs from its build tree, else the installed one:\n"
+        "  " COSPIN_PKGLIBDIR "/cospin.cm\n"
+        "Plain `ngspice` loads the models too when SPICE_SCRIPTS points at\n"
+        "cospin's scripts directory (the cospin-ngspice script does that).\n",
+    .max_args = -1,
+    .run = ngspice_main,
+    .flags = COSPIN_OPTS_STOP_AT_ARG | COSPIN_OPTS_PASS_UNKNOWN | COSPIN_OPTS_HELP_ONLY,
+    .epilog =
+        "Examples:\n"
+        "  $ cospin ngspice -b netlists/tmr_divider.cir\n"
+        "  $ cospin netlist examples/rc_step.xml -o rc.cir && \\\n"
+        "  > cospin ngspice -b rc.cir\n"
+        "\n"
+        "Exit status:\n"
+        "  ngspice's own (which is 1 after some successful batch runs with a\n"
+        "  .control block), 4 if the private spinit cannot be written.\n",
+};
+
+int cospin_cli_ngspice(int argc, char **argv)
+{
+    return cospin_opts_run(&cospin_cli_ngspice_cmd, argc, argv);
 }

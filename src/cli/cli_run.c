@@ -1,62 +1,32 @@
 /*
  * cli_run.c -- `cospin run EXPERIMENT.xml`: validate an experiment file and
- * run it with the runner registered for its type (experiment.h).
+ * run it with the runner registered for its type (experiment.h), then print
+ * what the type's command prints (the neuron table of a characterisation).
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "characterize.h"
 #include "cli.h"
-#include "xml.h"
 #include "error.h"
 #include "experiment.h"
+#include "opts.h"
 #include "output.h"
+#include "xml.h"
 
-static void usage(FILE *f)
+struct run_opts {
+    const char *out_dir;       /* NULL: the file's base name + "-out" */
+    int check;
+};
+
+static void run_init(void *p)
 {
-    fprintf(f,
-            "Usage: cospin run [OPTIONS] EXPERIMENT.xml\n"
-            "\n"
-            "Validate an experiment file against cospin's schema and run it.  What\n"
-            "runs and which files are written depend on <experiment type=\"...\">:\n"
-            "\n");
-    size_t nexperiment_types;
-    const struct cospin_experiment_type *experiment_types =
-        cospin_experiment_types(&nexperiment_types);
-    for (size_t i = 0; i < nexperiment_types; i++)
-        fprintf(f, "  %-12s %c %s\n", experiment_types[i].type,
-                experiment_types[i].check ? '*' : ' ', experiment_types[i].summary);
-    fprintf(f,
-            "\n"
-            "Options:\n"
-            "  -o, --out DIR   output directory, created if missing\n"
-            "                  (default: the file's base name + \"-out\", e.g. rc_step-out)\n"
-            "  -c, --check     only validate the file against the grammar (and check its\n"
-            "                  values as a run would, for types marked *); run nothing\n"
-            "  -h, --help      this help\n"
-            "\n"
-            "Values in experiment files take SPICE suffixes: 10n, 11.3u, 5k, 1meg, 1e-9,\n"
-            "optionally with a unit (10ns, 5kohm).  Output files are written to a\n"
-            "temporary name and renamed when complete: a failed run leaves none behind.\n"
-            "\n"
-            "netlist experiments write one CSV per analysis (file=\"...\", default\n"
-            "op.csv, dc.csv, tran.csv): a header line with the scale vector (time,\n"
-            "v-sweep, i-sweep; none for op) and the listed vectors, then one row per point.\n"
-            "\n"
-            "Errors are one line, \"cospin run: error: FILE:LINE: message\", and the exit\n"
-            "code says what failed (3 bad input file or value, 4 unreadable file, 1\n"
-            "simulation failed; see cospin --help).\n"
-            "\n"
-            "Examples:\n"
-            "  cospin run examples/rc_step.xml --out rc        # writes rc/tran.csv\n"
-            "  cospin run --check my_experiment.xml\n"
-            "\n"
-            "File format: doc/user-guide.md (the netlist type; the other types in\n"
-            "doc/characterization.md, doc/training.md, doc/sot.md); grammar:\n"
-            "schema/cospin.rng and one schema/<type>.rng per type.\n");
+    struct run_opts *o = p;
+    o->out_dir = NULL;
+    o->check = 0;
 }
 
 /* "dir/rc_step.xml" -> "rc_step-out". */
@@ -70,65 +40,140 @@ static void default_out(const char *path, char *buf, size_t n)
     snprintf(buf, n, "%.*s-out", (int)len, base);
 }
 
-int cospin_cli_run(int argc, char **argv)
+/* After a characterize run: the neuron table, as `cospin characterize` prints it. */
+static int print_characterize(const char *out_dir, struct cospin_error *err)
 {
-    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
-                                         {"check", no_argument, NULL, 'c'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *out_dir = NULL;
-    int check_only = 0;
-    int c;
-    opterr = 0;   /* one error line, ours */
-    while ((c = getopt_long(argc, argv, "o:ch", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out_dir = optarg; break;
-        case 'c': check_only = 1; break;
-        case 'h': usage(stdout); return COSPIN_OK;
-        default:
-            fprintf(stderr, "cospin run: error: bad option or missing value '%s' (see cospin run --help)\n",
-                    argv[optind - 1]);
-            return COSPIN_CLI_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        fprintf(stderr, "cospin run: error: expected one experiment file (see cospin run --help)\n");
-        return COSPIN_CLI_USAGE;
-    }
-    const char *path = argv[optind];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/fit.csv", out_dir);
+    struct cospin_char_table *t = NULL;
+    int rc = cospin_char_read_fit_csv(path, &t, err);
+    if (rc)
+        return rc;
+    cospin_cli_print_fit_table(stdout, out_dir, t, -1);
+    cospin_char_table_free(t);
+    return 0;
+}
+
+/* What a type prints to stdout after its run, read back from the files it wrote. */
+static const struct {
+    const char *type;
+    int (*print)(const char *out_dir, struct cospin_error *err);
+} summaries[] = {
+    {"characterize", print_characterize},
+};
+
+static int check_only(const char *path, const struct cospin_experiment_type *t,
+                      const struct cospin_xml_node *root, struct cospin_error *err)
+{
+    int rc = t->check ? t->check(root, err) : COSPIN_OK;
+    if (!rc)
+        printf("%s: valid %s experiment\n", path, t->type);
+    return rc;
+}
+
+static int run_experiment(const struct cospin_experiment_type *t, const struct cospin_xml_node *root,
+                          const char *out_dir, struct cospin_error *err)
+{
+    int created = 0;
+    int rc = cospin_output_mkdir(out_dir, &created, err);
+    if (!rc)
+        rc = t->run(root, out_dir, err);
+    if (rc && created)
+        rmdir(out_dir);   /* only succeeds if the runner left it empty, as it must */
+    for (size_t i = 0; !rc && i < sizeof summaries / sizeof summaries[0]; i++)
+        if (strcmp(t->type, summaries[i].type) == 0)
+            rc = summaries[i].print(out_dir, err);
+    return rc;
+}
+
+static int run_main(void *p, const struct cospin_opts_result *res)
+{
+    const struct run_opts *o = p;
+    const char *path = res->args[0];
     struct cospin_error err = {0};
     struct cospin_xml_doc *cfg = NULL;
     if (cospin_xml_load(path, &cfg, &err) != 0)
         return cospin_cli_report("run", &err);
     const struct cospin_xml_node *root = cospin_xml_root(cfg);
     const struct cospin_experiment_type *t = NULL;
-    if (cospin_experiment_find(root, &t, &err) != 0) {
-        cospin_xml_free(cfg);
-        return cospin_cli_report("run", &err);
+    int rc = cospin_experiment_find(root, &t, &err);
+    if (!rc && o->check) {
+        rc = check_only(path, t, root, &err);
+    } else if (!rc) {
+        char defdir[1024];
+        if (!o->out_dir)
+            default_out(path, defdir, sizeof defdir);
+        rc = run_experiment(t, root, o->out_dir ? o->out_dir : defdir, &err);
     }
-    if (check_only) {
-        int rc = t->check ? t->check(root, &err) : COSPIN_OK;
-        if (rc) {
-            cospin_xml_free(cfg);
-            return cospin_cli_report("run", &err);
-        }
-        printf("%s: valid %s experiment\n", path, t->type);
-        cospin_xml_free(cfg);
-        return COSPIN_OK;
-    }
-    char defdir[1024];
-    if (!out_dir) {
-        default_out(path, defdir, sizeof defdir);
-        out_dir = defdir;
-    }
-    int created = 0;
-    int rc = cospin_output_mkdir(out_dir, &created, &err);
-    if (!rc)
-        rc = t->run(root, out_dir, &err);
-    if (rc && created)
-        rmdir(out_dir);   /* only succeeds if the runner left it empty, as it must */
     cospin_xml_free(cfg);
-    if (rc)
-        return cospin_cli_report("run", &err);
-    return COSPIN_OK;
+    return rc ? cospin_cli_report("run", &err) : COSPIN_OK;
+}
+
+static void list_types(FILE *f)
+{
+    size_t n;
+    const struct cospin_experiment_type *types = cospin_experiment_types(&n);
+    fprintf(f, "\nExperiment types (* : --check also checks the values):\n");
+    for (size_t i = 0; i < n; i++) {
+        char term[64];
+        snprintf(term, sizeof term, "%s%s", types[i].type, types[i].check ? " *" : "");
+        cospin_opts_print_item(f, term, types[i].summary);
+    }
+}
+
+static const struct cospin_opt run_table[] = {
+    {.name = "out", .short_name = 'o', .type = COSPIN_OPT_STRING,
+     COSPIN_OPT_AT(struct run_opts, out_dir), .metavar = "DIR",
+     .help = "output directory, created if missing",
+     .default_text = "the file's base name + \"-out\", e.g. rc_step-out"},
+    {.name = "check", .short_name = 'c', .type = COSPIN_OPT_FLAG,
+     COSPIN_OPT_AT(struct run_opts, check),
+     .help = "only validate the file against the grammar (and check its "
+             "values as a run would, for the types marked *); run nothing"},
+};
+
+const struct cospin_opts_cmd cospin_cli_run_cmd = {
+    .name = "run",
+    .summary = "run an experiment file (XML; see cospin help run)",
+    .usage = "[OPTIONS] EXPERIMENT.xml",
+    .description =
+        "Validate an experiment file against cospin's schema and run it.  What\n"
+        "runs and which files are written depend on <experiment type=\"...\">.\n"
+        "A characterize experiment also prints its neuron table (k and c per\n"
+        "pulse width and Ku), as `cospin characterize` does.\n",
+    .describe = list_types,
+    COSPIN_OPTS_TABLE(run_table),
+    COSPIN_OPTS_STRUCT(struct run_opts, run_init, run_main),
+    .args_name = "EXPERIMENT.xml",
+    .min_args = 1,
+    .max_args = 1,
+    .epilog =
+        "Files:\n"
+        "  Values in experiment files take SPICE suffixes: 10n, 11.3u, 5k, 1meg,\n"
+        "  1e-9, optionally with a unit (10ns, 5kohm).  Output files are written to a\n"
+        "  temporary name and renamed when complete: a failed run leaves none behind.\n"
+        "  netlist experiments write one CSV per analysis (file=\"...\", default\n"
+        "  op.csv, dc.csv, tran.csv): a header line with the scale vector (time,\n"
+        "  v-sweep, i-sweep; none for op) and the listed vectors, then one row per\n"
+        "  point.  The other types list their files in their documentation.\n"
+        "\n"
+        "  The grammar (cospin.rng and one <type>.rng per type) is in\n"
+        "  src/config/schema/ of the source tree and installed in\n"
+        "  " COSPIN_PKGDATADIR "/schema\n"
+        "\n"
+        "  File format: doc/user-guide.md (the netlist type), doc/characterization.md,\n"
+        "  doc/training.md, doc/sot.md.\n"
+        "\n"
+        "Examples:\n"
+        "  $ cospin run examples/rc_step.xml --out rc   # writes rc/tran.csv\n"
+        "  $ cospin run --check my_experiment.xml\n"
+        "\n"
+        "Exit status:\n"
+        "  0 success, 1 simulation failed, 2 usage error, 3 bad input file or value\n"
+        "  (the message starts with FILE:LINE:), 4 unreadable or unwritable file.\n",
+};
+
+int cospin_cli_run(int argc, char **argv)
+{
+    return cospin_opts_run(&cospin_cli_run_cmd, argc, argv);
 }

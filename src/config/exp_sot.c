@@ -82,28 +82,41 @@ static int apply_settings(const struct cospin_xml_node *n, struct cospin_train_j
 static int read_device_opts(const struct cospin_xml_node *n,
                             struct cospin_device_train_opts *dto, struct cospin_error *err)
 {
-    static const char *const names[] = {"synapse", "states", "quant", "cells", "w-max",
-                                        "round", "c2c", "neuron", "i-scale-ma", NULL};
     cospin_device_train_opts_init(dto);
-    for (const char *const *nm = names; *nm; nm++) {
-        const char *v = cospin_xml_attr(n, *nm);
-        if (!v)
-            continue;
-        struct cospin_error sub = {0};
-        if (cospin_device_train_parse(dto, *nm, v, &sub) < 0) {
-            if (sub.file[0]) { /* an error inside a device file: keep its location */
-                if (err && !err->code)
-                    *err = sub;
-                return sub.code;
-            }
-            return cospin_xml_error(n, *nm, COSPIN_ERR_INVALID, err, "%s", sub.msg);
-        }
+    int quant = (int)dto->quant, round = (int)dto->round;
+    double i_scale_ma = dto->i_scale_a * 1e3;
+    int rc = cospin_xml_attr_str(n, "synapse", dto->synapse, &dto->synapse, err);
+    if (!rc)
+        rc = cospin_xml_attr_int(n, "states", dto->states, &dto->states, err);
+    if (!rc)
+        rc = cospin_xml_attr_enum(n, "quant", cospin_quant_mode_names, quant, &quant, err);
+    if (!rc)
+        rc = cospin_xml_attr_int(n, "cells", dto->cells, &dto->cells, err);
+    if (!rc)
+        rc = cospin_xml_attr_double(n, "w-max", dto->w_max, &dto->w_max, err);
+    if (!rc)
+        rc = cospin_xml_attr_enum(n, "round", cospin_round_mode_names, round, &round, err);
+    if (!rc)
+        rc = cospin_xml_attr_double(n, "c2c", dto->c2c_sigma, &dto->c2c_sigma, err);
+    if (!rc)
+        rc = cospin_xml_attr_str(n, "neuron", dto->neuron, &dto->neuron, err);
+    if (!rc)
+        rc = cospin_xml_attr_double(n, "i-scale-ma", i_scale_ma, &i_scale_ma, err);
+    if (!rc)
+        rc = cospin_xml_attr_bool(n, "pair", 0, &dto->pair, err);
+    if (rc)
+        return rc;
+    dto->quant = (enum cospin_quant_mode)quant;
+    dto->round = (enum cospin_round_mode)round;
+    dto->i_scale_a = i_scale_ma * 1e-3;
+    struct cospin_error sub = {0};
+    rc = cospin_device_train_opts_validate(dto, &sub);
+    if (rc && sub.file[0]) { /* an error inside a device file: keep its location */
+        if (err && !err->code)
+            *err = sub;
+        return rc;
     }
-    int pair = 0;
-    int rc = cospin_xml_attr_bool(n, "pair", 0, &pair, err);
-    if (rc == 0 && pair)
-        cospin_device_train_parse(dto, "pair", NULL, NULL);
-    return rc;
+    return rc ? cospin_xml_error(n, NULL, COSPIN_ERR_INVALID, err, "%s", sub.msg) : 0;
 }
 
 /* Prepare the job and hook context of one <train>; *dt is new on success. */

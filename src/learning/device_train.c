@@ -50,37 +50,9 @@ void cospin_device_train_opts_init(struct cospin_device_train_opts *o)
     o->i_scale_a = DT_I_SCALE_DEFAULT_A;
 }
 
-const char *cospin_device_train_usage(void)
-{
-    return "Synapse devices and SOT neurons (thesis ch. 4; doc/sot.md):\n"
-           "  --synapse D       ideal | rram | pcm | skyrmion | sot-s[:5|9|14|21] | FILE.xml\n"
-           "                    (a user-defined device, grammar device.rng): weights live\n"
-           "                    on the device's LTP/LTD curves (default: none, plain\n"
-           "                    float weights)\n"
-           "  --states N        override the device's number of states (pulses spanning\n"
-           "                    its range; ideal is analog unless N is given)\n"
-           "  --quant none|ptq|qat\n"
-           "                    none (default): every update is realised as whole device\n"
-           "                    pulses; ptq: float training, weights mapped onto the\n"
-           "                    device levels at the end; qat: training through the\n"
-           "                    quantiser (straight-through gradient)\n"
-           "  --cells n         cells combined into one synapse, N = n x states (default 1)\n"
-           "  --pair            quant none: differential pair w = w_max (G+ - G-)\n"
-           "  --w-max W         quant none: weight at full conductance (default 1)\n"
-           "  --round nearest|stochastic|open|open-stochastic\n"
-           "                    quant none: pulse count rule (default nearest: the count\n"
-           "                    that best realises the request on the true curve; open:\n"
-           "                    round(|dW| N) as a linear-device controller would send)\n"
-           "  --c2c S           quant none: cycle-to-cycle variation, std per pulse in\n"
-           "                    units of one nominal step (default 0)\n"
-           "  --neuron sot-n[:5|9|14|21]\n"
-           "                    SOT-N activation of that CrTe2 thickness (21 ML: k = 0.89\n"
-           "                    1/mA), biased at x_c (c = 0); with --mode k, k is trained\n"
-           "                    inside the sweep-tunable [0.37, 1.28] 1/mA\n"
-           "  --i-scale-ma S    SOT-N current per network unit, mA (default 1)\n"
-           "  The report prints realised-versus-requested update statistics and writes\n"
-           "  synapse.txt into the output directory.\n";
-}
+const char *const cospin_quant_mode_names[] = {"none", "ptq", "qat", NULL};
+const char *const cospin_round_mode_names[] = {"nearest", "stochastic", "open",
+                                               "open-stochastic", NULL};
 
 /* Nonzero if name is a device file (ends in .xml) rather than a preset. */
 static int is_xml(const char *name)
@@ -89,100 +61,41 @@ static int is_xml(const char *name)
     return n > 4 && strcmp(name + n - 4, ".xml") == 0;
 }
 
-static int parse_int_arg(const char *arg, const char *name, long lo, long hi, int *out,
-                         struct cospin_error *err)
+int cospin_device_train_opts_validate(const struct cospin_device_train_opts *o,
+                                      struct cospin_error *err)
 {
-    char *end = NULL;
-    long v = arg ? strtol(arg, &end, 10) : 0;
-    if (!arg || end == arg || *end != '\0' || v < lo || v > hi)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "--%s: '%s' is not an integer in [%ld, %ld]", name,
-                                arg ? arg : "", lo, hi);
-    *out = (int)v;
-    return 1;
-}
-
-static int parse_double_arg(const char *arg, const char *name, double lo, double *out,
-                            struct cospin_error *err)
-{
-    char *end = NULL;
-    double v = arg ? strtod(arg, &end) : NAN;
-    if (!arg || end == arg || *end != '\0' || !isfinite(v) || v < lo)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "--%s: '%s' is not a number >= %g", name, arg ? arg : "", lo);
-    *out = v;
-    return 1;
-}
-
-int cospin_device_train_parse(struct cospin_device_train_opts *o, const char *name,
-                              const char *arg, struct cospin_error *err)
-{
-    if (strcmp(name, "synapse") == 0) {
+    if (o->synapse && !o->device) {
         struct cospin_device d;
-        int rc = is_xml(arg) ? cospin_device_load_xml(arg, &d, err)
-                             : cospin_device_preset(arg, &d, err);
+        int rc = is_xml(o->synapse) ? cospin_device_load_xml(o->synapse, &d, err)
+                                    : cospin_device_preset(o->synapse, &d, err);
         if (rc)
             return rc;
-        o->synapse = arg;
-        return 1;
     }
-    if (strcmp(name, "states") == 0)
-        return parse_int_arg(arg, name, 1, 1000000, &o->states, err);
-    if (strcmp(name, "cells") == 0)
-        return parse_int_arg(arg, name, 1, 4096, &o->cells, err);
-    if (strcmp(name, "pair") == 0) {
-        o->pair = 1;
-        return 1;
-    }
-    if (strcmp(name, "quant") == 0) {
-        static const char *const q[] = {"none", "ptq", "qat"};
-        for (int i = 0; i < 3; i++)
-            if (arg && strcmp(arg, q[i]) == 0) {
-                o->quant = (enum cospin_quant_mode)i;
-                return 1;
-            }
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "--quant: '%s' is not none, ptq or qat", arg ? arg : "");
-    }
-    if (strcmp(name, "round") == 0) {
-        static const char *const r[] = {"nearest", "stochastic", "open", "open-stochastic"};
-        for (int i = 0; i < 4; i++)
-            if (arg && strcmp(arg, r[i]) == 0) {
-                o->round = (enum cospin_round_mode)i;
-                return 1;
-            }
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "--round: '%s' is not nearest, stochastic, open or "
-                                "open-stochastic",
-                                arg ? arg : "");
-    }
-    if (strcmp(name, "w-max") == 0) {
-        int rc = parse_double_arg(arg, name, 0.0, &o->w_max, err);
-        if (rc == 1 && !(o->w_max > 0))
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "--w-max must be > 0");
-        return rc;
-    }
-    if (strcmp(name, "c2c") == 0)
-        return parse_double_arg(arg, name, 0.0, &o->c2c_sigma, err);
-    if (strcmp(name, "neuron") == 0) {
+    if (o->neuron) {
         int ml;
-        int rc = cospin_sot_parse_name(arg, "sot-n", &ml, err);
+        int rc = cospin_sot_parse_name(o->neuron, "sot-n", &ml, err);
         if (rc)
             return rc;
-        o->neuron = arg;
-        return 1;
     }
-    if (strcmp(name, "i-scale-ma") == 0) {
-        double v;
-        int rc = parse_double_arg(arg, name, 0.0, &v, err);
-        if (rc == 1 && !(v > 0))
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "--i-scale-ma must be > 0");
-        if (rc == 1)
-            o->i_scale_a = v * 1e-3;
-        return rc;
-    }
-    return 0;
+    if (o->states < 0 || o->states > COSPIN_DEVICE_TRAIN_MAX_STATES)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "states = %d must be in [1, %d] (0: the device's own)", o->states,
+                                COSPIN_DEVICE_TRAIN_MAX_STATES);
+    if (o->cells < 1 || o->cells > COSPIN_DEVICE_TRAIN_MAX_CELLS)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "cells = %d must be in [1, %d]",
+                                o->cells, COSPIN_DEVICE_TRAIN_MAX_CELLS);
+    if (!(o->w_max > 0.0) || !isfinite(o->w_max))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "w-max = %g must be > 0",
+                                o->w_max);
+    if (!(o->c2c_sigma >= 0.0) || !isfinite(o->c2c_sigma))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "c2c = %g must be >= 0",
+                                o->c2c_sigma);
+    if (!(o->i_scale_a > 0.0) || !isfinite(o->i_scale_a))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "SOT-N input scale = %g A must be > 0", o->i_scale_a);
+    if ((unsigned)o->quant > COSPIN_QUANT_QAT || (unsigned)o->round > COSPIN_ROUND_OPEN_STOCHASTIC)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "unknown quant or round mode");
+    return COSPIN_OK;
 }
 
 int cospin_device_train_new(const struct cospin_device_train_opts *o,
@@ -193,7 +106,11 @@ int cospin_device_train_new(const struct cospin_device_train_opts *o,
     if (!t)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     t->o = *o;
-    int rc = 0;
+    int rc = cospin_device_train_opts_validate(o, err);
+    if (rc) {
+        free(t);
+        return rc;
+    }
     if (o->device) {
         t->dev = *o->device;
         t->has_device = 1;

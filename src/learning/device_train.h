@@ -36,6 +36,11 @@
 #include "device.h"
 #include "train.h"
 
+/* Largest state count and cells per synapse accepted (the quantiser's level
+   tables grow with their product). */
+#define COSPIN_DEVICE_TRAIN_MAX_STATES 1000000
+#define COSPIN_DEVICE_TRAIN_MAX_CELLS 4096
+
 enum cospin_quant_mode { COSPIN_QUANT_NONE = 0, COSPIN_QUANT_PTQ, COSPIN_QUANT_QAT };
 
 struct cospin_device_train_opts {
@@ -69,18 +74,22 @@ struct cospin_device_train;
 /* Defaults: no device, quant none, 1 cell, w_max 1, nearest, no c2c, 1 mA per unit. */
 void cospin_device_train_opts_init(struct cospin_device_train_opts *o);
 
-/*
- * Parse one command-line option of `cospin train` that belongs to this
- * module: name is the long option without dashes ("synapse", "states",
- * "quant", "cells", "pair", "w-max", "round", "c2c", "neuron", "i-scale-ma"),
- * arg its argument (NULL for flags).  Returns 1 if the option is ours and
- * parsed, 0 if it is not ours, or COSPIN_ERR_INVALID with err set.
- */
-int cospin_device_train_parse(struct cospin_device_train_opts *o, const char *name,
-                              const char *arg, struct cospin_error *err);
+/* The names of the quantisation modes ("none", "ptq", "qat") and of the
+   pulse-count rules ("nearest", "stochastic", "open", "open-stochastic"),
+   in enum order, NULL-terminated: what the front ends accept. */
+extern const char *const cospin_quant_mode_names[];
+extern const char *const cospin_round_mode_names[];
 
-/* Help text for those options (static string). */
-const char *cospin_device_train_usage(void);
+/*
+ * Check each value of o on its own: the synapse is a preset or a device
+ * file that loads, the neuron name is "sot-n[:d]" of a known thickness,
+ * states >= 0, cells >= 1, w_max > 0, c2c_sigma >= 0, i_scale_a > 0, the
+ * enums in range.  Their combination (a quant mode needs a device, ...) is
+ * checked by cospin_device_train_new.  Returns 0, COSPIN_ERR_INVALID naming
+ * the field, or a device file's own error (with its file and line).
+ */
+int cospin_device_train_opts_validate(const struct cospin_device_train_opts *o,
+                                      struct cospin_error *err);
 
 /*
  * Build a context from o (validates the device, states, cells; a quant mode

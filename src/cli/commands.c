@@ -1,0 +1,121 @@
+/*
+ * commands.c -- the registry of cospin's subcommands, cospin's own help
+ * (usage, command list, global options, exit status), `cospin help`, and the
+ * one error-line format of every command.
+ */
+#include <config.h>
+
+#include <string.h>
+
+#include "cli.h"
+#include "opts.h"
+
+static const struct cospin_cli_command commands[] = {
+    {"run", cospin_cli_run, NULL, &cospin_cli_run_cmd},
+    {"netlist", cospin_cli_netlist, NULL, &cospin_cli_netlist_cmd},
+    {"demo", cospin_cli_demo, "run the demo (circuits through ngspice vs closed-form answers)", NULL},
+    {"ngspice", cospin_cli_ngspice, NULL, &cospin_cli_ngspice_cmd},
+    {"dataset", cospin_cli_dataset, NULL, &cospin_cli_dataset_cmd},
+    {"characterize", cospin_cli_characterize, NULL, &cospin_cli_characterize_cmd},
+    {"train", cospin_cli_train, NULL, &cospin_cli_train_cmd},
+    {"infer", cospin_cli_infer, "run a trained model as a full netlist (circuit vs math level)",
+     NULL},
+    {"energy", cospin_cli_energy,
+     "write energy of a neuron pulse (I^2 R t and the SPICE waveform), SOT write energy", NULL},
+};
+
+const struct cospin_cli_command *cospin_cli_commands(size_t *n)
+{
+    *n = sizeof commands / sizeof commands[0];
+    return commands;
+}
+
+const struct cospin_cli_command *cospin_cli_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static const char *summary(const struct cospin_cli_command *c)
+{
+    return c->spec ? c->spec->summary : c->summary;
+}
+
+static void list_commands(FILE *f)
+{
+    fprintf(f, "\nCommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        cospin_opts_print_item(f, commands[i].name, summary(&commands[i]));
+    cospin_opts_print_item(f, "help", "this help; `cospin help COMMAND`: the command's help");
+}
+
+const struct cospin_opts_cmd cospin_cli_top_cmd = {
+    .name = NULL,
+    .summary = "SPICE co-simulation of spintronic neuromorphic hardware",
+    .usage = "[OPTIONS] COMMAND [ARGS]\nhelp [COMMAND]",
+    .description =
+        "SPICE co-simulation of spintronic neuromorphic hardware (MTJ/SOT neurons\n"
+        "and synapses) with ngspice " COSPIN_NGSPICE_VERSION ".  Each command has its own options:\n"
+        "`cospin help COMMAND` (or `cospin COMMAND --help`) lists them with their\n"
+        "units, ranges and defaults.\n",
+    .describe = list_commands,
+    .args_name = "COMMAND",
+    .min_args = 1,
+    .max_args = -1,
+    .flags = COSPIN_OPTS_STOP_AT_ARG,
+    .epilog =
+        "Numbers take SPICE suffixes everywhere: 30n = 30e-9, 11.3u, 5k, 1meg, 100m = 0.1.\n"
+        "\n"
+        "Errors are one line on stderr, \"cospin COMMAND: error: message\" (with\n"
+        "FILE:LINE: for a problem in an input file).\n"
+        "\n"
+        "Exit status:\n"
+        "  0   success\n"
+        "  1   simulation failed (ngspice error or crashed worker)\n"
+        "  2   command-line usage error\n"
+        "  3   invalid input file or value (XML, netlist, parameter)\n"
+        "  4   file could not be read or written\n"
+        "  5   dataset missing or corrupt\n"
+        "  6   interrupted (finished work was kept; rerun to resume)\n"
+        "  70  internal error or out of memory\n"
+        "  (`cospin ngspice` exits with ngspice's own status)\n"
+        "\n"
+        "Environment:\n"
+        "  COSPIN_CM     the code-model library (default: the build tree's when run\n"
+        "                from it, else the installed\n"
+        "                " COSPIN_PKGLIBDIR "/cospin.cm)\n"
+        "  COSPIN_DATA   the dataset directory\n"
+        "\n"
+        "Documentation: the user guide, installed as\n"
+        "  " COSPIN_DOCDIR "/user-guide.md\n",
+};
+
+int cospin_cli_help(int nargs, char **args)
+{
+    if (nargs == 0 || strcmp(args[0], "help") == 0)
+        return cospin_opts_help(stdout, &cospin_cli_top_cmd);
+    if (nargs > 1)
+        return cospin_opts_usage_error(&cospin_cli_top_cmd, "help takes one COMMAND, not '%s'",
+                                       args[1]);
+    const struct cospin_cli_command *c = cospin_cli_find(args[0]);
+    if (!c)
+        return cospin_opts_usage_error(&cospin_cli_top_cmd, "unknown command '%s'", args[0]);
+    if (c->spec)
+        return cospin_opts_help(stdout, c->spec);
+    /* A command with its own parsing prints its own --help. */
+    char help[] = "--help";
+    char *argv[] = {(char *)c->name, help, NULL};
+    return c->fn(2, argv);
+}
+
+int cospin_cli_report(const char *cmd, const struct cospin_error *err)
+{
+    char buf[1200];
+    if (cmd)
+        fprintf(stderr, "cospin %s: error: %s\n", cmd, cospin_error_format(err, buf, sizeof buf));
+    else
+        fprintf(stderr, "cospin: error: %s\n", cospin_error_format(err, buf, sizeof buf));
+    return err->code ? err->code : COSPIN_ERR_INTERNAL;
+}

@@ -77,7 +77,7 @@ int cospin_output_open_flags(struct cospin_output *o, const char *dir, const cha
     int fd = create_tmp(o);
     if (fd < 0) {
         o->tmp_path[0] = '\0';
-        return cospin_error_set(err, COSPIN_ERR_IO, o->final_path, 0, "cannot write: %s",
+        return cospin_error_set(err, COSPIN_ERR_IO, o->final_path, 0, "cannot create: %s",
                                 strerror(errno));
     }
     o->fp = fdopen(fd, "w");

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "characterize.h"
 #include "check_util.h"
 #include "error.h"
 #include "neuron_map.h"
@@ -570,9 +571,42 @@ START_TEST(test_table_and_model_errors)
     ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_INVALID);
     /* No usable rows. */
     cospin_error_clear(&err);
-    write_text("d.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua,status\n1e-8,1e6,2,11,fit_failed\n",
+    write_text("d.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua,status\n1e-8,1e6,2,11,all-zero\n",
                path, sizeof path);
     ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_INVALID);
+    /* A status the characterisation never writes is an error, not a skipped row. */
+    cospin_error_clear(&err);
+    write_text("d2.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua,status\n1e-8,1e6,2,11,fit_failed\n",
+               path, sizeof path);
+    ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(err.line, 2);
+    /* An ok row with k <= 0 is no activation function. */
+    cospin_error_clear(&err);
+    write_text("d3.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua\n1e-8,1e6,2,11\n2e-8,1e6,-1,11\n",
+               path, sizeof path);
+    ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(err.line, 3);
+    /* The two former readers disagreed on this file: '#' lines before the
+       header and between rows are comments for the one reader. */
+    cospin_error_clear(&err);
+    write_text("f.csv", "# a comment\nwidth_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n"
+                        "# another\n1e-8,1e6,2,0.1,11,0.2,ok\n2e-8,1e6,3,0.1,10,0.2,separated\n",
+               path, sizeof path);
+    ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), 0);
+    ck_assert_int_eq(n, 1); /* the separated row is not ok */
+    ck_assert_double_eq(rows[0].k_per_ua, 2.0);
+    ck_assert_double_eq(rows[0].c_err, 0.2);
+    free(rows);
+    struct cospin_char_table *ct;
+    ck_assert_int_eq(cospin_char_read_fit_csv(path, &ct, &err), 0);
+    ck_assert_int_eq(ct->nfits, 2);
+    cospin_char_table_free(ct);
+    /* A torn last line is the same error through either entry point. */
+    write_text("g.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua\n1e-8,1e6,2,11\n2e-8,1e6", path,
+               sizeof path);
+    ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(err.line, 3);
+    ck_assert_ptr_nonnull(strstr(err.msg, "'k_per_ua' is missing"));
     /* Empty file. */
     cospin_error_clear(&err);
     write_text("e.csv", "# nothing\n", path, sizeof path);

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "blas.h"
 #include "error.h"
 #include "neuron_map.h"
+#include "output.h"
 #include "train.h"
 
 #define LOG_PREFIX "train"
@@ -141,19 +141,12 @@ static int checkpoint_write(const char *path, const struct cospin_nn *nn,
                             const struct cospin_train_point *hist, long nhist,
                             struct cospin_error *err)
 {
-    char tmp[1100];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= sizeof tmp)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "path too long");
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot create checkpoint: %s",
-                                strerror(errno));
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "fdopen: %s", strerror(errno));
-    }
+    /* fsync'ed: a resumed run trusts the checkpoint it finds. */
+    struct cospin_output out;
+    int rc = cospin_output_open_path(&out, path, COSPIN_OUTPUT_FSYNC, err);
+    if (rc != 0)
+        return rc;
+    FILE *f = out.fp;
     struct ckpt_header h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, CKPT_MAGIC, 8);
@@ -178,15 +171,13 @@ static int checkpoint_write(const char *path, const struct cospin_nn *nn,
         bad |= write_block(f, &sum, hist, (size_t)nhist * sizeof *hist);
     if (!bad)
         bad |= fwrite(&sum, sizeof sum, 1, f) != 1;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
+    if (bad) {
         int e = errno;
-        unlink(tmp);
+        cospin_output_abort(&out);
         return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot write checkpoint: %s",
                                 strerror(e));
     }
-    return 0;
+    return cospin_output_commit(&out, err);
 }
 
 static int read_block(FILE *f, uint64_t *h, void *p, size_t n)

@@ -22,15 +22,15 @@
 
 static void fill_problem(struct cospin_nn *nn, float *x, uint8_t *y, uint64_t seed)
 {
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, seed);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, seed, 0);
     struct cospin_nn_init init;
     cospin_nn_init_default(&init);
     cospin_nn_init_params(nn, &init, COSPIN_NN_KC, &r);
     for (int i = 0; i < M * N_IN; i++)
-        x[i] = (float)cospin_nn_rng_uniform(&r);
+        x[i] = (float)cospin_rng_uniform(&r);
     for (int s = 0; s < M; s++)
-        y[s] = (uint8_t)(cospin_nn_rng_next(&r) % N_OUT);
+        y[s] = (uint8_t)(cospin_rng_u64(&r) % N_OUT);
     /* Moderate k so that no unit is saturated and the finite differences see curvature. */
     for (int l = 0; l < COSPIN_NN_LAYERS; l++)
         for (size_t j = 0; j < nn->n_units[l + 1]; j++)
@@ -133,8 +133,8 @@ END_TEST
 START_TEST(test_init_ranges)
 {
     struct cospin_nn *nn = cospin_nn_new(784, 25, 10);
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, 7);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, 7, 0);
     struct cospin_nn_init init;
     cospin_nn_init_default(&init);
     cospin_nn_init_params(nn, &init, COSPIN_NN_KC, &r);
@@ -296,12 +296,12 @@ START_TEST(test_sgemm_vs_naive)
     const size_t m = 37, n = 29, k = 300;
     float *a = malloc(m * k * sizeof *a), *b = malloc(k * n * sizeof *b);
     float *c = malloc(m * n * sizeof *c), *ref = malloc(m * n * sizeof *ref);
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, 3);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, 3, 0);
     for (size_t i = 0; i < m * k; i++)
-        a[i] = (float)cospin_nn_rng_uniform(&r) - 0.5f;
+        a[i] = (float)cospin_rng_uniform(&r) - 0.5f;
     for (size_t i = 0; i < k * n; i++)
-        b[i] = (float)cospin_nn_rng_uniform(&r) - 0.5f;
+        b[i] = (float)cospin_rng_uniform(&r) - 0.5f;
     for (int ta = 0; ta < 2; ta++)
         for (int tb = 0; tb < 2; tb++)
             for (int bi = 0; bi < 2; bi++) {
@@ -415,8 +415,8 @@ START_TEST(test_sparse_vs_dense)
     struct cospin_nn *nn = cospin_nn_new(n_in, h, 10);
     struct cospin_nn *g1 = cospin_nn_new(n_in, h, 10), *g2 = cospin_nn_new(n_in, h, 10);
     struct cospin_nn_work *w = cospin_nn_work_new(nn, m);
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, 100 + (uint64_t)_i);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, 100 + (uint64_t)_i, 0);
     struct cospin_nn_init init;
     cospin_nn_init_default(&init);
     cospin_nn_init_params(nn, &init, COSPIN_NN_KC, &r);
@@ -427,8 +427,8 @@ START_TEST(test_sparse_vs_dense)
         if (s % 7 == 3)
             continue; /* an all-zero image */
         for (size_t j = 0; j < n_in; j++)
-            if (cospin_nn_rng_uniform(&r) < 0.2)
-                x[s * n_in + j] = (float)cospin_nn_rng_uniform(&r);
+            if (cospin_rng_uniform(&r) < 0.2)
+                x[s * n_in + j] = (float)cospin_rng_uniform(&r);
     }
     struct cospin_nn_sparse sp = {0};
     ck_assert_int_eq(cospin_nn_sparse_fill(&sp, x, m, n_in), 0);

@@ -38,12 +38,12 @@ struct problem {
 
 static void make_problem(struct problem *p, uint64_t seed)
 {
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, seed);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, seed, 0);
     float proto[10][N_IN];
     for (int c = 0; c < 10; c++)
         for (int i = 0; i < N_IN; i++)
-            proto[c][i] = (float)cospin_nn_rng_uniform(&r);
+            proto[c][i] = (float)cospin_rng_uniform(&r);
     struct cospin_train_data *d[2] = {&p->train, &p->test};
     uint8_t *y[2] = {p->ytrain, p->ytest};
     size_t n[2] = {N_TRAIN, N_TEST};
@@ -55,7 +55,7 @@ static void make_problem(struct problem *p, uint64_t seed)
             int c = (int)(k % 10);
             y[s][k] = (uint8_t)c;
             for (int i = 0; i < N_IN; i++) {
-                float v = proto[c][i] + 0.7f * ((float)cospin_nn_rng_uniform(&r) - 0.5f);
+                float v = proto[c][i] + 0.7f * ((float)cospin_rng_uniform(&r) - 0.5f);
                 d[s]->x[k * N_IN + i] = v < 0 ? 0 : v > 1 ? 1 : v;
             }
         }
@@ -136,12 +136,12 @@ START_TEST(test_sparse_inputs_learn)
 {
     struct problem p;
     make_problem(&p, 21);
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, 22);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, 22, 0);
     uint8_t mask[10][N_IN];
     for (int c = 0; c < 10; c++)
         for (int i = 0; i < N_IN; i++)
-            mask[c][i] = cospin_nn_rng_uniform(&r) < 0.2;
+            mask[c][i] = cospin_rng_uniform(&r) < 0.2;
     struct cospin_train_data *d[2] = {&p.train, &p.test};
     for (int s = 0; s < 2; s++)
         for (size_t k = 0; k < d[s]->n; k++)
@@ -253,8 +253,8 @@ START_TEST(test_weight_update_hook)
     o.weight_update.ctx = &f;
     train_acc_of(&p, &o, &frozen);
     struct cospin_nn *init = cospin_nn_new(N_IN, 12, 10);
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, o.seed);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, o.seed, COSPIN_NN_STREAM_INIT); /* as cospin_train_run */
     cospin_nn_init_params(init, &o.init, o.mode, &r);
     for (int l = 0; l < 2; l++)
         ck_assert(memcmp(init->w[l], frozen->w[l],

@@ -282,15 +282,15 @@ static void device_project(struct cospin_nn *nn, const struct cospin_neuron_map 
         }
 }
 
-/* Deterministic permutation of epoch e (Fisher-Yates seeded by seed and e). */
+/* Deterministic permutation of epoch e (Fisher-Yates on the stream of seed and e). */
 static void epoch_perm(size_t *perm, size_t n, uint64_t seed, uint64_t epoch)
 {
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, seed * 0x9E3779B97F4A7C15ull + epoch + 0x5eed);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, seed, COSPIN_NN_STREAM_SHUFFLE + epoch);
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
     for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)(cospin_nn_rng_next(&r) % (i + 1));
+        size_t j = (size_t)cospin_rng_below(&r, (uint64_t)i + 1);
         size_t t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;
@@ -365,8 +365,8 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
 
     /* Initialise, or resume. */
     long start = 0;
-    struct cospin_nn_rng rng;
-    cospin_nn_rng_seed(&rng, o->seed);
+    struct cospin_rng rng;
+    cospin_rng_seed(&rng, o->seed, COSPIN_NN_STREAM_INIT);
     struct cospin_nn_init init = o->init;
     if (o->neuron_map) { /* device level: k starts inside the reachable range */
         init.k_lo = o->neuron_map->k_min;

@@ -227,7 +227,8 @@ int cospin_nn_evaluate(const struct cospin_nn *nn, struct cospin_nn_work *work, 
                        const uint8_t *labels, size_t n, const struct cospin_nn_hooks *hooks,
                        double *loss, double *acc, struct cospin_error *err);
 
-/* The logistic function 1 / (1 + e^-u), overflow-safe. */
+/* The logistic function 1 / (1 + e^-u) in float, overflow-safe: the float
+   twin of cospin_logistic (logistic.h), in the same form. */
 float cospin_nn_sigmoid(float u);
 
 /*

@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "error.h"
+#include "logistic.h"
 #include "sot_neuron.h"
 
 /* Below this nu the exponential and sigmoid families are numerically the
@@ -220,7 +221,7 @@ double cospin_device_branch_g(const struct cospin_device_branch *b, double p)
         return clamp01(1.0 - (-expm1(-nu * (1.0 - p))) / -expm1(-nu));
     case COSPIN_CURVE_SIGMOID: {
         double e = expm1(nu); /* e^nu - 1 */
-        double s = 1.0 / (1.0 + exp(-2.0 * nu * (p - 0.5)));
+        double s = cospin_logistic(2.0 * nu * (p - 0.5));
         return clamp01((e + 2.0) / e * s - 1.0 / e);
     }
     default:

@@ -33,14 +33,14 @@ int main(int argc, char **argv)
         struct cospin_device d;
         cospin_device_preset(devs[k], &d, NULL);
         for (int m = 0; m < 4; m++) {
-            struct cospin_device_rng rng;
-            cospin_device_rng_seed(&rng, 1);
+            struct cospin_rng rng;
+            cospin_rng_seed(&rng, 1, 0);
             struct cospin_device_stats st;
             cospin_device_stats_clear(&st);
             double g = 0.5, sink = 0.0;
             double c0 = now_s(CLOCK_PROCESS_CPUTIME_ID), w0 = now_s(CLOCK_MONOTONIC);
             for (long i = 0; i < n; i++) {
-                double dg = 0.3 / d.states * cospin_device_rng_normal(&rng);
+                double dg = 0.3 / d.states * cospin_rng_normal(&rng);
                 g = cospin_device_update(&d, g, dg, (enum cospin_round_mode)m, &rng, NULL, &st);
                 if (g < 0.05 || g > 0.95)
                     g = 0.5;
@@ -56,12 +56,12 @@ int main(int argc, char **argv)
     for (int cells = 1; cells <= 16; cells *= 4) {
         struct cospin_quantizer *q;
         cospin_quantizer_new(&d, cells, &q, NULL);
-        struct cospin_device_rng rng;
-        cospin_device_rng_seed(&rng, 2);
+        struct cospin_rng rng;
+        cospin_rng_seed(&rng, 2, 0);
         double sink = 0.0;
         double c0 = now_s(CLOCK_PROCESS_CPUTIME_ID), w0 = now_s(CLOCK_MONOTONIC);
         for (long i = 0; i < n; i++)
-            sink += cospin_quant_nearest(q, 1.0, 2.0 * cospin_device_rng_uniform(&rng) - 1.0,
+            sink += cospin_quant_nearest(q, 1.0, 2.0 * cospin_rng_uniform(&rng) - 1.0,
                                          NULL);
         double c1 = now_s(CLOCK_PROCESS_CPUTIME_ID) - c0, w1 = now_s(CLOCK_MONOTONIC) - w0;
         printf("quantiser sot-s:5 x %2d cells (%3zu levels): %.3g weights/s CPU, %.3g wall%s\n",

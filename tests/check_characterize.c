@@ -427,6 +427,58 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/* The one fit.csv reader: '#' comments anywhere, columns by name, a torn
+   last line is an error (fit.csv is written whole, never appended). */
+START_TEST(test_fit_csv_rules)
+{
+    char *dir = tmpdir();
+    char p[256];
+    struct cospin_char_table *t = NULL;
+    struct cospin_error e = {0};
+    snprintf(p, sizeof p, "%s/fit.csv", dir);
+    /* Comments before the header and between rows, columns reordered, an extra column. */
+    write_file(p, "# neuron table written by hand\n"
+                  "status,c_ua,note,k_per_ua,ku_j_per_m3,width_s\n"
+                  "# the 10 ns row\n"
+                  "ok,13.5,a,1.3,1.1e6,1e-08\n"
+                  "\n"
+                  "all-zero,nan,b,nan,1.1e6,2e-08\n");
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), 0);
+    ck_assert_int_eq(t->nfits, 2);
+    ck_assert_double_eq(t->fits[0].width_s, 1e-8);
+    ck_assert_double_eq(t->fits[0].fit.k, 1.3);
+    ck_assert_double_eq(t->fits[0].fit.c, 13.5);
+    ck_assert(isnan(t->fits[0].fit.k_err)); /* no k_err column */
+    ck_assert_int_eq(t->fits[0].line, 4);
+    ck_assert_int_eq(t->fits[1].fit.status, COSPIN_FIT_ALL_ZERO);
+    cospin_char_table_free(t);
+    /* A torn last line (fewer fields than the header, no newline): an error at its line. */
+    write_file(p, "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n"
+                  "1e-08,1.1e6,1.3,0.1,13.5,0.2,ok\n"
+                  "2e-08,1.1e6,1.7");
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(e.line, 3);
+    ck_assert_ptr_nonnull(strstr(e.msg, "column 'k_err' is missing"));
+    /* The same row with its newline: the same error. */
+    memset(&e, 0, sizeof e);
+    write_file(p, "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n"
+                  "2e-08,1.1e6,1.7\n"
+                  "1e-08,1.1e6,1.3,0.1,13.5,0.2,ok\n");
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(e.line, 2);
+    /* A missing column is named; a width that is not > 0 is invalid. */
+    memset(&e, 0, sizeof e);
+    write_file(p, "width_s,ku_j_per_m3,k_per_ua\n1e-08,1.1e6,1.3\n");
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_PARSE);
+    ck_assert_ptr_nonnull(strstr(e.msg, "'c_ua'"));
+    memset(&e, 0, sizeof e);
+    write_file(p, "width_s,ku_j_per_m3,k_per_ua,c_ua\n0,1.1e6,1.3,13\n");
+    ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "column 'width_s'"));
+    rm_rf(dir);
+}
+END_TEST
+
 /* Run the CLI; returns its exit status, stderr into errbuf. */
 static int run_cli(const char *args, char *errbuf, size_t n)
 {
@@ -677,6 +729,7 @@ static Suite *suite_characterize(void)
     TCase *te = tcase_create("errors");
     tcase_add_test(te, test_bad_options);
     tcase_add_test(te, test_bad_files);
+    tcase_add_test(te, test_fit_csv_rules);
     tcase_add_test(te, test_cli_errors);
     tcase_add_test(te, test_experiment_errors);
     tcase_add_test(te, test_not_rising);

@@ -140,14 +140,14 @@ START_TEST(test_nearest_pulse)
     /* The chosen pulse count is the best of all whole counts: brute force
        over 0..N pulses for 300 seeded random (g, dg) on each device. */
     const char *names[] = {"rram", "pcm", "skyrmion", "sot-s:5"};
-    struct cospin_device_rng rng;
-    cospin_device_rng_seed(&rng, 42);
+    struct cospin_rng rng;
+    cospin_rng_seed(&rng, 42, 0);
     for (int k = 0; k < 4; k++) {
         struct cospin_device d;
         cospin_device_preset(names[k], &d, NULL);
         for (int t = 0; t < 300; t++) {
-            double g = cospin_device_rng_uniform(&rng);
-            double dg = 0.6 * (cospin_device_rng_uniform(&rng) - 0.5);
+            double g = cospin_rng_uniform(&rng);
+            double dg = 0.6 * (cospin_rng_uniform(&rng) - 0.5);
             int pulses;
             double got = cospin_device_update(&d, g, dg, COSPIN_ROUND_NEAREST, NULL, &pulses, NULL);
             const struct cospin_device_branch *b = dg > 0 ? &d.ltp : &d.ltd;
@@ -196,8 +196,8 @@ START_TEST(test_stochastic_and_c2c)
     struct cospin_device lin;
     cospin_device_preset("ideal", &lin, NULL);
     lin.states = 20;
-    struct cospin_device_rng rng;
-    cospin_device_rng_seed(&rng, 7);
+    struct cospin_rng rng;
+    cospin_rng_seed(&rng, 7, 0);
     /* Stochastic rounding of 0.3 steps: the mean of 4000 realised updates is
        0.3 steps; the Bernoulli(0.3) mean has std sqrt(0.21/4000) = 0.0072
        steps, so 0.04 steps is a 5.5 sigma bound. */

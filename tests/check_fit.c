@@ -1,11 +1,13 @@
 /* check_fit.c -- maximum-likelihood logistic fit: recovery, uncertainties, degenerate data. */
 #include <config.h>
 
+#include <fenv.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "check_util.h"
 #include "fit.h"
+#include "logistic.h"
 
 /* A small seeded generator for the synthetic data (splitmix64), independent
    of the code under test. */
@@ -162,6 +164,33 @@ START_TEST(test_decreasing_and_units)
 }
 END_TEST
 
+/*
+ * The one double logistic (logistic.h): exact at 0 and at +-1000 without an
+ * overflow on the way (the naive 1/(1+exp(-x)) raises FE_OVERFLOW at -1000),
+ * sigma(-x) = 1 - sigma(x) to rounding (2 ulp of 1), and against the
+ * defining formula where that one is safe (|x| <= 30: relative 1e-15).
+ */
+START_TEST(test_logistic)
+{
+    volatile double big = 1000.0; /* not folded at compile time: the flags are raised at run time */
+    feclearexcept(FE_ALL_EXCEPT);
+    ck_assert_double_eq(cospin_logistic(0.0), 0.5);
+    ck_assert_double_eq(cospin_logistic(big), 1.0);
+    ck_assert_double_eq(cospin_logistic(-big), 0.0);
+    ck_assert_double_eq(cospin_logistic(INFINITY), 1.0);
+    ck_assert_double_eq(cospin_logistic(-INFINITY), 0.0);
+    ck_assert(!fetestexcept(FE_OVERFLOW));
+    ck_assert(isnan(cospin_logistic(NAN)));
+    for (double x = -30.0; x <= 30.0; x += 0.37) {
+        ck_assert_rel(cospin_logistic(x), 1.0 / (1.0 + exp(-x)), 1e-15);
+        ck_assert_close(cospin_logistic(-x), 1.0 - cospin_logistic(x), 4.5e-16);
+    }
+    /* Far in the left tail the value is e^x, not a rounded 0. */
+    ck_assert_rel(cospin_logistic(-700.0), exp(-700.0), 1e-15);
+    ck_assert_double_eq(cospin_fit_sigmoid(13.0, 2.0, 12.0), cospin_logistic(2.0));
+}
+END_TEST
+
 START_TEST(test_unequal_trials_and_empty_points)
 {
     /* Points with 0 trials are ignored: the fit equals the one without them. */
@@ -242,6 +271,7 @@ static Suite *suite_fit(void)
     tcase_add_test(tc, test_uncertainty_matches_scatter);
     tcase_add_test(tc, test_decreasing_and_units);
     tcase_add_test(tc, test_unequal_trials_and_empty_points);
+    tcase_add_test(tc, test_logistic);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
     tcase_add_test(te, test_degenerate);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "characterize.h"
 #include "check_util.h"
 #include "error.h"
 #include "neuron_map.h"
@@ -37,12 +38,12 @@ struct problem {
 
 static void make_problem(struct problem *p, uint64_t seed)
 {
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, seed);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, seed, 0);
     float proto[10][N_IN];
     for (int c = 0; c < 10; c++)
         for (int i = 0; i < N_IN; i++)
-            proto[c][i] = (float)cospin_nn_rng_uniform(&r);
+            proto[c][i] = (float)cospin_rng_uniform(&r);
     struct cospin_train_data *d[2] = {&p->train, &p->test};
     uint8_t *y[2] = {p->ytrain, p->ytest};
     size_t n[2] = {N_TRAIN, N_TEST};
@@ -54,7 +55,7 @@ static void make_problem(struct problem *p, uint64_t seed)
             int c = (int)(k % 10);
             y[s][k] = (uint8_t)c;
             for (int i = 0; i < N_IN; i++) {
-                float v = proto[c][i] + 0.7f * ((float)cospin_nn_rng_uniform(&r) - 0.5f);
+                float v = proto[c][i] + 0.7f * ((float)cospin_rng_uniform(&r) - 0.5f);
                 d[s]->x[k * N_IN + i] = v < 0 ? 0 : v > 1 ? 1 : v;
             }
         }
@@ -135,12 +136,12 @@ START_TEST(test_sparse_inputs_learn)
 {
     struct problem p;
     make_problem(&p, 21);
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, 22);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, 22, 0);
     uint8_t mask[10][N_IN];
     for (int c = 0; c < 10; c++)
         for (int i = 0; i < N_IN; i++)
-            mask[c][i] = cospin_nn_rng_uniform(&r) < 0.2;
+            mask[c][i] = cospin_rng_uniform(&r) < 0.2;
     struct cospin_train_data *d[2] = {&p.train, &p.test};
     for (int s = 0; s < 2; s++)
         for (size_t k = 0; k < d[s]->n; k++)
@@ -252,8 +253,8 @@ START_TEST(test_weight_update_hook)
     o.weight_update.ctx = &f;
     train_acc_of(&p, &o, &frozen);
     struct cospin_nn *init = cospin_nn_new(N_IN, 12, 10);
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, o.seed);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, o.seed, COSPIN_NN_STREAM_INIT); /* as cospin_train_run */
     cospin_nn_init_params(init, &o.init, o.mode, &r);
     for (int l = 0; l < 2; l++)
         ck_assert(memcmp(init->w[l], frozen->w[l],
@@ -570,9 +571,42 @@ START_TEST(test_table_and_model_errors)
     ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_INVALID);
     /* No usable rows. */
     cospin_error_clear(&err);
-    write_text("d.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua,status\n1e-8,1e6,2,11,fit_failed\n",
+    write_text("d.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua,status\n1e-8,1e6,2,11,all-zero\n",
                path, sizeof path);
     ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_INVALID);
+    /* A status the characterisation never writes is an error, not a skipped row. */
+    cospin_error_clear(&err);
+    write_text("d2.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua,status\n1e-8,1e6,2,11,fit_failed\n",
+               path, sizeof path);
+    ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(err.line, 2);
+    /* An ok row with k <= 0 is no activation function. */
+    cospin_error_clear(&err);
+    write_text("d3.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua\n1e-8,1e6,2,11\n2e-8,1e6,-1,11\n",
+               path, sizeof path);
+    ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(err.line, 3);
+    /* The two former readers disagreed on this file: '#' lines before the
+       header and between rows are comments for the one reader. */
+    cospin_error_clear(&err);
+    write_text("f.csv", "# a comment\nwidth_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n"
+                        "# another\n1e-8,1e6,2,0.1,11,0.2,ok\n2e-8,1e6,3,0.1,10,0.2,separated\n",
+               path, sizeof path);
+    ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), 0);
+    ck_assert_int_eq(n, 1); /* the separated row is not ok */
+    ck_assert_double_eq(rows[0].k_per_ua, 2.0);
+    ck_assert_double_eq(rows[0].c_err, 0.2);
+    free(rows);
+    struct cospin_char_table *ct;
+    ck_assert_int_eq(cospin_char_read_fit_csv(path, &ct, &err), 0);
+    ck_assert_int_eq(ct->nfits, 2);
+    cospin_char_table_free(ct);
+    /* A torn last line is the same error through either entry point. */
+    write_text("g.csv", "width_s,ku_j_per_m3,k_per_ua,c_ua\n1e-8,1e6,2,11\n2e-8,1e6", path,
+               sizeof path);
+    ck_assert_int_eq(cospin_neuron_table_read(path, &rows, &n, &err), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(err.line, 3);
+    ck_assert_ptr_nonnull(strstr(err.msg, "'k_per_ua' is missing"));
     /* Empty file. */
     cospin_error_clear(&err);
     write_text("e.csv", "# nothing\n", path, sizeof path);

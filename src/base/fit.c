@@ -10,6 +10,7 @@
 #include "error.h"
 #include "fit.h"
 #include "log.h"
+#include "logistic.h"
 
 /* Iteration controls (dimensionless; the parametrisation is scaled). */
 #define FIT_MAX_ITER 200          /* Newton iterations */
@@ -32,8 +33,7 @@ const char *cospin_fit_status_name(int status)
 
 double cospin_fit_sigmoid(double x, double k, double c)
 {
-    double z = k * (x - c);
-    return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+    return cospin_logistic(k * (x - c));
 }
 
 /* log(1 + exp(z)) without overflow. */

@@ -71,7 +71,7 @@ const char *cospin_fit_status_name(int status);
 int cospin_fit_logistic(const double *x, const long *trials, const long *successes, size_t n,
                         struct cospin_fit_result *out, struct cospin_error *err);
 
-/* The fitted curve: 1/(1+exp(-k(x-c))). */
+/* The fitted curve 1/(1+exp(-k(x-c))): cospin_logistic(k (x - c)) (logistic.h). */
 double cospin_fit_sigmoid(double x, double k, double c);
 
 #endif

@@ -1,10 +1,22 @@
 /*
- * output.h -- output files written atomically.
+ * output.h -- output files written atomically: the one way cospin writes a
+ * whole file.
  *
  * An output file being written goes to a temporary "<dir>/.<name>.XXXXXX"
- * and is renamed to "<dir>/<name>" by cospin_output_commit; an abort (or a
- * failed commit) removes the temporary.  So a failed or interrupted run
- * never leaves a half-written output file.
+ * in the same directory and is renamed to "<dir>/<name>" by
+ * cospin_output_commit; an abort (or a failed commit) removes the
+ * temporary.  So a failed or interrupted run never leaves a half-written
+ * output file, and a reader never sees one.
+ *
+ * Permissions: every output file is created with mode 0666 & ~umask, as
+ * any ordinary file a program creates (0644 under the usual umask 022).
+ * The temporary is created with that mode by open(2) itself, so the
+ * process umask is never changed (changing it would race with other
+ * threads creating files).
+ *
+ * Files that grow while a run is going on (psw.csv of `cospin
+ * characterize`, appended and fsync'ed point by point) are not written
+ * through this module while they grow; their final rewrite is.
  */
 #ifndef COSPIN_OUTPUT_H
 #define COSPIN_OUTPUT_H
@@ -13,20 +25,51 @@
 
 #include "cospin.h"
 
-struct cospin_output {
-    FILE *fp;             /* write here */
-    char tmp_path[1024];
-    char final_path[1024];
+/* Longest path of an output file (bytes, with the terminating NUL). */
+#define COSPIN_OUTPUT_PATH_MAX 4096
+
+/* Flags of cospin_output_open_flags / cospin_output_open_path. */
+enum {
+    /* fsync the file before it is renamed into place, so that after a
+       crash the name holds either the old or the complete new contents
+       (results that a rerun resumes from, checkpoints). */
+    COSPIN_OUTPUT_FSYNC = 1u
 };
 
-/* Open dir/name for writing (through a temporary).  COSPIN_ERR_IO on failure. */
+struct cospin_output {
+    FILE *fp;             /* write here (NULL when not open) */
+    unsigned flags;       /* COSPIN_OUTPUT_* */
+    char tmp_path[COSPIN_OUTPUT_PATH_MAX];   /* "" when there is no temporary */
+    char final_path[COSPIN_OUTPUT_PATH_MAX];
+};
+
+/*
+ * Open dir/name for writing through a temporary (flags 0).  dir NULL or ""
+ * is the current directory; name must not contain '/'.  Returns 0,
+ * COSPIN_ERR_INVALID (bad name, path too long) or COSPIN_ERR_IO (the
+ * temporary cannot be created; message names the file).  On failure o is
+ * left closed (cospin_output_abort is still safe).
+ */
 int cospin_output_open(struct cospin_output *o, const char *dir, const char *name,
                        struct cospin_error *err);
 
-/* Close and rename into place.  COSPIN_ERR_IO (and the temporary removed) on failure. */
+/* cospin_output_open with COSPIN_OUTPUT_* flags. */
+int cospin_output_open_flags(struct cospin_output *o, const char *dir, const char *name,
+                             unsigned flags, struct cospin_error *err);
+
+/* The same for a whole path "dir/name" (a path without '/' is in the current directory). */
+int cospin_output_open_path(struct cospin_output *o, const char *path, unsigned flags,
+                            struct cospin_error *err);
+
+/*
+ * Close and rename into place (after an fsync with COSPIN_OUTPUT_FSYNC).
+ * A write error on the stream, a failed close, fsync or rename is
+ * COSPIN_ERR_IO naming the final path; the temporary is then removed and
+ * the final path keeps its old contents (or stays absent).
+ */
 int cospin_output_commit(struct cospin_output *o, struct cospin_error *err);
 
-/* Close and remove the temporary.  Safe on an unopened or committed output. */
+/* Close and remove the temporary.  Safe on NULL, an unopened, aborted or committed output. */
 void cospin_output_abort(struct cospin_output *o);
 
 /*

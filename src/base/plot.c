@@ -7,11 +7,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define LOG_PREFIX "plot"
 #include "error.h"
 #include "log.h"
+#include "output.h"
 #include "plot.h"
 
 struct plot_series {
@@ -608,28 +608,13 @@ int cospin_plot_write_svg_stream(const struct cospin_plot *p, FILE *f, struct co
 
 int cospin_plot_write_svg(const struct cospin_plot *p, const char *path, struct cospin_error *err)
 {
-    if (!path)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no output path");
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int rc = cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot create %s: %s", tmp,
-                                  strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int rc = cospin_plot_write_svg_stream(p, f, err);
-    if (fclose(f) != 0 && rc == 0)
-        rc = cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot write: %s", strerror(errno));
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot rename %s: %s", tmp,
-                              strerror(errno));
+    struct cospin_output o;
+    int rc = cospin_output_open_path(&o, path, 0, err);
     if (rc != 0)
-        unlink(tmp);
-    free(tmp);
+        return rc;
+    rc = cospin_plot_write_svg_stream(p, o.fp, err);
+    if (rc == 0)
+        rc = cospin_output_commit(&o, err);
+    cospin_output_abort(&o);
     return rc;
 }

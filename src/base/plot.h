@@ -147,8 +147,8 @@ void cospin_plot_set_size(struct cospin_plot *p, int width_px, int height_px);
 int cospin_plot_write_svg_stream(const struct cospin_plot *p, FILE *f, struct cospin_error *err);
 
 /*
- * Write the figure to path atomically (a temporary file in the same
- * directory, renamed into place), so a reader never sees half a figure.
+ * Write the figure to path atomically (output.h: a temporary file in the
+ * same directory, renamed into place), so a reader never sees half a figure.
  */
 int cospin_plot_write_svg(const struct cospin_plot *p, const char *path, struct cospin_error *err);
 

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,8 +18,10 @@
 #define LOG_PREFIX "characterize"
 #include "characterize.h"
 #include "char_ngspice.h"
+#include "csv.h"
 #include "error.h"
 #include "log.h"
+#include "output.h"
 #include "plot.h"
 
 /* Relative tolerance for "the same grid value" (widths, Ku, currents read
@@ -26,7 +29,7 @@
 #define CHAR_SAME_REL 1e-9
 
 static const char PSW_HEADER[] = "width_s,current_a,trials,switched,p_sw,ku_j_per_m3\n";
-static const char FIT_HEADER[] = "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n";
+static const char FIT_HEADER[] = "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status";
 
 void cospin_char_opts_default(struct cospin_char_opts *o)
 {
@@ -150,50 +153,6 @@ static int derive_at(const struct cospin_mtj_params *dev, double ku, struct cosp
     return 0;
 }
 
-/* ---- atomic output files ----------------------------------------------------------------- */
-
-/* A file written through a temporary in the same directory and renamed into
-   place on commit, so that no reader ever sees half a file. */
-struct char_out {
-    FILE *fp;
-    char tmp[4096];
-    char path[4096];
-};
-
-static int out_open(struct char_out *o, const char *dir, const char *name, struct cospin_error *err)
-{
-    memset(o, 0, sizeof *o);
-    if (snprintf(o->path, sizeof o->path, "%s/%s", dir, name) >= (int)sizeof o->path ||
-        snprintf(o->tmp, sizeof o->tmp, "%s/.%s.XXXXXX", dir, name) >= (int)sizeof o->tmp)
-        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "path too long");
-    int fd = mkstemp(o->tmp);
-    if (fd < 0)
-        return cospin_error_set(err, COSPIN_ERR_IO, o->path, 0, "cannot create %s: %s", o->tmp,
-                                strerror(errno));
-    fchmod(fd, 0644);
-    o->fp = fdopen(fd, "w");
-    if (!o->fp) {
-        close(fd);
-        unlink(o->tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, o->path, 0, "cannot open: %s", strerror(errno));
-    }
-    return 0;
-}
-
-static int out_commit(struct char_out *o, struct cospin_error *err)
-{
-    int bad = ferror(o->fp);
-    bad |= fflush(o->fp) != 0 || fsync(fileno(o->fp)) != 0;
-    bad |= fclose(o->fp) != 0;
-    o->fp = NULL;
-    if (bad || rename(o->tmp, o->path) != 0) {
-        int e = errno;
-        unlink(o->tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, o->path, 0, "cannot write: %s", strerror(e));
-    }
-    return 0;
-}
-
 /* Create dir if missing (one level; its parent must exist). */
 static int make_dir(const char *dir, struct cospin_error *err)
 {
@@ -260,50 +219,19 @@ static int read_whole(const char *path, char **out)
     return 0;
 }
 
-/* Write text to dir/name atomically. */
+/* Write text to dir/name atomically (fsync'ed: a rerun resumes from these files). */
 static int write_text_file(const char *dir, const char *name, const char *text,
                            struct cospin_error *err)
 {
-    struct char_out out;
-    int rc = out_open(&out, dir, name, err);
+    struct cospin_output out;
+    int rc = cospin_output_open_flags(&out, dir, name, COSPIN_OUTPUT_FSYNC, err);
     if (rc)
         return rc;
     fputs(text, out.fp);
-    return out_commit(&out, err);
+    return cospin_output_commit(&out, err);
 }
 
-/* ---- CSV parsing ------------------------------------------------------------------------ */
-
-/* Split line (modified in place) at commas into at most max fields. */
-static int split_csv(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *s = line;
-    while (n < max) {
-        fields[n++] = s;
-        char *c = strchr(s, ',');
-        if (!c)
-            break;
-        *c = 0;
-        s = c + 1;
-    }
-    /* strip trailing newline / CR / blanks of the last field */
-    char *last = fields[n - 1];
-    size_t l = strlen(last);
-    while (l > 0 && (last[l - 1] == '\n' || last[l - 1] == '\r' || last[l - 1] == ' '))
-        last[--l] = 0;
-    return n;
-}
-
-static int parse_num(const char *s, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    return (end == s || *end != 0 || errno == ERANGE) ? -1 : 0;
-}
+/* ---- reading psw.csv and fit.csv (csv.h) ------------------------------------------------- */
 
 static int table_add_point(struct cospin_char_table *t, size_t *cap, const struct cospin_char_point *p)
 {
@@ -319,60 +247,69 @@ static int table_add_point(struct cospin_char_table *t, size_t *cap, const struc
     return 0;
 }
 
+static int table_add_fit(struct cospin_char_table *t, size_t *cap, const struct cospin_char_fit *f)
+{
+    if (t->nfits == *cap) {
+        size_t nc = *cap ? 2 * *cap : 32;
+        struct cospin_char_fit *nf = realloc(t->fits, nc * sizeof *nf);
+        if (!nf)
+            return COSPIN_ERR_NOMEM;
+        t->fits = nf;
+        *cap = nc;
+    }
+    t->fits[t->nfits++] = *f;
+    return 0;
+}
+
+enum { PSW_W, PSW_I, PSW_TRIALS, PSW_SWITCHED, PSW_KU, PSW_NCOL };
+static const struct cospin_csv_column psw_cols[PSW_NCOL] = {
+    {"width_s", COSPIN_CSV_NUMBER},
+    {"current_a", COSPIN_CSV_NUMBER},
+    {"trials", COSPIN_CSV_NUMBER},
+    {"switched", COSPIN_CSV_NUMBER},
+    {"ku_j_per_m3", COSPIN_CSV_NUMBER | COSPIN_CSV_OPTIONAL},
+};
+
+/* One psw.csv row into *pt; COSPIN_ERR_PARSE (file:line) if it is not a valid point. */
+static int psw_row(const struct cospin_csv *r, double default_ku, struct cospin_char_point *pt,
+                   struct cospin_error *err)
+{
+    double w = cospin_csv_num(r, PSW_W), i = cospin_csv_num(r, PSW_I);
+    double tr = cospin_csv_num(r, PSW_TRIALS), sw = cospin_csv_num(r, PSW_SWITCHED);
+    double ku = cospin_csv_has(r, PSW_KU) ? cospin_csv_num(r, PSW_KU) : default_ku;
+    if (!(w > 0) || !isfinite(i) || !(tr >= 0) || !(sw >= 0) || sw > tr || tr != floor(tr) ||
+        sw != floor(sw) || tr > LONG_MAX || isnan(ku))
+        return cospin_csv_error(r, (size_t)-1, COSPIN_ERR_PARSE, err,
+                                "malformed psw.csv row (want width_s > 0, current_a, whole "
+                                "trials and switched with 0 <= switched <= trials)");
+    *pt = (struct cospin_char_point){w, ku, i, (long)tr, (long)sw};
+    return 0;
+}
+
 int cospin_char_read_psw_csv(const char *path, double default_ku, struct cospin_char_table **out,
                              struct cospin_error *err)
 {
     *out = NULL;
-    char *text;
-    if (read_whole(path, &text) != 0)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot read: %s", strerror(errno));
+    struct cospin_csv *r;
+    int rc = cospin_csv_open(path, psw_cols, PSW_NCOL, COSPIN_CSV_APPENDED, &r, err);
+    if (rc)
+        return rc;
     struct cospin_char_table *t = calloc(1, sizeof *t);
     if (!t) {
-        free(text);
+        cospin_csv_close(r);
         return cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
     }
-    size_t cap = 0, tlen = strlen(text);
-    int rc = 0, lineno = 0, ends_nl = tlen > 0 && text[tlen - 1] == '\n';
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        if (lineno == 1) {
-            if (strncmp(line, PSW_HEADER, 38) != 0) {
-                rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, 1,
-                                      "not a psw.csv: the header must start with "
-                                      "width_s,current_a,trials,switched,p_sw");
-                break;
-            }
-            continue;
-        }
-        if (*line == 0 || *line == '#')
-            continue;
-        char *f[8];
-        int nf = split_csv(line, f, 8);
-        double w, i, tr, sw, p, ku = default_ku;
-        int bad = nf < 5 || parse_num(f[0], &w) || parse_num(f[1], &i) || parse_num(f[2], &tr) ||
-                  parse_num(f[3], &sw) || parse_num(f[4], &p) ||
-                  (nf >= 6 && parse_num(f[5], &ku));
-        if (bad || tr < 0 || sw < 0 || sw > tr || w <= 0 || tr != floor(tr) || sw != floor(sw)) {
-            if ((save == NULL || *save == 0) && !ends_nl) {
-                /* An unterminated last line: an append cut short by a kill. */
-                cospin_warn("%s:%d: ignoring an incomplete last line", path, lineno);
-                break;
-            }
-            rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, lineno,
-                                  "malformed psw.csv row (want width_s,current_a,trials,switched,"
-                                  "p_sw[,ku_j_per_m3] with 0 <= switched <= trials)");
+    size_t cap = 0;
+    while ((rc = cospin_csv_next(r, err)) > 0) {
+        struct cospin_char_point pt;
+        if ((rc = psw_row(r, default_ku, &pt, err)) != 0)
             break;
-        }
-        struct cospin_char_point pt = {w, ku, i, (long)tr, (long)sw};
         if (table_add_point(t, &cap, &pt) != 0) {
             rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
             break;
         }
     }
-    if (rc == 0 && lineno == 0)
-        rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, 1, "empty file (no header)");
-    free(text);
+    cospin_csv_close(r);
     if (rc) {
         cospin_char_table_free(t);
         return rc;
@@ -389,73 +326,77 @@ static int status_from_name(const char *s)
     return -1;
 }
 
+enum { FIT_W, FIT_KU, FIT_K, FIT_KERR, FIT_C, FIT_CERR, FIT_STATUS, FIT_NCOL };
+static const struct cospin_csv_column fit_cols[FIT_NCOL] = {
+    {"width_s", COSPIN_CSV_NUMBER},
+    {"ku_j_per_m3", COSPIN_CSV_NUMBER},
+    {"k_per_ua", COSPIN_CSV_NUMBER},
+    {"k_err", COSPIN_CSV_NUMBER | COSPIN_CSV_OPTIONAL},
+    {"c_ua", COSPIN_CSV_NUMBER},
+    {"c_err", COSPIN_CSV_NUMBER | COSPIN_CSV_OPTIONAL},
+    {"status", COSPIN_CSV_OPTIONAL},
+};
+
+/* One fit.csv row into *f (see cospin_char_read_fit_csv for the rules). */
+static int fit_row(const struct cospin_csv *r, struct cospin_char_fit *f, struct cospin_error *err)
+{
+    memset(f, 0, sizeof *f);
+    const char *status = cospin_csv_text(r, FIT_STATUS);
+    int st = status ? status_from_name(status) : COSPIN_FIT_OK;
+    if (st < 0) {
+        char names[160] = "";
+        for (int i = 0; i <= COSPIN_FIT_NOT_RISING; i++) {
+            size_t len = strlen(names);
+            snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                     cospin_fit_status_name(i));
+        }
+        return cospin_csv_error(r, FIT_STATUS, COSPIN_ERR_PARSE, err,
+                                "unknown fit status '%s' (known: %s)", status, names);
+    }
+    f->width_s = cospin_csv_num(r, FIT_W);
+    f->ku_j_per_m3 = cospin_csv_num(r, FIT_KU);
+    if (!(f->width_s > 0) || !isfinite(f->width_s))
+        return cospin_csv_error(r, FIT_W, COSPIN_ERR_INVALID, err, "%g s must be > 0",
+                                f->width_s);
+    if (!(f->ku_j_per_m3 > 0) || !isfinite(f->ku_j_per_m3))
+        return cospin_csv_error(r, FIT_KU, COSPIN_ERR_INVALID, err, "%g J/m^3 must be > 0",
+                                f->ku_j_per_m3);
+    f->fit.k = cospin_csv_num(r, FIT_K);
+    f->fit.k_err = cospin_csv_num(r, FIT_KERR);
+    f->fit.c = cospin_csv_num(r, FIT_C);
+    f->fit.c_err = cospin_csv_num(r, FIT_CERR);
+    f->fit.status = st;
+    f->line = cospin_csv_line(r);
+    return 0;
+}
+
 int cospin_char_read_fit_csv(const char *path, struct cospin_char_table **out,
                              struct cospin_error *err)
 {
     *out = NULL;
-    char *text;
-    if (read_whole(path, &text) != 0)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot read: %s", strerror(errno));
+    struct cospin_csv *r;
+    int rc = cospin_csv_open(path, fit_cols, FIT_NCOL, 0, &r, err);
+    if (rc)
+        return rc;
     struct cospin_char_table *t = calloc(1, sizeof *t);
     if (!t) {
-        free(text);
+        cospin_csv_close(r);
         return cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
     }
     size_t cap = 0;
-    int rc = 0, lineno = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        if (lineno == 1) {
-            if (strncmp(line, FIT_HEADER, 45) != 0) {
-                rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, 1,
-                                      "not a neuron table: the header must start with "
-                                      "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err");
-                break;
-            }
-            continue;
-        }
-        if (*line == 0 || *line == '#')
-            continue;
-        char *f[8];
-        int nf = split_csv(line, f, 8);
-        struct cospin_char_fit r;
-        memset(&r, 0, sizeof r);
-        double v[6];
-        int bad = nf < 6;
-        for (int k = 0; k < 6 && !bad; k++)
-            bad = parse_num(f[k], &v[k]);
-        int st = nf >= 7 ? status_from_name(f[6]) : COSPIN_FIT_OK;
-        if (bad || st < 0 || !(v[0] > 0)) {
-            rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, lineno,
-                                  "malformed neuron-table row (want width_s,ku_j_per_m3,k_per_ua,"
-                                  "k_err,c_ua,c_err[,status])");
+    while ((rc = cospin_csv_next(r, err)) > 0) {
+        struct cospin_char_fit f;
+        if ((rc = fit_row(r, &f, err)) != 0)
+            break;
+        if (table_add_fit(t, &cap, &f) != 0) {
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
             break;
         }
-        r.width_s = v[0];
-        r.ku_j_per_m3 = v[1];
-        r.fit.k = v[2];
-        r.fit.k_err = v[3];
-        r.fit.c = v[4];
-        r.fit.c_err = v[5];
-        r.fit.status = st;
-        if (t->nfits == cap) {
-            size_t nc = cap ? 2 * cap : 32;
-            struct cospin_char_fit *nfp = realloc(t->fits, nc * sizeof *nfp);
-            if (!nfp) {
-                rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
-                break;
-            }
-            t->fits = nfp;
-            cap = nc;
-        }
-        t->fits[t->nfits++] = r;
     }
-    if (rc == 0 && lineno == 0)
-        rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, 1, "empty file (no header)");
     if (rc == 0 && t->nfits == 0)
-        rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, 0, "the table has no rows");
-    free(text);
+        rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, cospin_csv_line(r),
+                              "the table has no rows");
+    cospin_csv_close(r);
     if (rc) {
         cospin_char_table_free(t);
         return rc;
@@ -536,44 +477,51 @@ static void psw_line(char *buf, size_t n, const struct cospin_char_point *p)
              p->ku_j_per_m3);
 }
 
+/* The result files are fsync'ed before the rename: a rerun resumes from them. */
 int cospin_char_write_psw_csv(const struct cospin_char_table *t, const char *dir,
                               struct cospin_error *err)
 {
-    struct char_out out;
-    int rc = out_open(&out, dir, "psw.csv", err);
+    struct cospin_output out;
+    int rc = cospin_output_open_flags(&out, dir, "psw.csv", COSPIN_OUTPUT_FSYNC, err);
     if (rc)
         return rc;
+    /* psw_line is also what each append writes, so both give the same bytes. */
     fputs(PSW_HEADER, out.fp);
     char line[256];
     for (size_t i = 0; i < t->npoints; i++) {
         psw_line(line, sizeof line, &t->points[i]);
         fputs(line, out.fp);
     }
-    return out_commit(&out, err);
+    return cospin_output_commit(&out, err);
 }
 
 int cospin_char_write_fit_csv(const struct cospin_char_table *t, const char *dir,
                               struct cospin_error *err)
 {
-    struct char_out out;
-    int rc = out_open(&out, dir, "fit.csv", err);
+    struct cospin_csv_writer w;
+    int rc = cospin_csv_write_open(&w, dir, "fit.csv", COSPIN_OUTPUT_FSYNC, FIT_HEADER, err);
     if (rc)
         return rc;
-    fputs(FIT_HEADER, out.fp);
     for (size_t i = 0; i < t->nfits; i++) {
         const struct cospin_char_fit *f = &t->fits[i];
-        fprintf(out.fp, "%.12g,%.12g,%.6g,%.3g,%.6g,%.3g,%s\n", f->width_s, f->ku_j_per_m3,
-                f->fit.k, f->fit.k_err, f->fit.c, f->fit.c_err,
-                cospin_fit_status_name(f->fit.status));
+        /* %g, not cospin_csv_put_num: a failed fit's NaN is written "nan". */
+        cospin_csv_put(&w, "%.12g", f->width_s);
+        cospin_csv_put(&w, "%.12g", f->ku_j_per_m3);
+        cospin_csv_put(&w, "%.6g", f->fit.k);
+        cospin_csv_put(&w, "%.3g", f->fit.k_err);
+        cospin_csv_put(&w, "%.6g", f->fit.c);
+        cospin_csv_put(&w, "%.3g", f->fit.c_err);
+        cospin_csv_put(&w, "%s", cospin_fit_status_name(f->fit.status));
+        cospin_csv_end_row(&w);
     }
-    return out_commit(&out, err);
+    return cospin_csv_write_commit(&w, err);
 }
 
 int cospin_char_write_fit_xml(const struct cospin_char_table *t, const char *dir,
                               struct cospin_error *err)
 {
-    struct char_out out;
-    int rc = out_open(&out, dir, "fit.xml", err);
+    struct cospin_output out;
+    int rc = cospin_output_open_flags(&out, dir, "fit.xml", COSPIN_OUTPUT_FSYNC, err);
     if (rc)
         return rc;
     FILE *f = out.fp;
@@ -597,7 +545,7 @@ int cospin_char_write_fit_xml(const struct cospin_char_table *t, const char *dir
         fprintf(f, "  </curve>\n");
     }
     fprintf(f, "</neuron-table>\n");
-    return out_commit(&out, err);
+    return cospin_output_commit(&out, err);
 }
 
 /* Index of v among the distinct values seen so far (appending it if new). */

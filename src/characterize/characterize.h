@@ -104,6 +104,7 @@ struct cospin_char_fit {
     double width_s;
     double ku_j_per_m3;
     struct cospin_fit_result fit;   /* k per uA, c in uA; status says if it failed */
+    int line;                       /* its line in the fit.csv it was read from, else 0 */
 };
 
 /* Results of a run (or a table read from files).  Free with cospin_char_table_free. */
@@ -167,18 +168,34 @@ int cospin_char_write_svg(const struct cospin_char_table *t, const char *path, c
                           struct cospin_error *err);
 
 /*
- * Read a psw.csv (the first 5 columns required, ku_j_per_m3 optional,
- * default_ku used when absent) into a new table (points only).  A truncated
- * last line (an interrupted append) is ignored; any other malformed line is
- * COSPIN_ERR_PARSE with file and line.
+ * Read a psw.csv into a new table (points only).  The columns are found by
+ * name (csv.h): width_s, current_a, trials and switched are required,
+ * ku_j_per_m3 is optional (default_ku when absent), others (p_sw) are
+ * ignored.  psw.csv is appended to during a run, so a last line without a
+ * newline (an append cut short) is ignored with a warning; any other
+ * malformed row (a torn row in the middle, switched > trials, ...) is
+ * COSPIN_ERR_PARSE with file and line.  COSPIN_ERR_IO if it cannot be read.
  */
 int cospin_char_read_psw_csv(const char *path, double default_ku, struct cospin_char_table **out,
                              struct cospin_error *err);
 
 /*
- * Read a neuron table fit.csv into a new table (fits only; rows whose status
- * is not "ok" are kept with their status).  COSPIN_ERR_IO / COSPIN_ERR_PARSE
- * (file:line) on failure.
+ * Read a neuron table (fit.csv) into a new table (fits only, in file
+ * order, each with its line; rows whose status is not "ok" are kept with
+ * their status).  This is the one reader of neuron tables; the training's
+ * cospin_neuron_table_read calls it.  The rules (csv.h for the format):
+ *   - columns by name, in any order, unknown columns ignored: width_s,
+ *     ku_j_per_m3, k_per_ua and c_ua are required; k_err and c_err are
+ *     optional (NaN when absent); status is optional ("ok" when absent);
+ *   - blank lines and '#' comment lines are ignored anywhere;
+ *   - fit.csv is written whole (never appended), so a row with fewer fields
+ *     than the header is an error wherever it is, the last line included;
+ *   - numbers as strtod reads them; "nan" is accepted for k, c and the
+ *     errors (a failed fit writes it).
+ * Errors (with file:line and the column): COSPIN_ERR_IO (cannot read),
+ * COSPIN_ERR_PARSE (no header, a missing column, a torn row, a bad number,
+ * an unknown status, no rows), COSPIN_ERR_INVALID (width_s or ku_j_per_m3
+ * not > 0).
  */
 int cospin_char_read_fit_csv(const char *path, struct cospin_char_table **out,
                              struct cospin_error *err);

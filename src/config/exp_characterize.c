@@ -12,6 +12,7 @@
 
 #define LOG_PREFIX "characterize"
 #include "characterize.h"
+#include "csv.h"
 #include "error.h"
 #include "experiment.h"
 #include "log.h"
@@ -75,16 +76,26 @@ static int read_device(const struct cospin_xml_node *root, struct cospin_char_op
     return 0;
 }
 
+/* The setting columns of a design.csv row: width_s, ku_j_per_m3, k_per_ua, c_ua. */
+static void put_design(struct cospin_csv_writer *out, const struct cospin_char_design *d)
+{
+    cospin_csv_put(out, "%.6g", d->width_s);
+    cospin_csv_put(out, "%.6g", d->ku_j_per_m3);
+    cospin_csv_put(out, "%.4g", d->k_per_ua);
+    cospin_csv_put(out, "%.4g", d->c_ua);
+}
+
 static int answer_queries(const struct cospin_xml_node *root, const struct cospin_char_table *t,
                           const char *out_dir, struct cospin_error *err)
 {
     if (!cospin_xml_child(root, "design") && !cospin_xml_child(root, "width-path"))
         return 0;
-    struct cospin_output out;
-    int rc = cospin_output_open(&out, out_dir, "design.csv", err);
+    struct cospin_csv_writer out;
+    int rc = cospin_csv_write_open(&out, out_dir, "design.csv", 0,
+                                   "query,target_k_per_ua,target_c_ua,width_s,ku_j_per_m3,"
+                                   "k_per_ua,c_ua,residual", err);
     if (rc)
         return rc;
-    fprintf(out.fp, "query,target_k_per_ua,target_c_ua,width_s,ku_j_per_m3,k_per_ua,c_ua,residual\n");
     for (const struct cospin_xml_node *n = cospin_xml_child(root, NULL); n && !rc;
          n = cospin_xml_next(n, NULL)) {
         const char *name = cospin_xml_name(n);
@@ -107,10 +118,14 @@ static int answer_queries(const struct cospin_xml_node *root, const struct cospi
             }
             if (q)
                 cospin_warn("%s:%d: %s", cospin_xml_file(n), cospin_xml_line(n), e.msg);
-            for (size_t i = 0; i < ns; i++)
-                fprintf(out.fp, "%s,%g,%g,%.6g,%.6g,%.4g,%.4g,%.2g\n", q ? "design-nearest" : "design",
-                        k, c, sol[i].width_s, sol[i].ku_j_per_m3, sol[i].k_per_ua, sol[i].c_ua,
-                        sol[i].residual);
+            for (size_t i = 0; i < ns; i++) {
+                cospin_csv_put(&out, "%s", q ? "design-nearest" : "design");
+                cospin_csv_put(&out, "%g", k);
+                cospin_csv_put(&out, "%g", c);
+                put_design(&out, &sol[i]);
+                cospin_csv_put(&out, "%.2g", sol[i].residual);
+                cospin_csv_end_row(&out);
+            }
         } else if (strcmp(name, "width-path") == 0) {
             rc = cospin_xml_req_double(n, "target-k", &k, err);
             if (!rc)
@@ -123,15 +138,19 @@ static int answer_queries(const struct cospin_xml_node *root, const struct cospi
                 rc = cospin_xml_error(n, NULL, q, err, "%s", e.msg);
                 break;
             }
-            fprintf(out.fp, "width-path,%g,,%.6g,%.6g,%.4g,%.4g,0\n", k, d.width_s, d.ku_j_per_m3,
-                    d.k_per_ua, d.c_ua);
+            cospin_csv_put(&out, "width-path");
+            cospin_csv_put(&out, "%g", k);
+            cospin_csv_put(&out, "%s", ""); /* no target c: it follows the width */
+            put_design(&out, &d);
+            cospin_csv_put(&out, "0");
+            cospin_csv_end_row(&out);
         }
     }
     if (rc) {
-        cospin_output_abort(&out);
+        cospin_csv_write_abort(&out);
         return rc;
     }
-    return cospin_output_commit(&out, err);
+    return cospin_csv_write_commit(&out, err);
 }
 
 int cospin_experiment_characterize(const struct cospin_xml_node *root, const char *out_dir,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "energy_sim.h"
 #include "engine.h"
 #include "error.h"
@@ -65,15 +66,19 @@ static int write_wave(const char *dir, int idx, const struct cospin_energy_wave 
 {
     char name[64];
     snprintf(name, sizeof name, "waveform-%d.csv", idx);
-    struct cospin_output o;
-    int rc = cospin_output_open(&o, dir, name, err);
+    struct cospin_csv_writer o;
+    int rc = cospin_csv_write_open(&o, dir, name, 0, "time_s,v_v,i_a,p_w,m_z", err);
     if (rc)
         return rc;
-    fprintf(o.fp, "time_s,v_v,i_a,p_w,m_z\n");
-    for (size_t k = 0; k < w->n; k++)
-        fprintf(o.fp, "%.9g,%.9g,%.9g,%.9g,%.6g\n", w->t_s[k], w->v_v[k], w->i_a[k],
-                w->v_v[k] * w->i_a[k], w->mz ? w->mz[k] : 0.0);
-    return cospin_output_commit(&o, err);
+    for (size_t k = 0; k < w->n; k++) {
+        cospin_csv_put(&o, "%.9g", w->t_s[k]);
+        cospin_csv_put(&o, "%.9g", w->v_v[k]);
+        cospin_csv_put(&o, "%.9g", w->i_a[k]);
+        cospin_csv_put(&o, "%.9g", w->v_v[k] * w->i_a[k]);
+        cospin_csv_put(&o, "%.6g", w->mz ? w->mz[k] : 0.0);
+        cospin_csv_end_row(&o);
+    }
+    return cospin_csv_write_commit(&o, err);
 }
 
 /* waveform-<n>.svg: device power p(t) of the first trial with the lumped
@@ -119,21 +124,46 @@ out:
 
 static int write_sot(const char *dir, struct cospin_error *err)
 {
-    struct cospin_output o;
-    int rc = cospin_output_open(&o, dir, "sot.csv", err);
+    struct cospin_csv_writer o;
+    int rc = cospin_csv_write_open(&o, dir, "sot.csv", 0,
+                                   "thickness_ml,i_sw_a,r_ohm,width_s,energy_j,measured", err);
     if (rc)
         return rc;
-    fprintf(o.fp, "thickness_ml,i_sw_a,r_ohm,width_s,energy_j,measured\n");
     for (const int *d = cospin_sot_thicknesses(); *d; d++) {
         struct cospin_sot_preset p;
         if ((rc = cospin_sot_preset(*d, &p, err))) {
-            cospin_output_abort(&o);
+            cospin_csv_write_abort(&o);
             return rc;
         }
-        fprintf(o.fp, "%d,%.9g,%.9g,%.9g,%.9g,%d\n", *d, p.xc_a, cospin_sot_channel_r_ohm(),
-                COSPIN_SOT_PULSE_WIDTH_S, p.write_energy_j, p.measured);
+        cospin_csv_put(&o, "%d", *d);
+        cospin_csv_put(&o, "%.9g", p.xc_a);
+        cospin_csv_put(&o, "%.9g", cospin_sot_channel_r_ohm());
+        cospin_csv_put(&o, "%.9g", COSPIN_SOT_PULSE_WIDTH_S);
+        cospin_csv_put(&o, "%.9g", p.write_energy_j);
+        cospin_csv_put(&o, "%d", p.measured);
+        cospin_csv_end_row(&o);
     }
-    return cospin_output_commit(&o, err);
+    return cospin_csv_write_commit(&o, err);
+}
+
+/* One energy.csv row: pulse idx, its settings and the energies of its trials. */
+static void put_energy_row(struct cospin_csv_writer *csv, int idx,
+                           const struct cospin_energy_pulse *p,
+                           const struct cospin_energy_wave *w, int trials, int nsw,
+                           double e_vi_mean_j, double e_vi_std_j)
+{
+    cospin_csv_put(csv, "%d", idx);
+    cospin_csv_put(csv, "%s", p->load == COSPIN_ENERGY_LOAD_MTJ ? "mtj" : "resistor");
+    cospin_csv_put(csv, "%.9g", p->current_a);
+    cospin_csv_put(csv, "%.9g", p->width_s);
+    cospin_csv_put(csv, "%.9g", w->t_eff_s);
+    cospin_csv_put(csv, "%d", trials);
+    cospin_csv_put(csv, "%d", nsw);
+    cospin_csv_put(csv, "%.9g", w->e_p_j);
+    cospin_csv_put(csv, "%.9g", w->e_ap_j);
+    cospin_csv_put(csv, "%.9g", e_vi_mean_j);
+    cospin_csv_put(csv, "%.9g", e_vi_std_j);
+    cospin_csv_end_row(csv);
 }
 
 int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out_dir,
@@ -141,15 +171,15 @@ int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out
 {
     struct cospin_engine *eng = NULL;
     struct cospin_engine_opts eo = {0};
-    struct cospin_output csv;
+    struct cospin_csv_writer csv;
     memset(&csv, 0, sizeof csv);
     int rc = cospin_engine_new(&eo, &eng, err);
     if (rc)
         return rc;
-    if ((rc = cospin_output_open(&csv, out_dir, "energy.csv", err)))
+    if ((rc = cospin_csv_write_open(&csv, out_dir, "energy.csv", 0,
+                                    "pulse,load,current_a,width_s,t_eff_s,trials,switched,"
+                                    "e_p_j,e_ap_j,e_vi_mean_j,e_vi_std_j", err)))
         goto out;
-    fprintf(csv.fp, "pulse,load,current_a,width_s,t_eff_s,trials,switched,e_p_j,e_ap_j,"
-                    "e_vi_mean_j,e_vi_std_j\n");
     int idx = 0;
     for (const struct cospin_xml_node *n = cospin_xml_child(root, "pulse"); n;
          n = cospin_xml_next(n, "pulse")) {
@@ -178,21 +208,19 @@ int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out
         }
         double mean = sum / trials;
         double var = trials > 1 ? (sum2 - trials * mean * mean) / (trials - 1) : 0.0;
-        fprintf(csv.fp, "%d,%s,%.9g,%.9g,%.9g,%d,%d,%.9g,%.9g,%.9g,%.9g\n", idx,
-                p.load == COSPIN_ENERGY_LOAD_MTJ ? "mtj" : "resistor", p.current_a, p.width_s,
-                w.t_eff_s, trials, nsw, w.e_p_j, w.e_ap_j, mean, sqrt(var > 0 ? var : 0));
+        put_energy_row(&csv, idx, &p, &w, trials, nsw, mean, sqrt(var > 0 ? var : 0));
         cospin_info("pulse %d: %.3g uA x %.3g ns: I^2 R_P t %.3g fJ, waveform %.3g fJ "
                     "(%d/%d switched)",
                     idx, p.current_a * 1e6, p.width_s * 1e9, w.e_p_j * 1e15, mean * 1e15, nsw,
                     trials);
         cospin_energy_wave_clear(&w);
     }
-    if ((rc = cospin_output_commit(&csv, err)))
+    if ((rc = cospin_csv_write_commit(&csv, err)))
         goto out;
     if (cospin_xml_child(root, "sot"))
         rc = write_sot(out_dir, err);
 out:
-    cospin_output_abort(&csv);
+    cospin_csv_write_abort(&csv);
     cospin_engine_free(eng);
     return rc;
 }

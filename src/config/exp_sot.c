@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "xml.h"
+#include "csv.h"
 #include "device.h"
 #include "device_train.h"
 #include "error.h"
@@ -230,33 +231,63 @@ static int write_curves(const struct cospin_xml_node *c, const char *out_dir,
             return cospin_xml_error(c, "devices", COSPIN_ERR_INVALID, err, "%s", sub.msg);
         nd++;
     }
-    struct cospin_output o;
-    rc = cospin_output_open(&o, out_dir, "curves.csv", err);
+    struct cospin_csv_writer w;
+    rc = cospin_csv_write_open(&w, out_dir, "curves.csv", 0, "device,branch,p,g", err);
     if (rc)
         return rc;
-    fprintf(o.fp, "device,branch,p,g\n");
     for (int d = 0; d < nd; d++)
         for (int b = 0; b < 2; b++)
             for (int i = 0; i < points; i++) {
                 double p = (double)i / (points - 1);
-                fprintf(o.fp, "%s,%s,%.6f,%.8f\n", devs[d].name, b ? "ltd" : "ltp", p,
-                        cospin_device_branch_g(b ? &devs[d].ltd : &devs[d].ltp, p));
+                cospin_csv_put(&w, "%s", devs[d].name);
+                cospin_csv_put(&w, "%s", b ? "ltd" : "ltp");
+                cospin_csv_put(&w, "%.6f", p);
+                cospin_csv_put(&w, "%.8f",
+                               cospin_device_branch_g(b ? &devs[d].ltd : &devs[d].ltp, p));
+                cospin_csv_end_row(&w);
             }
-    rc = cospin_output_commit(&o, err);
+    rc = cospin_csv_write_commit(&w, err);
     if (rc == 0)
         rc = plot_curves(devs, nd, points, out_dir, err);
     if (rc)
         return rc;
-    rc = cospin_output_open(&o, out_dir, "levels.csv", err);
+    rc = cospin_csv_write_open(&w, out_dir, "levels.csv", 0, "device,states,level,g_ltp,g_ltd",
+                               err);
     if (rc)
         return rc;
-    fprintf(o.fp, "device,states,level,g_ltp,g_ltd\n");
     for (int d = 0; d < nd; d++)
-        for (int j = 0; devs[d].states > 0 && j <= devs[d].states; j++)
-            fprintf(o.fp, "%s,%d,%d,%.8f,%.8f\n", devs[d].name, devs[d].states, j,
-                    cospin_device_g_after(&devs[d], 0, j),
-                    cospin_device_g_after(&devs[d], 1, devs[d].states - j));
-    return cospin_output_commit(&o, err);
+        for (int j = 0; devs[d].states > 0 && j <= devs[d].states; j++) {
+            cospin_csv_put(&w, "%s", devs[d].name);
+            cospin_csv_put(&w, "%d", devs[d].states);
+            cospin_csv_put(&w, "%d", j);
+            cospin_csv_put(&w, "%.8f", cospin_device_g_after(&devs[d], 0, j));
+            cospin_csv_put(&w, "%.8f", cospin_device_g_after(&devs[d], 1, devs[d].states - j));
+            cospin_csv_end_row(&w);
+        }
+    return cospin_csv_write_commit(&w, err);
+}
+
+/* One summary.csv row: the run's synapse, quantisation, neuron and results. */
+static void put_summary_row(struct cospin_csv_writer *w, const char *name,
+                            const struct cospin_device *d,
+                            const struct cospin_device_train_opts *dto,
+                            const struct cospin_train_job *job)
+{
+    static const char *const qn[] = {"none", "ptq", "qat"};
+    cospin_csv_put(w, "%s", name);
+    cospin_csv_put(w, "%s", d ? d->name : "float");
+    cospin_csv_put(w, "%d", d ? d->states : 0);
+    cospin_csv_put(w, "%s", qn[dto->quant]);
+    cospin_csv_put(w, "%d", dto->cells);
+    cospin_csv_put(w, "%s", dto->neuron ? dto->neuron : "sigmoid");
+    cospin_csv_put(w, "%s", cospin_train_mode_name(job->opts.mode));
+    cospin_csv_put(w, "%d", job->runs);
+    cospin_csv_put(w, "%.6f", job->test_acc_mean);
+    cospin_csv_put(w, "%.6f", job->test_acc_std);
+    cospin_csv_put(w, "%.6f", job->loss_mean);
+    cospin_csv_put(w, "%.6f", job->loss_std);
+    cospin_csv_put(w, "%.2f", job->cpu_s);
+    cospin_csv_end_row(w);
 }
 
 int cospin_experiment_sot(const struct cospin_xml_node *root, const char *out_dir,
@@ -271,12 +302,12 @@ int cospin_experiment_sot(const struct cospin_xml_node *root, const char *out_di
     size_t ntrain = cospin_xml_count(root, "train");
     if (ntrain == 0)
         return COSPIN_OK;
-    struct cospin_output sum;
-    rc = cospin_output_open(&sum, out_dir, "summary.csv", err);
+    struct cospin_csv_writer sum;
+    rc = cospin_csv_write_open(&sum, out_dir, "summary.csv", 0,
+                               "name,synapse,states,quant,cells,neuron,mode,runs,test_acc_mean,"
+                               "test_acc_std,loss_mean,loss_std,cpu_s", err);
     if (rc)
         return rc;
-    fprintf(sum.fp, "name,synapse,states,quant,cells,neuron,mode,runs,test_acc_mean,"
-                    "test_acc_std,loss_mean,loss_std,cpu_s\n");
     size_t k = 0;
     for (const struct cospin_xml_node *n = cospin_xml_child(root, "train"); n && rc == 0;
          n = cospin_xml_next(n, "train"), k++) {
@@ -297,23 +328,15 @@ int cospin_experiment_sot(const struct cospin_xml_node *root, const char *out_di
         }
         if (rc == 0 && cospin_device_train_active(dt))
             rc = cospin_device_train_write_report(dt, dir, err);
-        if (rc == 0) {
-            const struct cospin_device *d = cospin_device_train_device(dt);
-            static const char *const qn[] = {"none", "ptq", "qat"};
-            fprintf(sum.fp, "%s,%s,%d,%s,%d,%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%.2f\n", name,
-                    d ? d->name : "float", d ? d->states : 0, qn[dto.quant], dto.cells,
-                    dto.neuron ? dto.neuron : "sigmoid", cospin_train_mode_name(job.opts.mode),
-                    job.runs, job.test_acc_mean, job.test_acc_std, job.loss_mean, job.loss_std,
-                    job.cpu_s);
-            fflush(sum.fp);
-        }
+        if (rc == 0)
+            put_summary_row(&sum, name, cospin_device_train_device(dt), &dto, &job);
         cospin_device_train_free(dt);
         if (rc)
             cospin_error_prefix(err, name);
     }
     if (rc) {
-        cospin_output_abort(&sum);
+        cospin_csv_write_abort(&sum);
         return rc;
     }
-    return cospin_output_commit(&sum, err);
+    return cospin_csv_write_commit(&sum, err);
 }

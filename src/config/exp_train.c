@@ -5,15 +5,13 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "csv.h"
 #include "error.h"
 #include "experiment.h"
 #include "plot.h"
@@ -193,37 +191,60 @@ static int job_from_xml(const struct cospin_xml_node *t, const struct cospin_xml
     return 0;
 }
 
-/* Mean test accuracy per evaluated iteration from a job's metrics.csv (first 4 columns). */
+/* Test accuracy per evaluated iteration from a job's metrics.csv (one run's
+   or the mean of runs: both have the columns iteration and test_acc).
+   Returns the number of points; a file that cannot be read gives none, with
+   a warning (the figure is a convenience, the files are the result). */
 static size_t read_test_curve(const char *path, double *it, double *acc, size_t max)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char line[512];
+    enum { M_ITER, M_TEST, M_NCOL };
+    static const struct cospin_csv_column cols[M_NCOL] = {
+        {"iteration", COSPIN_CSV_NUMBER},
+        {"test_acc", COSPIN_CSV_NUMBER | COSPIN_CSV_EMPTY_OK},
+    };
+    struct cospin_error err = {0};
+    struct cospin_csv *r;
     size_t n = 0;
-    if (!fgets(line, sizeof line, f)) {
-        fclose(f);
-        return 0;
+    int rc = cospin_csv_open(path, cols, M_NCOL, 0, &r, &err);
+    while (rc == 0 && n < max && (rc = cospin_csv_next(r, &err)) > 0) {
+        rc = 0;
+        if (isnan(cospin_csv_num(r, M_TEST)))
+            continue; /* not evaluated at this iteration */
+        it[n] = cospin_csv_num(r, M_ITER);
+        acc[n] = cospin_csv_num(r, M_TEST);
+        n++;
     }
-    while (n < max && fgets(line, sizeof line, f)) {
-        char *p = line, *fields[4];
-        for (int i = 0; i < 4; i++) {
-            fields[i] = p;
-            p = strchr(p, ',');
-            if (!p && i < 3)
-                goto next;
-            if (p)
-                *p++ = '\0';
-        }
-        if (*fields[3] && *fields[3] != '\n') {
-            it[n] = strtod(fields[0], NULL);
-            acc[n] = strtod(fields[3], NULL);
-            n++;
-        }
-    next:;
+    if (rc < 0) {
+        char msg[1200];
+        cospin_warn("no test curve: %s", cospin_error_format(&err, msg, sizeof msg));
     }
-    fclose(f);
+    cospin_csv_close(r);
     return n;
+}
+
+/* One summary.csv row: the job's settings and results. */
+static void put_summary_row(struct cospin_csv_writer *w, const char *name,
+                            const struct cospin_train_job *job)
+{
+    const struct cospin_train_opts *o = &job->opts;
+    cospin_csv_put(w, "%s", name);
+    cospin_csv_put(w, "%s", job->device_level ? cospin_device_mode_name(job->map_opts.mode)
+                                              : cospin_train_mode_name(o->mode));
+    cospin_csv_put(w, "%s", job->device_level ? "device" : "math");
+    cospin_csv_put(w, "%zu", o->hidden);
+    cospin_csv_put(w, "%g", o->lr);
+    cospin_csv_put(w, "%ld", o->iters);
+    if (o->batch)
+        cospin_csv_put(w, "%zu", o->batch);
+    else
+        cospin_csv_put(w, "full");
+    cospin_csv_put(w, "%d", job->runs);
+    cospin_csv_put(w, "%.6f", job->test_acc_mean);
+    cospin_csv_put(w, "%.6f", job->test_acc_std);
+    cospin_csv_put(w, "%.6f", job->loss_mean);
+    cospin_csv_put(w, "%.6f", job->loss_std);
+    cospin_csv_put(w, "%.2f", job->cpu_s);
+    cospin_csv_end_row(w);
 }
 
 int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_dir,
@@ -233,21 +254,15 @@ int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_
     size_t ntrain = cospin_xml_count(root, "train");
     struct cospin_plot *plot = cospin_plot_new("test accuracy (mean of runs)", "iteration",
                                                "test accuracy");
-    char sumtmp[1100], sumpath[1100];
-    snprintf(sumpath, sizeof sumpath, "%s/summary.csv", out_dir);
-    snprintf(sumtmp, sizeof sumtmp, "%s/.summary.csv.XXXXXX", out_dir);
-    int fd = mkstemp(sumtmp);
-    FILE *sum = fd >= 0 ? fdopen(fd, "w") : NULL;
+    struct cospin_csv_writer sum;
+    int rc = cospin_csv_write_open(&sum, out_dir, "summary.csv", 0,
+                                   "name,mode,level,hidden,lr,iters,batch,runs,test_acc_mean,"
+                                   "test_acc_std,loss_mean,loss_std,cpu_s", err);
     double *it = malloc(200000 * sizeof *it), *acc = malloc(200000 * sizeof *acc);
-    int rc = 0;
-    if (!plot || !sum || !it || !acc) {
-        rc = cospin_error_set(err, !sum ? COSPIN_ERR_IO : COSPIN_ERR_NOMEM, sumpath, 0,
-                              "cannot create the summary or out of memory");
+    if (rc == 0 && (!plot || !it || !acc))
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    if (rc != 0)
         goto out;
-    }
-    fchmod(fd, 0644);
-    fprintf(sum, "name,mode,level,hidden,lr,iters,batch,runs,test_acc_mean,test_acc_std,loss_mean,"
-                 "loss_std,cpu_s\n");
     size_t k = 0;
     for (const struct cospin_xml_node *t = cospin_xml_child(root, "train"); t;
          t = cospin_xml_next(t, "train"), k++) {
@@ -273,33 +288,15 @@ int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_
             }
             goto out;
         }
-        char bs[32];
-        if (job.opts.batch)
-            snprintf(bs, sizeof bs, "%zu", job.opts.batch);
-        else
-            snprintf(bs, sizeof bs, "full");
-        fprintf(sum, "%s,%s,%s,%zu,%g,%ld,%s,%d,%.6f,%.6f,%.6f,%.6f,%.2f\n", name,
-                job.device_level ? cospin_device_mode_name(job.map_opts.mode)
-                                 : cospin_train_mode_name(job.opts.mode),
-                job.device_level ? "device" : "math", job.opts.hidden, job.opts.lr, job.opts.iters,
-                bs, job.runs, job.test_acc_mean, job.test_acc_std, job.loss_mean, job.loss_std,
-                job.cpu_s);
+        put_summary_row(&sum, name, &job);
         char mpath[1200];
         snprintf(mpath, sizeof mpath, "%s/metrics.csv", dir);
         size_t n = read_test_curve(mpath, it, acc, 200000);
         if (n > 0)
             cospin_plot_add(plot, name, it, acc, NULL, n, COSPIN_PLOT_LINE, NULL);
     }
-    {
-        int bad = ferror(sum);
-        bad |= fclose(sum) != 0;
-        sum = NULL;
-        if (bad || rename(sumtmp, sumpath) != 0) {
-            rc = cospin_error_set(err, COSPIN_ERR_IO, sumpath, 0, "cannot write: %s",
-                                  strerror(errno));
-            goto out;
-        }
-    }
+    if ((rc = cospin_csv_write_commit(&sum, err)) != 0)
+        goto out;
     cospin_plot_set_yrange(plot, 0.0, 1.0);
     char fig[1100];
     snprintf(fig, sizeof fig, "%s/accuracy.svg", out_dir);
@@ -307,10 +304,7 @@ int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_
     if (cospin_plot_write_svg(plot, fig, &perr) != 0)
         cospin_warn("no accuracy figure: %s", perr.msg);
 out:
-    if (sum) {
-        fclose(sum);
-        unlink(sumtmp);
-    }
+    cospin_csv_write_abort(&sum);
     cospin_plot_free(plot);
     free(it);
     free(acc);

@@ -4,14 +4,12 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "csv.h"
 #include "dataset.h"
 #include "error.h"
 #include "output.h"
@@ -31,71 +29,24 @@ void cospin_train_job_init(struct cospin_train_job *job)
     job->figures = 1;
 }
 
-/* A file written through a temporary and renamed on close. */
-struct afile {
-    FILE *f;
-    char tmp[1100], path[1100];
-};
-
-static int afile_open(struct afile *a, const char *dir, const char *name,
-                      struct cospin_error *err)
-{
-    a->f = NULL;
-    if ((size_t)snprintf(a->path, sizeof a->path, "%s/%s", dir, name) >= sizeof a->path ||
-        (size_t)snprintf(a->tmp, sizeof a->tmp, "%s/.%s.XXXXXX", dir, name) >= sizeof a->tmp)
-        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "path too long");
-    int fd = mkstemp(a->tmp);
-    if (fd < 0)
-        return cospin_error_set(err, COSPIN_ERR_IO, a->path, 0, "cannot create: %s",
-                                strerror(errno));
-    (void)fchmod(fd, 0644);
-    a->f = fdopen(fd, "w");
-    if (!a->f) {
-        close(fd);
-        unlink(a->tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, a->path, 0, "fdopen: %s", strerror(errno));
-    }
-    return 0;
-}
-
-static int afile_commit(struct afile *a, struct cospin_error *err)
-{
-    int bad = ferror(a->f);
-    bad |= fclose(a->f) != 0;
-    a->f = NULL;
-    if (bad || rename(a->tmp, a->path) != 0) {
-        int e = errno;
-        unlink(a->tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, a->path, 0, "write failed: %s", strerror(e));
-    }
-    return 0;
-}
-
-static void csv_num(FILE *f, double v)
-{
-    if (isfinite(v))
-        fprintf(f, ",%.6g", v);
-    else
-        fprintf(f, ",");
-}
-
+/* metrics.csv of one run: a missing accuracy (not evaluated) is an empty field. */
 static int write_metrics(const char *dir, const struct cospin_train_result *r,
                          struct cospin_error *err)
 {
-    struct afile a;
-    int rc = afile_open(&a, dir, "metrics.csv", err);
+    struct cospin_csv_writer w;
+    int rc = cospin_csv_write_open(&w, dir, "metrics.csv", 0, "iteration,loss,train_acc,test_acc",
+                                   err);
     if (rc != 0)
         return rc;
-    fprintf(a.f, "iteration,loss,train_acc,test_acc\n");
     for (long i = 0; i < r->n_history; i++) {
         const struct cospin_train_point *p = &r->history[i];
-        fprintf(a.f, "%ld", p->iter);
-        csv_num(a.f, p->loss);
-        csv_num(a.f, p->train_acc);
-        csv_num(a.f, p->test_acc);
-        fprintf(a.f, "\n");
+        cospin_csv_put(&w, "%ld", p->iter);
+        cospin_csv_put_num(&w, 6, p->loss);
+        cospin_csv_put_num(&w, 6, p->train_acc);
+        cospin_csv_put_num(&w, 6, p->test_acc);
+        cospin_csv_end_row(&w);
     }
-    return afile_commit(&a, err);
+    return cospin_csv_write_commit(&w, err);
 }
 
 /* Mean and sample standard deviation of v[0..n) skipping NaNs; *cnt = number used. */
@@ -170,22 +121,82 @@ static int series_build(const struct cospin_train_result *res, int runs, struct 
 static int write_mean_metrics(const char *dir, const struct series *s, int runs,
                               struct cospin_error *err)
 {
-    struct afile a;
-    int rc = afile_open(&a, dir, "metrics.csv", err);
+    struct cospin_csv_writer w;
+    int rc = cospin_csv_write_open(&w, dir, "metrics.csv", 0,
+                                   "iteration,loss,train_acc,test_acc,loss_std,train_acc_std,"
+                                   "test_acc_std,runs", err);
     if (rc != 0)
         return rc;
-    fprintf(a.f, "iteration,loss,train_acc,test_acc,loss_std,train_acc_std,test_acc_std,runs\n");
     for (long i = 0; i < s->n; i++) {
-        fprintf(a.f, "%ld", (long)s->it[i]);
-        csv_num(a.f, s->loss[i]);
-        csv_num(a.f, s->tr[i]);
-        csv_num(a.f, s->te[i]);
-        csv_num(a.f, s->loss_sd[i]);
-        csv_num(a.f, s->tr_sd[i]);
-        csv_num(a.f, s->te_sd[i]);
-        fprintf(a.f, ",%d\n", runs);
+        cospin_csv_put(&w, "%ld", (long)s->it[i]);
+        cospin_csv_put_num(&w, 6, s->loss[i]);
+        cospin_csv_put_num(&w, 6, s->tr[i]);
+        cospin_csv_put_num(&w, 6, s->te[i]);
+        cospin_csv_put_num(&w, 6, s->loss_sd[i]);
+        cospin_csv_put_num(&w, 6, s->tr_sd[i]);
+        cospin_csv_put_num(&w, 6, s->te_sd[i]);
+        cospin_csv_put(&w, "%d", runs);
+        cospin_csv_end_row(&w);
     }
-    return afile_commit(&a, err);
+    return cospin_csv_write_commit(&w, err);
+}
+
+/* The first four fields of a summary.csv row: the job's settings. */
+static void put_settings(struct cospin_csv_writer *w, const char *mode,
+                         const struct cospin_train_opts *o)
+{
+    cospin_csv_put(w, "%s", mode);
+    cospin_csv_put(w, "%zu", o->hidden);
+    cospin_csv_put(w, "%g", o->lr);
+    cospin_csv_put(w, "%ld", o->iters);
+}
+
+/* summary.csv: one row per run, and with several runs their mean and std. */
+static int write_summary(const struct cospin_train_job *job, const char *mode,
+                         const struct cospin_train_result *res, const double *acc,
+                         const double *loss, struct cospin_error *err)
+{
+    const struct cospin_train_opts *o = &job->opts;
+    struct cospin_csv_writer w;
+    int rc = cospin_csv_write_open(&w, job->out_dir, "summary.csv", 0,
+                                   "mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s",
+                                   err);
+    if (rc != 0)
+        return rc;
+    double tr[1000];
+    for (int r = 0; r < job->runs; r++) {
+        tr[r] = res[r].final_train_acc;
+        put_settings(&w, mode, o);
+        cospin_csv_put(&w, "%llu", (unsigned long long)(o->seed + (uint64_t)r));
+        cospin_csv_put(&w, "%.6f", acc[r]);
+        cospin_csv_put(&w, "%.6f", loss[r]);
+        cospin_csv_put(&w, "%.6f", res[r].final_train_acc);
+        cospin_csv_put(&w, "%.3f", res[r].cpu_s);
+        cospin_csv_put(&w, "%.3f", res[r].wall_s);
+        cospin_csv_end_row(&w);
+    }
+    if (job->runs > 1) {
+        double trm, trs;
+        int cnt;
+        mean_std(tr, job->runs, &trm, &trs, &cnt);
+        put_settings(&w, mode, o);
+        cospin_csv_put(&w, "mean");
+        cospin_csv_put(&w, "%.6f", job->test_acc_mean);
+        cospin_csv_put(&w, "%.6f", job->loss_mean);
+        cospin_csv_put(&w, "%.6f", trm);
+        cospin_csv_put(&w, "%.3f", job->cpu_s / job->runs);
+        cospin_csv_put(&w, "%.3f", job->wall_s / job->runs);
+        cospin_csv_end_row(&w);
+        put_settings(&w, mode, o);
+        cospin_csv_put(&w, "std");
+        cospin_csv_put(&w, "%.6f", job->test_acc_std);
+        cospin_csv_put(&w, "%.6f", job->loss_std);
+        cospin_csv_put(&w, "%.6f", trs);
+        cospin_csv_put(&w, "%s", "");
+        cospin_csv_put(&w, "%s", "");
+        cospin_csv_end_row(&w);
+    }
+    return cospin_csv_write_commit(&w, err);
 }
 
 static int write_figures(const char *dir, const struct series *s, int runs, const char *title,
@@ -263,7 +274,6 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     struct cospin_train_result *res = calloc((size_t)job->runs, sizeof *res);
     double *acc = calloc((size_t)job->runs, sizeof *acc);
     double *loss = calloc((size_t)job->runs, sizeof *loss);
-    struct afile sum = {0};
     struct series ser = {0};
     int rc = 0, nres = 0;
     if (!res || !acc || !loss) {
@@ -339,29 +349,9 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     int cnt;
     mean_std(acc, job->runs, &job->test_acc_mean, &job->test_acc_std, &cnt);
     mean_std(loss, job->runs, &job->loss_mean, &job->loss_std, &cnt);
-    /* summary.csv */
-    if ((rc = afile_open(&sum, job->out_dir, "summary.csv", err)) != 0)
-        goto out;
-    fprintf(sum.f, "mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s\n");
     const char *mode = o->neuron_map ? cospin_device_mode_name(map->mode)
                                      : cospin_train_mode_name(o->mode);
-    double tr[1000];
-    for (int r = 0; r < job->runs; r++) {
-        tr[r] = res[r].final_train_acc;
-        fprintf(sum.f, "%s,%zu,%g,%ld,%llu,%.6f,%.6f,%.6f,%.3f,%.3f\n", mode, o->hidden, o->lr,
-                o->iters, (unsigned long long)(seed0 + (uint64_t)r), acc[r], loss[r],
-                res[r].final_train_acc, res[r].cpu_s, res[r].wall_s);
-    }
-    if (job->runs > 1) {
-        double trm, trs;
-        mean_std(tr, job->runs, &trm, &trs, &cnt);
-        fprintf(sum.f, "%s,%zu,%g,%ld,mean,%.6f,%.6f,%.6f,%.3f,%.3f\n", mode, o->hidden, o->lr,
-                o->iters, job->test_acc_mean, job->loss_mean, trm, job->cpu_s / job->runs,
-                job->wall_s / job->runs);
-        fprintf(sum.f, "%s,%zu,%g,%ld,std,%.6f,%.6f,%.6f,,\n", mode, o->hidden, o->lr, o->iters,
-                job->test_acc_std, job->loss_std, trs);
-    }
-    if ((rc = afile_commit(&sum, err)) != 0)
+    if ((rc = write_summary(job, mode, res, acc, loss, err)) != 0)
         goto out;
     /* metrics.csv and figures */
     if (job->runs == 1)
@@ -380,10 +370,6 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         }
     }
 out:
-    if (sum.f) {
-        fclose(sum.f);
-        unlink(sum.tmp);
-    }
     series_free(&ser);
     for (int r = 0; r < nres; r++)
         cospin_train_result_clear(&res[r]);

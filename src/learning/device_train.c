@@ -31,7 +31,7 @@ struct cospin_device_train {
     long iters;                          /* of the current job */
     long calls[2];                       /* weight-update calls in the current run */
     uint64_t seed;
-    struct cospin_device_rng rng;
+    struct cospin_rng rng;
     double *gp[2], *gm[2];               /* pair mode: device states per layer */
     size_t n_alloc[2];
     float *wq[2];                        /* qat: the effective weights per layer */
@@ -186,7 +186,7 @@ static int run_start(struct cospin_device_train *t, int layer, float *w, size_t 
                      struct cospin_error *err)
 {
     if (layer == 0)
-        cospin_device_rng_seed(&t->rng, t->seed + 0x9e37u * (uint64_t)(t->rep.runs + 1));
+        cospin_rng_seed(&t->rng, t->seed, COSPIN_NN_STREAM_DEVICE + (uint64_t)t->rep.runs);
     if (t->o.quant != COSPIN_QUANT_NONE)
         return 0;
     double w_max = t->o.w_max;

@@ -13,6 +13,7 @@
 #include "energy.h"
 #include "energy_net.h"
 #include "error.h"
+#include "logistic.h"
 #include "netlist.h"
 #include "nn.h"
 #include "train.h"
@@ -38,11 +39,6 @@ int cospin_energy_xbar_row_g(const struct cospin_xbar_opts *o, const double *w, 
             g_row_s[i] += gp + gn;
         }
     return COSPIN_OK;
-}
-
-static double sigmoid(double v)
-{
-    return 1.0 / (1.0 + exp(-v));
 }
 
 int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_opts *xo,
@@ -107,7 +103,7 @@ int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_o
             for (size_t i = 0; i < n_in; i++)
                 if (px[i])
                     z += row[i] * (px[i] / 255.0);
-            double a = sigmoid((double)nn->k[0][j] * (z + (double)nn->c[0][j]));
+            double a = cospin_logistic((double)nn->k[0][j] * (z + (double)nn->c[0][j]));
             s2 += g2[j] * a * a;
         }
     }

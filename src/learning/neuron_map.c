@@ -1,6 +1,6 @@
 /*
- * neuron_map.c -- neuron table reader and the reachable (k, c) paths of the
- * device-aware training level.
+ * neuron_map.c -- the neuron table (read by the characterize layer) and the
+ * reachable (k, c) paths of the device-aware training level.
  */
 #include <config.h>
 
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "characterize.h"
 #include "error.h"
 #include "neuron_map.h"
 
@@ -48,130 +49,43 @@ int cospin_device_mode_parse(const char *s, enum cospin_device_mode *mode)
     return 0;
 }
 
-/* Split line (modified in place) at commas into at most max fields, blanks trimmed. */
-static int split_csv(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-    for (;;) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (n < max)
-            fields[n] = p;
-        n++;
-        char *comma = strchr(p, ',');
-        char *end = comma ? comma : p + strlen(p);
-        char *q = end;
-        while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r' || q[-1] == '\n'))
-            q--;
-        *q = '\0';
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    return n;
-}
-
-enum { COL_W, COL_KU, COL_K, COL_KERR, COL_C, COL_CERR, COL_STATUS, NCOL };
-
 int cospin_neuron_table_read(const char *path, struct cospin_neuron_fit **rows, size_t *n,
                              struct cospin_error *err)
 {
-    static const char *const names[NCOL] = {"width_s", "ku_j_per_m3", "k_per_ua", "k_err",
-                                            "c_ua",    "c_err",       "status"};
     *rows = NULL;
     *n = 0;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open neuron table: %s",
-                                strerror(errno));
-    char line[4096];
-    char *fields[64];
-    int col[NCOL];
-    for (int i = 0; i < NCOL; i++)
-        col[i] = -1;
-    int lineno = 0, rc = 0, have_header = 0;
-    size_t cap = 0;
-    struct cospin_neuron_fit *out = NULL;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        char *s = line;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (*s == '#' || *s == '\n' || *s == '\r' || *s == '\0')
-            continue;
-        int nf = split_csv(s, fields, 64);
-        if (nf > 64)
-            nf = 64;
-        if (!have_header) {
-            for (int j = 0; j < nf; j++)
-                for (int i = 0; i < NCOL; i++)
-                    if (strcmp(fields[j], names[i]) == 0)
-                        col[i] = j;
-            for (int i = 0; i < NCOL; i++)
-                if (col[i] < 0 && (i == COL_W || i == COL_KU || i == COL_K || i == COL_C)) {
-                    rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, lineno,
-                                          "header lacks the column '%s' (need width_s, "
-                                          "ku_j_per_m3, k_per_ua, c_ua)",
-                                          names[i]);
-                    goto out;
-                }
-            have_header = 1;
-            continue;
-        }
-        if (col[COL_STATUS] >= 0 && col[COL_STATUS] < nf &&
-            strcmp(fields[col[COL_STATUS]], "ok") != 0)
-            continue;
-        double v[NCOL] = {0};
-        for (int i = 0; i < COL_STATUS; i++) {
-            if (col[i] < 0)
-                continue;
-            if (col[i] >= nf) {
-                rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, lineno,
-                                      "%d fields, column '%s' missing", nf, names[i]);
-                goto out;
-            }
-            char *end;
-            errno = 0;
-            v[i] = strtod(fields[col[i]], &end);
-            if (end == fields[col[i]] || *end != '\0' || errno == ERANGE || !isfinite(v[i])) {
-                rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, lineno,
-                                      "column '%s': '%s' is not a number", names[i],
-                                      fields[col[i]]);
-                goto out;
-            }
-        }
-        if (v[COL_W] <= 0 || v[COL_K] <= 0 || v[COL_KU] <= 0) {
-            rc = cospin_error_set(err, COSPIN_ERR_INVALID, path, lineno,
-                                  "width_s, ku_j_per_m3 and k_per_ua must be > 0");
-            goto out;
-        }
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 32;
-            struct cospin_neuron_fit *p = realloc(out, cap * sizeof *out);
-            if (!p) {
-                rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
-                goto out;
-            }
-            out = p;
-        }
-        out[*n] = (struct cospin_neuron_fit){v[COL_W], v[COL_KU], v[COL_K],
-                                             v[COL_KERR], v[COL_C], v[COL_CERR]};
-        (*n)++;
+    struct cospin_char_table *t;
+    int rc = cospin_char_read_fit_csv(path, &t, err);
+    if (rc != 0)
+        return rc;
+    struct cospin_neuron_fit *out = malloc(t->nfits * sizeof *out);
+    if (!out) {
+        cospin_char_table_free(t);
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
     }
-    if (!have_header)
-        rc = cospin_error_set(err, COSPIN_ERR_PARSE, path, lineno, "empty neuron table");
-    else if (*n == 0)
-        rc = cospin_error_set(err, COSPIN_ERR_INVALID, path, lineno,
-                              "no usable rows (all missing or status not ok)");
-out:
-    fclose(f);
+    size_t k = 0;
+    for (size_t i = 0; i < t->nfits && rc == 0; i++) {
+        const struct cospin_char_fit *f = &t->fits[i];
+        if (f->fit.status != COSPIN_FIT_OK)
+            continue; /* a failed fit is no activation function */
+        if (!(f->fit.k > 0) || !isfinite(f->fit.k) || !isfinite(f->fit.c))
+            rc = cospin_error_set(err, COSPIN_ERR_INVALID, path, f->line,
+                                  "a row with status ok needs k_per_ua > 0 and a finite c_ua "
+                                  "(got %g, %g)", f->fit.k, f->fit.c);
+        else
+            out[k++] = (struct cospin_neuron_fit){f->width_s, f->ku_j_per_m3, f->fit.k,
+                                                  f->fit.k_err, f->fit.c, f->fit.c_err};
+    }
+    if (rc == 0 && k == 0)
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
+                              "no usable rows (every row's status is not ok)");
+    cospin_char_table_free(t);
     if (rc != 0) {
         free(out);
-        *n = 0;
         return rc;
     }
     *rows = out;
+    *n = k;
     return 0;
 }
 

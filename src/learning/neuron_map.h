@@ -4,7 +4,8 @@
  * the pulse settings (width, Ku) that realise a given k.
  *
  * The neuron table (fit.csv of `cospin characterize`, columns width_s,
- * ku_j_per_m3, k_per_ua, k_err, c_ua, c_err[, status]) gives, for each
+ * ku_j_per_m3, k_per_ua, c_ua and optionally k_err, c_err, status; read by
+ * cospin_char_read_fit_csv) gives, for each
  * pulse setting, the fitted switching probability
  *
  *     P_sw(I) = 1 / (1 + exp(-k_dev (I - c_dev))),  I in uA, k_dev in 1/uA.
@@ -80,12 +81,12 @@ struct cospin_neuron_map {
 };
 
 /*
- * Read a neuron table (CSV with a header naming at least width_s,
- * ku_j_per_m3, k_per_ua, c_ua; k_err, c_err and status optional; rows whose
- * status is present and not "ok" are skipped).  *rows is a new array of *n
- * rows (free with free()).  COSPIN_ERR_IO, COSPIN_ERR_PARSE (file:line,
- * missing column, bad number), COSPIN_ERR_INVALID (non-positive width or k,
- * no usable rows).
+ * Read a neuron table: cospin_char_read_fit_csv (characterize.h, the one
+ * reader, with its rules for columns, comments and torn rows), keeping the
+ * rows whose status is "ok".  *rows is a new array of *n rows (free with
+ * free()).  Errors: those of cospin_char_read_fit_csv; COSPIN_ERR_INVALID
+ * (file:line) for a row with status ok and k_per_ua not > 0 or c_ua not
+ * finite, and when no row has status ok.
  */
 int cospin_neuron_table_read(const char *path, struct cospin_neuron_fit **rows, size_t *n,
                              struct cospin_error *err);

@@ -25,25 +25,6 @@ void cospin_nn_init_default(struct cospin_nn_init *init)
     init->c_hi = THESIS_C_RANGE;
 }
 
-void cospin_nn_rng_seed(struct cospin_nn_rng *r, uint64_t seed)
-{
-    r->s = seed ^ 0x9E3779B97F4A7C15ull;
-}
-
-uint64_t cospin_nn_rng_next(struct cospin_nn_rng *r)
-{
-    /* splitmix64 (Steele, Lea, Flood 2014). */
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-double cospin_nn_rng_uniform(struct cospin_nn_rng *r)
-{
-    return (double)(cospin_nn_rng_next(r) >> 11) * 0x1.0p-53;
-}
-
 struct cospin_nn *cospin_nn_new(size_t n_in, size_t n_hidden, size_t n_out)
 {
     if (n_in == 0 || n_hidden == 0 || n_out == 0)
@@ -96,13 +77,13 @@ int cospin_nn_copy(struct cospin_nn *dst, const struct cospin_nn *src)
     return 0;
 }
 
-static float uniform(struct cospin_nn_rng *r, double lo, double hi)
+static float uniform(struct cospin_rng *r, double lo, double hi)
 {
-    return (float)(lo + (hi - lo) * cospin_nn_rng_uniform(r));
+    return (float)(lo + (hi - lo) * cospin_rng_uniform(r));
 }
 
 void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *init,
-                           enum cospin_nn_mode mode, struct cospin_nn_rng *rng)
+                           enum cospin_nn_mode mode, struct cospin_rng *rng)
 {
     for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
         /* Eq. 3.23: U(+-sqrt(6)/sqrt(n_in + n_out)). */

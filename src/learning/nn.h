@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "cospin.h"
+#include "rng.h"
 
 #define COSPIN_NN_LAYERS 2
 
@@ -60,14 +61,15 @@ struct cospin_nn_init {
 /* The thesis initialisation: Xavier-uniform W, k in [-4, 4], c in [-1, 1]. */
 void cospin_nn_init_default(struct cospin_nn_init *init);
 
-/* Seeded generator (splitmix64); plain data, copy to fork a stream. */
-struct cospin_nn_rng {
-    uint64_t s;
-};
-void cospin_nn_rng_seed(struct cospin_nn_rng *r, uint64_t seed);
-uint64_t cospin_nn_rng_next(struct cospin_nn_rng *r);
-/* Uniform double in [0, 1). */
-double cospin_nn_rng_uniform(struct cospin_nn_rng *r);
+/*
+ * The streams of the generator (rng.h) that the training draws from its
+ * seed, one per purpose so that no two purposes share a sequence: the
+ * initial parameters, the mini-batch order of epoch e (STREAM_SHUFFLE + e)
+ * and the synapse-device noise of run r (STREAM_DEVICE + r).
+ */
+#define COSPIN_NN_STREAM_INIT (UINT64_C(1) << 32)
+#define COSPIN_NN_STREAM_SHUFFLE (UINT64_C(2) << 32)
+#define COSPIN_NN_STREAM_DEVICE (UINT64_C(3) << 32)
 
 /*
  * Allocate a network n_in - n_hidden - n_out with all parameters zero.
@@ -90,7 +92,7 @@ size_t cospin_nn_weight_count(const struct cospin_nn *nn, int layer);
  * k = 1 and c = 0.  Draws from rng in a fixed order (W1, W2, k2, k3, c2, c3).
  */
 void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *init,
-                           enum cospin_nn_mode mode, struct cospin_nn_rng *rng);
+                           enum cospin_nn_mode mode, struct cospin_rng *rng);
 
 /* ---- forward hooks (see the header comment) ---------------------------------- */
 
@@ -225,7 +227,8 @@ int cospin_nn_evaluate(const struct cospin_nn *nn, struct cospin_nn_work *work, 
                        const uint8_t *labels, size_t n, const struct cospin_nn_hooks *hooks,
                        double *loss, double *acc, struct cospin_error *err);
 
-/* The logistic function 1 / (1 + e^-u), overflow-safe. */
+/* The logistic function 1 / (1 + e^-u) in float, overflow-safe: the float
+   twin of cospin_logistic (logistic.h), in the same form. */
 float cospin_nn_sigmoid(float u);
 
 /* The predicted class of one sample's outputs a[0..n): the index of the

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "blas.h"
 #include "error.h"
 #include "neuron_map.h"
+#include "output.h"
 #include "train.h"
 
 #define LOG_PREFIX "train"
@@ -141,19 +141,12 @@ static int checkpoint_write(const char *path, const struct cospin_nn *nn,
                             const struct cospin_train_point *hist, long nhist,
                             struct cospin_error *err)
 {
-    char tmp[1100];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= sizeof tmp)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "path too long");
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot create checkpoint: %s",
-                                strerror(errno));
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "fdopen: %s", strerror(errno));
-    }
+    /* fsync'ed: a resumed run trusts the checkpoint it finds. */
+    struct cospin_output out;
+    int rc = cospin_output_open_path(&out, path, COSPIN_OUTPUT_FSYNC, err);
+    if (rc != 0)
+        return rc;
+    FILE *f = out.fp;
     struct ckpt_header h;
     memset(&h, 0, sizeof h);
     memcpy(h.magic, CKPT_MAGIC, 8);
@@ -178,15 +171,13 @@ static int checkpoint_write(const char *path, const struct cospin_nn *nn,
         bad |= write_block(f, &sum, hist, (size_t)nhist * sizeof *hist);
     if (!bad)
         bad |= fwrite(&sum, sizeof sum, 1, f) != 1;
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
+    if (bad) {
         int e = errno;
-        unlink(tmp);
+        cospin_output_abort(&out);
         return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot write checkpoint: %s",
                                 strerror(e));
     }
-    return 0;
+    return cospin_output_commit(&out, err);
 }
 
 static int read_block(FILE *f, uint64_t *h, void *p, size_t n)
@@ -291,15 +282,15 @@ static void device_project(struct cospin_nn *nn, const struct cospin_neuron_map 
         }
 }
 
-/* Deterministic permutation of epoch e (Fisher-Yates seeded by seed and e). */
+/* Deterministic permutation of epoch e (Fisher-Yates on the stream of seed and e). */
 static void epoch_perm(size_t *perm, size_t n, uint64_t seed, uint64_t epoch)
 {
-    struct cospin_nn_rng r;
-    cospin_nn_rng_seed(&r, seed * 0x9E3779B97F4A7C15ull + epoch + 0x5eed);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, seed, COSPIN_NN_STREAM_SHUFFLE + epoch);
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
     for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)(cospin_nn_rng_next(&r) % (i + 1));
+        size_t j = (size_t)cospin_rng_below(&r, (uint64_t)i + 1);
         size_t t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;
@@ -374,8 +365,8 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
 
     /* Initialise, or resume. */
     long start = 0;
-    struct cospin_nn_rng rng;
-    cospin_nn_rng_seed(&rng, o->seed);
+    struct cospin_rng rng;
+    cospin_rng_seed(&rng, o->seed, COSPIN_NN_STREAM_INIT);
     struct cospin_nn_init init = o->init;
     if (o->neuron_map) { /* device level: k starts inside the reachable range */
         init.k_lo = o->neuron_map->k_min;

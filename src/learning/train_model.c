@@ -1,5 +1,5 @@
 /*
- * train_model.c -- the trained model as XML: write (plain stdio, atomic)
+ * train_model.c -- the trained model as XML: write (plain stdio, atomic: output.h)
  * and read back (xml.h, well-formedness only).
  *
  * Format (doc/training.md):
@@ -22,18 +22,16 @@
  */
 #include <config.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "blas.h"
 #include "xml.h"
 #include "error.h"
 #include "neuron_map.h"
+#include "output.h"
 #include "train.h"
 
 /* Escape the five XML special characters of s into buf (size n). */
@@ -70,20 +68,12 @@ int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
                             const struct cospin_train_opts *opts, const char *dataset,
                             const struct cospin_neuron_map *map, struct cospin_error *err)
 {
-    char tmp[1100], esc[1100];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= sizeof tmp)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "path too long");
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot create: %s",
-                                strerror(errno));
-    (void)fchmod(fd, 0644);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "fdopen: %s", strerror(errno));
-    }
+    char esc[1100];
+    struct cospin_output out;
+    int rc = cospin_output_open_path(&out, path, 0, err);
+    if (rc != 0)
+        return rc;
+    FILE *f = out.fp;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<cospin-model format=\"1\">\n");
     char batch[32];
     if (opts->batch)
@@ -138,15 +128,7 @@ int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
         fprintf(f, "  </layer>\n");
     }
     fprintf(f, "</cospin-model>\n");
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot write model: %s",
-                                strerror(e));
-    }
-    return 0;
+    return cospin_output_commit(&out, err);
 }
 
 /* Read node's text as exactly n floats into dst. */

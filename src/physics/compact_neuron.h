@@ -19,6 +19,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "logistic.h"
+
 /* Microamperes per ampere. */
 #define COSPIN_COMPACT_UA_PER_A 1.0e6
 
@@ -62,20 +64,13 @@ static inline int cospin_compact_neuron_check(const struct cospin_neuron_compact
 
 /*
  * P_sw for input current i_in_a (A); *dp_di (1/A) receives dP/dI_in when
- * non-NULL.  Evaluated in the form that never overflows exp().
+ * non-NULL.  Evaluated in the form that never overflows exp() (logistic.h).
  */
 static inline double cospin_compact_neuron_p(const struct cospin_neuron_compact *p, double i_in_a,
                                              double *dp_di)
 {
     double u = p->k_per_ua * (p->gain * i_in_a * COSPIN_COMPACT_UA_PER_A + p->i_bias_ua - p->c_ua);
-    double prob;
-    if (u >= 0) {
-        double e = exp(-u);
-        prob = 1.0 / (1.0 + e);
-    } else {
-        double e = exp(u);
-        prob = e / (1.0 + e);
-    }
+    double prob = cospin_logistic(u);
     if (dp_di)
         *dp_di = prob * (1.0 - prob) * p->k_per_ua * p->gain * COSPIN_COMPACT_UA_PER_A;
     return prob;

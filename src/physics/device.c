@@ -9,6 +9,7 @@
 
 #include "device.h"
 #include "error.h"
+#include "logistic.h"
 #include "sot_neuron.h"
 
 /* Below this nu the exponential and sigmoid families are numerically the
@@ -220,7 +221,7 @@ double cospin_device_branch_g(const struct cospin_device_branch *b, double p)
         return clamp01(1.0 - (-expm1(-nu * (1.0 - p))) / -expm1(-nu));
     case COSPIN_CURVE_SIGMOID: {
         double e = expm1(nu); /* e^nu - 1 */
-        double s = 1.0 / (1.0 + exp(-2.0 * nu * (p - 0.5)));
+        double s = cospin_logistic(2.0 * nu * (p - 0.5));
         return clamp01((e + 2.0) / e * s - 1.0 / e);
     }
     default:
@@ -272,41 +273,13 @@ double cospin_device_siemens(const struct cospin_device *d, double g)
     return d->g_min_s + clamp01(g) * (d->g_max_s - d->g_min_s);
 }
 
-void cospin_device_rng_seed(struct cospin_device_rng *r, uint64_t seed)
-{
-    r->state = seed ^ 0x853c49e6748fea9bULL;
-}
-
-static uint64_t rng_next(struct cospin_device_rng *r)
-{
-    /* splitmix64 (Steele, Lea, Flood 2014). */
-    uint64_t z = (r->state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-double cospin_device_rng_uniform(struct cospin_device_rng *r)
-{
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-double cospin_device_rng_normal(struct cospin_device_rng *r)
-{
-    double u1 = cospin_device_rng_uniform(r);
-    double u2 = cospin_device_rng_uniform(r);
-    if (u1 < 1e-300)
-        u1 = 1e-300;
-    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
-}
-
 void cospin_device_stats_clear(struct cospin_device_stats *s)
 {
     memset(s, 0, sizeof *s);
 }
 
 double cospin_device_update(const struct cospin_device *d, double g, double dg,
-                            enum cospin_round_mode mode, struct cospin_device_rng *rng,
+                            enum cospin_round_mode mode, struct cospin_rng *rng,
                             int *pulses, struct cospin_device_stats *stats)
 {
     g = clamp01(g);
@@ -341,7 +314,7 @@ double cospin_device_update(const struct cospin_device *d, double g, double dg,
         double g_hi = cospin_device_branch_g(b, p0 + sgn * hi / steps);
         if (stoch && rng) {
             double frac = exact - floor(exact);
-            n = (int)((hi > lo && cospin_device_rng_uniform(rng) < frac) ? hi : lo);
+            n = (int)((hi > lo && cospin_rng_uniform(rng) < frac) ? hi : lo);
         } else if (open) {
             n = (int)(exact - lo >= 0.5 ? hi : lo);
         } else {
@@ -349,7 +322,7 @@ double cospin_device_update(const struct cospin_device *d, double g, double dg,
         }
         double pos = p0 + sgn * n / steps;
         if (n > 0 && d->c2c_sigma > 0.0 && rng)
-            pos += d->c2c_sigma * sqrt((double)n) / steps * cospin_device_rng_normal(rng);
+            pos += d->c2c_sigma * sqrt((double)n) / steps * cospin_rng_normal(rng);
         g_new = cospin_device_branch_g(b, pos);
         if (n == 0)
             g_new = g;
@@ -380,7 +353,7 @@ double cospin_device_update(const struct cospin_device *d, double g, double dg,
 }
 
 double cospin_device_update_pair(const struct cospin_device *d, double *gp, double *gm, double dd,
-                                 enum cospin_round_mode mode, struct cospin_device_rng *rng,
+                                 enum cospin_round_mode mode, struct cospin_rng *rng,
                                  struct cospin_device_stats *stats)
 {
     if (dd == 0.0 || !isfinite(dd))

@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "cospin.h"
+#include "rng.h"
 
 /* Most points a measured curve (TABLE) can have on one branch. */
 #define COSPIN_DEVICE_TABLE_MAX 256
@@ -82,11 +83,6 @@ enum cospin_round_mode {
                                          that assumes a linear device would send; the
                                          curve's nonlinearity shows in the result */
     COSPIN_ROUND_OPEN_STOCHASTIC      /* open loop with stochastic rounding of |dg| N */
-};
-
-/* Per-user random generator (splitmix64), plain data. */
-struct cospin_device_rng {
-    uint64_t state;
 };
 
 /* Realised-versus-requested statistics of many updates. */
@@ -146,13 +142,6 @@ double cospin_device_siemens(const struct cospin_device *d, double g);
 
 /* ---- updates --------------------------------------------------------------------------- */
 
-/* Seed a generator (any seed, including 0, is fine). */
-void cospin_device_rng_seed(struct cospin_device_rng *r, uint64_t seed);
-/* Uniform in [0, 1). */
-double cospin_device_rng_uniform(struct cospin_device_rng *r);
-/* Standard normal (Box-Muller). */
-double cospin_device_rng_normal(struct cospin_device_rng *r);
-
 /*
  * Realise a requested change dg of the normalised conductance g (both in
  * [0, 1] units) with whole pulses: dg > 0 uses the LTP branch, dg < 0 the
@@ -166,7 +155,7 @@ double cospin_device_rng_normal(struct cospin_device_rng *r);
  * rng may be NULL only if neither STOCHASTIC nor c2c variation is used.
  */
 double cospin_device_update(const struct cospin_device *d, double g, double dg,
-                            enum cospin_round_mode mode, struct cospin_device_rng *rng,
+                            enum cospin_round_mode mode, struct cospin_rng *rng,
                             int *pulses, struct cospin_device_stats *stats);
 
 /*
@@ -177,7 +166,7 @@ double cospin_device_update(const struct cospin_device *d, double g, double dg,
  * change of g+ - g-.  Other arguments as cospin_device_update.
  */
 double cospin_device_update_pair(const struct cospin_device *d, double *gp, double *gm, double dd,
-                                 enum cospin_round_mode mode, struct cospin_device_rng *rng,
+                                 enum cospin_round_mode mode, struct cospin_rng *rng,
                                  struct cospin_device_stats *stats);
 
 /* Zero a statistics record. */

@@ -1,6 +1,6 @@
 /*
- * llgs.c -- macrospin LLGS integrator, parameters, textbook figures, RNG and
- * the standalone Monte Carlo fast path.  See llgs.h for the equations.
+ * llgs.c -- macrospin LLGS integrator, parameters, textbook figures and the
+ * standalone Monte Carlo fast path (random numbers: base/rng.h).  See llgs.h for the equations.
  *
  * The right-hand side is written once as a type-generic macro and
  * instantiated for double (the code models, cospin_mtj_step) and for a GCC
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "demag.h"
-#include "ziggurat_tables.h"
+#include "rng.h"
 
 #define LLGS_PI 3.14159265358979323846
 
@@ -271,125 +271,6 @@ int cospin_mtj_derive(const struct cospin_mtj_params *p, struct cospin_mtj_deriv
 }
 
 /* ------------------------------------------------------------------------ */
-/* Random numbers                                                            */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += UINT64_C(0x9e3779b97f4a7c15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return z ^ (z >> 31);
-}
-
-void cospin_rng_seed(struct cospin_rng *r, uint64_t seed, uint64_t stream)
-{
-    /* Mix the stream through splitmix64 first so that neighbouring
-     * (seed, stream) pairs start far apart. */
-    uint64_t x = stream;
-    uint64_t h = splitmix64(&x);
-    x = seed ^ h;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
-    if ((r->s[0] | r->s[1] | r->s[2] | r->s[3]) == 0)
-        r->s[0] = 1;
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-/* xoshiro256** 1.0 (Blackman & Vigna, public domain reference). */
-static inline uint64_t rng_next(struct cospin_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-uint64_t cospin_rng_u64(struct cospin_rng *r)
-{
-    return rng_next(r);
-}
-
-static inline double rng_uniform(struct cospin_rng *r)
-{
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-double cospin_rng_uniform(struct cospin_rng *r)
-{
-    return rng_uniform(r);
-}
-
-/*
- * Ziggurat (256 layers, 52-bit mantissa), as NumPy's legacy normal.  Split
- * so that the vectorised path can run the fast test for many generators at
- * once and hand the rare rest to rng_normal_finish with the same draw.
- */
-
-/* Candidate of the raw draw u: x (signed), and whether it is accepted by
- * the rectangle test alone. */
-static inline double zig_candidate(uint64_t u, int *accept)
-{
-    int idx = (int)(u & 0xff);
-    u >>= 8;
-    int neg = (int)(u & 1);
-    uint64_t rabs = (u >> 1) & UINT64_C(0x000fffffffffffff);
-    double x = (double)rabs * zig_wi[idx];
-    *accept = rabs < zig_ki[idx];
-    return neg ? -x : x;
-}
-
-/* Finish a draw u that failed the rectangle test: the tail or the wedge,
- * then fresh draws until one is accepted. */
-static double rng_normal_finish(struct cospin_rng *r, uint64_t u)
-{
-    for (;;) {
-        int accept;
-        double x = zig_candidate(u, &accept);
-        if (accept)
-            return x;
-        int idx = (int)(u & 0xff);
-        uint64_t rabs = ((u >> 8) >> 1) & UINT64_C(0x000fffffffffffff);
-        if (idx == 0) {
-            /* Tail beyond ZIG_R (Marsaglia 1964). */
-            for (;;) {
-                double xx = -ZIG_INV_R * log1p(-rng_uniform(r));
-                double yy = -log1p(-rng_uniform(r));
-                if (yy + yy > xx * xx)
-                    return ((rabs >> 8) & 1) ? -(ZIG_R + xx) : ZIG_R + xx;
-            }
-        }
-        if ((zig_fi[idx - 1] - zig_fi[idx]) * rng_uniform(r) + zig_fi[idx] < exp(-0.5 * x * x))
-            return x;
-        u = rng_next(r);
-    }
-}
-
-static inline double rng_normal(struct cospin_rng *r)
-{
-    uint64_t u = rng_next(r);
-    int accept;
-    double x = zig_candidate(u, &accept);
-    if (accept)
-        return x; /* about 99 % of the calls */
-    return rng_normal_finish(r, u);
-}
-
-double cospin_rng_normal(struct cospin_rng *r)
-{
-    return rng_normal(r);
-}
-
-/* ------------------------------------------------------------------------ */
 /* The LLGS right-hand side, type-generic                                     */
 
 /*
@@ -459,9 +340,9 @@ void cospin_mtj_thermal_field(const struct cospin_mtj_derived *d, struct cospin_
                               double b_th_t[3])
 {
     if (d->b_th_sigma_t > 0.0) {
-        b_th_t[0] = d->b_th_sigma_t * rng_normal(r);
-        b_th_t[1] = d->b_th_sigma_t * rng_normal(r);
-        b_th_t[2] = d->b_th_sigma_t * rng_normal(r);
+        b_th_t[0] = d->b_th_sigma_t * cospin_rng_normal(r);
+        b_th_t[1] = d->b_th_sigma_t * cospin_rng_normal(r);
+        b_th_t[2] = d->b_th_sigma_t * cospin_rng_normal(r);
     } else {
         b_th_t[0] = b_th_t[1] = b_th_t[2] = 0.0;
     }
@@ -514,11 +395,11 @@ void cospin_mtj_init_state(const struct cospin_mtj_derived *d, struct cospin_rng
     double ex = ems * (d->n_demag[0] - nmin), ey = ems * (d->n_demag[1] - nmin);
     double tail = -expm1(-b); /* 1 - exp(-b) */
     for (;;) {
-        double u = -log1p(-rng_uniform(r) * tail) / b;
-        double phi = 2.0 * LLGS_PI * rng_uniform(r);
+        double u = -log1p(-cospin_rng_uniform(r) * tail) / b;
+        double phi = 2.0 * LLGS_PI * cospin_rng_uniform(r);
         double c = cos(phi), s = sin(phi);
         double extra = (ex * c * c + ey * s * s) * u * (2.0 - u);
-        if (rng_uniform(r) < exp(-b * u * (1.0 - u) - extra)) {
+        if (cospin_rng_uniform(r) < exp(-b * u * (1.0 - u) - extra)) {
             double mz = -(1.0 - u);
             double st = sqrt(fmax(0.0, 1.0 - mz * mz));
             m[0] = st * c;
@@ -631,7 +512,7 @@ static inline void vec_rng_store(const struct vec_rng *v, struct cospin_rng *r)
     }
 }
 
-/* xoshiro256** on all lanes at once (same recurrence as rng_next). */
+/* xoshiro256** on all lanes at once (same recurrence as cospin_rng_u64). */
 static inline llgs_uvec vec_next(struct vec_rng *v)
 {
     llgs_uvec x = v->s1 * 5;
@@ -649,8 +530,8 @@ static inline llgs_uvec vec_next(struct vec_rng *v)
 /*
  * One standard normal per lane: the rectangle test of the ziggurat for all
  * lanes at once; the ~1 % of lanes that fail it finish with the scalar
- * rng_normal_finish on their own generator (copied out and back), so each
- * lane consumes exactly the sequence rng_normal would.
+ * cospin_rng_normal_finish on their own generator (copied out and back), so
+ * each lane consumes exactly the sequence cospin_rng_normal would.
  */
 static inline llgs_vec vec_normal(struct vec_rng *v, struct cospin_rng *scratch)
 {
@@ -663,8 +544,8 @@ static inline llgs_vec vec_normal(struct vec_rng *v, struct cospin_rng *scratch)
     llgs_vec w;
     llgs_uvec ki;
     for (int l = 0; l < LLGS_LANES; l++) {
-        w[l] = zig_wi[idx[l]];
-        ki[l] = zig_ki[idx[l]];
+        w[l] = cospin_rng_zig_wi[idx[l]];
+        ki[l] = cospin_rng_zig_ki[idx[l]];
     }
     x = (llgs_vec)((llgs_uvec)(x * w) ^ sign);
     llgs_ivec ok = rabs < ki;
@@ -681,7 +562,7 @@ static inline llgs_vec vec_normal(struct vec_rng *v, struct cospin_rng *scratch)
         r->s[1] = v->s1[l];
         r->s[2] = v->s2[l];
         r->s[3] = v->s3[l];
-        x[l] = rng_normal_finish(r, u[l]);
+        x[l] = cospin_rng_normal_finish(r, u[l]);
         v->s0[l] = r->s[0];
         v->s1[l] = r->s[1];
         v->s2[l] = r->s[2];

@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rng.h"
+
 /* Physical constants (CODATA 2018 exact / recommended values). */
 #define COSPIN_HBAR_J_S 1.054571817e-34      /* reduced Planck constant, J s */
 #define COSPIN_E_C 1.602176634e-19           /* elementary charge, C (exact) */
@@ -124,13 +126,6 @@ struct cospin_mtj_derived {
     double temperature_k;
 };
 
-/* Per-instance pseudo-random generator: xoshiro256** seeded through
- * splitmix64 from (seed, stream); plain data, so it can be copied into and out
- * of ngspice's per-timepoint state. */
-struct cospin_rng {
-    uint64_t s[4];
-};
-
 /*
  * Fill p with the defaults of thesis Table 3.1: alpha 0.0122, gamma 1.76e11,
  * mu0Ms 1.58 T, Ku 1.1e6 J/m^3, 15 x 15 x 1.3 nm, P 0.4, 300 K, dt 5 ps,
@@ -176,19 +171,6 @@ double cospin_mtj_hk_t(const struct cospin_mtj_params *p);
  * SOT has no such threshold in this form: returns the STT-equivalent figure
  * for the channel current that gives the same torque field. */
 double cospin_mtj_icrit_a(const struct cospin_mtj_params *p);
-
-/* Seed r from (seed, stream): different streams of one seed are independent
- * sequences; the same pair always gives the same sequence. */
-void cospin_rng_seed(struct cospin_rng *r, uint64_t seed, uint64_t stream);
-
-/* Next raw 64-bit value. */
-uint64_t cospin_rng_u64(struct cospin_rng *r);
-
-/* Uniform double in [0, 1) (53 bits). */
-double cospin_rng_uniform(struct cospin_rng *r);
-
-/* Standard normal deviate (ziggurat, 256 layers). */
-double cospin_rng_normal(struct cospin_rng *r);
 
 /*
  * Draw the thermal field of one step into b_th_t (T): three independent

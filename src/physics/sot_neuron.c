@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "logistic.h"
 #include "sot_neuron.h"
 
 /* Thesis ch. 4.1.1: 12 states for d = 21 ML; ch. 4.3.2: 18 states for 5 ML,
@@ -140,7 +141,7 @@ int cospin_sot_neuron_preset(int thickness_ml, struct cospin_sot_neuron *n,
 double cospin_sot_neuron_y(const struct cospin_sot_neuron *n, double i_a)
 {
     double x = n->k_per_ma * (i_a - n->xc_a) * SOT_MA_PER_A; /* k in mA^-1, current in mA */
-    return 1.0 / (1.0 + exp(-x));
+    return cospin_logistic(x);
 }
 
 int cospin_sot_neuron_model_init(const struct cospin_sot_neuron_card *c,

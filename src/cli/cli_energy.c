@@ -18,6 +18,7 @@
 #include "energy_sim.h"
 #include "engine.h"
 #include "error.h"
+#include "log.h"
 #include "nn.h"
 #include "output.h"
 #include "sot_neuron.h"
@@ -230,6 +231,8 @@ static int run_waveform(const struct cospin_energy_pulse *p0, int trials, const 
     struct stats all = {0}, sw = {0}, nsw = {0};
     struct cospin_energy_wave w = {0};
     int mtj = p.load == COSPIN_ENERGY_LOAD_MTJ;
+    struct cospin_progress prog;
+    cospin_progress_start(&prog, "energy trials", trials);
     for (int t = 0; t < trials; t++) {
         p.seed = p0->seed + (unsigned long)t;
         rc = cospin_energy_sim_run(eng, &p, &w, err);
@@ -242,15 +245,15 @@ static int run_waveform(const struct cospin_energy_pulse *p0, int trials, const 
                     w.t_switch_s, w.e_vi_j, w.e_p_j, w.e_ap_j);
         if (t == 0 && out)
             rc = write_waveform(out, &w, err);
-        if (trials > 1 && (t + 1) % 10 == 0)
-            fprintf(stderr, "cospin energy: %d/%d trials\r", t + 1, trials);
+        if (trials > 1)
+            cospin_progress_update(&prog, t + 1);
         if (rc)
             break;
         if (t + 1 < trials)
             cospin_energy_wave_clear(&w);
     }
-    if (trials >= 10)
-        fprintf(stderr, "\n");
+    if (trials > 1 && !rc)
+        cospin_progress_end(&prog);
     cospin_engine_free(eng);
     if (rc) {
         if (have_csv)

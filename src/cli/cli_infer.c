@@ -145,7 +145,8 @@ static int write_netlist(const char *dir, const struct cospin_xbar_opts *xo,
         cospin_netlist_printf(nl, ".control\nset numdgt=10\nop\nprint");
         for (size_t j = 0; j < n_out; j++)
             cospin_netlist_printf(nl, " v(l2a%zu)", j);
-        if (cospin_netlist_printf(nl, "\n.endc\n.end\n"))
+        /* quit with the analysis status, so ngspice -b exits 0 when it ran */
+        if (cospin_netlist_printf(nl, "\nquit $sim_status\n.endc\n.end\n"))
             rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     }
     struct cospin_output o;

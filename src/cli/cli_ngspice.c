@@ -24,7 +24,13 @@ int cospin_cli_ngspice(int argc, char **argv)
                "The code-model library is $COSPIN_CM if set, else the build-tree or\n"
                "installed cospin.cm (currently %s).\n"
                "Plain `ngspice` loads the models too when SPICE_SCRIPTS points at\n"
-               "cospin's scripts directory (see the cospin-ngspice script).\n",
+               "cospin's scripts directory (see the cospin-ngspice script).\n"
+               "\n"
+               "The exit status is ngspice's: with -b, 0 after the deck's .print/.plot\n"
+               "analyses ran, 1 when the circuit did not load or an analysis failed.\n"
+               "A deck with a .control block exits 1 unless the block ends with\n"
+               "`quit $sim_status` (0 when its last analysis ran), as cospin's example\n"
+               "netlists do.\n",
                cospin_path_cm());
         return COSPIN_OK;
     }

@@ -23,15 +23,12 @@
 
 #include <stddef.h>
 
+#include "cospin.h"
+
 /* The build tree's mark file, at its top; its line "srcdir=DIR" names the source tree. */
 #define COSPIN_BUILD_TREE_MARK "cospin-build-tree"
 
-/*
- * cospin.cm: $COSPIN_CM, else the build-tree copy, else the installed one.
- * The string is the environment's or static (located once per process);
- * do not free it.
- */
-const char *cospin_path_cm(void);
+/* cospin_path_cm(), the code-model library, is public: cospin.h. */
 
 /* Dataset root: $COSPIN_DATA, else the directory configure was given (bootstrap's data/). */
 const char *cospin_path_data_dir(void);

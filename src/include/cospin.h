@@ -1,6 +1,6 @@
 /*
  * cospin.h -- public interface of libcospin: status codes, the error record,
- * the version and the logger.
+ * the version, the code-model path and the logger.
  *
  * cospin co-simulates spintronic neuromorphic hardware: MTJ/SOT compact models
  * as ngspice code models, neuron characterisation, device-aware training and
@@ -16,6 +16,7 @@
  *   <cospin/characterize.h>  Monte Carlo P_sw(I), neuron tables, the designer's inverse
  *   <cospin/engine.h>        libngspice in process and in a pool of worker processes
  *   <cospin/netlist.h>       netlist text for crossbars, neuron stages and networks
+ *   <cospin/compact_neuron.h> the compact neuron's P_sw(I) (netlist.h's neuron stages)
  *   <cospin/dataset.h>       IDX image datasets (MNIST, Fashion-MNIST)
  *   <cospin/nn.h>            the 784-H-10 network with trainable activations
  *   <cospin/train.h>         its training loop, model files
@@ -92,6 +93,18 @@ COSPIN_API char *cospin_error_format(const struct cospin_error *err, char *buf, 
 
 /* Version of the library in use (the package version, e.g. "0.1.0"); static storage. */
 COSPIN_API const char *cospin_version(void);
+
+/*
+ * The code-model library (cospin.cm, the ngspice models tmr_res, mtj_stt,
+ * ...) that the engine loads when its options name none: $COSPIN_CM if set;
+ * else the build tree's, when this process runs from a cospin build tree;
+ * else the one installed beside libcospin or the running program (found
+ * relative to them, so a moved installation finds its own); else the
+ * configured PREFIX/lib/cospin/cospin.cm.  Plain ngspice loads it with
+ * `codemodel PATH` in an spinit.  The string is static (or the environment's);
+ * do not free it.
+ */
+COSPIN_API const char *cospin_path_cm(void);
 
 /* Log levels, most to least severe. */
 enum cospin_log_level {

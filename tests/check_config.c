@@ -155,6 +155,97 @@ START_TEST(test_good_netlist_elements)
 }
 END_TEST
 
+/* Regression: 300 vector names separated by tabs and line breaks (character
+   references survive attribute normalisation) once overflowed the name
+   array, whose size counted only blanks and commas. */
+START_TEST(test_vectors_many_separators)
+{
+    static const char head[] =
+        "<experiment type='netlist'><circuit title='t'>"
+        "<resistor name='1' p='in' n='0' r='1k'/></circuit><op vectors='";
+    size_t cap = sizeof head + 300 * 16 + 64;
+    char *xml = malloc(cap);
+    ck_assert_ptr_nonnull(xml);
+    size_t len = (size_t)snprintf(xml, cap, "%s", head);
+    for (int i = 0; i < 300; i++)
+        len += (size_t)snprintf(xml + len, cap - len, "v(in)%s", i % 2 ? "&#9;" : "&#10;");
+    snprintf(xml + len, cap - len, "'/></experiment>");
+    struct cospin_error e = {0};
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_memory(xml, 0, "<many>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e);
+    ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
+    struct cospin_exp_netlist *x = NULL;
+    rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
+    ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
+    ck_assert_uint_eq(x->analyses[0].nvectors, 300);
+    ck_assert_str_eq(x->analyses[0].vectors[299], "v(in)");
+    cospin_exp_netlist_free(x);
+    cospin_xml_free(cfg);
+    free(xml);
+}
+END_TEST
+
+/* Duplicate names among many elements: the name table is a hash that grows
+   several times over 3000 names; a clash with different case, far apart,
+   must still be found with the first element's line. */
+START_TEST(test_duplicate_name_many)
+{
+    size_t cap = 3000 * 64 + 512;
+    char *xml = malloc(cap);
+    ck_assert_ptr_nonnull(xml);
+    size_t len = (size_t)snprintf(xml, cap, "<experiment type='netlist'>\n<circuit title='t'>\n");
+    for (int i = 0; i < 3000; i++)
+        len += (size_t)snprintf(xml + len, cap - len,
+                                "<resistor name='a%d' p='n%d' n='0' r='1k'/>\n", i, i);
+    snprintf(xml + len, cap - len,
+             "<resistor name='A1234' p='x' n='0' r='1k'/>\n</circuit><op vectors='v(x)'/>"
+             "</experiment>");
+    struct cospin_error e = {0};
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_memory(xml, 0, "<dup>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e);
+    ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
+    struct cospin_exp_netlist *x = NULL;
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(e.line, 3003);
+    ck_assert_has(e.msg, "'RA1234' is already used by <resistor> at line 1237");
+    cospin_xml_free(cfg);
+    free(xml);
+}
+END_TEST
+
+/* Injection: a title with line breaks stays one netlist line (it once put
+   ".control / shell" on lines of their own, which ngspice ran), and vector
+   names with other characters are refused. */
+START_TEST(test_netlist_injection)
+{
+    static const char xml[] =
+        "<experiment type='netlist'><circuit title='t&#10;.control&#10;shell touch x&#10;.endc'>"
+        "<resistor name='1' p='in' n='0' r='1k'/></circuit><op vectors='v(in)'/></experiment>";
+    struct cospin_error e = {0};
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load_memory(xml, 0, "<inj>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
+                                            &cfg, &e), 0);
+    struct cospin_exp_netlist *x = NULL;
+    int rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
+    ck_assert_msg(rc == 0, "%s", e.msg);
+    ck_assert_has(x->circuit, "t .control shell touch x .endc\n");
+    ck_assert_ptr_null(strstr(x->circuit, "\n.control"));
+    ck_assert_ptr_null(strstr(x->circuit, "\nshell"));
+    cospin_exp_netlist_free(x);
+    cospin_xml_free(cfg);
+    static const char bad[] =
+        "<experiment type='netlist'><circuit title='t'>"
+        "<resistor name='1' p='in' n='0' r='1k'/></circuit><op vectors='v(in);x'/></experiment>";
+    ck_assert_int_eq(cospin_xml_load_memory(bad, 0, "<inj2>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
+                                            &cfg, &e), 0);
+    x = NULL;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e), COSPIN_ERR_INVALID);
+    ck_assert_has(e.msg, "vector name 'v(in);x' has the character ';'");
+    cospin_xml_free(cfg);
+}
+END_TEST
+
 static const char tree_xml[] =
     "<?xml version='1.0'?>\n"
     "<model version='3'>\n"
@@ -506,6 +597,7 @@ static Suite *suite_config(void)
     tcase_add_test(core, test_example_and_netlist);
     tcase_add_test(core, test_good_netlist_elements);
     tcase_add_test(core, test_tree_memory);
+    tcase_add_test(core, test_vectors_many_separators);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_missing_file);
@@ -518,6 +610,8 @@ static Suite *suite_config(void)
     tcase_add_test(errors, test_bad_type);
     tcase_add_test(errors, test_bad_value);
     tcase_add_test(errors, test_semantic_errors);
+    tcase_add_test(errors, test_duplicate_name_many);
+    tcase_add_test(errors, test_netlist_injection);
     tcase_add_test(errors, test_typed_reader_errors);
     tcase_add_test(errors, test_memory_errors);
     suite_add_tcase(s, errors);

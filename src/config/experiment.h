@@ -89,4 +89,11 @@ int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out
 int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_dir,
                             struct cospin_error *err);
 
+/* type="infer": a trained model at the math level and as one netlist through ngspice
+   (infer_job.h), one directory per <infer> and summary.csv.  src/config/exp_infer.c,
+   doc/circuits.md. */
+int cospin_experiment_infer(const struct cospin_xml_node *root, const char *out_dir,
+                            struct cospin_error *err);
+int cospin_experiment_infer_check(const struct cospin_xml_node *root, struct cospin_error *err);
+
 #endif

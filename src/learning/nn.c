@@ -291,6 +291,15 @@ float cospin_nn_sigmoid(float u)
     return e / (1.0f + e);
 }
 
+size_t cospin_nn_argmax(const float *a, size_t n)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < n; i++)
+        if (a[i] > a[best])
+            best = i;
+    return best;
+}
+
 /* Cephes expf: e^x = 2^n e^r, |r| <= ln2/2, degree-6 polynomial for e^r. */
 static inline float exp_inline(float x)
 {
@@ -476,11 +485,7 @@ KERNEL_BODY double out_loss_body(const float *z, const float *a, const float *k,
             ds[j] = (as[j] - (float)y) * inv_m;
         }
         loss += ls;
-        size_t best = 0;
-        for (size_t i = 1; i < no; i++)
-            if (as[i] > as[best])
-                best = i;
-        good += best == (size_t)lab;
+        good += cospin_nn_argmax(as, no) == (size_t)lab;
     }
     *ok = good;
     return loss;

@@ -233,6 +233,10 @@ COSPIN_API int cospin_nn_evaluate(const struct cospin_nn *nn, struct cospin_nn_w
 /* The logistic function 1 / (1 + e^-u), overflow-safe. */
 COSPIN_API float cospin_nn_sigmoid(float u);
 
+/* The predicted class of one sample's outputs a[0..n): the index of the
+   largest (the first of equal ones); 0 when n is 0. */
+COSPIN_API size_t cospin_nn_argmax(const float *a, size_t n);
+
 /*
  * e^x in float with a relative error below 2e-7 (Cephes-style range
  * reduction and polynomial), written so that loops over it vectorise;

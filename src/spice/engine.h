@@ -34,7 +34,17 @@ struct cospin_engine_opts {
     const char *codemodel_path;   /* cospin.cm to load, NULL: cospin_path_cm() (cospin.h) */
     int echo_output;              /* nonzero: copy ngspice's stdout lines to the debug log */
     int no_codemodels;            /* nonzero: load no code-model library at all */
+    /* Pool only: */
+    long worker_max_jobs;         /* restart a worker after this many jobs (libngspice keeps
+                                     ~1 kB per circuit it ever loaded); 0: the default
+                                     COSPIN_POOL_MAX_JOBS, < 0: never */
+    double job_timeout_s;         /* a job running longer than this is killed with its worker
+                                     and fails with COSPIN_ERR_SIM; 0: no limit */
 };
+
+/* Default jobs per pool worker before it is replaced by a fresh process: bounds
+   libngspice's per-circuit leak to a few hundred kB per worker (doc/engine.md). */
+#define COSPIN_POOL_MAX_JOBS 200
 
 /*
  * Create the process's engine: calls ngSpice_Init the first time (later
@@ -184,7 +194,10 @@ struct cospin_pool;
  * engine; if ngspice is already initialised here, the workers inherit a copy
  * of that instance (with its code models) instead of initialising their own.
  * Jobs, results and ngspice's errors travel over one socketpair per worker
- * (doc/engine.md).  Errors: COSPIN_ERR_INVALID (nworkers < 0), COSPIN_ERR_SIM
+ * (doc/engine.md).  Workers are recycled after opts->worker_max_jobs jobs and
+ * jobs are bounded by opts->job_timeout_s (see struct cospin_engine_opts).
+ * Errors: COSPIN_ERR_INVALID (nworkers < 0, a negative or non-finite
+ * timeout), COSPIN_ERR_SIM
  * (code-model library unreadable), COSPIN_ERR_IO (fork/socketpair failed).
  * The pool owns its workers; free it with cospin_pool_free().
  */

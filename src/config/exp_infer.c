@@ -1,0 +1,185 @@
+/*
+ * exp_infer.c -- <experiment type="infer"> (src/config/schema/infer.rng):
+ * each <infer> element is one infer job (infer_job.h) written to
+ * OUT_DIR/<name>/, then OUT_DIR/summary.csv with one row per job.
+ */
+#include <config.h>
+
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "experiment.h"
+#include "infer_job.h"
+
+#define LOG_PREFIX "infer"
+#include "log.h"
+
+/* The element that gives attr: n, else d (the <defaults> element, may be NULL), else NULL. */
+static const struct cospin_xml_node *owner(const struct cospin_xml_node *n,
+                                           const struct cospin_xml_node *d, const char *attr)
+{
+    if (cospin_xml_has_attr(n, attr))
+        return n;
+    if (d && cospin_xml_has_attr(d, attr))
+        return d;
+    return NULL;
+}
+
+/* A number attribute of n over d into *v (unchanged when absent), >= lo. */
+static int get_double(const struct cospin_xml_node *n, const struct cospin_xml_node *d,
+                      const char *attr, double lo, double *v, struct cospin_error *err)
+{
+    const struct cospin_xml_node *o = owner(n, d, attr);
+    if (!o)
+        return COSPIN_OK;
+    int rc = cospin_xml_attr_double(o, attr, *v, v, err);
+    if (!rc && !(*v >= lo))
+        rc = cospin_xml_error(o, attr, COSPIN_ERR_INVALID, err, "must be >= %g", lo);
+    return rc;
+}
+
+/* The model path: absolute as given, relative from the experiment file's directory. */
+static int get_model(const struct cospin_xml_node *n, const struct cospin_xml_node *d,
+                     char *buf, size_t sz, struct cospin_error *err)
+{
+    const struct cospin_xml_node *o = owner(n, d, "model");
+    if (!o)
+        return cospin_xml_error(n, "model", COSPIN_ERR_INVALID, err,
+                                "no model: give model=\"DIR/model.xml\" here or in <defaults>");
+    const char *s = cospin_xml_attr(o, "model");
+    if (s[0] == '/') {
+        snprintf(buf, sz, "%s", s);
+    } else {
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s", cospin_xml_file(o));
+        snprintf(buf, sz, "%s/%s", dirname(tmp), s);
+    }
+    return COSPIN_OK;
+}
+
+/* Fill job from the attributes of n over d (job starts from cospin_infer_job_init). */
+static int job_from_xml(const struct cospin_xml_node *n, const struct cospin_xml_node *d,
+                        struct cospin_infer_job *job, char *model_buf, size_t model_sz,
+                        struct cospin_error *err)
+{
+    static const char *const cells[] = {"resistor", "vccs", "vccspair", NULL};
+    struct cospin_xbar_opts *xb = &job->xbar;
+    const struct cospin_xml_node *o;
+    int rc, iv;
+    if ((rc = get_model(n, d, model_buf, model_sz, err)))
+        return rc;
+    job->model = model_buf;
+    if ((o = owner(n, d, "dataset")))
+        job->dataset = cospin_xml_attr(o, "dataset");
+    if ((o = owner(n, d, "limit"))) {
+        if ((rc = cospin_xml_attr_int(o, "limit", 0, &iv, err)))
+            return rc;
+        job->limit = (size_t)iv;
+    }
+    if ((o = owner(n, d, "circuit")) &&
+        (rc = cospin_xml_attr_bool(o, "circuit", 0, &job->circuit, err)))
+        return rc;
+    if ((o = owner(n, d, "workers"))) {
+        if ((rc = cospin_xml_attr_int(o, "workers", 2, &job->workers, err)))
+            return rc;
+        if (job->workers > 64)
+            return cospin_xml_error(o, "workers", COSPIN_ERR_INVALID, err, "at most 64");
+    }
+    if ((o = owner(n, d, "cell"))) {
+        if ((rc = cospin_xml_attr_enum(o, "cell", cells, 2, &iv, err)))
+            return rc;
+        xb->cell = (enum cospin_xbar_cell)iv;
+        job->cell_auto = 0;
+    }
+    if ((rc = get_double(n, d, "v-read", 1e-12, &xb->v_read_v, err)) ||
+        (rc = get_double(n, d, "g-min", 1e-15, &xb->g_min_s, err)) ||
+        (rc = get_double(n, d, "g-max", 1e-15, &xb->g_max_s, err)) ||
+        (rc = get_double(n, d, "w-max", 1e-12, &job->w_max, err)) ||
+        (rc = get_double(n, d, "r-wire", 0, &xb->r_wire_ohm, err)) ||
+        (rc = get_double(n, d, "dev-k", 1e-12, &job->dev_k_per_ua, err)) ||
+        (rc = get_double(n, d, "dev-c", -1e12, &job->dev_c_ua, err)))
+        return rc;
+    if ((o = owner(n, d, "tile")) &&
+        sscanf(cospin_xml_attr(o, "tile"), "%d:%d", &xb->tile_rows, &xb->tile_cols) != 2)
+        return cospin_xml_error(o, "tile", COSPIN_ERR_PARSE, err, "expected R:C");
+    return COSPIN_OK;
+}
+
+static void summary_row(FILE *f, const char *name, const struct cospin_infer_job *job,
+                        const struct cospin_infer_result *r)
+{
+    fprintf(f, "%s,%zu,%d,%.6f", name, r->images, job->circuit, r->acc_math);
+    if (job->circuit)
+        fprintf(f, ",%.6f,%.6f,%.6e,%.6e", r->acc_circuit, r->agreement, r->max_current_rel_dev,
+                r->max_activation_dev);
+    else
+        fprintf(f, ",,,,");
+    if (r->energy_status == 0)
+        fprintf(f, ",%.6e", r->energy.neuron_j + r->energy.read_j);
+    else
+        fprintf(f, ",");
+    fprintf(f, ",%.3f\n", r->wall_s);
+}
+
+int cospin_experiment_infer(const struct cospin_xml_node *root, const char *out_dir,
+                            struct cospin_error *err)
+{
+    const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
+    size_t total = cospin_xml_count(root, "infer"), k = 0;
+    struct cospin_output sum;
+    int rc = cospin_output_open(&sum, out_dir, "summary.csv", err);
+    if (rc)
+        return rc;
+    fprintf(sum.fp, "name,images,circuit,accuracy_math,accuracy_circuit,agreement,"
+                    "max_current_rel_dev,max_activation_dev,energy_per_inference_j,wall_s\n");
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, "infer"); n && !rc;
+         n = cospin_xml_next(n, "infer"), k++) {
+        struct cospin_infer_job job;
+        struct cospin_infer_result res;
+        char model[1100], dir[1100];
+        cospin_infer_job_init(&job);
+        if ((rc = job_from_xml(n, defs, &job, model, sizeof model, err)))
+            break;
+        const char *name = cospin_xml_attr(n, "name");
+        snprintf(dir, sizeof dir, "%s/%s", out_dir, name);
+        job.out_dir = dir;
+        cospin_info("<infer name=\"%s\"> (%zu of %zu): %s, %s", name, k + 1, total, job.model,
+                    job.circuit ? "math level and circuit" : "math level");
+        if ((rc = cospin_infer_job_run(&job, &res, err))) {
+            if (!err || !err->line) {
+                char what[200];
+                snprintf(what, sizeof what, "<infer name=\"%s\">", name);
+                cospin_error_prefix(err, what);
+            }
+            break;
+        }
+        if (job.circuit)
+            cospin_info("%s: math level %.2f %%, circuit %.2f %% (predictions agree on %.2f %%)",
+                        name, 100 * res.acc_math, 100 * res.acc_circuit, 100 * res.agreement);
+        else
+            cospin_info("%s: math level %.2f %%", name, 100 * res.acc_math);
+        summary_row(sum.fp, name, &job, &res);
+    }
+    if (!rc)
+        rc = cospin_output_commit(&sum, err);
+    cospin_output_abort(&sum);
+    return rc;
+}
+
+int cospin_experiment_infer_check(const struct cospin_xml_node *root, struct cospin_error *err)
+{
+    const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
+    int rc = COSPIN_OK;
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, "infer"); n && !rc;
+         n = cospin_xml_next(n, "infer")) {
+        struct cospin_infer_job job;
+        char model[1100];
+        cospin_infer_job_init(&job);
+        rc = job_from_xml(n, defs, &job, model, sizeof model, err);
+    }
+    return rc;
+}

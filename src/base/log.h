@@ -1,6 +1,7 @@
 /*
  * log.h -- the one logger.  Each .c file defines LOG_PREFIX before including
- * this header; messages go to stderr as "cospin: prefix: message".
+ * this header.  Messages go to the handler set with cospin_log_set_handler()
+ * (cospin.h), by default to stderr as "cospin: prefix: message".
  */
 #ifndef COSPIN_LOG_H
 #define COSPIN_LOG_H
@@ -22,14 +23,26 @@ int cospin_log_enabled(enum cospin_log_level level);
 #define cospin_dbg(...) cospin_log(COSPIN_LOG_DEBUG, LOG_PREFIX, __VA_ARGS__)
 
 /*
- * Progress line on stderr for long runs: "prefix: what  done/total  eta".
- * Prints only at INFO level and when stderr is a terminal or every ~2 s.
+ * Progress of a long run, "what done/total (pct) elapsed, eta", at INFO level.
+ * On a terminal (default handler, stderr a tty) one line is redrawn in place
+ * with '\r' at most every COSPIN_PROGRESS_TTY_S and closed with a newline by
+ * cospin_progress_end().  Anywhere else (a pipe, a file, a user handler) each
+ * report is a complete line, at most one every COSPIN_PROGRESS_LINE_S, so
+ * logs stay short; the first update and the final count are always reported,
+ * the final one exactly once.  The caller owns the struct (usually on its
+ * stack); `what` must outlive it.  Calls on one struct must not overlap
+ * (callers that update from several threads hold their own lock).
  */
+#define COSPIN_PROGRESS_TTY_S 0.2     /* redraw interval on a terminal, s */
+#define COSPIN_PROGRESS_LINE_S 5.0    /* line interval elsewhere, s */
+
 struct cospin_progress {
     const char *what;
     long total;
     double t_start_s;
-    double t_last_s;
+    double t_last_s;     /* time of the last report, s (cospin_now_s) */
+    long shown;          /* count of the last report, -1 before the first */
+    int in_place;        /* reports redraw one terminal line */
 };
 void cospin_progress_start(struct cospin_progress *p, const char *what, long total);
 void cospin_progress_update(struct cospin_progress *p, long done);

@@ -22,6 +22,10 @@
 
 #include <stdint.h>
 
+#include "cospin.h"
+
+COSPIN_BEGIN_DECLS
+
 /* Generator state; seed it with cospin_rng_seed before use. */
 struct cospin_rng {
     uint64_t s[4];
@@ -33,7 +37,7 @@ struct cospin_rng {
  * Callers drawing for several purposes from one user seed give each purpose
  * its own stream (learning/nn.h lists the training's).
  */
-void cospin_rng_seed(struct cospin_rng *r, uint64_t seed, uint64_t stream);
+COSPIN_API void cospin_rng_seed(struct cospin_rng *r, uint64_t seed, uint64_t stream);
 
 /* Next raw 64-bit value. */
 static inline uint64_t cospin_rng_u64(struct cospin_rng *r)
@@ -54,11 +58,11 @@ static inline uint64_t cospin_rng_u64(struct cospin_rng *r)
 /* Uniform double in [0, 1): the top 53 bits of one draw. */
 static inline double cospin_rng_uniform(struct cospin_rng *r)
 {
-    return (double)(cospin_rng_u64(r) >> 11) * 0x1.0p-53;
+    return (double)(cospin_rng_u64(r) >> 11) * (1.0 / 9007199254740992.0); /* 2^-53 */
 }
 
 /* Uniform integer in [0, n) without modulo bias (rejection); 0 when n == 0. */
-uint64_t cospin_rng_below(struct cospin_rng *r, uint64_t n);
+COSPIN_API uint64_t cospin_rng_below(struct cospin_rng *r, uint64_t n);
 
 /*
  * The ziggurat (256 layers, 52-bit mantissa, as NumPy's legacy normal) in
@@ -66,8 +70,8 @@ uint64_t cospin_rng_below(struct cospin_rng *r, uint64_t n);
  * rectangle test on many generators at once and finish the rare rest one
  * by one with exactly the draws cospin_rng_normal would use.
  */
-extern const uint64_t cospin_rng_zig_ki[256]; /* rectangle-test thresholds */
-extern const double cospin_rng_zig_wi[256];   /* layer widths / 2^52 */
+COSPIN_API extern const uint64_t cospin_rng_zig_ki[256]; /* rectangle-test thresholds */
+COSPIN_API extern const double cospin_rng_zig_wi[256];   /* layer widths / 2^52 */
 
 /* Candidate of raw draw u: x (signed) and whether the rectangle test alone
    accepts it (about 99 % of draws). */
@@ -84,7 +88,7 @@ static inline double cospin_rng_zig_candidate(uint64_t u, int *accept)
 
 /* Finish a draw u that the rectangle test did not accept (the tail or the
    wedge, then fresh draws from r until one is accepted). */
-double cospin_rng_normal_finish(struct cospin_rng *r, uint64_t u);
+COSPIN_API double cospin_rng_normal_finish(struct cospin_rng *r, uint64_t u);
 
 /* Standard normal deviate. */
 static inline double cospin_rng_normal(struct cospin_rng *r)
@@ -94,5 +98,7 @@ static inline double cospin_rng_normal(struct cospin_rng *r)
     double x = cospin_rng_zig_candidate(u, &accept);
     return accept ? x : cospin_rng_normal_finish(r, u);
 }
+
+COSPIN_END_DECLS
 
 #endif

@@ -23,12 +23,14 @@
 
 #include "cospin.h"
 
+COSPIN_BEGIN_DECLS
+
 /*
  * Parse text into *out (SI units).  Returns 0, or COSPIN_ERR_PARSE with a
  * one-line message in err (no file/line: callers that know them, such as
  * config.c, add them).  *out is untouched on error.
  */
-int cospin_units_parse(const char *text, double *out, struct cospin_error *err);
+COSPIN_API int cospin_units_parse(const char *text, double *out, struct cospin_error *err);
 
 /*
  * Parse a sweep "start:stop:step" (each part with suffixes, step > 0 and
@@ -38,8 +40,8 @@ int cospin_units_parse(const char *text, double *out, struct cospin_error *err);
  * caller frees *vals with free().  Errors: COSPIN_ERR_PARSE (bad number,
  * zero step, wrong direction, more than 10 million points), COSPIN_ERR_NOMEM.
  */
-int cospin_units_parse_sweep(const char *text, double **vals, size_t *n,
-                             struct cospin_error *err);
+COSPIN_API int cospin_units_parse_sweep(const char *text, double **vals, size_t *n,
+                                        struct cospin_error *err);
 
 /*
  * Format v with a SPICE suffix and `digits` significant digits (1..17),
@@ -47,6 +49,8 @@ int cospin_units_parse_sweep(const char *text, double **vals, size_t *n,
  * [1e-15, 1e15) in magnitude use exponent notation.  The result parses back
  * with cospin_units_parse.  Writes into buf (size n) and returns buf.
  */
-char *cospin_units_format(double v, int digits, char *buf, size_t n);
+COSPIN_API char *cospin_units_format(double v, int digits, char *buf, size_t n);
+
+COSPIN_END_DECLS
 
 #endif

@@ -47,6 +47,8 @@
 #include "fit.h"
 #include "llgs.h"
 
+COSPIN_BEGIN_DECLS
+
 struct cospin_pool;
 
 enum cospin_char_engine {
@@ -117,7 +119,7 @@ struct cospin_char_table {
 };
 
 /* Defaults: thesis Table 3.1 device, 100 trials, 10 ns relaxation, seed 1, all CPUs, fast path. */
-void cospin_char_opts_default(struct cospin_char_opts *o);
+COSPIN_API void cospin_char_opts_default(struct cospin_char_opts *o);
 
 /*
  * Run the characterisation of grid g with options o.  On success *out
@@ -131,41 +133,42 @@ void cospin_char_opts_default(struct cospin_char_opts *o);
  * set (finished points are in psw.csv; *out is NULL); COSPIN_ERR_SIM /
  * COSPIN_ERR_CRASH from the ngspice path.  The caller frees *out.
  */
-int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
-                    struct cospin_char_table **out, struct cospin_error *err);
+COSPIN_API int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
+                               struct cospin_char_table **out, struct cospin_error *err);
 
 /* Free a table.  NULL-safe. */
-void cospin_char_table_free(struct cospin_char_table *t);
+COSPIN_API void cospin_char_table_free(struct cospin_char_table *t);
 
 /*
  * (Re)fit every (width, Ku) curve of t->points into t->fits (replacing any).
  * Returns 0 or COSPIN_ERR_NOMEM; individual fit failures are in the statuses.
  */
-int cospin_char_fit_all(struct cospin_char_table *t);
+COSPIN_API int cospin_char_fit_all(struct cospin_char_table *t);
 
 /* Per-point seed: a hash of the user seed and the point's values (see above). */
-uint64_t cospin_char_point_seed(uint64_t seed, double width_s, double ku_j_per_m3,
-                                double current_a);
+COSPIN_API uint64_t cospin_char_point_seed(uint64_t seed, double width_s, double ku_j_per_m3,
+                                           double current_a);
 
 /*
  * Run one point's trials [first, first + n) on the fast path in the calling
  * thread: returns the number switched (>= 0) or a negative COSPIN_ERR_*.
  * d must be derived with the point's Ku.
  */
-long cospin_char_fast_trials(const struct cospin_mtj_derived *d, const struct cospin_char_point *pt,
-                             double relax_s, uint64_t seed, long first, long n);
+COSPIN_API long cospin_char_fast_trials(const struct cospin_mtj_derived *d,
+                                        const struct cospin_char_point *pt, double relax_s,
+                                        uint64_t seed, long first, long n);
 
 /* ---- files ------------------------------------------------------------------------ */
 
 /* Write psw.csv / fit.csv / fit.xml / psw.svg of t into dir (atomically). */
-int cospin_char_write_psw_csv(const struct cospin_char_table *t, const char *dir,
-                              struct cospin_error *err);
-int cospin_char_write_fit_csv(const struct cospin_char_table *t, const char *dir,
-                              struct cospin_error *err);
-int cospin_char_write_fit_xml(const struct cospin_char_table *t, const char *dir,
-                              struct cospin_error *err);
-int cospin_char_write_svg(const struct cospin_char_table *t, const char *path, const char *title,
-                          struct cospin_error *err);
+COSPIN_API int cospin_char_write_psw_csv(const struct cospin_char_table *t, const char *dir,
+                                         struct cospin_error *err);
+COSPIN_API int cospin_char_write_fit_csv(const struct cospin_char_table *t, const char *dir,
+                                         struct cospin_error *err);
+COSPIN_API int cospin_char_write_fit_xml(const struct cospin_char_table *t, const char *dir,
+                                         struct cospin_error *err);
+COSPIN_API int cospin_char_write_svg(const struct cospin_char_table *t, const char *path,
+                                     const char *title, struct cospin_error *err);
 
 /*
  * Read a psw.csv into a new table (points only).  The columns are found by
@@ -176,8 +179,8 @@ int cospin_char_write_svg(const struct cospin_char_table *t, const char *path, c
  * malformed row (a torn row in the middle, switched > trials, ...) is
  * COSPIN_ERR_PARSE with file and line.  COSPIN_ERR_IO if it cannot be read.
  */
-int cospin_char_read_psw_csv(const char *path, double default_ku, struct cospin_char_table **out,
-                             struct cospin_error *err);
+COSPIN_API int cospin_char_read_psw_csv(const char *path, double default_ku,
+                                        struct cospin_char_table **out, struct cospin_error *err);
 
 /*
  * Read a neuron table (fit.csv) into a new table (fits only, in file
@@ -197,8 +200,8 @@ int cospin_char_read_psw_csv(const char *path, double default_ku, struct cospin_
  * an unknown status, no rows), COSPIN_ERR_INVALID (width_s or ku_j_per_m3
  * not > 0).
  */
-int cospin_char_read_fit_csv(const char *path, struct cospin_char_table **out,
-                             struct cospin_error *err);
+COSPIN_API int cospin_char_read_fit_csv(const char *path, struct cospin_char_table **out,
+                                        struct cospin_error *err);
 
 /* ---- the designer's inverse --------------------------------------------------------- */
 
@@ -222,9 +225,9 @@ struct cospin_char_design {
  * reaches (sol[0] then holds the nearest setting, *nsol = 1) or the table is
  * not a complete grid.
  */
-int cospin_char_design_kc(const struct cospin_char_table *t, double k_target, double c_target,
-                          double tol, struct cospin_char_design *sol, size_t max, size_t *nsol,
-                          struct cospin_error *err);
+COSPIN_API int cospin_char_design_kc(const struct cospin_char_table *t, double k_target,
+                                     double c_target, double tol, struct cospin_char_design *sol,
+                                     size_t max, size_t *nsol, struct cospin_error *err);
 
 /*
  * The coupled k-c path when only the width changes (thesis Fig. 3.12/3.13):
@@ -232,8 +235,10 @@ int cospin_char_design_kc(const struct cospin_char_table *t, double k_target, do
  * interpolation in log width, and the c that comes with it.  Returns 0, or
  * COSPIN_ERR_INVALID if k_target is outside the table's k range at that Ku.
  */
-int cospin_char_design_width(const struct cospin_char_table *t, double ku_j_per_m3,
-                             double k_target, struct cospin_char_design *sol,
-                             struct cospin_error *err);
+COSPIN_API int cospin_char_design_width(const struct cospin_char_table *t, double ku_j_per_m3,
+                                        double k_target, struct cospin_char_design *sol,
+                                        struct cospin_error *err);
+
+COSPIN_END_DECLS
 
 #endif

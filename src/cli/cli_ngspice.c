@@ -95,10 +95,11 @@ const struct cospin_opts_cmd cospin_cli_ngspice_cmd = {
         "command: `cospin -q ngspice -b my.cir`.\n"
         "\n"
         "The code-model library is $COSPIN_CM if set, else the build tree's\n"
-        "cospin.cm when cospin runs from its build tree, else the installed one:\n"
-        "  " COSPIN_PKGLIBDIR "/cospin.cm\n"
-        "Plain `ngspice` loads the models too when SPICE_SCRIPTS points at\n"
-        "cospin's scripts directory (the cospin-ngspice script does that).\n",
+        "cospin.cm when cospin runs from its build tree, else the one installed\n"
+        "beside the program (PREFIX/lib/cospin/cospin.cm).  Plain `ngspice` loads\n"
+        "the models too when SPICE_SCRIPTS points at cospin's installed scripts\n"
+        "directory (PREFIX/share/cospin/scripts); cospin-ngspice is this command\n"
+        "under a name of its own.\n",
     .max_args = -1,
     .run = ngspice_main,
     .flags = COSPIN_OPTS_STOP_AT_ARG | COSPIN_OPTS_PASS_UNKNOWN | COSPIN_OPTS_HELP_ONLY,
@@ -109,8 +110,11 @@ const struct cospin_opts_cmd cospin_cli_ngspice_cmd = {
         "  > cospin ngspice -b rc.cir\n"
         "\n"
         "Exit status:\n"
-        "  ngspice's own (which is 1 after some successful batch runs with a\n"
-        "  .control block), 4 if the private spinit cannot be written.\n",
+        "  ngspice's own: with -b, 0 after the deck's .print/.plot analyses ran,\n"
+        "  1 when the circuit did not load or an analysis failed.  A deck with a\n"
+        "  .control block exits 1 unless the block ends with `quit $sim_status`\n"
+        "  (0 when its last analysis ran), as cospin's example netlists do.\n"
+        "  4 if the private spinit cannot be written.\n",
 };
 
 int cospin_cli_ngspice(int argc, char **argv)

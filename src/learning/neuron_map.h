@@ -37,6 +37,8 @@
 
 #include "cospin.h"
 
+COSPIN_BEGIN_DECLS
+
 enum cospin_device_mode {
     COSPIN_DEVICE_WIDTH = 0,    /* width only: k and c coupled */
     COSPIN_DEVICE_WIDTH_KU = 1  /* width and Ku: k alone, c held */
@@ -65,7 +67,7 @@ struct cospin_neuron_map_opts {
                             constant-c curve spans the widest k range */
 };
 
-void cospin_neuron_map_opts_init(struct cospin_neuron_map_opts *o);
+COSPIN_API void cospin_neuron_map_opts_init(struct cospin_neuron_map_opts *o);
 
 /* A reachable-set path sorted by k: point i realises (k_dev[i], c_dev[i]). */
 struct cospin_neuron_map {
@@ -88,8 +90,8 @@ struct cospin_neuron_map {
  * (file:line) for a row with status ok and k_per_ua not > 0 or c_ua not
  * finite, and when no row has status ok.
  */
-int cospin_neuron_table_read(const char *path, struct cospin_neuron_fit **rows, size_t *n,
-                             struct cospin_error *err);
+COSPIN_API int cospin_neuron_table_read(const char *path, struct cospin_neuron_fit **rows,
+                                        size_t *n, struct cospin_error *err);
 
 /*
  * Build the map from table rows.  source (may be NULL) names the table in
@@ -98,28 +100,31 @@ int cospin_neuron_table_read(const char *path, struct cospin_neuron_fit **rows, 
  * crossing c_hold; k not monotonic along the width path).
  * Free with cospin_neuron_map_free().
  */
-int cospin_neuron_map_build(const struct cospin_neuron_fit *rows, size_t n,
-                            const struct cospin_neuron_map_opts *opts, const char *source,
-                            struct cospin_neuron_map **out, struct cospin_error *err);
+COSPIN_API int cospin_neuron_map_build(const struct cospin_neuron_fit *rows, size_t n,
+                                       const struct cospin_neuron_map_opts *opts,
+                                       const char *source, struct cospin_neuron_map **out,
+                                       struct cospin_error *err);
 
 /* Read the table at path and build the map. */
-int cospin_neuron_map_load(const char *path, const struct cospin_neuron_map_opts *opts,
-                           struct cospin_neuron_map **out, struct cospin_error *err);
+COSPIN_API int cospin_neuron_map_load(const char *path, const struct cospin_neuron_map_opts *opts,
+                                      struct cospin_neuron_map **out, struct cospin_error *err);
 
 /* NULL-safe. */
-void cospin_neuron_map_free(struct cospin_neuron_map *m);
+COSPIN_API void cospin_neuron_map_free(struct cospin_neuron_map *m);
 
 /*
  * Realise network slope k: clamp it into [k_min, k_max], interpolate the
  * path, and return the realised k; *c (network units), *width_s and *ku
  * (any may be NULL) receive the offset and settings that come with it.
  */
-double cospin_neuron_map_realise(const struct cospin_neuron_map *m, double k, double *c,
-                                 double *width_s, double *ku);
+COSPIN_API double cospin_neuron_map_realise(const struct cospin_neuron_map *m, double k, double *c,
+                                            double *width_s, double *ku);
 
 /* "width" or "width+ku". */
-const char *cospin_device_mode_name(enum cospin_device_mode mode);
+COSPIN_API const char *cospin_device_mode_name(enum cospin_device_mode mode);
 /* Parse "width" / "width+ku"; 0 or COSPIN_ERR_INVALID. */
-int cospin_device_mode_parse(const char *s, enum cospin_device_mode *mode);
+COSPIN_API int cospin_device_mode_parse(const char *s, enum cospin_device_mode *mode);
+
+COSPIN_END_DECLS
 
 #endif

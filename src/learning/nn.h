@@ -34,6 +34,8 @@
 #include "cospin.h"
 #include "rng.h"
 
+COSPIN_BEGIN_DECLS
+
 #define COSPIN_NN_LAYERS 2
 
 /* Which activation parameters are trained. */
@@ -59,7 +61,7 @@ struct cospin_nn_init {
 };
 
 /* The thesis initialisation: Xavier-uniform W, k in [-4, 4], c in [-1, 1]. */
-void cospin_nn_init_default(struct cospin_nn_init *init);
+COSPIN_API void cospin_nn_init_default(struct cospin_nn_init *init);
 
 /*
  * The streams of the generator (rng.h) that the training draws from its
@@ -75,24 +77,24 @@ void cospin_nn_init_default(struct cospin_nn_init *init);
  * Allocate a network n_in - n_hidden - n_out with all parameters zero.
  * Returns NULL if out of memory or a size is 0.  Free with cospin_nn_free().
  */
-struct cospin_nn *cospin_nn_new(size_t n_in, size_t n_hidden, size_t n_out);
+COSPIN_API struct cospin_nn *cospin_nn_new(size_t n_in, size_t n_hidden, size_t n_out);
 
 /* Free a network.  NULL-safe. */
-void cospin_nn_free(struct cospin_nn *nn);
+COSPIN_API void cospin_nn_free(struct cospin_nn *nn);
 
 /* Copy src's parameters into dst (same shape, else COSPIN_ERR_INVALID). */
-int cospin_nn_copy(struct cospin_nn *dst, const struct cospin_nn *src);
+COSPIN_API int cospin_nn_copy(struct cospin_nn *dst, const struct cospin_nn *src);
 
 /* Number of weights of layer l (n_units[l+1] * n_units[l]). */
-size_t cospin_nn_weight_count(const struct cospin_nn *nn, int layer);
+COSPIN_API size_t cospin_nn_weight_count(const struct cospin_nn *nn, int layer);
 
 /*
  * Initialise: W Xavier-uniform scaled by init->w_gain; in mode kc, k and c
  * uniform in their ranges; in mode k, k uniform and c = 0; in baseline,
  * k = 1 and c = 0.  Draws from rng in a fixed order (W1, W2, k2, k3, c2, c3).
  */
-void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *init,
-                           enum cospin_nn_mode mode, struct cospin_rng *rng);
+COSPIN_API void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *init,
+                                      enum cospin_nn_mode mode, struct cospin_rng *rng);
 
 /* ---- forward hooks (see the header comment) ---------------------------------- */
 
@@ -174,32 +176,34 @@ struct cospin_nn_sparse {
  * Fill (or refill, reusing its arrays) sp with the m x n dense matrix x.
  * Returns 0 or COSPIN_ERR_NOMEM.  Free the arrays with cospin_nn_sparse_clear().
  */
-int cospin_nn_sparse_fill(struct cospin_nn_sparse *sp, const float *x, size_t m, size_t n);
-void cospin_nn_sparse_clear(struct cospin_nn_sparse *sp);
+COSPIN_API int cospin_nn_sparse_fill(struct cospin_nn_sparse *sp, const float *x, size_t m,
+                                     size_t n);
+COSPIN_API void cospin_nn_sparse_clear(struct cospin_nn_sparse *sp);
 
 /* Fraction of nonzero entries of an m x n matrix. */
-double cospin_nn_density(const float *x, size_t m, size_t n);
+COSPIN_API double cospin_nn_density(const float *x, size_t m, size_t n);
 
 /* Allocate work space for batches of up to cap samples; NULL if out of memory. */
-struct cospin_nn_work *cospin_nn_work_new(const struct cospin_nn *nn, size_t cap);
+COSPIN_API struct cospin_nn_work *cospin_nn_work_new(const struct cospin_nn *nn, size_t cap);
 /* NULL-safe. */
-void cospin_nn_work_free(struct cospin_nn_work *w);
+COSPIN_API void cospin_nn_work_free(struct cospin_nn_work *w);
 
 /*
  * Forward pass of m samples x (m x n_units[0], values typically in [0, 1])
  * into work (m <= work->cap).  hooks may be NULL.  Returns 0 or the error
  * of a hook.
  */
-int cospin_nn_forward(const struct cospin_nn *nn, struct cospin_nn_work *work, const float *x,
-                      size_t m, const struct cospin_nn_hooks *hooks, struct cospin_error *err);
+COSPIN_API int cospin_nn_forward(const struct cospin_nn *nn, struct cospin_nn_work *work,
+                                 const float *x, size_t m, const struct cospin_nn_hooks *hooks,
+                                 struct cospin_error *err);
 
 /*
  * As cospin_nn_forward, with xs (may be NULL) the same input in sparse form:
  * layer 0 then uses the sparse kernel unless a forward-layer hook is set.
  */
-int cospin_nn_forward_sp(const struct cospin_nn *nn, struct cospin_nn_work *work, const float *x,
-                         const struct cospin_nn_sparse *xs, size_t m,
-                         const struct cospin_nn_hooks *hooks, struct cospin_error *err);
+COSPIN_API int cospin_nn_forward_sp(const struct cospin_nn *nn, struct cospin_nn_work *work,
+                                    const float *x, const struct cospin_nn_sparse *xs, size_t m,
+                                    const struct cospin_nn_hooks *hooks, struct cospin_error *err);
 
 /*
  * After cospin_nn_forward on the same x: the loss of Eq. 3.8 averaged over
@@ -209,37 +213,40 @@ int cospin_nn_forward_sp(const struct cospin_nn *nn, struct cospin_nn_work *work
  * all parameters in grad (same shape as nn; entries for parameters the
  * mode does not train are still computed).  Returns the loss.
  */
-double cospin_nn_backward(const struct cospin_nn *nn, struct cospin_nn_work *work,
-                          const float *x, const uint8_t *labels, size_t m, size_t *correct,
-                          struct cospin_nn *grad);
+COSPIN_API double cospin_nn_backward(const struct cospin_nn *nn, struct cospin_nn_work *work,
+                                     const float *x, const uint8_t *labels, size_t m,
+                                     size_t *correct, struct cospin_nn *grad);
 
 /* As cospin_nn_backward, with the sparse form xs (may be NULL) for dJ/dW1. */
-double cospin_nn_backward_sp(const struct cospin_nn *nn, struct cospin_nn_work *work,
-                             const float *x, const struct cospin_nn_sparse *xs,
-                             const uint8_t *labels, size_t m, size_t *correct,
-                             struct cospin_nn *grad);
+COSPIN_API double cospin_nn_backward_sp(const struct cospin_nn *nn, struct cospin_nn_work *work,
+                                        const float *x, const struct cospin_nn_sparse *xs,
+                                        const uint8_t *labels, size_t m, size_t *correct,
+                                        struct cospin_nn *grad);
 
 /*
  * Loss and accuracy of the network on n samples, evaluated in chunks of
  * work->cap.  *loss and *acc (fraction in [0, 1]) may be NULL.
  */
-int cospin_nn_evaluate(const struct cospin_nn *nn, struct cospin_nn_work *work, const float *x,
-                       const uint8_t *labels, size_t n, const struct cospin_nn_hooks *hooks,
-                       double *loss, double *acc, struct cospin_error *err);
+COSPIN_API int cospin_nn_evaluate(const struct cospin_nn *nn, struct cospin_nn_work *work,
+                                  const float *x, const uint8_t *labels, size_t n,
+                                  const struct cospin_nn_hooks *hooks, double *loss, double *acc,
+                                  struct cospin_error *err);
 
 /* The logistic function 1 / (1 + e^-u) in float, overflow-safe: the float
    twin of cospin_logistic (logistic.h), in the same form. */
-float cospin_nn_sigmoid(float u);
+COSPIN_API float cospin_nn_sigmoid(float u);
 
 /* The predicted class of one sample's outputs a[0..n): the index of the
    largest (the first of equal ones); 0 when n is 0. */
-size_t cospin_nn_argmax(const float *a, size_t n);
+COSPIN_API size_t cospin_nn_argmax(const float *a, size_t n);
 
 /*
  * e^x in float with a relative error below 2e-7 (Cephes-style range
  * reduction and polynomial), written so that loops over it vectorise;
  * x is clamped to [-87.3, 88.3].  Used by the activation loops.
  */
-float cospin_nn_exp(float x);
+COSPIN_API float cospin_nn_exp(float x);
+
+COSPIN_END_DECLS
 
 #endif

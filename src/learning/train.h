@@ -36,6 +36,8 @@
 #include "dataset.h"
 #include "nn.h"
 
+COSPIN_BEGIN_DECLS
+
 struct cospin_neuron_map; /* neuron_map.h: the device-aware level */
 
 /*
@@ -112,10 +114,10 @@ struct cospin_train_result {
 };
 
 /* Fill opts with the defaults listed in the struct. */
-void cospin_train_opts_init(struct cospin_train_opts *opts);
+COSPIN_API void cospin_train_opts_init(struct cospin_train_opts *opts);
 
 /* Free the history.  NULL-safe. */
-void cospin_train_result_clear(struct cospin_train_result *res);
+COSPIN_API void cospin_train_result_clear(struct cospin_train_result *res);
 
 /* Training data as float32 rows x/255 (n x pixels) with labels; owned arrays. */
 struct cospin_train_data {
@@ -128,9 +130,9 @@ struct cospin_train_data {
  * Convert the first `limit` images of ds (0 = all) to float32 in [0, 1].
  * Returns 0 or COSPIN_ERR_NOMEM.  Free with cospin_train_data_clear().
  */
-int cospin_train_data_from(const struct cospin_dataset *ds, size_t limit,
-                           struct cospin_train_data *out, struct cospin_error *err);
-void cospin_train_data_clear(struct cospin_train_data *d);
+COSPIN_API int cospin_train_data_from(const struct cospin_dataset *ds, size_t limit,
+                                      struct cospin_train_data *out, struct cospin_error *err);
+COSPIN_API void cospin_train_data_clear(struct cospin_train_data *d);
 
 /*
  * Train a new network on train, evaluating on test (may be NULL).  On
@@ -143,24 +145,26 @@ void cospin_train_data_clear(struct cospin_train_data *d);
  * (bad option), COSPIN_ERR_NOMEM, COSPIN_ERR_IO (checkpoint), or a hook's
  * error.
  */
-int cospin_train_run(const struct cospin_train_data *train, const struct cospin_train_data *test,
-                     const struct cospin_train_opts *opts, struct cospin_nn **out,
-                     struct cospin_train_result *res, struct cospin_error *err);
+COSPIN_API int cospin_train_run(const struct cospin_train_data *train,
+                                const struct cospin_train_data *test,
+                                const struct cospin_train_opts *opts, struct cospin_nn **out,
+                                struct cospin_train_result *res, struct cospin_error *err);
 
 /* "baseline", "kc", "k". */
-const char *cospin_train_mode_name(enum cospin_nn_mode mode);
+COSPIN_API const char *cospin_train_mode_name(enum cospin_nn_mode mode);
 
 /* Parse a mode name; 0 or COSPIN_ERR_INVALID. */
-int cospin_train_mode_parse(const char *s, enum cospin_nn_mode *mode);
+COSPIN_API int cospin_train_mode_parse(const char *s, enum cospin_nn_mode *mode);
 
 /*
  * Write the network as model XML to path (atomically): sizes, mode, k, c,
  * weights, the pulse settings of every neuron when map is not NULL, and the
  * provenance (dataset, seed, cospin version, BLAS).  dataset may be NULL.
  */
-int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
-                            const struct cospin_train_opts *opts, const char *dataset,
-                            const struct cospin_neuron_map *map, struct cospin_error *err);
+COSPIN_API int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
+                                       const struct cospin_train_opts *opts, const char *dataset,
+                                       const struct cospin_neuron_map *map,
+                                       struct cospin_error *err);
 
 /*
  * Read a model XML written by cospin_train_save_model into a new network
@@ -168,7 +172,9 @@ int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
  * Errors name the file and line: COSPIN_ERR_IO, COSPIN_ERR_PARSE,
  * COSPIN_ERR_INVALID (missing element, wrong number of values).
  */
-int cospin_train_load_model(const char *path, struct cospin_nn **out, enum cospin_nn_mode *mode,
-                            struct cospin_error *err);
+COSPIN_API int cospin_train_load_model(const char *path, struct cospin_nn **out,
+                                       enum cospin_nn_mode *mode, struct cospin_error *err);
+
+COSPIN_END_DECLS
 
 #endif

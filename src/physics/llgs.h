@@ -36,7 +36,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cospin.h"
 #include "rng.h"
+
+COSPIN_BEGIN_DECLS
 
 /* Physical constants (CODATA 2018 exact / recommended values). */
 #define COSPIN_HBAR_J_S 1.054571817e-34      /* reduced Planck constant, J s */
@@ -132,7 +135,7 @@ struct cospin_mtj_derived {
  * prism demag, constant eta, Brown thermal field, STT, thermal initial state.
  * SOT defaults: theta_SH 0.3, channel 50 nm x 5 nm; init tilt 0.01 rad.
  */
-void cospin_mtj_params_default(struct cospin_mtj_params *p);
+COSPIN_API void cospin_mtj_params_default(struct cospin_mtj_params *p);
 
 /*
  * Check p.  Returns 0 if valid, else writes a one-line reason naming the
@@ -141,28 +144,28 @@ void cospin_mtj_params_default(struct cospin_mtj_params *p);
  * an easy axis (E_B <= 0) and a step too coarse for the field (gamma B_max dt > 1 rad,
  * B_max = |2Ku/Ms - mu0 Ms Nz| + mu0 Ms max(Nx, Ny) + |B_applied|).
  */
-int cospin_mtj_params_validate(const struct cospin_mtj_params *p, char *msg, size_t n);
+COSPIN_API int cospin_mtj_params_validate(const struct cospin_mtj_params *p, char *msg, size_t n);
 
 /*
  * Validate p and fill d.  Returns 0, or -1 with the reason in msg (as
  * cospin_mtj_params_validate).
  */
-int cospin_mtj_derive(const struct cospin_mtj_params *p, struct cospin_mtj_derived *d,
-                      char *msg, size_t n);
+COSPIN_API int cospin_mtj_derive(const struct cospin_mtj_params *p, struct cospin_mtj_derived *d,
+                                 char *msg, size_t n);
 
 /* Demagnetising factors of p's convention (prism from the geometry, or thin film). */
-void cospin_mtj_demag_factors(const struct cospin_mtj_params *p, double n[3]);
+COSPIN_API void cospin_mtj_demag_factors(const struct cospin_mtj_params *p, double n[3]);
 
 /* Ku (J/m^3) of p: K_bulk + K_i/t_FL if k_i_j_per_m2 != 0, else ku_j_per_m3. */
-double cospin_mtj_ku_j_per_m3(const struct cospin_mtj_params *p);
+COSPIN_API double cospin_mtj_ku_j_per_m3(const struct cospin_mtj_params *p);
 
 /* Energy barrier E_B = (Ku - mu0 Ms^2 (Nz - Nx)/2) V in J (thesis Eq. 3.7
  * with the demag convention of p; thin film gives 7.5 kBT at the defaults). */
-double cospin_mtj_energy_barrier_j(const struct cospin_mtj_params *p);
+COSPIN_API double cospin_mtj_energy_barrier_j(const struct cospin_mtj_params *p);
 
 /* Effective anisotropy field mu0 Hk = 2 Ku / Ms - mu0 Ms (Nz - Nx) in T
  * (thesis Eq. 3.5; thin film gives 0.169 T at the defaults). */
-double cospin_mtj_hk_t(const struct cospin_mtj_params *p);
+COSPIN_API double cospin_mtj_hk_t(const struct cospin_mtj_params *p);
 
 /* Zero-temperature critical write current in A (thesis Eq. 3.6 generalised):
  * STT: I_c = 2 alpha e Ms V mu0Hk / (hbar eta_AP) with eta_AP = P (constant) or
@@ -170,14 +173,14 @@ double cospin_mtj_hk_t(const struct cospin_mtj_params *p);
  * Valid for Nx = Ny (square free layer) and zero applied field.
  * SOT has no such threshold in this form: returns the STT-equivalent figure
  * for the channel current that gives the same torque field. */
-double cospin_mtj_icrit_a(const struct cospin_mtj_params *p);
+COSPIN_API double cospin_mtj_icrit_a(const struct cospin_mtj_params *p);
 
 /*
  * Draw the thermal field of one step into b_th_t (T): three independent
  * normals times d->b_th_sigma_t (zeros at T = 0, without consuming r).
  */
-void cospin_mtj_thermal_field(const struct cospin_mtj_derived *d, struct cospin_rng *r,
-                              double b_th_t[3]);
+COSPIN_API void cospin_mtj_thermal_field(const struct cospin_mtj_derived *d, struct cospin_rng *r,
+                                         double b_th_t[3]);
 
 /*
  * One RK4 step of d->dt_s with a given thermal field b_th_t (T, held within
@@ -185,12 +188,12 @@ void cospin_mtj_thermal_field(const struct cospin_mtj_derived *d, struct cospin_
  * current in A (positive drives towards sigma), dku_j_per_m3 the anisotropy
  * change from the control input.
  */
-void cospin_mtj_step_field(const struct cospin_mtj_derived *d, double m[3], double i_a,
-                           double dku_j_per_m3, const double b_th_t[3]);
+COSPIN_API void cospin_mtj_step_field(const struct cospin_mtj_derived *d, double m[3], double i_a,
+                                      double dku_j_per_m3, const double b_th_t[3]);
 
 /* cospin_mtj_thermal_field followed by cospin_mtj_step_field. */
-void cospin_mtj_step(const struct cospin_mtj_derived *d, double m[3], double i_a,
-                     double dku_j_per_m3, struct cospin_rng *r);
+COSPIN_API void cospin_mtj_step(const struct cospin_mtj_derived *d, double m[3], double i_a,
+                                double dku_j_per_m3, struct cospin_rng *r);
 
 /*
  * Initial state of a trial in the m_z < 0 well: COSPIN_INIT_THERMAL samples
@@ -198,8 +201,8 @@ void cospin_mtj_step(const struct cospin_mtj_derived *d, double m[3], double i_a
  * (rejection sampling; the applied field is ignored; at T = 0 it falls back
  * to the tilt); COSPIN_INIT_TILT gives m = (sin t, 0, -cos t).
  */
-void cospin_mtj_init_state(const struct cospin_mtj_derived *d, struct cospin_rng *r,
-                           double m[3]);
+COSPIN_API void cospin_mtj_init_state(const struct cospin_mtj_derived *d, struct cospin_rng *r,
+                                      double m[3]);
 
 /*
  * One standalone switching trial: initial state (cospin_mtj_init_state), a
@@ -207,8 +210,8 @@ void cospin_mtj_init_state(const struct cospin_mtj_derived *d, struct cospin_rng
  * round(relax_s/dt) steps at zero current.  Returns 1 if the final m_z > 0,
  * else 0.  If mz_final is non-NULL it receives the final m_z.
  */
-int cospin_mtj_trial(const struct cospin_mtj_derived *d, double i_a, double width_s,
-                     double relax_s, struct cospin_rng *r, double *mz_final);
+COSPIN_API int cospin_mtj_trial(const struct cospin_mtj_derived *d, double i_a, double width_s,
+                                double relax_s, struct cospin_rng *r, double *mz_final);
 
 /*
  * n independent trials, trial j using the generator cospin_rng_seed(seed,
@@ -217,9 +220,9 @@ int cospin_mtj_trial(const struct cospin_mtj_derived *d, double i_a, double widt
  * Integrates several trials at once (SoA, vectorised).  switched (may be NULL)
  * receives n values 0/1.  Returns the number of switched trials.
  */
-long cospin_mtj_trials(const struct cospin_mtj_derived *d, double i_a, double width_s,
-                       double relax_s, uint64_t seed, uint64_t first_trial, long n,
-                       unsigned char *switched);
+COSPIN_API long cospin_mtj_trials(const struct cospin_mtj_derived *d, double i_a, double width_s,
+                                  double relax_s, uint64_t seed, uint64_t first_trial, long n,
+                                  unsigned char *switched);
 
 /*
  * Time-stepping state of a circuit instance (the code models keep two of
@@ -240,8 +243,9 @@ struct cospin_mtj_state {
  * cospin_rng_seed(seed, stream), mirrored to the m_z > 0 well if
  * well_sign > 0.
  */
-void cospin_mtj_state_init(const struct cospin_mtj_derived *d, struct cospin_mtj_state *s,
-                           uint64_t seed, uint64_t stream, double well_sign);
+COSPIN_API void cospin_mtj_state_init(const struct cospin_mtj_derived *d,
+                                      struct cospin_mtj_state *s, uint64_t seed, uint64_t stream,
+                                      double well_sign);
 
 /*
  * Advance from the accepted state old to time t_now_s, writing next
@@ -256,8 +260,11 @@ void cospin_mtj_state_init(const struct cospin_mtj_derived *d, struct cospin_mtj
  * next->m is the state after the last integrated step (at most dt/2 ahead
  * of t_now_s).  Returns the number of steps integrated.
  */
-long cospin_mtj_advance(const struct cospin_mtj_derived *d, const struct cospin_mtj_state *old,
-                        struct cospin_mtj_state *next, double t_now_s, double drive_now_a,
-                        double ctrl_now_v);
+COSPIN_API long cospin_mtj_advance(const struct cospin_mtj_derived *d,
+                                   const struct cospin_mtj_state *old,
+                                   struct cospin_mtj_state *next, double t_now_s,
+                                   double drive_now_a, double ctrl_now_v);
+
+COSPIN_END_DECLS
 
 #endif

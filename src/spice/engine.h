@@ -25,11 +25,13 @@
 
 #include "cospin.h"
 
+COSPIN_BEGIN_DECLS
+
 struct cospin_engine;
 
 /* Options for an engine; zero-initialise and set what you need. */
 struct cospin_engine_opts {
-    const char *codemodel_path;   /* cospin.cm to load, NULL: cospin_path_cm() (paths.h) */
+    const char *codemodel_path;   /* cospin.cm to load, NULL: cospin_path_cm() (cospin.h) */
     int echo_output;              /* nonzero: copy ngspice's stdout lines to the debug log */
     int no_codemodels;            /* nonzero: load no code-model library at all */
     /* Pool only: */
@@ -54,11 +56,11 @@ struct cospin_engine_opts {
  * library cannot be loaded (err->file names it) or ngspice has exited;
  * COSPIN_ERR_NOMEM.
  */
-int cospin_engine_new(const struct cospin_engine_opts *opts, struct cospin_engine **out,
-                      struct cospin_error *err);
+COSPIN_API int cospin_engine_new(const struct cospin_engine_opts *opts, struct cospin_engine **out,
+                                 struct cospin_error *err);
 
 /* Free the circuit and the handle.  NULL-safe.  libngspice itself stays loaded. */
-void cospin_engine_free(struct cospin_engine *eng);
+COSPIN_API void cospin_engine_free(struct cospin_engine *eng);
 
 /*
  * Load a circuit from netlist text (lines separated by '\n', "\r\n" accepted;
@@ -69,7 +71,8 @@ void cospin_engine_free(struct cospin_engine *eng);
  * netlist line when ngspice names one, err->file = "netlist"), after which no
  * circuit is loaded.
  */
-int cospin_engine_load(struct cospin_engine *eng, const char *netlist, struct cospin_error *err);
+COSPIN_API int cospin_engine_load(struct cospin_engine *eng, const char *netlist,
+                                  struct cospin_error *err);
 
 /*
  * Run one ngspice command (an analysis such as "tran 5p 100n", "op",
@@ -77,19 +80,20 @@ int cospin_engine_load(struct cospin_engine *eng, const char *netlist, struct co
  * COSPIN_ERR_INVALID for quit/exit/bg_* (they would end or detach the only
  * instance).
  */
-int cospin_engine_command(struct cospin_engine *eng, const char *command, struct cospin_error *err);
+COSPIN_API int cospin_engine_command(struct cospin_engine *eng, const char *command,
+                                     struct cospin_error *err);
 
 /*
  * Copy result vector `name` (e.g. "v(out)", "time", "vsense#branch") of the
  * current plot into a new array *out of *n doubles (real part for complex
  * vectors).  The caller frees *out with free().  COSPIN_ERR_SIM if missing.
  */
-int cospin_engine_vector(struct cospin_engine *eng, const char *name, double **out, size_t *n,
-                         struct cospin_error *err);
+COSPIN_API int cospin_engine_vector(struct cospin_engine *eng, const char *name, double **out,
+                                    size_t *n, struct cospin_error *err);
 
 /* Remove the circuit and destroy all plots (remcirc + destroy all): memory stays flat.
    NULL-safe; the engine stays usable. */
-void cospin_engine_clear(struct cospin_engine *eng);
+COSPIN_API void cospin_engine_clear(struct cospin_engine *eng);
 
 /*
  * Everything ngspice printed during the last operation (load, command,
@@ -97,7 +101,7 @@ void cospin_engine_clear(struct cospin_engine *eng);
  * Capped at a few hundred kB (the rest is counted, not kept).  The string
  * belongs to the engine and is valid until its next operation.
  */
-const char *cospin_engine_output(const struct cospin_engine *eng);
+COSPIN_API const char *cospin_engine_output(const struct cospin_engine *eng);
 
 /*
  * A simulation job: a netlist, the commands to run on it, and the vectors to
@@ -118,15 +122,15 @@ struct cospin_sim_result {
     size_t *len;
 };
 
-void cospin_sim_result_clear(struct cospin_sim_result *res);
+COSPIN_API void cospin_sim_result_clear(struct cospin_sim_result *res);
 
 /*
  * Run a job in this process: load, commands in order, copy the vectors,
  * clear.  res is overwritten (free it with cospin_sim_result_clear); its
  * status (also returned) and error say what failed first.
  */
-int cospin_engine_run_job(struct cospin_engine *eng, const struct cospin_sim_job *job,
-                          struct cospin_sim_result *res);
+COSPIN_API int cospin_engine_run_job(struct cospin_engine *eng, const struct cospin_sim_job *job,
+                                     struct cospin_sim_result *res);
 
 /*
  * Streaming (circuit-in-the-loop): one transient analysis in which every
@@ -161,14 +165,15 @@ struct cospin_stream_job {
  * is not an external source of the circuit or an external source missing
  * from source_names; COSPIN_ERR_SIM for ngspice errors or a missing output.
  */
-int cospin_engine_stream_job(struct cospin_engine *eng, const struct cospin_stream_job *job,
-                             double *results, struct cospin_error *err);
+COSPIN_API int cospin_engine_stream_job(struct cospin_engine *eng,
+                                        const struct cospin_stream_job *job, double *results,
+                                        struct cospin_error *err);
 
 /* The same with plain arguments (step_s = 1 us); see cospin_engine_stream_job. */
-int cospin_engine_stream(struct cospin_engine *eng, const char *netlist,
-                         const char *const *source_names, size_t nsrc, const double *values,
-                         size_t nvec, const char *const *outputs, size_t nout, double *results,
-                         struct cospin_error *err);
+COSPIN_API int cospin_engine_stream(struct cospin_engine *eng, const char *netlist,
+                                    const char *const *source_names, size_t nsrc,
+                                    const double *values, size_t nvec, const char *const *outputs,
+                                    size_t nout, double *results, struct cospin_error *err);
 
 /* Counters and phase times of the last stream (benchmarks, tests); *st is overwritten. */
 struct cospin_stream_stats {
@@ -177,7 +182,8 @@ struct cospin_stream_stats {
     size_t sync_calls;       /* GetSyncData callbacks */
     double load_s, run_s, copy_s;  /* wall time of the phases */
 };
-void cospin_engine_stream_stats(const struct cospin_engine *eng, struct cospin_stream_stats *st);
+COSPIN_API void cospin_engine_stream_stats(const struct cospin_engine *eng,
+                                           struct cospin_stream_stats *st);
 
 struct cospin_pool;
 
@@ -195,14 +201,14 @@ struct cospin_pool;
  * (code-model library unreadable), COSPIN_ERR_IO (fork/socketpair failed).
  * The pool owns its workers; free it with cospin_pool_free().
  */
-int cospin_pool_new(const struct cospin_engine_opts *opts, int nworkers, struct cospin_pool **out,
-                    struct cospin_error *err);
+COSPIN_API int cospin_pool_new(const struct cospin_engine_opts *opts, int nworkers,
+                               struct cospin_pool **out, struct cospin_error *err);
 
 /* Kill (SIGKILL) and reap the workers and free the pool.  NULL-safe. */
-void cospin_pool_free(struct cospin_pool *pool);
+COSPIN_API void cospin_pool_free(struct cospin_pool *pool);
 
 /* Number of workers (0 for NULL). */
-int cospin_pool_size(const struct cospin_pool *pool);
+COSPIN_API int cospin_pool_size(const struct cospin_pool *pool);
 
 /*
  * Run njobs jobs across the workers; res[i] receives the result of jobs[i].
@@ -210,8 +216,9 @@ int cospin_pool_size(const struct cospin_pool *pool);
  * COSPIN_ERR_CRASH result and is restarted; the other jobs still run.
  * Returns COSPIN_OK if the pool itself worked (check each res[i].status).
  */
-int cospin_pool_run(struct cospin_pool *pool, const struct cospin_sim_job *jobs, size_t njobs,
-                    struct cospin_sim_result *res, struct cospin_error *err);
+COSPIN_API int cospin_pool_run(struct cospin_pool *pool, const struct cospin_sim_job *jobs,
+                               size_t njobs, struct cospin_sim_result *res,
+                               struct cospin_error *err);
 
 /*
  * Stream one job through the pool: the nvec vectors are split into
@@ -220,10 +227,12 @@ int cospin_pool_run(struct cospin_pool *pool, const struct cospin_sim_job *jobs,
  * as cospin_engine_stream_job would.  Returns the first chunk's error
  * (COSPIN_ERR_CRASH if a worker died; it is restarted).
  */
-int cospin_pool_stream(struct cospin_pool *pool, const struct cospin_stream_job *job,
-                       double *results, struct cospin_error *err);
+COSPIN_API int cospin_pool_stream(struct cospin_pool *pool, const struct cospin_stream_job *job,
+                                  double *results, struct cospin_error *err);
 
 /* Process id of worker i (0 <= i < size), or -1; for tests that kill a worker. */
-int cospin_pool_worker_pid(const struct cospin_pool *pool, int i);
+COSPIN_API int cospin_pool_worker_pid(const struct cospin_pool *pool, int i);
+
+COSPIN_END_DECLS
 
 #endif

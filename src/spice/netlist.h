@@ -44,36 +44,38 @@
 #include "cospin.h"
 #include "xbar_circuit.h"
 
+COSPIN_BEGIN_DECLS
+
 /* A growing netlist text.  Lines end in '\n'. */
 struct cospin_netlist;
 
 /* New empty text, or NULL when out of memory.  Free with cospin_netlist_free(). */
-struct cospin_netlist *cospin_netlist_new(void);
+COSPIN_API struct cospin_netlist *cospin_netlist_new(void);
 
 /* Free the text.  NULL-safe. */
-void cospin_netlist_free(struct cospin_netlist *nl);
+COSPIN_API void cospin_netlist_free(struct cospin_netlist *nl);
 
 /*
  * Free nl and hand its text to the caller (free() it), or NULL if an append
  * failed (out of memory).  NULL-safe.
  */
-char *cospin_netlist_take(struct cospin_netlist *nl);
+COSPIN_API char *cospin_netlist_take(struct cospin_netlist *nl);
 
 /* The text so far ("" when empty); owned by nl, valid until the next append. */
-const char *cospin_netlist_text(const struct cospin_netlist *nl);
+COSPIN_API const char *cospin_netlist_text(const struct cospin_netlist *nl);
 
 /* Length of the text in bytes. */
-size_t cospin_netlist_length(const struct cospin_netlist *nl);
+COSPIN_API size_t cospin_netlist_length(const struct cospin_netlist *nl);
 
 /* Number of lines written so far. */
-size_t cospin_netlist_lines(const struct cospin_netlist *nl);
+COSPIN_API size_t cospin_netlist_lines(const struct cospin_netlist *nl);
 
 /*
  * Append printf-formatted text (the caller adds '\n').  Returns 0 or
  * COSPIN_ERR_NOMEM; after a failure every later append fails too, so a
  * generator may check only its last call.
  */
-int cospin_netlist_printf(struct cospin_netlist *nl, const char *fmt, ...)
+COSPIN_API int cospin_netlist_printf(struct cospin_netlist *nl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
@@ -86,10 +88,10 @@ int cospin_netlist_printf(struct cospin_netlist *nl, const char *fmt, ...)
  * COSPIN_ERR_INVALID (options, sizes, a bad weight: the message names its
  * index) or COSPIN_ERR_NOMEM.
  */
-int cospin_netlist_crossbar(struct cospin_netlist *nl, const char *prefix,
-                            const struct cospin_xbar_opts *o, const double *w, int n_out,
-                            int n_in, const char *const *in_nodes,
-                            const char *const *sense_nodes, struct cospin_error *err);
+COSPIN_API int cospin_netlist_crossbar(struct cospin_netlist *nl, const char *prefix,
+                                       const struct cospin_xbar_opts *o, const double *w, int n_out,
+                                       int n_in, const char *const *in_nodes,
+                                       const char *const *sense_nodes, struct cospin_error *err);
 
 /*
  * Append a crossbar layer given as a circuit (per-device conductances,
@@ -98,10 +100,11 @@ int cospin_netlist_crossbar(struct cospin_netlist *nl, const char *prefix,
  * cospin_netlist_crossbar.  Returns 0, COSPIN_ERR_INVALID (prefix, missing
  * input nodes) or COSPIN_ERR_NOMEM.
  */
-int cospin_netlist_xbar_circuit(struct cospin_netlist *nl, const char *prefix,
-                                const struct cospin_xbar_circuit *xc,
-                                const char *const *in_nodes, const char *const *sense_nodes,
-                                struct cospin_error *err);
+COSPIN_API int cospin_netlist_xbar_circuit(struct cospin_netlist *nl, const char *prefix,
+                                           const struct cospin_xbar_circuit *xc,
+                                           const char *const *in_nodes,
+                                           const char *const *sense_nodes,
+                                           struct cospin_error *err);
 
 /*
  * Compact neuron stage (code model mtj_compact, models/mtj_compact): the
@@ -122,22 +125,24 @@ int cospin_netlist_xbar_circuit(struct cospin_netlist *nl, const char *prefix,
  *     gain = k / (dev_k_per_ua * i_unit_uA),  i_bias = dev_c_ua + k c / dev_k_per_ua.
  * Returns 0 or COSPIN_ERR_INVALID (zero k, non-positive device slope or unit).
  */
-int cospin_neuron_compact_for(double k, double c, double i_unit_a, double dev_k_per_ua,
-                              double dev_c_ua, double v_one_v, struct cospin_neuron_compact *out,
-                              struct cospin_error *err);
+COSPIN_API int cospin_neuron_compact_for(double k, double c, double i_unit_a, double dev_k_per_ua,
+                                         double dev_c_ua, double v_one_v,
+                                         struct cospin_neuron_compact *out,
+                                         struct cospin_error *err);
 
 /* Check a stage's parameters as the code model does on INIT.  0 or COSPIN_ERR_INVALID. */
-int cospin_neuron_compact_validate(const struct cospin_neuron_compact *p, struct cospin_error *err);
+COSPIN_API int cospin_neuron_compact_validate(const struct cospin_neuron_compact *p,
+                                              struct cospin_error *err);
 
 /*
  * Append the compact neuron instance "a<prefix>n<j>" (current input from
  * node in_node to ground, output node out_node) and its .model
  * "<prefix>m<j>".  Returns 0, COSPIN_ERR_INVALID or COSPIN_ERR_NOMEM.
  */
-int cospin_netlist_neuron_compact(struct cospin_netlist *nl, const char *prefix, int j,
-                                  const char *in_node, const char *out_node,
-                                  const struct cospin_neuron_compact *p,
-                                  struct cospin_error *err);
+COSPIN_API int cospin_netlist_neuron_compact(struct cospin_netlist *nl, const char *prefix, int j,
+                                             const char *in_node, const char *out_node,
+                                             const struct cospin_neuron_compact *p,
+                                             struct cospin_error *err);
 
 /*
  * Full LLGS neuron stage (verification): `trials` independent mtj_stt
@@ -165,9 +170,9 @@ struct cospin_neuron_llgs {
 };
 
 /* Append the LLGS stage of neuron j.  0, COSPIN_ERR_INVALID or COSPIN_ERR_NOMEM. */
-int cospin_netlist_neuron_llgs(struct cospin_netlist *nl, const char *prefix, int j,
-                               const char *sense, const struct cospin_neuron_llgs *p,
-                               struct cospin_error *err);
+COSPIN_API int cospin_netlist_neuron_llgs(struct cospin_netlist *nl, const char *prefix, int j,
+                                          const char *sense, const struct cospin_neuron_llgs *p,
+                                          struct cospin_error *err);
 
 /* How a network's input sources are written. */
 enum cospin_input_kind {
@@ -193,9 +198,12 @@ struct cospin_net_layer {
  * them).  Returns 0, COSPIN_ERR_INVALID (sizes that do not chain, options)
  * or COSPIN_ERR_NOMEM.
  */
-int cospin_netlist_network(struct cospin_netlist *nl, const char *title,
-                           const struct cospin_xbar_opts *o, const struct cospin_net_layer *layers,
-                           int nlayers, enum cospin_input_kind kind, const double *x0,
-                           struct cospin_error *err);
+COSPIN_API int cospin_netlist_network(struct cospin_netlist *nl, const char *title,
+                                      const struct cospin_xbar_opts *o,
+                                      const struct cospin_net_layer *layers, int nlayers,
+                                      enum cospin_input_kind kind, const double *x0,
+                                      struct cospin_error *err);
+
+COSPIN_END_DECLS
 
 #endif

@@ -76,6 +76,8 @@
 
 #include "cospin.h"
 
+COSPIN_BEGIN_DECLS
+
 /* How a device is written. */
 enum cospin_xbar_cell {
     COSPIN_XBAR_CELL_RESISTOR = 0,   /* a resistor R = 1/G (physical) */
@@ -112,7 +114,7 @@ struct cospin_xbar_opts {
  * R_AP = 10 kOhm, thesis ch. 3), 0.1 V read voltage, ideal wires and
  * drivers, one tile, resistor cells, ammeter sensing.
  */
-void cospin_xbar_opts_default(struct cospin_xbar_opts *o);
+COSPIN_API void cospin_xbar_opts_default(struct cospin_xbar_opts *o);
 
 /*
  * Check the options: 0 < g_min_s < g_max_s finite, w_max > 0, v_read_v > 0,
@@ -121,14 +123,14 @@ void cospin_xbar_opts_default(struct cospin_xbar_opts *o);
  * wires and drivers and ammeter or ideal-TIA sensing.  Returns 0 or
  * COSPIN_ERR_INVALID naming the field.
  */
-int cospin_xbar_opts_validate(const struct cospin_xbar_opts *o, struct cospin_error *err);
+COSPIN_API int cospin_xbar_opts_validate(const struct cospin_xbar_opts *o, struct cospin_error *err);
 
 /*
  * The documented weight -> conductance map (header comment).  Writes the
  * pair in S.  Returns 0, or COSPIN_ERR_INVALID for a non-finite weight or
  * |w| > w_max without clip.
  */
-int cospin_xbar_weight_to_g(const struct cospin_xbar_opts *o, double w, double *g_pos_s,
+COSPIN_API int cospin_xbar_weight_to_g(const struct cospin_xbar_opts *o, double w, double *g_pos_s,
                             double *g_neg_s, struct cospin_error *err);
 
 /*
@@ -137,19 +139,19 @@ int cospin_xbar_weight_to_g(const struct cospin_xbar_opts *o, double w, double *
  * COSPIN_ERR_INVALID naming the weight "[j][i]" (prefixed with `what`, e.g.
  * "layer l1", when it is non-NULL).
  */
-int cospin_xbar_weights_to_g(const struct cospin_xbar_opts *o, const double *w, int n_out,
+COSPIN_API int cospin_xbar_weights_to_g(const struct cospin_xbar_opts *o, const double *w, int n_out,
                              int n_in, double *g_pos_s, double *g_neg_s, const char *what,
                              struct cospin_error *err);
 
 /* I_unit = v_read_v (G_max - G_min) / w_max: column current per unit of z, A. */
-double cospin_xbar_current_unit_a(const struct cospin_xbar_opts *o);
+COSPIN_API double cospin_xbar_current_unit_a(const struct cospin_xbar_opts *o);
 
 /*
  * The sense stage's output voltage for a column current i_a (A): -R_f I for
  * an ideal TIA, -A R_f I / (1 + A) for the op-amp of gain A (header
  * comment), 0 for plain ammeter sensing (no output stage).
  */
-double cospin_xbar_sense_out_v(const struct cospin_xbar_opts *o, double i_a);
+COSPIN_API double cospin_xbar_sense_out_v(const struct cospin_xbar_opts *o, double i_a);
 
 /* The tiling of a layer. */
 struct cospin_xbar_geometry {
@@ -164,7 +166,7 @@ struct cospin_xbar_geometry {
  * the layer mean the whole layer).  Returns 0 or COSPIN_ERR_INVALID for
  * n_out, n_in < 1 or negative tile sizes.
  */
-int cospin_xbar_geometry_init(const struct cospin_xbar_opts *o, int n_out, int n_in,
+COSPIN_API int cospin_xbar_geometry_init(const struct cospin_xbar_opts *o, int n_out, int n_in,
                               struct cospin_xbar_geometry *geom, struct cospin_error *err);
 
 /* The inputs and outputs tile t (0 <= t < ntiles) covers. */
@@ -173,7 +175,7 @@ struct cospin_xbar_span {
     int j0, n_out;             /* outputs j0 .. j0 + n_out - 1 */
     int nrow;                  /* physical row lines: 2 n_in (positive and inverted) */
 };
-void cospin_xbar_tile_span(const struct cospin_xbar_geometry *geom, int t,
+COSPIN_API void cospin_xbar_tile_span(const struct cospin_xbar_geometry *geom, int t,
                            struct cospin_xbar_span *span);
 
 /* A node of a tile.  Which fields mean what depends on the kind. */
@@ -244,19 +246,19 @@ struct cospin_xbar_circuit;
  * conductance: the message names "G+[j][i]") or COSPIN_ERR_NOMEM.  Free
  * *out with cospin_xbar_circuit_free().
  */
-int cospin_xbar_circuit_new(const struct cospin_xbar_opts *o, int n_out, int n_in,
+COSPIN_API int cospin_xbar_circuit_new(const struct cospin_xbar_opts *o, int n_out, int n_in,
                             const double *g_pos_s, const double *g_neg_s,
                             struct cospin_xbar_circuit **out, struct cospin_error *err);
 
 /* NULL-safe. */
-void cospin_xbar_circuit_free(struct cospin_xbar_circuit *xc);
+COSPIN_API void cospin_xbar_circuit_free(struct cospin_xbar_circuit *xc);
 
 /* The options and the geometry (owned by xc). */
-const struct cospin_xbar_opts *cospin_xbar_circuit_opts(const struct cospin_xbar_circuit *xc);
-const struct cospin_xbar_geometry *cospin_xbar_circuit_geometry(const struct cospin_xbar_circuit *xc);
+COSPIN_API const struct cospin_xbar_opts *cospin_xbar_circuit_opts(const struct cospin_xbar_circuit *xc);
+COSPIN_API const struct cospin_xbar_geometry *cospin_xbar_circuit_geometry(const struct cospin_xbar_circuit *xc);
 
 /* Nonzero when the layer has inverted row lines (every cell kind but merged pairs). */
-int cospin_xbar_circuit_has_inverted(const struct cospin_xbar_circuit *xc);
+COSPIN_API int cospin_xbar_circuit_has_inverted(const struct cospin_xbar_circuit *xc);
 
 /*
  * The elements of tile t, in the order the netlist writes them: per
@@ -266,24 +268,26 @@ int cospin_xbar_circuit_has_inverted(const struct cospin_xbar_circuit *xc);
  * overwritten; free it with cospin_xbar_tile_clear().  Returns 0,
  * COSPIN_ERR_INVALID (t out of range) or COSPIN_ERR_NOMEM.
  */
-int cospin_xbar_circuit_tile(const struct cospin_xbar_circuit *xc, int t,
+COSPIN_API int cospin_xbar_circuit_tile(const struct cospin_xbar_circuit *xc, int t,
                              struct cospin_xbar_tile *tile, struct cospin_error *err);
 
 /* Free the elements; the tile may be built again.  NULL-safe, idempotent. */
-void cospin_xbar_tile_clear(struct cospin_xbar_tile *tile);
+COSPIN_API void cospin_xbar_tile_clear(struct cospin_xbar_tile *tile);
 
 /*
  * The termination of tile t's column c: an AMMETER on the tile's column end
  * (several tile rows), or the sense stage of its output (one tile row).
  */
-void cospin_xbar_circuit_term(const struct cospin_xbar_circuit *xc, int t, int c,
+COSPIN_API void cospin_xbar_circuit_term(const struct cospin_xbar_circuit *xc, int t, int c,
                               struct cospin_xbar_elem *e);
 
 /*
  * The sense stage of output j, seen from its sense node: an AMMETER (ammeter
  * or ideal TIA) or a TIA_INPUT (finite-gain TIA).
  */
-void cospin_xbar_circuit_sense(const struct cospin_xbar_circuit *xc, int j,
+COSPIN_API void cospin_xbar_circuit_sense(const struct cospin_xbar_circuit *xc, int j,
                                struct cospin_xbar_elem *e);
+
+COSPIN_END_DECLS
 
 #endif

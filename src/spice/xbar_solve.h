@@ -53,6 +53,8 @@
 #include "cospin.h"
 #include "xbar_circuit.h"
 
+COSPIN_BEGIN_DECLS
+
 /*
  * Flag for cospin_xbar_solver_new: keep each tile's factor and adjoint
  * solutions W after cospin_xbar_solver_factor, so that gradients and direct
@@ -68,11 +70,11 @@ struct cospin_xbar_solver;
  * flags: 0 or COSPIN_XBAR_SOLVE_KEEP.  Returns 0, COSPIN_ERR_INVALID or
  * COSPIN_ERR_NOMEM.  Free *out with cospin_xbar_solver_free().
  */
-int cospin_xbar_solver_new(const struct cospin_xbar_opts *o, int n_out, int n_in, int flags,
+COSPIN_API int cospin_xbar_solver_new(const struct cospin_xbar_opts *o, int n_out, int n_in, int flags,
                            struct cospin_xbar_solver **out, struct cospin_error *err);
 
 /* NULL-safe. */
-void cospin_xbar_solver_free(struct cospin_xbar_solver *s);
+COSPIN_API void cospin_xbar_solver_free(struct cospin_xbar_solver *s);
 
 /*
  * Factor every tile for the device conductances g_pos_s, g_neg_s (n_out x
@@ -82,7 +84,7 @@ void cospin_xbar_solver_free(struct cospin_xbar_solver *s);
  * names the tile and the floating line) or COSPIN_ERR_NOMEM.  After an
  * error the solver holds no matrix until the next successful call.
  */
-int cospin_xbar_solver_factor(struct cospin_xbar_solver *s, const double *g_pos_s,
+COSPIN_API int cospin_xbar_solver_factor(struct cospin_xbar_solver *s, const double *g_pos_s,
                               const double *g_neg_s, struct cospin_error *err);
 
 /*
@@ -90,14 +92,14 @@ int cospin_xbar_solver_factor(struct cospin_xbar_solver *s, const double *g_pos_
  * owned by s and valid until the next factor call; NULL before a
  * successful one.
  */
-const double *cospin_xbar_solver_matrix(const struct cospin_xbar_solver *s);
+COSPIN_API const double *cospin_xbar_solver_matrix(const struct cospin_xbar_solver *s);
 
 /*
  * Column currents of nvec input vectors: i_out (nvec x n_out, A) = v_in
  * (nvec x n_in, volts on the positive lines, V_i = v_read_v x_i) times M^T.
  * Returns 0 or COSPIN_ERR_INVALID (no factorisation yet, bad arguments).
  */
-int cospin_xbar_solver_currents(const struct cospin_xbar_solver *s, const double *v_in,
+COSPIN_API int cospin_xbar_solver_currents(const struct cospin_xbar_solver *s, const double *v_in,
                                 size_t nvec, double *i_out, struct cospin_error *err);
 
 /*
@@ -105,7 +107,7 @@ int cospin_xbar_solver_currents(const struct cospin_xbar_solver *s, const double
  * vector (no effective matrix): a check of M, and of the solver against
  * itself.  Refactors the tiles unless the solver keeps them.
  */
-int cospin_xbar_solver_direct(struct cospin_xbar_solver *s, const double *v_in, size_t nvec,
+COSPIN_API int cospin_xbar_solver_direct(struct cospin_xbar_solver *s, const double *v_in, size_t nvec,
                               double *i_out, struct cospin_error *err);
 
 /*
@@ -115,7 +117,7 @@ int cospin_xbar_solver_direct(struct cospin_xbar_solver *s, const double *v_in, 
  * unit of L.  Refactors the tiles unless the solver keeps them.  Returns 0,
  * COSPIN_ERR_INVALID (no factorisation yet) or COSPIN_ERR_NOMEM.
  */
-int cospin_xbar_solver_grad(struct cospin_xbar_solver *s, const double *dl_dm, double *dl_dg_pos,
+COSPIN_API int cospin_xbar_solver_grad(struct cospin_xbar_solver *s, const double *dl_dm, double *dl_dg_pos,
                             double *dl_dg_neg, struct cospin_error *err);
 
 /*
@@ -123,7 +125,7 @@ int cospin_xbar_solver_grad(struct cospin_xbar_solver *s, const double *dl_dm, d
  * v_in (nvec x n_in, V), so that dL/dM = dl_di^T v_in.  (dL/dV, for the
  * layers before, is dl_di M.)
  */
-int cospin_xbar_solver_grad_batch(struct cospin_xbar_solver *s, const double *v_in,
+COSPIN_API int cospin_xbar_solver_grad_batch(struct cospin_xbar_solver *s, const double *v_in,
                                   const double *dl_di, size_t nvec, double *dl_dg_pos,
                                   double *dl_dg_neg, struct cospin_error *err);
 
@@ -137,7 +139,7 @@ struct cospin_xbar_solver_stats {
     double factor_s;           /* assembly and numeric factorisation (last factor call) */
     double solve_s;            /* adjoint solves and condensation (last factor call) */
 };
-void cospin_xbar_solver_stats(const struct cospin_xbar_solver *s,
+COSPIN_API void cospin_xbar_solver_stats(const struct cospin_xbar_solver *s,
                               struct cospin_xbar_solver_stats *st);
 
 /*
@@ -148,7 +150,9 @@ void cospin_xbar_solver_stats(const struct cospin_xbar_solver *s,
  * solver cannot model, a singular network: the message names the floating
  * line) or COSPIN_ERR_NOMEM.
  */
-int cospin_xbar_tile_matrix(const struct cospin_xbar_tile *tile, double *m,
+COSPIN_API int cospin_xbar_tile_matrix(const struct cospin_xbar_tile *tile, double *m,
                             struct cospin_error *err);
+
+COSPIN_END_DECLS
 
 #endif

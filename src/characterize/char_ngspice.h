@@ -8,7 +8,7 @@
  * each driven by its own current source with a rectangular pulse of the
  * task's width and amplitude into a 0 V sense source; the transient runs
  * over the pulse and the relaxation, and the final m_z of every instance is
- * read back.  Internal to characterize.c; exposed for its tests.  It needs
+ * read back.  Internal to char_run.c; exposed for its tests.  It needs
  * only the settings below, not characterize.h, so the two do not include
  * each other.
  */

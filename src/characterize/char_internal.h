@@ -1,0 +1,45 @@
+/*
+ * char_internal.h -- what the parts of the characterisation share:
+ * char_run.c (running a grid, resume), char_table.c (the table in memory
+ * and its files) and char_design.c (the designer's inverse).  Internal to
+ * the characterize layer.
+ */
+#ifndef COSPIN_CHAR_INTERNAL_H
+#define COSPIN_CHAR_INTERNAL_H
+
+#include <stddef.h>
+
+#include "characterize.h"
+
+/* Relative tolerance for "the same grid value" (widths, Ku, currents read
+   back from %.17g text are exact; 1e-9 absorbs values typed by hand). */
+#define CHAR_SAME_REL 1e-9
+
+/* The header line of psw.csv (with its newline). */
+#define CHAR_PSW_HEADER "width_s,current_a,trials,switched,p_sw,ku_j_per_m3\n"
+
+/* a and b are the same grid value (CHAR_SAME_REL). */
+int cospin_char_same(double a, double b);
+
+/* "dir/name" into buf of size n: 0, or -1 if it does not fit. */
+int cospin_char_path_join(char *buf, size_t n, const char *dir, const char *name);
+
+/* Write text to dir/name atomically and fsync'ed (a rerun resumes from it). */
+int cospin_char_write_text(const char *dir, const char *name, const char *text,
+                           struct cospin_error *err);
+
+/* Append a point (a fit) to t, whose arrays have room for *cap entries
+   (grown by doubling).  0 or -1 when out of memory. */
+int cospin_char_table_add_point(struct cospin_char_table *t, size_t *cap,
+                                const struct cospin_char_point *p);
+int cospin_char_table_add_fit(struct cospin_char_table *t, size_t *cap,
+                              const struct cospin_char_fit *f);
+
+/* One psw.csv line (with its newline) for point p into buf of size n. */
+void cospin_char_psw_line(char *buf, size_t n, const struct cospin_char_point *p);
+
+/* psw.csv, fit.csv, fit.xml and psw.svg of t into dir. */
+int cospin_char_write_all(const struct cospin_char_table *t, const char *dir,
+                          struct cospin_error *err);
+
+#endif

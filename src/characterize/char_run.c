@@ -1,0 +1,589 @@
+/*
+ * char_run.c -- running a characterisation grid: validation, seeds, the
+ * fast (threads) and ngspice (worker pool) engines, psw.csv appended point
+ * by point, run.txt and resume (see characterize.h).
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LOG_PREFIX "characterize"
+#include "char_internal.h"
+#include "characterize.h"
+#include "char_ngspice.h"
+#include "error.h"
+#include "log.h"
+
+void cospin_char_opts_default(struct cospin_char_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    cospin_mtj_params_default(&o->device);
+    o->trials = COSPIN_CHAR_DEFAULT_TRIALS;
+    o->relax_s = COSPIN_CHAR_DEFAULT_RELAX_S;
+    o->seed = 1;
+    o->threads = 0;
+    o->block_trials = COSPIN_CHAR_DEFAULT_BLOCK;
+    o->engine = COSPIN_CHAR_FAST;
+    o->instances_per_netlist = COSPIN_CHAR_DEFAULT_INSTANCES;
+}
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* The value rounded to 12 significant digits, so 3e-8 typed or read back
+   from a file hashes identically. */
+static uint64_t value_key(double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.12g", v);
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a 64-bit offset basis */
+    for (const char *s = buf; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL; /* FNV prime */
+    return h;
+}
+
+uint64_t cospin_char_point_seed(uint64_t seed, double width_s, double ku_j_per_m3,
+                                double current_a)
+{
+    uint64_t h = mix64(seed + 0x9e3779b97f4a7c15ULL);
+    h = mix64(h ^ value_key(width_s));
+    h = mix64(h ^ value_key(ku_j_per_m3) * 3);
+    h = mix64(h ^ value_key(current_a) * 5);
+    return h;
+}
+
+long cospin_char_fast_trials(const struct cospin_mtj_derived *d, const struct cospin_char_point *pt,
+                             double relax_s, uint64_t seed, long first, long n)
+{
+    if (!d || !pt || n < 0 || first < 0)
+        return COSPIN_ERR_INVALID;
+    uint64_t ps = cospin_char_point_seed(seed, pt->width_s, pt->ku_j_per_m3, pt->current_a);
+    return cospin_mtj_trials(d, pt->current_a, pt->width_s, relax_s, ps, (uint64_t)first, n, NULL);
+}
+
+/* ---- validation ----------------------------------------------------------------------- */
+
+static int check_values(const double *v, size_t n, const char *what, const char *unit, int allow_zero,
+                        struct cospin_error *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]) || v[i] < 0 || (!allow_zero && v[i] == 0))
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                    "%s %g %s is out of range (must be %s)", what, v[i], unit,
+                                    allow_zero ? ">= 0" : "> 0");
+    return 0;
+}
+
+static int validate(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
+                    struct cospin_error *err)
+{
+    if (!o || !g)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no options or grid");
+    if (o->trials <= 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "trials %ld must be > 0",
+                                o->trials);
+    if (!(o->relax_s >= 0) || !isfinite(o->relax_s))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "relaxation %g s must be >= 0", o->relax_s);
+    if (o->threads < 0 || o->block_trials <= 0 || o->instances_per_netlist <= 0 ||
+        o->pool_workers < 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "threads, block size, instances and workers must be positive");
+    if (o->engine != COSPIN_CHAR_FAST && o->engine != COSPIN_CHAR_NGSPICE)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "unknown engine %d",
+                                (int)o->engine);
+    if (!g->widths_s || g->nwidths == 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no pulse width given");
+    if (!g->currents_a || g->ncurrents == 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no current given");
+    int rc = check_values(g->widths_s, g->nwidths, "pulse width", "s", 0, err);
+    if (!rc)
+        rc = check_values(g->currents_a, g->ncurrents, "current", "A", 1, err);
+    if (!rc && g->kus_j_per_m3)
+        rc = check_values(g->kus_j_per_m3, g->nkus, "Ku", "J/m^3", 0, err);
+    return rc;
+}
+
+/* Derive the device at anisotropy ku (the grid value replaces any K_bulk + K_i/t split). */
+static int derive_at(const struct cospin_mtj_params *dev, double ku, struct cospin_mtj_derived *d,
+                     struct cospin_error *err)
+{
+    struct cospin_mtj_params p = *dev;
+    p.ku_j_per_m3 = ku;
+    p.k_i_j_per_m2 = 0;
+    char msg[256];
+    if (cospin_mtj_derive(&p, d, msg, sizeof msg) != 0)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "device at Ku = %g J/m^3: %s",
+                                ku, msg);
+    return 0;
+}
+
+/* Create dir if missing (one level; its parent must exist). */
+static int make_dir(const char *dir, struct cospin_error *err)
+{
+    if (mkdir(dir, 0777) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+            return 0;
+    }
+    return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "cannot create the output directory: %s",
+                            strerror(errno));
+}
+
+/* ---- run.txt: the settings a directory's results belong to ---------------------------- */
+
+static void manifest_text(const struct cospin_char_opts *o, char *buf, size_t n)
+{
+    const struct cospin_mtj_params *p = &o->device;
+    snprintf(buf, n,
+             "# cospin characterize: settings of the results in this directory\n"
+             "engine=%s\nseed=%llu\ntrials=%ld\nrelax_s=%.12g\n"
+             "alpha=%.12g\ngamma_rad_per_s_t=%.12g\nmu0_ms_t=%.12g\n"
+             "length_m=%.12g\nwidth_m=%.12g\nthickness_m=%.12g\npolarization=%.12g\n"
+             "temperature_k=%.12g\ndt_s=%.12g\nh_applied_t=%.12g,%.12g,%.12g\n"
+             "demag=%s\nstt=%s\nthermal=%s\ninit=%s\ninit_tilt_rad=%.12g\n",
+             o->engine == COSPIN_CHAR_FAST ? "fast" : "ngspice", (unsigned long long)o->seed,
+             o->trials, o->relax_s, p->alpha, p->gamma_rad_per_s_t, p->mu0_ms_t, p->length_m,
+             p->width_m, p->thickness_m, p->polarization, p->temperature_k, p->dt_s,
+             p->h_applied_t[0], p->h_applied_t[1], p->h_applied_t[2],
+             p->demag == COSPIN_DEMAG_PRISM ? "prism" : "thin-film",
+             p->stt == COSPIN_STT_CONSTANT ? "constant" : "slonczewski",
+             p->thermal == COSPIN_THERMAL_BROWN ? "brown" : "thesis",
+             p->init == COSPIN_INIT_THERMAL ? "thermal" : "tilt", p->init_tilt_rad);
+}
+
+static int read_whole(const char *path, char **out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while (buf && (r = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += r;
+        if (len + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (!buf)
+        return -1;
+    buf[len] = 0;
+    *out = buf;
+    return 0;
+}
+
+/* ---- the run ------------------------------------------------------------------------------- */
+
+struct task {
+    size_t point;      /* index into the run's point list */
+    long first, n;     /* trial range */
+};
+
+struct run_state {
+    const struct cospin_char_opts *o;
+    struct cospin_char_point *points;  /* the run's points (not yet finished ones) */
+    size_t npoints;
+    const struct cospin_mtj_derived *derived; /* per point: pointer into dtab */
+    const struct cospin_mtj_derived **pd;
+    long *remaining;                   /* per point: tasks not yet finished */
+    struct task *tasks;
+    size_t ntasks, next_task;
+    int append_fd;                     /* psw.csv opened O_APPEND, or -1 */
+    pthread_mutex_t lock;
+    struct cospin_progress progress;
+    long done_trials;
+    size_t done_points;
+    int rc;
+    struct cospin_error err;
+};
+
+/* Append one finished point to psw.csv in a single write, then fsync. */
+static int append_point(struct run_state *s, const struct cospin_char_point *p)
+{
+    if (s->append_fd < 0)
+        return 0;
+    char line[256];
+    cospin_char_psw_line(line, sizeof line, p);
+    size_t len = strlen(line);
+    if (write(s->append_fd, line, len) != (ssize_t)len || fsync(s->append_fd) != 0)
+        return cospin_error_set(&s->err, COSPIN_ERR_IO, s->o->out_dir, 0,
+                                "cannot append to psw.csv: %s", strerror(errno));
+    return 0;
+}
+
+/* Record a task's result under the lock; append the point when complete. */
+static void task_done(struct run_state *s, const struct task *tk, long switched)
+{
+    pthread_mutex_lock(&s->lock);
+    struct cospin_char_point *p = &s->points[tk->point];
+    p->switched += switched;
+    s->done_trials += tk->n;
+    if (--s->remaining[tk->point] == 0) {
+        s->done_points++;
+        int rc = append_point(s, p);
+        if (rc && !s->rc)
+            s->rc = rc;
+    }
+    if (s->done_points < s->npoints)
+        cospin_progress_update(&s->progress, s->done_trials);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void *fast_worker(void *arg)
+{
+    struct run_state *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        int stop = s->rc != 0 || (s->o->stop && *s->o->stop) || s->next_task >= s->ntasks;
+        struct task tk = {0, 0, 0};
+        if (!stop)
+            tk = s->tasks[s->next_task++];
+        pthread_mutex_unlock(&s->lock);
+        if (stop)
+            break;
+        const struct cospin_char_point *p = &s->points[tk.point];
+        long sw = cospin_char_fast_trials(s->pd[tk.point], p, s->o->relax_s, s->o->seed, tk.first,
+                                          tk.n);
+        if (sw < 0) {
+            pthread_mutex_lock(&s->lock);
+            if (!s->rc)
+                s->rc = cospin_error_set(&s->err, COSPIN_ERR_INTERNAL, NULL, 0,
+                                         "trial run failed (%ld)", sw);
+            pthread_mutex_unlock(&s->lock);
+            break;
+        }
+        task_done(s, &tk, sw);
+    }
+    return NULL;
+}
+
+static int run_fast(struct run_state *s)
+{
+    int nth = s->o->threads;
+    if (nth <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        nth = n > 0 ? (int)n : 1;
+    }
+    if ((size_t)nth > s->ntasks)
+        nth = s->ntasks > 0 ? (int)s->ntasks : 1;
+    pthread_t *th = calloc((size_t)nth, sizeof *th);
+    if (!th)
+        return cospin_error_set(&s->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int started = 0;
+    for (; started < nth; started++)
+        if (pthread_create(&th[started], NULL, fast_worker, s) != 0)
+            break;
+    if (started == 0)
+        fast_worker(s); /* no thread could start: run in this one */
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(th);
+    return s->rc;
+}
+
+/* Ngspice path: hands the task list to char_ngspice.c, which reports each
+   finished task through the callback. */
+static void ngspice_done(void *ctx, size_t task_index, long switched)
+{
+    struct run_state *s = ctx;
+    task_done(s, &s->tasks[task_index], switched);
+}
+
+static int ngspice_stop(void *ctx)
+{
+    struct run_state *s = ctx;
+    return (s->o->stop && *s->o->stop) || s->rc != 0;
+}
+
+static int run_ngspice(struct run_state *s)
+{
+    struct cospin_char_ngspice_task *nt = calloc(s->ntasks ? s->ntasks : 1, sizeof *nt);
+    if (!nt)
+        return cospin_error_set(&s->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t i = 0; i < s->ntasks; i++) {
+        const struct cospin_char_point *p = &s->points[s->tasks[i].point];
+        nt[i].width_s = p->width_s;
+        nt[i].ku_j_per_m3 = p->ku_j_per_m3;
+        nt[i].current_a = p->current_a;
+        nt[i].seed = cospin_char_point_seed(s->o->seed, p->width_s, p->ku_j_per_m3, p->current_a);
+        nt[i].first_trial = s->tasks[i].first;
+        nt[i].ntrials = s->tasks[i].n;
+    }
+    struct cospin_char_ngspice_opts no = {.device = s->o->device,
+                                          .relax_s = s->o->relax_s,
+                                          .pool_workers = s->o->pool_workers,
+                                          .codemodel_path = s->o->codemodel_path};
+    int rc = cospin_char_ngspice_run(&no, nt, s->ntasks, ngspice_done, ngspice_stop, s, &s->err);
+    free(nt);
+    if (rc && !s->rc)
+        s->rc = rc;
+    return s->rc;
+}
+
+/* Prepare out_dir: run.txt check, earlier points, psw.csv open for appending. */
+static int prepare_dir(const struct cospin_char_opts *o, struct cospin_char_table **old,
+                       int *fd, struct cospin_error *err)
+{
+    *old = NULL;
+    *fd = -1;
+    int rc = make_dir(o->out_dir, err);
+    if (rc)
+        return rc;
+    char manifest[2048], path[4096], psw[4096];
+    manifest_text(o, manifest, sizeof manifest);
+    if (cospin_char_path_join(path, sizeof path, o->out_dir, "run.txt") ||
+        cospin_char_path_join(psw, sizeof psw, o->out_dir, "psw.csv"))
+        return cospin_error_set(err, COSPIN_ERR_IO, o->out_dir, 0, "directory name too long");
+    char *prev = NULL;
+    int have_prev = read_whole(path, &prev) == 0;
+    int have_psw = access(psw, F_OK) == 0;
+    if (!o->fresh && have_prev && have_psw) {
+        int match = strcmp(prev, manifest) == 0;
+        free(prev);
+        if (!match)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
+                                    "%s holds results of a run with other settings (seed, trials, "
+                                    "device or engine); use another output directory, or --fresh "
+                                    "to discard them",
+                                    o->out_dir);
+        rc = cospin_char_read_psw_csv(psw, cospin_mtj_ku_j_per_m3(&o->device), old, err);
+        if (rc)
+            return rc;
+        /* Rewrite it cleanly (drops an incomplete last line). */
+        struct cospin_char_table tmp = **old;
+        tmp.fits = NULL;
+        tmp.nfits = 0;
+        rc = cospin_char_write_psw_csv(&tmp, o->out_dir, err);
+    } else {
+        free(prev);
+        if (!o->fresh && have_psw && !have_prev)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, o->out_dir, 0,
+                                    "%s has a psw.csv without run.txt: not a cospin "
+                                    "characterisation directory (use --fresh to overwrite)",
+                                    o->out_dir);
+        rc = cospin_char_write_text(o->out_dir, "psw.csv", CHAR_PSW_HEADER, err);
+        if (!rc)
+            rc = cospin_char_write_text(o->out_dir, "run.txt", manifest, err);
+    }
+    if (rc) {
+        cospin_char_table_free(*old);
+        *old = NULL;
+        return rc;
+    }
+    *fd = open(psw, O_WRONLY | O_APPEND);
+    if (*fd < 0) {
+        cospin_char_table_free(*old);
+        *old = NULL;
+        return cospin_error_set(err, COSPIN_ERR_IO, psw, 0, "cannot open for appending: %s",
+                                strerror(errno));
+    }
+    return 0;
+}
+
+static int find_point(const struct cospin_char_table *t, const struct cospin_char_point *p)
+{
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < t->npoints; i++) {
+        const struct cospin_char_point *q = &t->points[i];
+        if (cospin_char_same(q->width_s, p->width_s) && cospin_char_same(q->ku_j_per_m3, p->ku_j_per_m3) &&
+            (q->current_a == p->current_a || cospin_char_same(q->current_a, p->current_a)))
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Derive the device at every Ku of the grid first: a bad device fails before
+   any work.  *dtab (nkus entries) is the caller's to free. */
+static int derive_all(const struct cospin_char_opts *o, const double *kus, size_t nkus,
+                      struct cospin_mtj_derived **dtab, struct cospin_error *err)
+{
+    *dtab = calloc(nkus, sizeof **dtab);
+    if (!*dtab)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t k = 0; k < nkus; k++) {
+        int rc = derive_at(&o->device, kus[k], &(*dtab)[k], err);
+        if (rc)
+            return rc;
+    }
+    return COSPIN_OK;
+}
+
+/* The grid of one run: its Ku values (the device's own when the grid has none). */
+struct grid_kus {
+    const double *kus;
+    size_t nkus;
+    double ku_dev;
+};
+
+/* Allocate the run's point and task lists for the whole grid. */
+static int alloc_plan(struct run_state *s, size_t ntotal, struct cospin_error *err)
+{
+    const struct cospin_char_opts *o = s->o;
+    long chunk = o->engine == COSPIN_CHAR_NGSPICE ? o->instances_per_netlist : o->block_trials;
+    long blocks_per_point = (o->trials + chunk - 1) / chunk;
+    s->points = calloc(ntotal, sizeof *s->points);
+    s->pd = calloc(ntotal, sizeof *s->pd);
+    s->remaining = calloc(ntotal, sizeof *s->remaining);
+    s->tasks = calloc(ntotal * (size_t)blocks_per_point + 1, sizeof *s->tasks);
+    if (!s->points || !s->pd || !s->remaining || !s->tasks)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    return COSPIN_OK;
+}
+
+/*
+ * Plan the run: res starts with every earlier point of the directory (the
+ * union is the result); the grid's points not among them, in grid order,
+ * become s->points, each split into trial blocks (s->tasks).
+ */
+static int plan_points(struct run_state *s, const struct cospin_char_grid *g,
+                       const struct grid_kus *gk, const struct cospin_mtj_derived *dtab,
+                       const struct cospin_char_table *old, struct cospin_char_table *res,
+                       size_t *cap, struct cospin_error *err)
+{
+    const struct cospin_char_opts *o = s->o;
+    if (old)
+        for (size_t i = 0; i < old->npoints; i++)
+            if (cospin_char_table_add_point(res, cap, &old->points[i]) != 0)
+                return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    long chunk = o->engine == COSPIN_CHAR_NGSPICE ? o->instances_per_netlist : o->block_trials;
+    for (size_t k = 0; k < gk->nkus; k++)
+        for (size_t w = 0; w < g->nwidths; w++)
+            for (size_t c = 0; c < g->ncurrents; c++) {
+                struct cospin_char_point p = {g->widths_s[w], gk->kus[k], g->currents_a[c],
+                                              o->trials, 0};
+                if (find_point(old, &p) >= 0) {
+                    res->nresumed++;
+                    continue;   /* finished earlier */
+                }
+                if (find_point(res, &p) >= 0)
+                    continue;   /* listed twice */
+                size_t idx = s->npoints++;
+                s->points[idx] = p;
+                s->pd[idx] = &dtab[k];
+                for (long first = 0; first < o->trials; first += chunk) {
+                    struct task tk = {idx, first,
+                                      first + chunk <= o->trials ? chunk : o->trials - first};
+                    s->tasks[s->ntasks++] = tk;
+                    s->remaining[idx]++;
+                }
+            }
+    if (res->nresumed)
+        cospin_info("resuming: %zu point%s already done in %s", res->nresumed,
+                    res->nresumed == 1 ? "" : "s", o->out_dir);
+    return COSPIN_OK;
+}
+
+/* Run the planned tasks on the chosen engine, with progress; an interrupt
+   becomes COSPIN_ERR_INTERRUPTED saying what was kept. */
+static int execute(struct run_state *s, struct cospin_error *err)
+{
+    const struct cospin_char_opts *o = s->o;
+    if (pthread_mutex_init(&s->lock, NULL) != 0)
+        return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0, "mutex init failed");
+    double t0 = cospin_now_s();
+    cospin_progress_start(&s->progress, "P_sw trials", (long)s->npoints * o->trials);
+    int rc = COSPIN_OK;
+    if (s->ntasks > 0)
+        rc = o->engine == COSPIN_CHAR_FAST ? run_fast(s) : run_ngspice(s);
+    if (!rc && s->done_points < s->npoints && o->stop && *o->stop)
+        rc = COSPIN_ERR_INTERRUPTED;
+    if (!rc && s->npoints > 0)
+        cospin_progress_end(&s->progress);
+    pthread_mutex_destroy(&s->lock);
+    if (s->err.code && err && !err->code)
+        *err = s->err;
+    if (rc == COSPIN_ERR_INTERRUPTED)
+        return cospin_error_set(err, COSPIN_ERR_INTERRUPTED, o->out_dir, 0,
+                                "interrupted after %zu of %zu points%s", s->done_points,
+                                s->npoints,
+                                o->out_dir ? "; the finished points are kept in psw.csv: "
+                                             "rerun the same command to resume"
+                                           : "");
+    if (!rc)
+        cospin_dbg("%zu points, %ld trials in %.2f s", s->npoints, (long)s->npoints * o->trials,
+                   cospin_now_s() - t0);
+    return rc;
+}
+
+/* Add the new points to res, fit every curve and write the files. */
+static int finish(struct run_state *s, struct cospin_char_table *res, size_t *cap,
+                  struct cospin_error *err)
+{
+    for (size_t i = 0; i < s->npoints; i++)
+        if (cospin_char_table_add_point(res, cap, &s->points[i]) != 0)
+            return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = cospin_char_fit_all(res);
+    if (rc)
+        return cospin_error_set(err, rc, NULL, 0, "out of memory");
+    if (s->append_fd >= 0) {
+        close(s->append_fd);
+        s->append_fd = -1;
+    }
+    return s->o->out_dir ? cospin_char_write_all(res, s->o->out_dir, err) : COSPIN_OK;
+}
+
+int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
+                    struct cospin_char_table **out, struct cospin_error *err)
+{
+    if (out)
+        *out = NULL;
+    int rc = validate(o, g, err);
+    if (rc)
+        return rc;
+    struct grid_kus gk = {.ku_dev = cospin_mtj_ku_j_per_m3(&o->device)};
+    gk.nkus = g->kus_j_per_m3 && g->nkus ? g->nkus : 1;
+    gk.kus = g->kus_j_per_m3 && g->nkus ? g->kus_j_per_m3 : &gk.ku_dev;
+    struct cospin_mtj_derived *dtab = NULL;
+    struct cospin_char_table *old = NULL, *res = NULL;
+    struct run_state s;
+    memset(&s, 0, sizeof s);
+    s.o = o;
+    s.append_fd = -1;
+    size_t cap = 0;
+    rc = derive_all(o, gk.kus, gk.nkus, &dtab, err);
+    if (!rc && o->out_dir)
+        rc = prepare_dir(o, &old, &s.append_fd, err);
+    if (!rc && !(res = calloc(1, sizeof *res)))
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    if (!rc)
+        rc = alloc_plan(&s, gk.nkus * g->nwidths * g->ncurrents, err);
+    if (!rc)
+        rc = plan_points(&s, g, &gk, dtab, old, res, &cap, err);
+    if (!rc)
+        rc = execute(&s, err);
+    if (!rc)
+        rc = finish(&s, res, &cap, err);
+    if (s.append_fd >= 0)
+        close(s.append_fd);
+    free(s.points);
+    free(s.pd);
+    free(s.remaining);
+    free(s.tasks);
+    free(dtab);
+    cospin_char_table_free(old);
+    if (rc == 0 && out)
+        *out = res;
+    else
+        cospin_char_table_free(res);
+    return rc;
+}

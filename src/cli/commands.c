@@ -20,8 +20,7 @@ static const struct cospin_cli_command commands[] = {
     {"train", cospin_cli_train, NULL, &cospin_cli_train_cmd},
     {"infer", cospin_cli_infer, "run a trained model as a full netlist (circuit vs math level)",
      NULL},
-    {"energy", cospin_cli_energy,
-     "write energy of a neuron pulse (I^2 R t and the SPICE waveform), SOT write energy", NULL},
+    {"energy", cospin_cli_energy, NULL, &cospin_cli_energy_cmd},
 };
 
 const struct cospin_cli_command *cospin_cli_commands(size_t *n)

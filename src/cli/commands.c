@@ -13,15 +13,14 @@
 static const struct cospin_cli_command commands[] = {
     {"run", cospin_cli_run, NULL, &cospin_cli_run_cmd},
     {"netlist", cospin_cli_netlist, NULL, &cospin_cli_netlist_cmd},
-    {"demo", cospin_cli_demo, "run the demo (circuits through ngspice vs closed-form answers)", NULL},
+    {"demo", cospin_cli_demo, NULL, &cospin_cli_demo_cmd},
     {"ngspice", cospin_cli_ngspice, NULL, &cospin_cli_ngspice_cmd},
     {"dataset", cospin_cli_dataset, NULL, &cospin_cli_dataset_cmd},
     {"characterize", cospin_cli_characterize, NULL, &cospin_cli_characterize_cmd},
     {"train", cospin_cli_train, NULL, &cospin_cli_train_cmd},
     {"infer", cospin_cli_infer, "run a trained model as a full netlist (circuit vs math level)",
      NULL},
-    {"energy", cospin_cli_energy,
-     "write energy of a neuron pulse (I^2 R t and the SPICE waveform), SOT write energy", NULL},
+    {"energy", cospin_cli_energy, NULL, &cospin_cli_energy_cmd},
 };
 
 const struct cospin_cli_command *cospin_cli_commands(size_t *n)

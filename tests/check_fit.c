@@ -256,7 +256,13 @@ START_TEST(test_bad_input)
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(cospin_fit_logistic(xsame, nt, ns, 3, &r, &e), COSPIN_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(e.msg, "distinct"));
-    ck_assert_int_eq(cospin_fit_logistic(x, one_pt, ns, 3, &r, NULL), COSPIN_ERR_INVALID);
+    /* One usable point is a failed fit, never status "ok" with NaN k and c
+       (a one-current characterisation once wrote "nan ... ok"). */
+    ck_assert_int_eq(r.status, COSPIN_FIT_TOO_FEW);
+    long one_ns[3] = {1, 0, 0};
+    ck_assert_int_eq(cospin_fit_logistic(x, one_pt, one_ns, 3, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(r.status, COSPIN_FIT_TOO_FEW);
+    ck_assert_str_eq(cospin_fit_status_name(COSPIN_FIT_TOO_FEW), "too-few-points");
     /* A NULL result pointer is allowed. */
     ck_assert_int_eq(cospin_fit_logistic(x, nt, ns, 3, NULL, NULL), 0);
 }

@@ -38,6 +38,7 @@ enum cospin_fit_status {
     COSPIN_FIT_ALL_ONE = 2,      /* every trial succeeded */
     COSPIN_FIT_SEPARATED = 3,    /* complete separation: k unbounded */
     COSPIN_FIT_NO_CONVERGENCE = 4, /* iteration limit reached (should not happen) */
+    COSPIN_FIT_TOO_FEW = 6,      /* fewer than two distinct x with trials: nothing to fit */
     COSPIN_FIT_NOT_RISING = 5    /* set by callers that need k > 0 (P_sw must rise with I):
                                     the fit converged with k <= 0 */
 };

@@ -141,7 +141,7 @@ int cospin_char_read_psw_csv(const char *path, double default_ku, struct cospin_
 
 static int status_from_name(const char *s)
 {
-    for (int i = 0; i <= COSPIN_FIT_NOT_RISING; i++)
+    for (int i = 0; i <= COSPIN_FIT_TOO_FEW; i++)
         if (strcmp(s, cospin_fit_status_name(i)) == 0)
             return i;
     return -1;
@@ -166,7 +166,7 @@ static int fit_row(const struct cospin_csv *r, struct cospin_char_fit *f, struct
     int st = status ? status_from_name(status) : COSPIN_FIT_OK;
     if (st < 0) {
         char names[160] = "";
-        for (int i = 0; i <= COSPIN_FIT_NOT_RISING; i++) {
+        for (int i = 0; i <= COSPIN_FIT_TOO_FEW; i++) {
             size_t len = strlen(names);
             snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
                      cospin_fit_status_name(i));

@@ -830,6 +830,113 @@ static char *save_commands(const struct cospin_stream_job *job)
     return cmd;
 }
 
+/* Issue the save commands of a stream job and run its transient, one time
+   point per vector.  what (size whatn) receives a description for errors. */
+static int stream_run_tran(struct cospin_engine *eng, const struct cospin_stream_job *job,
+                           char *what, size_t whatn, struct cospin_error *err)
+{
+    struct stream_state *st = &eng->st;
+    char *save = save_commands(job);
+    if (!save)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = op_begin(eng, err);
+    if (rc) {
+        free(save);
+        return rc;
+    }
+    /* Only the requested outputs are stored: the plot is the costly part of a point. */
+    ng_command("destroy all");
+    ng_command("delete all");
+    for (char *line = save, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        ng_command(line);
+    }
+    snprintf(what, whatn, "streaming transient (%.120s)", save);
+    free(save);
+    double tstop_s = st->step_s * (double)(st->nvec > 1 ? st->nvec - 1 : 1);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "tran %.17g %.17g 0 %.17g", st->step_s, tstop_s, st->step_s);
+    st->active = 1;
+    ng_command(cmd);
+    st->active = 0;
+    return COSPIN_OK;
+}
+
+/* After the transient: the conditions under which its points cannot be trusted. */
+static int stream_check_after(const struct stream_state *st, struct cospin_error *err)
+{
+    if (ng_proc.interp_mode)
+        /* ngspice 39.3 sets a static `interpolated` flag in outitf.c when a circuit has
+           `.options interp` and never clears it: stored points are then interpolated
+           onto the tstep grid, which shifts vectors against their inputs. */
+        return cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
+                                "stream: ngspice stores interpolated points (`.options interp` in "
+                                "this or an earlier netlist of this process, which ngspice 39.3 "
+                                "never switches off); stream without it, in a fresh process or a "
+                                "worker pool");
+    for (size_t i = 0; i < st->nsrc; i++)
+        if (!st->seen[i])
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                    "stream: source '%s' is not an external source of the circuit "
+                                    "(write it as `%s node 0 external`)",
+                                    st->names[i], st->names[i]);
+    if (st->unknown[0])
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "stream: the circuit has external source '%s' that is not in the "
+                                "source list",
+                                st->unknown);
+    return COSPIN_OK;
+}
+
+/* Copy the outputs at the grid points k * step_s into results (nvec x nout). */
+static int stream_copy(struct cospin_engine *eng, const struct cospin_stream_job *job,
+                       double *results, struct cospin_error *err)
+{
+    const struct stream_state *st = &eng->st;
+    pvector_info tv = get_vector("time", err);
+    if (!tv)
+        return err ? err->code : COSPIN_ERR_SIM;
+    size_t np = (size_t)tv->v_length;
+    eng->stats.time_points = np;
+    size_t *idx = malloc(st->nvec * sizeof *idx);
+    if (!idx)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    /* Map vector k to the stored point at k * step_s (points are increasing in time). */
+    int rc = COSPIN_OK;
+    size_t p = 0;
+    for (size_t k = 0; k < st->nvec && rc == COSPIN_OK; k++) {
+        double want = (double)k * st->step_s, tol = STREAM_GRID_RTOL * st->step_s;
+        while (p < np && vector_value(tv, p) < want - tol)
+            p++;
+        if (p >= np || fabs(vector_value(tv, p) - want) > tol)
+            rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
+                                  "stream: no time point for vector %zu at t = %g s (the analysis "
+                                  "stopped early or did not land on the grid)",
+                                  k, want);
+        else
+            idx[k] = p;
+    }
+    for (size_t j = 0; j < job->nout && rc == COSPIN_OK; j++) {
+        pvector_info v = get_vector(job->outputs[j], err);
+        if (!v) {
+            rc = err ? err->code : COSPIN_ERR_SIM;
+            break;
+        }
+        if ((size_t)v->v_length < np) {
+            rc = cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0,
+                                  "stream: vector '%s' has %d points, time %zu", job->outputs[j],
+                                  v->v_length, np);
+            break;
+        }
+        for (size_t k = 0; k < st->nvec; k++)
+            results[k * job->nout + j] = vector_value(v, idx[k]);
+    }
+    free(idx);
+    return rc;
+}
+
 int cospin_engine_stream_job(struct cospin_engine *eng, const struct cospin_stream_job *job,
                              double *results, struct cospin_error *err)
 {
@@ -853,106 +960,19 @@ int cospin_engine_stream_job(struct cospin_engine *eng, const struct cospin_stre
     rc = stream_setup(&eng->st, job, err);
     if (rc)
         return rc;
-    struct stream_state *st = &eng->st;
-    char *save = save_commands(job);
-    if (!save)
-        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    rc = op_begin(eng, err);
-    if (rc) {
-        free(save);
-        return rc;
-    }
-    /* Only the requested outputs are stored: the plot is the costly part of a point. */
-    ng_command("destroy all");
-    ng_command("delete all");
-    for (char *line = save, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        ng_command(line);
-    }
     char what[160];
-    snprintf(what, sizeof what, "streaming transient (%.120s)", save);
-    free(save);
-    double tstop_s = st->step_s * (double)(st->nvec > 1 ? st->nvec - 1 : 1);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "tran %.17g %.17g 0 %.17g", st->step_s, tstop_s, st->step_s);
-    st->active = 1;
-    ng_command(cmd);
-    st->active = 0;
+    rc = stream_run_tran(eng, job, what, sizeof what, err);
+    if (rc)
+        return rc;
     double t2 = cospin_now_s();
     eng->stats.run_s = t2 - t1;
-    eng->stats.vsrc_calls = st->vsrc_calls;
-    eng->stats.sync_calls = st->sync_calls;
+    eng->stats.vsrc_calls = eng->st.vsrc_calls;
+    eng->stats.sync_calls = eng->st.sync_calls;
     rc = op_end(eng, what, err);
-    if (rc)
-        goto out;
-    if (ng_proc.interp_mode) {
-        /* ngspice 39.3 sets a static `interpolated` flag in outitf.c when a circuit has
-           `.options interp` and never clears it: stored points are then interpolated
-           onto the tstep grid, which shifts vectors against their inputs. */
-        rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
-                              "stream: ngspice stores interpolated points (`.options interp` in this or an "
-                              "earlier netlist of this process, which ngspice 39.3 never switches off); "
-                              "stream without it, in a fresh process or a worker pool");
-        goto out;
-    }
-    for (size_t i = 0; i < st->nsrc; i++)
-        if (!st->seen[i]) {
-            rc = cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                  "stream: source '%s' is not an external source of the circuit "
-                                  "(write it as `%s node 0 external`)",
-                                  st->names[i], st->names[i]);
-            goto out;
-        }
-    if (st->unknown[0]) {
-        rc = cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                              "stream: the circuit has external source '%s' that is not in the source list",
-                              st->unknown);
-        goto out;
-    }
-    pvector_info tv = get_vector("time", err);
-    if (!tv) {
-        rc = err ? err->code : COSPIN_ERR_SIM;
-        goto out;
-    }
-    size_t np = (size_t)tv->v_length;
-    eng->stats.time_points = np;
-    size_t *idx = malloc(st->nvec * sizeof *idx);
-    if (!idx) {
-        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-        goto out;
-    }
-    /* Map vector k to the stored point at k * step_s (points are increasing in time). */
-    size_t p = 0;
-    for (size_t k = 0; k < st->nvec && rc == COSPIN_OK; k++) {
-        double want = (double)k * st->step_s, tol = STREAM_GRID_RTOL * st->step_s;
-        while (p < np && vector_value(tv, p) < want - tol)
-            p++;
-        if (p >= np || fabs(vector_value(tv, p) - want) > tol)
-            rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
-                                  "stream: no time point for vector %zu at t = %g s (the analysis stopped "
-                                  "early or did not land on the grid)",
-                                  k, want);
-        else
-            idx[k] = p;
-    }
-    for (size_t j = 0; j < job->nout && rc == COSPIN_OK; j++) {
-        pvector_info v = get_vector(job->outputs[j], err);
-        if (!v) {
-            rc = err ? err->code : COSPIN_ERR_SIM;
-            break;
-        }
-        if ((size_t)v->v_length < np) {
-            rc = cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0, "stream: vector '%s' has %d points, time %zu",
-                                  job->outputs[j], v->v_length, np);
-            break;
-        }
-        for (size_t k = 0; k < st->nvec; k++)
-            results[k * job->nout + j] = vector_value(v, idx[k]);
-    }
-    free(idx);
-out:
+    if (!rc)
+        rc = stream_check_after(&eng->st, err);
+    if (!rc)
+        rc = stream_copy(eng, job, results, err);
     /* Free the tran plot, keep the circuit for the next stream. */
     ng_command("destroy all");
     eng->stats.copy_s = cospin_now_s() - t2;

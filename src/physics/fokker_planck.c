@@ -561,10 +561,10 @@ static void adjoint_step(struct cospin_fp *fp, double c)
 }
 
 /*
- * fp->w = (R0^T)^steps 1_{z>0}: P_sw after a relaxation of t_s at zero
- * current is w . m for the masses m at its start.  All steps are rational
- * functions of the same A, so they commute and the schedule of run_phase
- * gives exactly the forward result.
+ * fp->w = R_1^T R_2^T ... 1_{z>0}, the transposed steps of a relaxation of
+ * t_s at zero current: P_sw is w . m for the masses m at its start.  All
+ * steps are rational functions of the same A, so they commute and taking
+ * the schedule of run_phase in adjoint order gives the forward result.
  */
 static void relax_adjoint(struct cospin_fp *fp, double t_s)
 {

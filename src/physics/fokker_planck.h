@@ -27,10 +27,13 @@
  * the polar angle (fine near the poles, where the wells are), zero flux at
  * z = +-1; Scharfetter-Gummel fluxes (exact for the stationary density of
  * every current); TR-BDF2 time steps (second order, L-stable, one implicit
- * tridiagonal matrix per current and step size).  P_sw is the probability
- * mass at m_z > 0 after a rectangular pulse and a relaxation at zero current,
- * starting from the initial state of cospin_mtj_init_state (Boltzmann
- * distribution of the m_z < 0 well at temperature T, or the tilted state).
+ * tridiagonal matrix per current and step size), growing geometrically
+ * through each phase.  P_sw is the probability mass at m_z > 0 after a
+ * rectangular pulse and a relaxation at zero current, starting from the
+ * initial state of cospin_mtj_init_state (Boltzmann distribution of the
+ * m_z < 0 well at temperature T, or the tilted state): the quantity the
+ * Monte Carlo of cospin_mtj_trials estimates.  16 currents advance together
+ * (SIMD lanes); the relaxation is computed once per curve, as an adjoint.
  *
  * The workspace allocates once (cospin_fp_new); nothing allocates while
  * stepping.  A workspace is not thread safe; use one per thread.

@@ -65,6 +65,45 @@ START_TEST(test_figures_prism)
 }
 END_TEST
 
+/* Slonczewski's (1996) spin-valve efficiency, written out literally from
+ * the paper's formula (independent of llgs.c's rewritten form). */
+static double g_spin_valve(double pol, double cos_theta)
+{
+    return 1.0 / (-4.0 + pow(1.0 + pol, 3.0) * (3.0 + cos_theta) / (4.0 * pow(pol, 1.5)));
+}
+
+/* The three STT efficiencies against their formulas (1e-12: the spin
+ * valve's denominator c0 + c1 cos loses up to two digits to cancellation
+ * near cos = -1 at P = 0.9, where g = 60), and the critical-current ratios they imply: I_c is
+ * inversely proportional to eta at m = -z, so I_c(constant) / I_c(spin valve)
+ * = g(cos = -1) / P = 1.7563 at P = 0.4, and the erase threshold (m = +z)
+ * is g(-1)/g(+1) = 4.81 times the write threshold. */
+START_TEST(test_stt_efficiencies)
+{
+    struct cospin_mtj_params p = defaults(COSPIN_DEMAG_PRISM);
+    for (double pol = 0.1; pol < 0.95; pol += 0.2)
+        for (double c = -1.0; c <= 1.0; c += 0.25) {
+            p.polarization = pol;
+            p.stt = COSPIN_STT_CONSTANT;
+            ck_assert_rel(cospin_mtj_stt_efficiency(&p, c), pol, 1e-14);
+            p.stt = COSPIN_STT_SLONCZEWSKI;
+            ck_assert_rel(cospin_mtj_stt_efficiency(&p, c), pol / (1.0 + pol * pol * c), 1e-14);
+            p.stt = COSPIN_STT_SPIN_VALVE;
+            ck_assert_rel(cospin_mtj_stt_efficiency(&p, c), g_spin_valve(pol, c), 1e-12);
+            ck_assert(cospin_mtj_stt_efficiency(&p, c) > 0.0);
+        }
+    p.polarization = 0.4;
+    ck_assert_rel(g_spin_valve(0.4, -1.0) / 0.4, 1.7563, 1e-4);
+    struct cospin_mtj_params c = p;
+    c.stt = COSPIN_STT_CONSTANT;
+    p.stt = COSPIN_STT_SPIN_VALVE;
+    ck_assert_rel(cospin_mtj_icrit_a(&c) / cospin_mtj_icrit_a(&p), g_spin_valve(0.4, -1.0) / 0.4,
+                  1e-12);
+    ck_assert_str_eq(cospin_mtj_stt_name(COSPIN_STT_SPIN_VALVE), "spin-valve");
+    ck_assert_ptr_null(cospin_mtj_stt_name((enum cospin_stt)9));
+}
+END_TEST
+
 /* ---- deterministic dynamics ---------------------------------------------- */
 
 /* Small-angle dynamics at T = 0 around m = -z with Nx = Ny: zeta = mx + i my
@@ -180,7 +219,8 @@ END_TEST
 /* Zero temperature, 0.01 rad tilt: 0.95 Icrit never switches (the tilt
  * decays), 1.05 Icrit switches within 1 us (growth time constant
  * 1/(gl 0.05 alpha Bk) = 55 ns thin film, 16 ns prism; ln(100) e-folds
- * ~ 250 ns).  Both STT conventions, both demag conventions. */
+ * ~ 250 ns).  Both demag conventions; the two STT conventions without a
+ * precession window (the spin valve has one: test_stt_thresholds_both_polarities). */
 START_TEST(test_zero_temperature_threshold)
 {
     for (int demag = 0; demag < 2; demag++)
@@ -203,6 +243,82 @@ START_TEST(test_zero_temperature_threshold)
             /* The negative (erase) polarity never writes. */
             ck_assert_int_eq(cospin_mtj_trial(&d, -1.05 * ic, 1e-6, 2e-9, &r, NULL), 0);
         }
+}
+END_TEST
+
+/* Run one zero-temperature trial from the well of sign well (tilt 0.01 rad)
+ * with current i_a for pulse_s; returns the final m_z. */
+static double t0_trial(const struct cospin_mtj_derived *d, double well, double i_a, double pulse_s)
+{
+    struct cospin_mtj_state s;
+    cospin_mtj_state_init(d, &s, 1, 0, well);
+    long n = (long)(pulse_s / d->dt_s + 0.5);
+    for (long k = 0; k < n; k++)
+        cospin_mtj_step(d, s.m, i_a, 0.0, &s.rng);
+    return s.m[2];
+}
+
+/*
+ * Both polarities of every STT convention at T = 0, Nx = Ny.  Then m_z = z
+ * obeys exactly dz/dt = gl (1 - z^2) (alpha Bk z + a eta(z)), with a the
+ * torque field of the current (t i, t the field per ampere without eta) and
+ * eta(z) = eta0 / (1 + b z).  Hence:
+ *  - the AP state (z = -1, positive current) becomes unstable at
+ *    I_c = alpha Bk / (t eta(-1)); the P state (z = +1, negative current)
+ *    at I_e = alpha Bk / (t eta(+1));
+ *  - writing completes once alpha Bk z + a eta(z) > 0 on all of (-1, 1), i.e.
+ *    at I_c max_z [-z (1 + b z)] / (1 - b): I_c itself if b <= 1/2 (constant,
+ *    Slonczewski tunnel form, b = P^2), but I_c / (4 b (1 - b)) = 1.108 I_c
+ *    for the spin valve (b = c1/c0 = 0.656 at P = 0.4): between the two, m
+ *    settles on the precession cone z* = [-1 - sqrt(1 - 4 b r (1 - b))] / (2 b)
+ *    (r = I / I_c), a root of b z^2 + z + r (1 - b) = 0;
+ *  - erasing completes at I_e (eta grows as z falls: no window).
+ * The spin-valve efficiencies are the formula's g(-1), g(+1) written out
+ * literally, so the integrator's eta(m) is checked at both ends and in
+ * between (z*), and the ratios to the other conventions follow.
+ * alpha = 0.1: the growth rate 2 % above a threshold is gl alpha Bk 0.02 =
+ * 6e7/s (thin film); from a 0.01 rad tilt, ln(100) / 6e7 = 80 ns, so 400 ns
+ * pulses leave a wide margin; 2 % below, the tilt only decays.  z* is a
+ * fixed point of the exact reduced equation: within 1e-3 after 400 ns
+ * (relaxation rate there ~ gl alpha Bk |z* - z_unstable| ~ 1e9/s).
+ */
+START_TEST(test_stt_thresholds_both_polarities)
+{
+    for (int stt = 0; stt < 3; stt++) {
+        struct cospin_mtj_params p = defaults(COSPIN_DEMAG_THIN_FILM);
+        p.stt = (enum cospin_stt)stt;
+        p.alpha = 0.1;
+        p.temperature_k = 0.0;
+        p.init = COSPIN_INIT_TILT;
+        struct cospin_mtj_derived d;
+        ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+        double pol = p.polarization;
+        double eta_w = stt == 0 ? pol : stt == 1 ? pol / (1.0 - pol * pol) : g_spin_valve(pol, -1.0);
+        double eta_e = stt == 0 ? pol : stt == 1 ? pol / (1.0 + pol * pol) : g_spin_valve(pol, 1.0);
+        double ms = p.mu0_ms_t / COSPIN_MU0_T_M_PER_A;
+        double t_per_a = COSPIN_HBAR_J_S / (2.0 * COSPIN_E_C * ms * 15e-9 * 15e-9 * 1.3e-9);
+        double ic = p.alpha * cospin_mtj_hk_t(&p) / (t_per_a * eta_w);
+        double ie = p.alpha * cospin_mtj_hk_t(&p) / (t_per_a * eta_e);
+        ck_assert_rel(cospin_mtj_icrit_a(&p), ic, 1e-12);
+        /* b from the two ends: eta(-1)/eta(+1) = (1 + b)/(1 - b). */
+        double q = eta_w / eta_e, b = (q - 1.0) / (q + 1.0);
+        double isw = b > 0.5 ? ic / (4.0 * b * (1.0 - b)) : ic;
+        ck_assert_msg(t0_trial(&d, -1.0, 0.98 * ic, 400e-9) < -0.9999, "stt %d: 0.98 Ic", stt);
+        double mz = t0_trial(&d, -1.0, 1.02 * ic, 400e-9);
+        if (b > 0.5) {
+            double zs = (-1.0 - sqrt(1.0 - 4.0 * b * 1.02 * (1.0 - b))) / (2.0 * b);
+            ck_assert_msg(fabs(mz - zs) < 1e-3, "stt %d: 1.02 Ic: m_z %g, cone %g", stt, mz, zs);
+            ck_assert_msg(t0_trial(&d, -1.0, 0.98 * isw, 400e-9) < 0.0, "stt %d: 0.98 Isw", stt);
+        } else {
+            ck_assert_msg(mz > 0.999, "stt %d: 1.02 Ic: m_z %g", stt, mz);
+        }
+        ck_assert_msg(t0_trial(&d, -1.0, 1.02 * isw, 400e-9) > 0.999, "stt %d: 1.02 Isw", stt);
+        ck_assert_msg(t0_trial(&d, 1.0, -0.98 * ie, 400e-9) > 0.9999, "stt %d: 0.98 Ie", stt);
+        ck_assert_msg(t0_trial(&d, 1.0, -1.02 * ie, 400e-9) < -0.999, "stt %d: 1.02 Ie", stt);
+    }
+    /* The spin valve's window at P = 0.4 (so the branch above is exercised). */
+    double gw = g_spin_valve(0.4, -1.0), ge = g_spin_valve(0.4, 1.0);
+    ck_assert_close((gw / ge - 1.0) / (gw / ge + 1.0), 0.656, 1e-3);
 }
 END_TEST
 
@@ -297,6 +413,30 @@ START_TEST(test_boltzmann_equilibrium)
     ck_assert_msg(fabs(mean_t - boltzmann_mz2(beta * (1.0 + p.alpha * p.alpha))) < 4.0 * se_t,
                   "thesis convention: <mz^2> = %g +- %g, expected beta_eff %g -> %g", mean_t, se_t,
                   beta * (1.0 + p.alpha * p.alpha), boltzmann_mz2(beta * 1.25));
+}
+END_TEST
+
+/* The thermal scale multiplies the field's standard deviation and nothing
+ * else: exact factor (one rounding), zero at scale 0, same initial-state
+ * barrier. */
+START_TEST(test_thermal_scale)
+{
+    struct cospin_mtj_params p = defaults(COSPIN_DEMAG_PRISM);
+    struct cospin_mtj_derived d1, d2, d0;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d1, NULL, 0), 0);
+    ck_assert(d1.b_th_sigma_t > 0.0);
+    p.thermal_scale = 0.5;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d2, NULL, 0), 0);
+    ck_assert_rel(d2.b_th_sigma_t, 0.5 * d1.b_th_sigma_t, 1e-15);
+    ck_assert_close(d2.beta_eb, d1.beta_eb, 0.0);
+    p.thermal_scale = 0.0;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d0, NULL, 0), 0);
+    ck_assert_close(d0.b_th_sigma_t, 0.0, 0.0);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, 3, 0);
+    double b[3] = {1.0, 1.0, 1.0};
+    cospin_mtj_thermal_field(&d0, &r, b);
+    ck_assert(b[0] == 0.0 && b[1] == 0.0 && b[2] == 0.0);
 }
 END_TEST
 
@@ -507,6 +647,7 @@ static void set_kb(struct cospin_mtj_params *p) { p->k_bulk_j_per_m3 = INFINITY;
 static void set_ki(struct cospin_mtj_params *p) { p->k_i_j_per_m2 = 5.0; }
 static void set_pol(struct cospin_mtj_params *p) { p->polarization = 1.0; }
 static void set_temp(struct cospin_mtj_params *p) { p->temperature_k = -1.0; }
+static void set_tscale(struct cospin_mtj_params *p) { p->thermal_scale = -0.5; }
 static void set_dt(struct cospin_mtj_params *p) { p->dt_s = 0.0; }
 static void set_happ(struct cospin_mtj_params *p) { p->h_applied_t[1] = 1e3; }
 static void set_kpv(struct cospin_mtj_params *p) { p->ku_per_volt_j_per_m3_v = NAN; }
@@ -531,7 +672,8 @@ START_TEST(test_bad_parameters)
         {"width", set_wid},            {"thickness", set_thk},
         {"ku =", set_ku},              {"k_bulk", set_kb},
         {"k_i", set_ki},               {"polarization", set_pol},
-        {"temperature", set_temp},     {"dt =", set_dt},
+        {"temperature", set_temp},     {"thermal scale", set_tscale},
+        {"dt =", set_dt},
         {"applied field", set_happ},   {"ku_per_volt", set_kpv},
         {"demag convention", set_demag}, {"stt convention", set_stt},
         {"thermal convention", set_therm}, {"torque kind", set_torque},
@@ -568,6 +710,9 @@ static Suite *suite_llgs(void)
     tcase_set_timeout(core, 120);
     tcase_add_test(core, test_thesis_figures_thin_film);
     tcase_add_test(core, test_figures_prism);
+    tcase_add_test(core, test_stt_efficiencies);
+    tcase_add_test(core, test_stt_thresholds_both_polarities);
+    tcase_add_test(core, test_thermal_scale);
     tcase_add_test(core, test_small_angle_relaxation);
     tcase_add_test(core, test_energy_conservation);
     tcase_add_test(core, test_zero_temperature_threshold);

@@ -53,7 +53,7 @@ int cospin_char_ngspice_netlist(const struct cospin_char_ngspice_opts *o,
                   p->mu0_ms_t, p->length_m, p->width_m, p->thickness_m, p->polarization,
                   p->temperature_k, p->dt_s, p->h_applied_t[0], p->h_applied_t[1],
                   p->h_applied_t[2], demag_name(p->demag),
-                  p->stt == COSPIN_STT_CONSTANT ? "constant" : "slonczewski",
+                  cospin_mtj_stt_name(p->stt),
                   p->thermal == COSPIN_THERMAL_BROWN ? "brown" : "thesis",
                   p->init == COSPIN_INIT_THERMAL ? "thermal" : "tilt", p->init_tilt_rad);
         /* The write polarity is current flowing n -> p through the device:

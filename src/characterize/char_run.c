@@ -153,15 +153,15 @@ static void manifest_text(const struct cospin_char_opts *o, char *buf, size_t n)
              "alpha=%.12g\ngamma_rad_per_s_t=%.12g\nmu0_ms_t=%.12g\n"
              "length_m=%.12g\nwidth_m=%.12g\nthickness_m=%.12g\npolarization=%.12g\n"
              "temperature_k=%.12g\ndt_s=%.12g\nh_applied_t=%.12g,%.12g,%.12g\n"
-             "demag=%s\nstt=%s\nthermal=%s\ninit=%s\ninit_tilt_rad=%.12g\n",
+             "demag=%s\nstt=%s\nthermal=%s\nthermal_scale=%.12g\ninit=%s\ninit_tilt_rad=%.12g\n",
              o->engine == COSPIN_CHAR_FAST ? "fast" : "ngspice", (unsigned long long)o->seed,
              o->trials, o->relax_s, p->alpha, p->gamma_rad_per_s_t, p->mu0_ms_t, p->length_m,
              p->width_m, p->thickness_m, p->polarization, p->temperature_k, p->dt_s,
              p->h_applied_t[0], p->h_applied_t[1], p->h_applied_t[2],
              p->demag == COSPIN_DEMAG_PRISM ? "prism" : "thin-film",
-             p->stt == COSPIN_STT_CONSTANT ? "constant" : "slonczewski",
-             p->thermal == COSPIN_THERMAL_BROWN ? "brown" : "thesis",
-             p->init == COSPIN_INIT_THERMAL ? "thermal" : "tilt", p->init_tilt_rad);
+             cospin_mtj_stt_name(p->stt), p->thermal == COSPIN_THERMAL_BROWN ? "brown" : "thesis",
+             p->thermal_scale, p->init == COSPIN_INIT_THERMAL ? "thermal" : "tilt",
+             p->init_tilt_rad);
 }
 
 static int read_whole(const char *path, char **out)

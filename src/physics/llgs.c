@@ -42,6 +42,7 @@ void cospin_mtj_params_default(struct cospin_mtj_params *p)
     p->thickness_m = 1.3e-9;
     p->polarization = 0.4;           /* thesis Table 3.1 */
     p->temperature_k = 300.0;        /* thesis Table 3.1 */
+    p->thermal_scale = 1.0;          /* the fluctuation-dissipation amplitude */
     p->dt_s = 5e-12;                 /* thesis Table 3.1 */
     p->ku_per_volt_j_per_m3_v = 0.0;
     p->spin_hall_angle = 0.3;        /* illustrative heavy metal (beta-W class) */
@@ -109,18 +110,56 @@ static double torque_t_per_a(const struct cospin_mtj_params *p)
     return COSPIN_HBAR_J_S / (2.0 * COSPIN_E_C * ms * volume_m3(p));
 }
 
-/* Efficiency at m = -sigma (the AP state for STT). */
-static double eta_ap(const struct cospin_mtj_params *p)
+/*
+ * The STT efficiency of every convention as eta(c) = eta0 / (1 + b c),
+ * c = m.sigma: the form the integrator evaluates.  The spin valve's
+ * 1/(c0 + c1 c) is rewritten as (1/c0) / (1 + (c1/c0) c); c0 > c1 > 0 for
+ * 0 < P < 1 ((1+P)/2 > sqrt(P)), so the denominator stays positive.
+ */
+static void stt_form(const struct cospin_mtj_params *p, double *eta0, double *b)
 {
-    if (p->torque == COSPIN_TORQUE_SOT)
-        return 1.0;
     double pp = p->polarization;
-    return p->stt == COSPIN_STT_SLONCZEWSKI ? pp / (1.0 - pp * pp) : pp;
+    if (p->torque == COSPIN_TORQUE_SOT) {
+        *eta0 = 1.0;
+        *b = 0.0;
+    } else if (p->stt == COSPIN_STT_SLONCZEWSKI) {
+        *eta0 = pp;
+        *b = pp * pp;
+    } else if (p->stt == COSPIN_STT_SPIN_VALVE) {
+        double c1 = (1.0 + pp) * (1.0 + pp) * (1.0 + pp) / (4.0 * pp * sqrt(pp));
+        double c0 = 3.0 * c1 - 4.0;
+        *eta0 = 1.0 / c0;
+        *b = c1 / c0;
+    } else {
+        *eta0 = pp;
+        *b = 0.0;
+    }
+}
+
+double cospin_mtj_stt_efficiency(const struct cospin_mtj_params *p, double cos_theta)
+{
+    double eta0, b;
+    stt_form(p, &eta0, &b);
+    return eta0 / (1.0 + b * cos_theta);
+}
+
+const char *cospin_mtj_stt_name(enum cospin_stt stt)
+{
+    switch (stt) {
+    case COSPIN_STT_CONSTANT:
+        return "constant";
+    case COSPIN_STT_SLONCZEWSKI:
+        return "slonczewski";
+    case COSPIN_STT_SPIN_VALVE:
+        return "spin-valve";
+    }
+    return NULL;
 }
 
 double cospin_mtj_icrit_a(const struct cospin_mtj_params *p)
 {
-    return p->alpha * cospin_mtj_hk_t(p) / (torque_t_per_a(p) * eta_ap(p));
+    /* Efficiency at m = -sigma (the AP state for STT). */
+    return p->alpha * cospin_mtj_hk_t(p) / (torque_t_per_a(p) * cospin_mtj_stt_efficiency(p, -1.0));
 }
 
 /* Write a one-line reason into msg (if any) and return -1. */
@@ -166,6 +205,8 @@ int cospin_mtj_params_validate(const struct cospin_mtj_params *p, char *msg, siz
         return bad(msg, n, "polarization = %g out of range %s", p->polarization, "[1e-6, 0.999]");
     if (!in_range(p->temperature_k, 0.0, 2000.0))
         return bad(msg, n, "temperature = %g K out of range %s", p->temperature_k, "[0, 2000]");
+    if (!in_range(p->thermal_scale, 0.0, 100.0))
+        return bad(msg, n, "thermal scale = %g out of range %s", p->thermal_scale, "[0, 100]");
     if (!in_range(p->dt_s, 1e-16, 1e-9))
         return bad(msg, n, "dt = %g s out of range %s", p->dt_s, "[1e-16, 1e-9]");
     for (int i = 0; i < 3; i++)
@@ -178,9 +219,9 @@ int cospin_mtj_params_validate(const struct cospin_mtj_params *p, char *msg, siz
     if (p->demag != COSPIN_DEMAG_PRISM && p->demag != COSPIN_DEMAG_THIN_FILM)
         return bad(msg, n, "demag convention %g unknown, expected %s", (double)p->demag,
                    "0 (prism) or 1 (thin film)");
-    if (p->stt != COSPIN_STT_CONSTANT && p->stt != COSPIN_STT_SLONCZEWSKI)
+    if (cospin_mtj_stt_name(p->stt) == NULL)
         return bad(msg, n, "stt convention %g unknown, expected %s", (double)p->stt,
-                   "0 (constant) or 1 (slonczewski)");
+                   "0 (constant), 1 (slonczewski) or 2 (spin-valve)");
     if (p->thermal != COSPIN_THERMAL_BROWN && p->thermal != COSPIN_THERMAL_THESIS)
         return bad(msg, n, "thermal convention %g unknown, expected %s", (double)p->thermal,
                    "0 (brown) or 1 (thesis)");
@@ -249,7 +290,7 @@ int cospin_mtj_derive(const struct cospin_mtj_params *p, struct cospin_mtj_deriv
                  (p->gamma_rad_per_s_t * ms * v * p->dt_s);
     if (p->thermal == COSPIN_THERMAL_THESIS)
         var /= 1.0 + p->alpha * p->alpha;
-    d->b_th_sigma_t = sqrt(var);
+    d->b_th_sigma_t = sqrt(var) * p->thermal_scale;
     d->torque_t_per_a = torque_t_per_a(p);
     if (p->torque == COSPIN_TORQUE_SOT) {
         /* Charge current along +x in the channel: spin polarisation along +y. */
@@ -257,8 +298,7 @@ int cospin_mtj_derive(const struct cospin_mtj_params *p, struct cospin_mtj_deriv
         d->p2 = 0.0;
         d->sigma[1] = 1.0;
     } else {
-        d->polarization = p->polarization;
-        d->p2 = p->stt == COSPIN_STT_SLONCZEWSKI ? p->polarization * p->polarization : 0.0;
+        stt_form(p, &d->polarization, &d->p2);
         d->sigma[2] = 1.0;
     }
     double eb = cospin_mtj_energy_barrier_j(p);

@@ -23,6 +23,7 @@
  *   B_thermal = three independent N(0, s^2) per step (Brown):
  *               s^2 = 2 alpha kB T / (gamma Ms V dt)          (BROWN)
  *               s^2 = 2 alpha kB T / (gamma Ms V dt (1+alpha^2)) (THESIS, Eq. 3.4)
+ *               both times thermal_scale^2 (default 1)
  *
  * Sign convention: the core takes the WRITE current i_a.  i_a > 0 drives the
  * free layer towards sigma = +z, i.e. switches AP (m_z = -1) -> P (m_z = +1).
@@ -56,7 +57,9 @@ enum cospin_demag {
 /* Spin-transfer-torque efficiency convention. */
 enum cospin_stt {
     COSPIN_STT_CONSTANT = 0,     /* eta = P (thesis) */
-    COSPIN_STT_SLONCZEWSKI = 1   /* eta = P / (1 + P^2 m.sigma) (tunnel-junction form) */
+    COSPIN_STT_SLONCZEWSKI = 1,  /* eta = P / (1 + P^2 m.sigma) (tunnel-junction form) */
+    COSPIN_STT_SPIN_VALVE = 2    /* eta = [-4 + (1+P)^3 (3 + m.sigma) / (4 P^(3/2))]^-1
+                                    (Slonczewski 1996, metallic spin valve) */
 };
 
 /* Thermal-field variance convention (see the header comment). */
@@ -90,6 +93,10 @@ struct cospin_mtj_params {
     double thickness_m;          /* z extent (t_FL), m */
     double polarization;         /* spin polarisation P, 0 < P < 1 */
     double temperature_k;        /* K, >= 0; 0 disables the thermal field */
+    double thermal_scale;        /* dimensionless multiplier of the thermal field's standard
+                                    deviation, >= 0 (default 1; the same factor at every
+                                    temperature; the thermal initial state still samples
+                                    the Boltzmann distribution at temperature_k) */
     double dt_s;                 /* fixed internal RK4 step, s */
     double h_applied_t[3];       /* applied field mu0*H, T (SOT: the in-plane assist Hx) */
     double ku_per_volt_j_per_m3_v; /* control coefficient dKu/dV_ctrl, J/(m^3 V) (FE or VCMA) */
@@ -119,8 +126,9 @@ struct cospin_mtj_derived {
     double b_app_t[3];           /* applied field, T */
     double b_th_sigma_t;         /* thermal field standard deviation per component, T */
     double torque_t_per_a;       /* spin-torque field per ampere without eta, T/A */
-    double polarization;         /* P */
-    double p2;                   /* P^2 if Slonczewski angular form, else 0 */
+    double polarization;         /* efficiency eta at m.sigma = 0: eta(m) = polarization / */
+    double p2;                   /*   (1 + p2 m.sigma); p2 = 0 (constant), P^2 (Slonczewski
+                                    tunnel form) or c1/c0 (spin valve, cospin_mtj_stt_efficiency) */
     double sigma[3];             /* spin polarisation direction of a positive write current */
     double beta_eb;              /* E_B / (kB T) (inf at T = 0) */
     double ku_per_volt_j_per_m3_v;
@@ -132,7 +140,7 @@ struct cospin_mtj_derived {
 /*
  * Fill p with the defaults of thesis Table 3.1: alpha 0.0122, gamma 1.76e11,
  * mu0Ms 1.58 T, Ku 1.1e6 J/m^3, 15 x 15 x 1.3 nm, P 0.4, 300 K, dt 5 ps,
- * prism demag, constant eta, Brown thermal field, STT, thermal initial state.
+ * prism demag, constant eta, Brown thermal field (scale 1), STT, thermal initial state.
  * SOT defaults: theta_SH 0.3, channel 50 nm x 5 nm; init tilt 0.01 rad.
  */
 COSPIN_API void cospin_mtj_params_default(struct cospin_mtj_params *p);
@@ -167,9 +175,22 @@ COSPIN_API double cospin_mtj_energy_barrier_j(const struct cospin_mtj_params *p)
  * (thesis Eq. 3.5; thin film gives 0.169 T at the defaults). */
 COSPIN_API double cospin_mtj_hk_t(const struct cospin_mtj_params *p);
 
+/*
+ * STT efficiency eta of p's convention at cos_theta = m.sigma (the cosine of
+ * the angle between the free-layer magnetisation and the spin polarisation of
+ * a positive write current): P, P/(1 + P^2 cos_theta), or the spin valve's
+ * 1/(c0 + c1 cos_theta) with c1 = (1+P)^3/(4 P^(3/2)), c0 = 3 c1 - 4
+ * (positive for 0 < P < 1).  SOT: 1.
+ */
+COSPIN_API double cospin_mtj_stt_efficiency(const struct cospin_mtj_params *p, double cos_theta);
+
+/* Name of an STT convention ("constant", "slonczewski", "spin-valve"), NULL if unknown. */
+COSPIN_API const char *cospin_mtj_stt_name(enum cospin_stt stt);
+
 /* Zero-temperature critical write current in A (thesis Eq. 3.6 generalised):
- * STT: I_c = 2 alpha e Ms V mu0Hk / (hbar eta_AP) with eta_AP = P (constant) or
- * P/(1 - P^2) (Slonczewski at m = -z); thin film gives 5.8 uA at the defaults.
+ * STT: I_c = 2 alpha e Ms V mu0Hk / (hbar eta_AP) with eta_AP the efficiency
+ * at m = -z: P (constant), P/(1 - P^2) (Slonczewski) or 1/(c0 - c1) (spin
+ * valve); thin film gives 5.8 uA at the defaults.
  * Valid for Nx = Ny (square free layer) and zero applied field.
  * SOT has no such threshold in this form: returns the STT-equivalent figure
  * for the channel current that gives the same torque field. */

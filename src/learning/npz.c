@@ -577,6 +577,8 @@ static int open_source(zip_source_t *src, const char *file, const unsigned char 
 int cospin_npz_open(const char *path, struct cospin_npz **out, struct cospin_error *err)
 {
     *out = NULL;
+    if (!path)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no file name");
     FILE *f = fopen(path, "rb");
     if (!f)
         return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open: %s", strerror(errno));
@@ -732,6 +734,8 @@ int cospin_npz_read(struct cospin_npz *z, const char *name, struct cospin_npz_ar
                     struct cospin_error *err)
 {
     memset(a, 0, sizeof *a);
+    if (!z || !name)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no archive or member name");
     long m = find_member(z, name);
     if (m < 0)
         return missing_member(z, name, err);
@@ -930,6 +934,8 @@ static int build_archive(zip_source_t *mem, const char *path, const struct cospi
 int cospin_npz_write(const char *path, const struct cospin_npz_entry *entries, size_t n,
                      int compress, struct cospin_error *err)
 {
+    if (!path || !*path || (!entries && n))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0, "no file name or no arrays");
     int rc = check_entries(path, entries, n, err);
     if (rc != 0)
         return rc;

@@ -214,6 +214,13 @@ START_TEST(test_idx_errors)
     write_bytes(p, img, sizeof img);
     ck_assert_int_eq(cospin_idx_read_images(p, &px, &n, &r, &c, &err), COSPIN_ERR_DATA);
     ck_assert_ptr_nonnull(strstr(err.msg, "truncated"));
+    /* A header announcing 2^28 images of 4096 x 4096 (2^52 bytes) over no data:
+       truncated, found without allocating what the header announces. */
+    cospin_error_clear(&err);
+    uint8_t huge[16] = {0, 0, 8, 3, 0x10, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x10, 0};
+    write_bytes(p, huge, sizeof huge);
+    ck_assert_int_eq(cospin_idx_read_images(p, &px, &n, &r, &c, &err), COSPIN_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "truncated"));
     /* Truncated header. */
     cospin_error_clear(&err);
     write_bytes(p, img, 9);

@@ -660,6 +660,19 @@ START_TEST(test_table_and_model_errors)
     ck_assert_int_eq(cospin_train_load_model(path, &nn, NULL, &err), COSPIN_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(err.msg, "layer index=\"1\""));
     cospin_error_clear(&err);
+    /* Sizes far beyond what the file holds: refused before they are allocated
+       (a 100000-100000-1 network would need 40 GB). */
+    cospin_error_clear(&err);
+    write_text("m5.xml",
+               "<cospin-model>\n<network inputs=\"100000\" hidden=\"100000\" outputs=\"1\"/>\n"
+               "<layer index=\"0\"><k>1</k><c>0</c><weights>1 2</weights></layer>\n"
+               "</cospin-model>\n",
+               path, sizeof path);
+    ck_assert_int_eq(cospin_train_load_model(path, &nn, NULL, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(err.line, 2);
+    ck_assert_ptr_nonnull(strstr(err.msg, "10000100000 weights, more than this file holds"));
+    ck_assert_ptr_null(nn);
+    cospin_error_clear(&err);
     write_text("m4.xml", "<cospin-model><network inputs=\"2\"", path, sizeof path);
     ck_assert_int_eq(cospin_train_load_model(path, &nn, NULL, &err), COSPIN_ERR_PARSE);
     ck_assert_ptr_null(nn);

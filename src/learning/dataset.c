@@ -85,6 +85,43 @@ static long gz_read_all(gzFile f, void *buf, size_t n)
 }
 
 /*
+ * Read up to total bytes into a new buffer *data that grows with the bytes
+ * actually read (1 MiB, then doubling), so a header announcing more than
+ * the file holds allocates no more than the file's content.  Returns the
+ * number read (short at the end of the file), -1 on a zlib error, -2 when
+ * out of memory; *data is NULL unless the result is >= 0.
+ */
+static long gz_read_grow(gzFile f, size_t total, uint8_t **data)
+{
+    size_t cap = total < (1u << 20) ? total : (1u << 20), have = 0;
+    uint8_t *buf = malloc(cap ? cap : 1);
+    long got = buf ? 0 : -2;
+    while (got >= 0) {
+        got = gz_read_all(f, buf + have, cap - have);
+        if (got < 0)
+            break;
+        have += (size_t)got;
+        if (have < cap || cap == total)
+            break;
+        size_t next = cap > total / 2 ? total : 2 * cap;
+        uint8_t *nb = realloc(buf, next);
+        if (!nb) {
+            got = -2;
+        } else {
+            buf = nb;
+            cap = next;
+        }
+    }
+    if (got < 0) {
+        free(buf);
+        *data = NULL;
+        return got;
+    }
+    *data = buf;
+    return (long)have;
+}
+
+/*
  * Read an IDX file of ndim dimensions into *data; dims[] receives the
  * counts.  The common path of the image and label readers.
  */
@@ -135,12 +172,11 @@ static int idx_read(const char *path, int ndim, uint32_t *dims, uint8_t **data,
         }
         total *= dims[d];
     }
-    *data = malloc(total);
-    if (!*data) {
+    got = gz_read_grow(f, total, data);
+    if (got == -2) {
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory (%zu bytes)", total);
         goto out;
     }
-    got = gz_read_all(f, *data, total);
     if (got < 0) {
         int zerr;
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0, "corrupt gzip stream: %s",

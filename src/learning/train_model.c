@@ -182,6 +182,17 @@ int cospin_train_load_model(const char *path, struct cospin_nn **out, enum cospi
         rc = cospin_xml_error(net, NULL, COSPIN_ERR_INVALID, err, "sizes must be >= 1");
         goto out;
     }
+    /* Refuse sizes the file cannot hold before allocating them: each weight
+       takes at least two characters of the document's text ("0 "). */
+    const char *text = cospin_xml_text(root);
+    unsigned long long need = (unsigned long long)ni * (unsigned long long)nh +
+                              (unsigned long long)nh * (unsigned long long)no;
+    if (text && need > strlen(text) / 2 + 2) {
+        rc = cospin_xml_error(net, NULL, COSPIN_ERR_INVALID, err,
+                              "a %d-%d-%d network has %llu weights, more than this file holds",
+                              ni, nh, no, need);
+        goto out;
+    }
     nn = cospin_nn_new((size_t)ni, (size_t)nh, (size_t)no);
     if (!nn) {
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");

@@ -1,4 +1,5 @@
-/* check_fit.c -- maximum-likelihood logistic fit: recovery, uncertainties, degenerate data. */
+/* check_fit.c -- maximum-likelihood logistic fit: recovery, uncertainties, degenerate data;
+ * the fit of exact probabilities and its large-N equivalence. */
 #include <config.h>
 
 #include <fenv.h>
@@ -268,6 +269,106 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* ---- exact probabilities (cospin_fit_logistic_prob) ------------------------------- */
+
+START_TEST(test_prob_exact_logistic)
+{
+    /* Probabilities of an exact logistic: the fit returns its (k, c) to the
+       Newton tolerance, with zero errors and zero deviance. */
+    double x[NPTS], p[NPTS];
+    for (int i = 0; i < NPTS; i++) {
+        x[i] = 6.0 + i;
+        p[i] = cospin_fit_sigmoid(x[i], K_TRUE, C_TRUE);
+    }
+    struct cospin_fit_result r;
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, p, NPTS, 1e-3, &r, NULL), 0);
+    ck_assert_int_eq(r.status, COSPIN_FIT_OK);
+    ck_assert_rel(r.k, K_TRUE, 1e-9);
+    ck_assert_rel(r.c, C_TRUE, 1e-10);
+    ck_assert(r.k_err == 0 && r.c_err == 0 && r.cov_kc == 0);
+    ck_assert(r.deviance < 1e-12);
+    ck_assert_int_eq(r.npoints, NPTS);
+}
+END_TEST
+
+/* A standard normal CDF: a sigmoid that is not a logistic. */
+static double probit(double z)
+{
+    return 0.5 * erfc(-z / sqrt(2.0));
+}
+
+START_TEST(test_prob_is_the_large_n_limit)
+{
+    /* On a curve that is not logistic (a probit), the fit of exact
+       probabilities is the limit of the binomial fit as N -> infinity:
+       counts rounded from N = 1e9 trials per point differ from N p by at
+       most 1/2, so the two estimates agree to ~1e-8 relative. */
+    double x[NPTS], p[NPTS];
+    long nt[NPTS], ns[NPTS];
+    for (int i = 0; i < NPTS; i++) {
+        x[i] = 4.0 + i; /* symmetric about 11 */
+        p[i] = probit((x[i] - 11.0) / 1.5);
+        nt[i] = 1000000000L;
+        ns[i] = lround(1e9 * p[i]);
+    }
+    struct cospin_fit_result a, b;
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, p, NPTS, 0.0, &a, NULL), 0);
+    ck_assert_int_eq(cospin_fit_logistic(x, nt, ns, NPTS, &b, NULL), 0);
+    ck_assert_rel(a.k, b.k, 1e-7);
+    ck_assert_rel(a.c, b.c, 1e-8);
+    /* A probit of sd s has slope 1/(s sqrt(2 pi)) at its midpoint, a
+       logistic k/4: the fitted k lies near 4/(1.5 sqrt(2 pi)) = 1.06 (1.21:
+       the probit's thin tails pull it up; within 15 %), c at 11 by symmetry. */
+    ck_assert_rel(a.k, 4.0 / (1.5 * sqrt(2.0 * M_PI)), 0.15);
+    ck_assert_close(a.c, 11.0, 1e-9);
+    ck_assert(a.deviance > 1e-6); /* not a logistic: nonzero divergence */
+}
+END_TEST
+
+START_TEST(test_prob_degenerate_and_bad_input)
+{
+    double x[4] = {1, 2, 3, 4};
+    double zero[4] = {0, 1e-4, 5e-4, 1e-3}, one[4] = {0.999, 1, 1, 1};
+    double sep[4] = {0, 1e-4, 0.9995, 1}, sepdown[4] = {1, 1, 0, 0};
+    struct cospin_fit_result r;
+    struct cospin_error e = {0};
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, zero, 4, 1e-3, &r, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(r.status, COSPIN_FIT_ALL_ZERO);
+    ck_assert_ptr_nonnull(strstr(e.msg, "raise the upper end"));
+    /* With an exact tolerance the same data are a (shallow) curve. */
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, zero, 4, 0.0, &r, NULL), 0);
+    ck_assert(r.k > 0);
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, one, 4, 1e-3, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(r.status, COSPIN_FIT_ALL_ONE);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, sep, 4, 1e-3, &r, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(r.status, COSPIN_FIT_SEPARATED);
+    ck_assert_double_eq_tol(r.c, 2.5, 1e-12);
+    /* The bound: from 1e-3 to 1 - 1e-3 within one unit of x. */
+    ck_assert_rel(r.k, 2.0 * log(0.999 / 0.001), 1e-12);
+    ck_assert_ptr_nonnull(strstr(e.msg, "unbounded"));
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, sepdown, 4, 1e-3, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert(r.status == COSPIN_FIT_SEPARATED && r.k < 0);
+    double bad[4] = {0.1, 1.2, 0.5, 0.9}, nanp[4] = {0.1, NAN, 0.5, 0.9}, ok[4] = {0.1, 0.3, 0.6, 0.9};
+    double xsame[4] = {2, 2, 2, 2}, xinf[4] = {1, INFINITY, 3, 4};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, bad, 4, 1e-3, &r, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "0 <= p <= 1"));
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, nanp, 4, 1e-3, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_fit_logistic_prob(xinf, ok, 4, 1e-3, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_fit_logistic_prob(xsame, ok, 4, 1e-3, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(r.status, COSPIN_FIT_TOO_FEW);
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, ok, 1, 1e-3, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(r.status, COSPIN_FIT_TOO_FEW);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, ok, 4, 0.5, &r, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "tolerance"));
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, ok, 4, -1, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_fit_logistic_prob(NULL, ok, 4, 0, &r, NULL), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_fit_logistic_prob(x, ok, 4, 0, NULL, NULL), 0);
+}
+END_TEST
+
 static Suite *suite_fit(void)
 {
     Suite *s = suite_create("fit");
@@ -278,10 +379,13 @@ static Suite *suite_fit(void)
     tcase_add_test(tc, test_decreasing_and_units);
     tcase_add_test(tc, test_unequal_trials_and_empty_points);
     tcase_add_test(tc, test_logistic);
+    tcase_add_test(tc, test_prob_exact_logistic);
+    tcase_add_test(tc, test_prob_is_the_large_n_limit);
     suite_add_tcase(s, tc);
     TCase *te = tcase_create("errors");
     tcase_add_test(te, test_degenerate);
     tcase_add_test(te, test_bad_input);
+    tcase_add_test(te, test_prob_degenerate_and_bad_input);
     suite_add_tcase(s, te);
     return s;
 }

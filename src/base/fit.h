@@ -1,5 +1,6 @@
 /*
- * fit.h -- maximum-likelihood logistic (sigmoid) fit of binomial data.
+ * fit.h -- maximum-likelihood logistic (sigmoid) fit of binomial data, and
+ * its limit for exact probabilities.
  *
  * Model: each point i has x_i, n_i trials and s_i successes with
  *   P(x) = 1 / (1 + exp(-k (x - c)))
@@ -74,6 +75,27 @@ COSPIN_API const char *cospin_fit_status_name(int status);
 COSPIN_API int cospin_fit_logistic(const double *x, const long *trials, const long *successes,
                                    size_t n, struct cospin_fit_result *out,
                                    struct cospin_error *err);
+
+/*
+ * Fit the same sigmoid to exact probabilities p[i] at x[i] (a deterministic
+ * model's curve, e.g. the Fokker-Planck P_sw): maximises
+ *   sum_i p_i log P(x_i) + (1 - p_i) log(1 - P(x_i)),
+ * the expected log-likelihood of one trial per point -- what
+ * cospin_fit_logistic converges to when every point has N trials and
+ * N -> infinity; equivalently the logistic closest to the curve in
+ * Kullback-Leibler divergence summed over the points.  p_tol (in [0, 0.5))
+ * is the accuracy of the probabilities: a point with p <= p_tol counts as
+ * "never", one with p >= 1 - p_tol as "always", for the degenerate cases
+ * (ALL_ZERO, ALL_ONE, SEPARATED with its bracket and the bound
+ * k >= 2 ln((1 - p_tol)/p_tol) / bracket).  On success k_err, c_err and
+ * cov_kc are 0 (no sampling error); loglik and deviance are those of one
+ * trial per point (deviance = 2 x the summed Kullback-Leibler divergence
+ * of the fitted sigmoid from p: 0 for an exactly logistic curve).
+ * Returns as cospin_fit_logistic; COSPIN_ERR_INVALID also for p outside
+ * [0, 1] or a bad p_tol.
+ */
+COSPIN_API int cospin_fit_logistic_prob(const double *x, const double *p, size_t n, double p_tol,
+                                        struct cospin_fit_result *out, struct cospin_error *err);
 
 /* The fitted curve 1/(1+exp(-k(x-c))): cospin_logistic(k (x - c)) (logistic.h). */
 COSPIN_API double cospin_fit_sigmoid(double x, double k, double c);

@@ -38,6 +38,13 @@ int cospin_char_table_add_fit(struct cospin_char_table *t, size_t *cap,
 /* One psw.csv line (with its newline) for point p into buf of size n. */
 void cospin_char_psw_line(char *buf, size_t n, const struct cospin_char_point *p);
 
+/* Fit exact probabilities p (n points at currents x_ua in uA) as a
+   characterisation's curve: cospin_fit_logistic_prob at
+   COSPIN_CHAR_FP_PROB_TOL, k <= 0 flagged not-rising.  The message of a
+   failure goes to e (may be NULL); the status is in *fit either way. */
+void cospin_char_fit_prob_curve(const double *x_ua, const double *p, size_t n,
+                                struct cospin_fit_result *fit, struct cospin_error *e);
+
 /* psw.csv, fit.csv, fit.xml and psw.svg of t into dir. */
 int cospin_char_write_all(const struct cospin_char_table *t, const char *dir,
                           struct cospin_error *err);

@@ -1,7 +1,8 @@
 /*
  * char_run.c -- running a characterisation grid: validation, seeds, the
- * fast (threads) and ngspice (worker pool) engines, psw.csv appended point
- * by point, run.txt and resume (see characterize.h).
+ * fast (threads) and ngspice (worker pool) engines, the dispatch to the
+ * Fokker-Planck engine (char_fp.c), psw.csv appended point by point,
+ * run.txt and resume (see characterize.h).
  */
 #include <config.h>
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #define LOG_PREFIX "characterize"
+#include "char_fp.h"
 #include "char_internal.h"
 #include "characterize.h"
 #include "char_ngspice.h"
@@ -33,6 +35,26 @@ void cospin_char_opts_default(struct cospin_char_opts *o)
     o->block_trials = COSPIN_CHAR_DEFAULT_BLOCK;
     o->engine = COSPIN_CHAR_FAST;
     o->instances_per_netlist = COSPIN_CHAR_DEFAULT_INSTANCES;
+    cospin_fp_opts_default(&o->fp);
+}
+
+const char *cospin_char_engine_name(enum cospin_char_engine engine)
+{
+    switch (engine) {
+    case COSPIN_CHAR_FAST: return "fast";
+    case COSPIN_CHAR_NGSPICE: return "ngspice";
+    case COSPIN_CHAR_FOKKER_PLANCK: return "fokker-planck";
+    default: return NULL;
+    }
+}
+
+/* Trials per task: one task per point for the Fokker-Planck engine, which
+   computes a point at once. */
+static long task_trials(const struct cospin_char_opts *o)
+{
+    if (o->engine == COSPIN_CHAR_FOKKER_PLANCK)
+        return o->trials;
+    return o->engine == COSPIN_CHAR_NGSPICE ? o->instances_per_netlist : o->block_trials;
 }
 
 static uint64_t mix64(uint64_t z)
@@ -101,7 +123,7 @@ static int validate(const struct cospin_char_opts *o, const struct cospin_char_g
         o->pool_workers < 0)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "threads, block size, instances and workers must be positive");
-    if (o->engine != COSPIN_CHAR_FAST && o->engine != COSPIN_CHAR_NGSPICE)
+    if (!cospin_char_engine_name(o->engine))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "unknown engine %d",
                                 (int)o->engine);
     if (!g->widths_s || g->nwidths == 0)
@@ -147,21 +169,27 @@ static int make_dir(const char *dir, struct cospin_error *err)
 static void manifest_text(const struct cospin_char_opts *o, char *buf, size_t n)
 {
     const struct cospin_mtj_params *p = &o->device;
-    snprintf(buf, n,
+    /* The Fokker-Planck engine has no trials and no seed (0, as in psw.csv),
+       but its discretisation decides the last digits of its results. */
+    int fp = o->engine == COSPIN_CHAR_FOKKER_PLANCK;
+    size_t len = (size_t)snprintf(buf, n,
              "# cospin characterize: settings of the results in this directory\n"
              "engine=%s\nseed=%llu\ntrials=%ld\nrelax_s=%.12g\n"
              "alpha=%.12g\ngamma_rad_per_s_t=%.12g\nmu0_ms_t=%.12g\n"
              "length_m=%.12g\nwidth_m=%.12g\nthickness_m=%.12g\npolarization=%.12g\n"
              "temperature_k=%.12g\ndt_s=%.12g\nh_applied_t=%.12g,%.12g,%.12g\n"
              "demag=%s\nstt=%s\nthermal=%s\nthermal_scale=%.12g\ninit=%s\ninit_tilt_rad=%.12g\n",
-             o->engine == COSPIN_CHAR_FAST ? "fast" : "ngspice", (unsigned long long)o->seed,
-             o->trials, o->relax_s, p->alpha, p->gamma_rad_per_s_t, p->mu0_ms_t, p->length_m,
+             cospin_char_engine_name(o->engine), fp ? 0ULL : (unsigned long long)o->seed,
+             fp ? 0L : o->trials, o->relax_s, p->alpha, p->gamma_rad_per_s_t, p->mu0_ms_t, p->length_m,
              p->width_m, p->thickness_m, p->polarization, p->temperature_k, p->dt_s,
              p->h_applied_t[0], p->h_applied_t[1], p->h_applied_t[2],
              p->demag == COSPIN_DEMAG_PRISM ? "prism" : "thin-film",
              cospin_mtj_stt_name(p->stt), p->thermal == COSPIN_THERMAL_BROWN ? "brown" : "thesis",
              p->thermal_scale, p->init == COSPIN_INIT_THERMAL ? "thermal" : "tilt",
              p->init_tilt_rad);
+    if (fp && len < n)
+        snprintf(buf + len, n - len, "fp_cells=%d\nfp_steps_s=%.12g,%.12g\nfp_step_growth=%.12g\n",
+                 o->fp.cells, o->fp.first_step_s, o->fp.step_s, o->fp.step_growth);
 }
 
 static int read_whole(const char *path, char **out)
@@ -216,15 +244,21 @@ struct run_state {
     struct cospin_error err;
 };
 
-/* Append one finished point to psw.csv in a single write, then fsync. */
-static int append_point(struct run_state *s, const struct cospin_char_point *p)
+/* Append finished points p[0 .. n) to psw.csv, each in a single write, then
+   fsync once (the Fokker-Planck engine finishes a curve's points together). */
+static int append_points(struct run_state *s, const struct cospin_char_point *p, size_t n)
 {
     if (s->append_fd < 0)
         return 0;
-    char line[256];
-    cospin_char_psw_line(line, sizeof line, p);
-    size_t len = strlen(line);
-    if (write(s->append_fd, line, len) != (ssize_t)len || fsync(s->append_fd) != 0)
+    for (size_t i = 0; i < n; i++) {
+        char line[256];
+        cospin_char_psw_line(line, sizeof line, &p[i]);
+        size_t len = strlen(line);
+        if (write(s->append_fd, line, len) != (ssize_t)len)
+            return cospin_error_set(&s->err, COSPIN_ERR_IO, s->o->out_dir, 0,
+                                    "cannot append to psw.csv: %s", strerror(errno));
+    }
+    if (fsync(s->append_fd) != 0)
         return cospin_error_set(&s->err, COSPIN_ERR_IO, s->o->out_dir, 0,
                                 "cannot append to psw.csv: %s", strerror(errno));
     return 0;
@@ -239,7 +273,7 @@ static void task_done(struct run_state *s, const struct task *tk, long switched)
     s->done_trials += tk->n;
     if (--s->remaining[tk->point] == 0) {
         s->done_points++;
-        int rc = append_point(s, p);
+        int rc = append_points(s, p, 1);
         if (rc && !s->rc)
             s->rc = rc;
     }
@@ -334,6 +368,33 @@ static int run_ngspice(struct run_state *s)
                                           .codemodel_path = s->o->codemodel_path};
     int rc = cospin_char_ngspice_run(&no, nt, s->ntasks, ngspice_done, ngspice_stop, s, &s->err);
     free(nt);
+    if (rc && !s->rc)
+        s->rc = rc;
+    return s->rc;
+}
+
+/* Fokker-Planck engine: the engine fills a curve's points [first, first + n),
+   appended together (progress counts points). */
+static void fp_done(void *ctx, size_t first, size_t n)
+{
+    struct run_state *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    s->done_points += n;
+    s->done_trials += (long)n;
+    int rc = append_points(s, &s->points[first], n);
+    if (rc && !s->rc)
+        s->rc = rc;
+    if (s->done_points < s->npoints)
+        cospin_progress_update(&s->progress, s->done_trials);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int run_fp(struct run_state *s)
+{
+    /* ngspice_stop: the same stop test as the ngspice path. */
+    int rc = cospin_char_fp_run(s->o, s->points, s->npoints, fp_done, ngspice_stop, s, &s->err);
+    if (rc == COSPIN_ERR_INTERRUPTED)
+        rc = 0; /* reported by execute(), as for the other engines */
     if (rc && !s->rc)
         s->rc = rc;
     return s->rc;
@@ -439,7 +500,7 @@ struct grid_kus {
 static int alloc_plan(struct run_state *s, size_t ntotal, struct cospin_error *err)
 {
     const struct cospin_char_opts *o = s->o;
-    long chunk = o->engine == COSPIN_CHAR_NGSPICE ? o->instances_per_netlist : o->block_trials;
+    long chunk = task_trials(o);
     long blocks_per_point = (o->trials + chunk - 1) / chunk;
     s->points = calloc(ntotal, sizeof *s->points);
     s->pd = calloc(ntotal, sizeof *s->pd);
@@ -465,12 +526,13 @@ static int plan_points(struct run_state *s, const struct cospin_char_grid *g,
         for (size_t i = 0; i < old->npoints; i++)
             if (cospin_char_table_add_point(res, cap, &old->points[i]) != 0)
                 return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    long chunk = o->engine == COSPIN_CHAR_NGSPICE ? o->instances_per_netlist : o->block_trials;
+    long chunk = task_trials(o);
+    long trials = o->engine == COSPIN_CHAR_FOKKER_PLANCK ? 0 : o->trials; /* 0: exact */
     for (size_t k = 0; k < gk->nkus; k++)
         for (size_t w = 0; w < g->nwidths; w++)
             for (size_t c = 0; c < g->ncurrents; c++) {
                 struct cospin_char_point p = {g->widths_s[w], gk->kus[k], g->currents_a[c],
-                                              o->trials, 0};
+                                              trials, 0, 0};
                 if (find_point(old, &p) >= 0) {
                     res->nresumed++;
                     continue;   /* finished earlier */
@@ -501,10 +563,14 @@ static int execute(struct run_state *s, struct cospin_error *err)
     if (pthread_mutex_init(&s->lock, NULL) != 0)
         return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0, "mutex init failed");
     double t0 = cospin_now_s();
-    cospin_progress_start(&s->progress, "P_sw trials", (long)s->npoints * o->trials);
+    int fp = o->engine == COSPIN_CHAR_FOKKER_PLANCK;
+    cospin_progress_start(&s->progress, fp ? "P_sw points (Fokker-Planck)" : "P_sw trials",
+                          (long)s->npoints * (fp ? 1 : o->trials));
     int rc = COSPIN_OK;
     if (s->ntasks > 0)
-        rc = o->engine == COSPIN_CHAR_FAST ? run_fast(s) : run_ngspice(s);
+        rc = o->engine == COSPIN_CHAR_FAST      ? run_fast(s)
+             : o->engine == COSPIN_CHAR_NGSPICE ? run_ngspice(s)
+                                                : run_fp(s);
     if (!rc && s->done_points < s->npoints && o->stop && *o->stop)
         rc = COSPIN_ERR_INTERRUPTED;
     if (!rc && s->npoints > 0)
@@ -520,8 +586,8 @@ static int execute(struct run_state *s, struct cospin_error *err)
                                              "rerun the same command to resume"
                                            : "");
     if (!rc)
-        cospin_dbg("%zu points, %ld trials in %.2f s", s->npoints, (long)s->npoints * o->trials,
-                   cospin_now_s() - t0);
+        cospin_dbg("%zu points, %ld trials in %.2f s", s->npoints,
+                   (long)s->npoints * (fp ? 0 : o->trials), cospin_now_s() - t0);
     return rc;
 }
 
@@ -561,6 +627,8 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
     s.append_fd = -1;
     size_t cap = 0;
     rc = derive_all(o, gk.kus, gk.nkus, &dtab, err);
+    if (!rc && o->engine == COSPIN_CHAR_FOKKER_PLANCK)
+        rc = cospin_char_fp_check(o, gk.kus, gk.nkus, err); /* refuse before touching out_dir */
     if (!rc && o->out_dir)
         rc = prepare_dir(o, &old, &s.append_fd, err);
     if (!rc && !(res = calloc(1, sizeof *res)))

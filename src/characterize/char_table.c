@@ -30,6 +30,11 @@ void cospin_char_table_free(struct cospin_char_table *t)
     free(t);
 }
 
+double cospin_char_point_psw(const struct cospin_char_point *p)
+{
+    return p->trials > 0 ? (double)p->switched / (double)p->trials : p->p_sw;
+}
+
 int cospin_char_same(double a, double b)
 {
     return fabs(a - b) <= CHAR_SAME_REL * fmax(fabs(a), fabs(b));
@@ -82,13 +87,14 @@ int cospin_char_table_add_fit(struct cospin_char_table *t, size_t *cap, const st
     return 0;
 }
 
-enum { PSW_W, PSW_I, PSW_TRIALS, PSW_SWITCHED, PSW_KU, PSW_NCOL };
+enum { PSW_W, PSW_I, PSW_TRIALS, PSW_SWITCHED, PSW_KU, PSW_P, PSW_NCOL };
 static const struct cospin_csv_column psw_cols[PSW_NCOL] = {
     {"width_s", COSPIN_CSV_NUMBER},
     {"current_a", COSPIN_CSV_NUMBER},
     {"trials", COSPIN_CSV_NUMBER},
     {"switched", COSPIN_CSV_NUMBER},
     {"ku_j_per_m3", COSPIN_CSV_NUMBER | COSPIN_CSV_OPTIONAL},
+    {"p_sw", COSPIN_CSV_NUMBER | COSPIN_CSV_OPTIONAL},
 };
 
 /* One psw.csv row into *pt; COSPIN_ERR_PARSE (file:line) if it is not a valid point. */
@@ -103,7 +109,16 @@ static int psw_row(const struct cospin_csv *r, double default_ku, struct cospin_
         return cospin_csv_error(r, (size_t)-1, COSPIN_ERR_PARSE, err,
                                 "malformed psw.csv row (want width_s > 0, current_a, whole "
                                 "trials and switched with 0 <= switched <= trials)");
-    *pt = (struct cospin_char_point){w, ku, i, (long)tr, (long)sw};
+    *pt = (struct cospin_char_point){w, ku, i, (long)tr, (long)sw, 0};
+    if (tr == 0) {
+        /* A deterministic engine's point: no trials, the probability itself. */
+        double p = cospin_csv_has(r, PSW_P) ? cospin_csv_num(r, PSW_P) : NAN;
+        if (sw != 0 || !(p >= 0 && p <= 1))
+            return cospin_csv_error(r, PSW_P, COSPIN_ERR_PARSE, err,
+                                    "a row with 0 trials (a deterministic engine's point) "
+                                    "needs switched = 0 and p_sw in [0, 1]");
+        pt->p_sw = p;
+    }
     return 0;
 }
 
@@ -240,6 +255,57 @@ static int cmp_points(const void *a, const void *b)
     return 0;
 }
 
+void cospin_char_fit_prob_curve(const double *x_ua, const double *p, size_t n,
+                                struct cospin_fit_result *fit, struct cospin_error *e)
+{
+    if (cospin_fit_logistic_prob(x_ua, p, n, COSPIN_CHAR_FP_PROB_TOL, fit, e) == 0 &&
+        !(fit->k > 0))
+        fit->status = COSPIN_FIT_NOT_RISING;
+}
+
+/* Scratch arrays of a curve fit (npoints each). */
+struct fit_buf {
+    double *x, *p;
+    long *nt, *ns;
+};
+
+/*
+ * Fit the curve of points pts[0 .. n): binomial counts when any point has
+ * trials (points without are ignored, as cospin_fit_logistic does), else
+ * the exact probabilities of a deterministic engine.  A fit that fails, or
+ * has k <= 0, is logged as a warning and kept with its status.
+ */
+static void fit_curve(const struct cospin_char_point *pts, size_t n, struct fit_buf *b,
+                      struct cospin_char_fit *f)
+{
+    int counts = 0;
+    for (size_t q = 0; q < n; q++) {
+        b->x[q] = pts[q].current_a * 1e6; /* fit in uA: k per uA, c in uA */
+        b->nt[q] = pts[q].trials;
+        b->ns[q] = pts[q].switched;
+        b->p[q] = pts[q].p_sw;
+        counts |= pts[q].trials > 0;
+    }
+    f->width_s = pts[0].width_s;
+    f->ku_j_per_m3 = pts[0].ku_j_per_m3;
+    struct cospin_error e = {0};
+    if (counts) {
+        if (cospin_fit_logistic(b->x, b->nt, b->ns, n, &f->fit, &e) == 0 && !(f->fit.k > 0))
+            f->fit.status = COSPIN_FIT_NOT_RISING;
+    } else {
+        cospin_char_fit_prob_curve(b->x, b->p, n, &f->fit, &e);
+    }
+    if (e.code)
+        cospin_warn("width %g s, Ku %g J/m^3: %s", f->width_s, f->ku_j_per_m3, e.msg);
+    else if (f->fit.status == COSPIN_FIT_NOT_RISING)
+        /* A switching probability that does not rise with the write
+           current is not an activation function (e.g. a device that
+           switches thermally whatever the current): flagged so that
+           consumers of the neuron table skip it. */
+        cospin_warn("width %g s, Ku %g J/m^3: P_sw does not rise with I (k = %g /uA)",
+                    f->width_s, f->ku_j_per_m3, f->fit.k);
+}
+
 int cospin_char_fit_all(struct cospin_char_table *t)
 {
     free(t->fits);
@@ -248,53 +314,36 @@ int cospin_char_fit_all(struct cospin_char_table *t)
     if (t->npoints == 0)
         return 0;
     qsort(t->points, t->npoints, sizeof *t->points, cmp_points);
+    struct fit_buf b;
     t->fits = calloc(t->npoints, sizeof *t->fits);
-    double *x = malloc(t->npoints * sizeof *x);
-    long *nt = malloc(t->npoints * sizeof *nt), *ns = malloc(t->npoints * sizeof *ns);
-    if (!t->fits || !x || !nt || !ns) {
-        free(x);
-        free(nt);
-        free(ns);
-        return COSPIN_ERR_NOMEM;
+    b.x = malloc(t->npoints * sizeof *b.x);
+    b.p = malloc(t->npoints * sizeof *b.p);
+    b.nt = malloc(t->npoints * sizeof *b.nt);
+    b.ns = malloc(t->npoints * sizeof *b.ns);
+    int rc = t->fits && b.x && b.p && b.nt && b.ns ? 0 : COSPIN_ERR_NOMEM;
+    for (size_t i = 0, j; i < t->npoints && !rc; i = j) {
+        for (j = i + 1; j < t->npoints &&
+                        cospin_char_same(t->points[j].ku_j_per_m3, t->points[i].ku_j_per_m3) &&
+                        cospin_char_same(t->points[j].width_s, t->points[i].width_s);
+             j++)
+            ;
+        fit_curve(t->points + i, j - i, &b, &t->fits[t->nfits++]);
     }
-    for (size_t i = 0; i < t->npoints;) {
-        size_t j = i;
-        while (j < t->npoints && cospin_char_same(t->points[j].ku_j_per_m3, t->points[i].ku_j_per_m3) &&
-               cospin_char_same(t->points[j].width_s, t->points[i].width_s)) {
-            x[j - i] = t->points[j].current_a * 1e6; /* fit in uA: k per uA, c in uA */
-            nt[j - i] = t->points[j].trials;
-            ns[j - i] = t->points[j].switched;
-            j++;
-        }
-        struct cospin_char_fit *f = &t->fits[t->nfits++];
-        f->width_s = t->points[i].width_s;
-        f->ku_j_per_m3 = t->points[i].ku_j_per_m3;
-        struct cospin_error e = {0};
-        if (cospin_fit_logistic(x, nt, ns, j - i, &f->fit, &e) != 0) {
-            cospin_warn("width %g s, Ku %g J/m^3: %s", f->width_s, f->ku_j_per_m3, e.msg);
-        } else if (!(f->fit.k > 0)) {
-            /* A switching probability that does not rise with the write
-               current is not an activation function (e.g. a device that
-               switches thermally whatever the current): flag it so that
-               consumers of the neuron table skip it. */
-            f->fit.status = COSPIN_FIT_NOT_RISING;
-            cospin_warn("width %g s, Ku %g J/m^3: P_sw does not rise with I (k = %g /uA)",
-                        f->width_s, f->ku_j_per_m3, f->fit.k);
-        }
-        i = j;
-    }
-    free(x);
-    free(nt);
-    free(ns);
-    return 0;
+    free(b.x);
+    free(b.p);
+    free(b.nt);
+    free(b.ns);
+    return rc;
 }
 
 /* ---- output files ----------------------------------------------------------------------- */
 
 void cospin_char_psw_line(char *buf, size_t n, const struct cospin_char_point *p)
 {
-    snprintf(buf, n, "%.12g,%.12g,%ld,%ld,%.6g,%.12g\n", p->width_s, p->current_a, p->trials,
-             p->switched, p->trials ? (double)p->switched / (double)p->trials : 0.0,
+    /* Counts give p_sw to 6 digits; an exact probability is the datum itself,
+       so 12 (a resumed run refits from these digits). */
+    snprintf(buf, n, p->trials ? "%.12g,%.12g,%ld,%ld,%.6g,%.12g\n" : "%.12g,%.12g,%ld,%ld,%.12g,%.12g\n",
+             p->width_s, p->current_a, p->trials, p->switched, cospin_char_point_psw(p),
              p->ku_j_per_m3);
 }
 
@@ -348,7 +397,9 @@ int cospin_char_write_fit_xml(const struct cospin_char_table *t, const char *dir
     FILE *f = out.fp;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<!-- cospin neuron table: P_sw(I) = 1/(1+exp(-k (I - c))), k in 1/uA, c in uA;\n"
-               "     errors are 1-sigma from the inverse Fisher information. -->\n"
+               "     errors are 1-sigma from the inverse Fisher information; points with\n"
+               "     trials=\"0\" carry an exact probability p-sw (Fokker-Planck engine), and\n"
+               "     their curves' errors are 0. -->\n"
                "<neuron-table version=\"1\" k-unit=\"1/uA\" c-unit=\"uA\">\n");
     size_t p = 0;
     for (size_t i = 0; i < t->nfits; i++) {
@@ -361,8 +412,12 @@ int cospin_char_write_fit_xml(const struct cospin_char_table *t, const char *dir
         for (; p < t->npoints && cospin_char_same(t->points[p].width_s, r->width_s) &&
                cospin_char_same(t->points[p].ku_j_per_m3, r->ku_j_per_m3);
              p++)
-            fprintf(f, "    <point current=\"%.12g\" trials=\"%ld\" switched=\"%ld\"/>\n",
-                    t->points[p].current_a, t->points[p].trials, t->points[p].switched);
+            if (t->points[p].trials > 0)
+                fprintf(f, "    <point current=\"%.12g\" trials=\"%ld\" switched=\"%ld\"/>\n",
+                        t->points[p].current_a, t->points[p].trials, t->points[p].switched);
+            else
+                fprintf(f, "    <point current=\"%.12g\" trials=\"0\" switched=\"0\" p-sw=\"%.12g\"/>\n",
+                        t->points[p].current_a, t->points[p].p_sw);
         fprintf(f, "  </curve>\n");
     }
     fprintf(f, "</neuron-table>\n");
@@ -407,7 +462,7 @@ static int char_svg_curve(struct cospin_plot *pl, const struct cospin_char_table
            cospin_char_same(t->points[*p].ku_j_per_m3, r->ku_j_per_m3);
          (*p)++) {
         const struct cospin_char_point *q = &t->points[*p];
-        double pr = q->trials ? (double)q->switched / (double)q->trials : NAN;
+        double pr = cospin_char_point_psw(q); /* exact (no error bar) when trials == 0 */
         b->x[n] = q->current_a * 1e6;
         b->y[n] = pr;
         b->e[n] = q->trials ? sqrt(pr * (1 - pr) / (double)q->trials) : NAN;

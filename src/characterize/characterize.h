@@ -18,6 +18,15 @@
  *                        netlists with many mtj_stt instances, each with its
  *                        own seed, a current-source pulse and relaxation;
  *                        the final m_z of each instance is read back.
+ * A third computes the probability the trials estimate, without trials:
+ *   COSPIN_CHAR_FOKKER_PLANCK  the Fokker-Planck equation of m_z
+ *                        (fokker_planck.h): deterministic, for axially
+ *                        symmetric STT devices only (others are refused
+ *                        before any work, pointing at the Monte Carlo
+ *                        engines).  Its points have trials = switched = 0
+ *                        and the probability in p_sw; each curve is fitted
+ *                        with cospin_fit_logistic_prob (the N -> infinity
+ *                        limit of the Monte Carlo fit), k_err = c_err = 0.
  *
  * Reproducibility: point p's trials use the generator stream
  * cospin_mtj_trials(seed_p, j) for trial j, where seed_p is a hash of the
@@ -29,7 +38,8 @@
  *   psw.csv      width_s,current_a,trials,switched,p_sw,ku_j_per_m3
  *                appended (and fsync'ed) point by point during a run, so an
  *                interrupted run keeps its finished points; rewritten sorted
- *                at the end.
+ *                at the end.  Fokker-Planck rows read trials = switched = 0
+ *                ("no trials: exact") with p_sw to 12 digits.
  *   fit.csv      width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status  (the neuron table)
  *   fit.xml      the same table as XML
  *   psw.svg      P_sw(I) points with binomial error bars and fitted sigmoids
@@ -45,6 +55,7 @@
 
 #include "cospin.h"
 #include "fit.h"
+#include "fokker_planck.h"
 #include "llgs.h"
 
 COSPIN_BEGIN_DECLS
@@ -53,8 +64,12 @@ struct cospin_pool;
 
 enum cospin_char_engine {
     COSPIN_CHAR_FAST = 0,        /* standalone LLGS (pthreads) */
-    COSPIN_CHAR_NGSPICE = 1      /* ngspice transients with the mtj_stt code model */
+    COSPIN_CHAR_NGSPICE = 1,     /* ngspice transients with the mtj_stt code model */
+    COSPIN_CHAR_FOKKER_PLANCK = 2 /* deterministic P_sw from the Fokker-Planck equation */
 };
+
+/* Name of an engine ("fast", "ngspice", "fokker-planck"); NULL if unknown. */
+COSPIN_API const char *cospin_char_engine_name(enum cospin_char_engine engine);
 
 /* Defaults. */
 #define COSPIN_CHAR_DEFAULT_TRIALS 100       /* thesis: 100 trials per current */
@@ -62,6 +77,10 @@ enum cospin_char_engine {
                                                 damping times 1/(alpha gamma mu0Hk) */
 #define COSPIN_CHAR_DEFAULT_BLOCK 50         /* trials per work item of the fast path */
 #define COSPIN_CHAR_DEFAULT_INSTANCES 50     /* mtj_stt instances per ngspice netlist */
+#define COSPIN_CHAR_FP_PROB_TOL 1e-3         /* Fokker-Planck fits: accuracy of its P_sw
+                                                (fokker_planck.h: <= 1e-3 for pulses of
+                                                5 ns and longer); points within it of 0 or 1
+                                                count as never / always switching */
 
 /* The grid of a characterisation. */
 struct cospin_char_grid {
@@ -90,6 +109,8 @@ struct cospin_char_opts {
                                     rerun with matching run.txt skips finished points */
     volatile sig_atomic_t *stop; /* may be NULL; set nonzero (e.g. by SIGINT) to stop
                                     after the work items in flight */
+    struct cospin_fp_opts fp;    /* Fokker-Planck engine: discretisation
+                                    (cospin_fp_opts_default) */
 };
 
 /* One grid point's result. */
@@ -97,9 +118,14 @@ struct cospin_char_point {
     double width_s;
     double ku_j_per_m3;
     double current_a;
-    long trials;
-    long switched;
+    long trials;                 /* Monte Carlo trials; 0 for a deterministic engine */
+    long switched;               /* how many switched (0 for a deterministic engine) */
+    double p_sw;                 /* trials == 0: the computed switching probability;
+                                    unused otherwise (see cospin_char_point_psw) */
 };
+
+/* P_sw of a point: switched / trials, or p_sw when trials == 0. */
+COSPIN_API double cospin_char_point_psw(const struct cospin_char_point *p);
 
 /* One row of the neuron table: the fit of one (width, Ku) curve. */
 struct cospin_char_fit {
@@ -118,7 +144,8 @@ struct cospin_char_table {
     size_t nresumed;             /* points taken from an earlier run */
 };
 
-/* Defaults: thesis Table 3.1 device, 100 trials, 10 ns relaxation, seed 1, all CPUs, fast path. */
+/* Defaults: thesis Table 3.1 device, 100 trials, 10 ns relaxation, seed 1, all CPUs, fast path,
+   the Fokker-Planck engine's default discretisation. */
 COSPIN_API void cospin_char_opts_default(struct cospin_char_opts *o);
 
 /*
@@ -158,6 +185,26 @@ COSPIN_API long cospin_char_fast_trials(const struct cospin_mtj_derived *d,
                                         const struct cospin_char_point *pt, double relax_s,
                                         uint64_t seed, long first, long n);
 
+/*
+ * One setting's neuron-table row computed on demand by the Fokker-Planck
+ * engine: P_sw at the n write currents currents_a (A) for the pulse width_s
+ * (s) and the anisotropy ku_j_per_m3 (J/m^3), with o's device (its Ku
+ * replaced), relaxation and discretisation (o->fp), fitted as a
+ * characterisation's curve (cospin_fit_logistic_prob at
+ * COSPIN_CHAR_FP_PROB_TOL; k per uA, c in uA; not-rising flagged).  *fit
+ * receives the fit, whose status says if it failed; psw (may be NULL) the n
+ * probabilities.  The same currents give the same (k, c) as a grid run of
+ * that setting: this is the smooth k(width, Ku), c(width, Ku) of the
+ * engine, up to the pulse width's rounding to the LLGS step
+ * o->device.dt_s.  Returns 0 (also when the fit failed),
+ * COSPIN_ERR_INVALID for a bad argument or a device the engine refuses
+ * (the message points at the Monte Carlo engines), COSPIN_ERR_NOMEM.
+ */
+COSPIN_API int cospin_char_fp_setting(const struct cospin_char_opts *o, double width_s,
+                                      double ku_j_per_m3, const double *currents_a, size_t n,
+                                      struct cospin_fit_result *fit, double *psw,
+                                      struct cospin_error *err);
+
 /* ---- files ------------------------------------------------------------------------ */
 
 /* Write psw.csv / fit.csv / fit.xml / psw.svg of t into dir (atomically). */
@@ -173,8 +220,9 @@ COSPIN_API int cospin_char_write_svg(const struct cospin_char_table *t, const ch
 /*
  * Read a psw.csv into a new table (points only).  The columns are found by
  * name (csv.h): width_s, current_a, trials and switched are required,
- * ku_j_per_m3 is optional (default_ku when absent), others (p_sw) are
- * ignored.  psw.csv is appended to during a run, so a last line without a
+ * ku_j_per_m3 is optional (default_ku when absent); p_sw is read for rows
+ * with trials = 0 (a deterministic engine's point: switched must be 0 and
+ * p_sw in [0, 1]) and ignored otherwise.  psw.csv is appended to during a run, so a last line without a
  * newline (an append cut short) is ignored with a warning; any other
  * malformed row (a torn row in the middle, switched > trials, ...) is
  * COSPIN_ERR_PARSE with file and line.  COSPIN_ERR_IO if it cannot be read.
@@ -228,6 +276,35 @@ struct cospin_char_design {
 COSPIN_API int cospin_char_design_kc(const struct cospin_char_table *t, double k_target,
                                      double c_target, double tol, struct cospin_char_design *sol,
                                      size_t max, size_t *nsol, struct cospin_error *err);
+
+/* Starting points of cospin_char_design_kc_fp: table cells whose bilinear
+   residual is at most this (a coarse grid's interpolation error). */
+#define COSPIN_CHAR_FP_SEED_TOL 0.05
+
+/*
+ * The designer's inverse answered by the Fokker-Planck engine itself: the
+ * settings of cospin_char_design_kc on t (cells with a bilinear residual <=
+ * COSPIN_CHAR_FP_SEED_TOL, or the nearest setting) start a damped Newton
+ * iteration in (log width, Ku), within the table's width and Ku range, on
+ * the k and c of cospin_char_fp_setting (o's device, relaxation and
+ * discretisation; the n >= 2 currents currents_a, A: those of the table's
+ * curves, since the fitted k and c depend on them).  Each width is rounded
+ * to the LLGS step o->device.dt_s (the pulse the engines realise) and its
+ * k, c and residual max(|dk|/k_target, |dc|/c_target) are the engine's at
+ * the returned setting: they agree with a characterisation of that setting
+ * at those currents to the fit's precision (a few 1e-6), far below the
+ * table's interpolation error.  t should come from the same device.
+ * Solutions with residual <= tol, distinct and best first, up to max, into
+ * sol, their number into *nsol.  Returns 0; COSPIN_ERR_INVALID when none
+ * reaches tol (sol[0] then holds the nearest, *nsol = 1), for bad
+ * arguments, a table cospin_char_design_kc rejects, or a device the engine
+ * refuses; COSPIN_ERR_NOMEM.
+ */
+COSPIN_API int cospin_char_design_kc_fp(const struct cospin_char_opts *o, const double *currents_a,
+                                        size_t ncurrents, const struct cospin_char_table *t,
+                                        double k_target, double c_target, double tol,
+                                        struct cospin_char_design *sol, size_t max, size_t *nsol,
+                                        struct cospin_error *err);
 
 /*
  * The coupled k-c path when only the width changes (thesis Fig. 3.12/3.13):

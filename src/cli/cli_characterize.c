@@ -205,7 +205,7 @@ static const char *device_ku(const void *p, char *buf, size_t n)
     return cospin_units_format(cospin_mtj_ku_j_per_m3(&c->o.device), 6, buf, n);
 }
 
-static const char *const engines[] = {"fast", "ngspice", NULL};
+static const char *const engines[] = {"fast", "ngspice", "fokker-planck", NULL};
 static const char *const demags[] = {"prism", "thin-film", NULL};
 static const char *const stts[] = {"constant", "slonczewski", NULL};
 static const char *const thermals[] = {"brown", "thesis", NULL};
@@ -238,9 +238,11 @@ static const struct cospin_opt char_table[] = {
     {.name = "relax", .type = COSPIN_OPT_NUMBER, AT(o.relax_s), .metavar = "T", .unit = "s",
      COSPIN_OPT_MIN(0), .help = "relaxation after the pulse"},
     {.name = "engine", .type = COSPIN_OPT_ENUM, AT(o.engine), .names = engines,
-     .metavar = "fast|ngspice",
+     .metavar = "fast|ngspice|fokker-planck",
      .help = "fast: standalone LLGS; ngspice: the mtj_stt code model in "
-             "ngspice transients, worker processes"},
+             "ngspice transients, worker processes; fokker-planck: the "
+             "exact P_sw of the same model without trials (Nx = Ny devices "
+             "only; --trials and --seed unused)"},
     {.name = "threads", .type = COSPIN_OPT_INT, AT(o.threads), COSPIN_OPT_MIN(1),
      .default_text = "all CPUs", .help = "fast engine threads"},
     {.name = "workers", .type = COSPIN_OPT_INT, AT(o.pool_workers), COSPIN_OPT_MIN(1),

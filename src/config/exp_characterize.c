@@ -167,7 +167,7 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
     double *w = NULL, *cur = NULL, *ku = NULL, *vc = NULL;
     size_t nw, nc, nk, nv;
     int trials = (int)o.trials, seed = 1, threads = 0, inst = o.instances_per_netlist, eng = 0;
-    static const char *const engines[] = {"fast", "ngspice", NULL};
+    static const char *const engines[] = {"fast", "ngspice", "fokker-planck", NULL};
     rc = attr_list(s, "widths", &w, &nw, err);
     if (!rc)
         rc = attr_list(s, "currents", &cur, &nc, err);

@@ -223,3 +223,190 @@ int cospin_char_design_width(const struct cospin_char_table *t, double ku_j_per_
     }
     return 0;
 }
+
+/* ---- the inverse refined by the Fokker-Planck engine ---------------------------------- */
+
+/* Newton controls of the refinement (dimensionless). */
+#define FPD_MAX_ITER 30          /* Newton iterations per starting point */
+#define FPD_CONVERGED 1e-7       /* stop when max(|dk|/k, |dc|/c) is below this */
+#define FPD_H_LOGW 0.01          /* central-difference step in ln(width): 1 %, many LLGS
+                                    steps even at 2 ns, so the width's rounding to dt
+                                    does not disturb the derivative */
+#define FPD_H_KU 1e-3            /* central-difference step in Ku, relative */
+#define FPD_SAME_LOGW 1e-3       /* two refined settings closer than this in ln(width) */
+#define FPD_SAME_KU 1e-5         /*   and in Ku (relative) are the same solution */
+
+/* One refinement problem: the target, the engine's settings, the box. */
+struct fpd {
+    const struct cospin_char_opts *o;
+    const double *cur;
+    size_t n;
+    double kt, ct;               /* target k (1/uA), c (uA) */
+    double lw_lo, lw_hi;         /* ln(width) range of the table */
+    double ku_lo, ku_hi;         /* Ku range of the table, J/m^3 */
+};
+
+/* F = (k/kt - 1, c/ct - 1) of the engine at (ln w, Ku); NaN for a failed fit. */
+static int fpd_eval(const struct fpd *d, double lw, double ku, double f[2], double kc[2],
+                    struct cospin_error *err)
+{
+    struct cospin_fit_result fit;
+    int rc = cospin_char_fp_setting(d->o, exp(lw), ku, d->cur, d->n, &fit, NULL, err);
+    if (rc)
+        return rc;
+    int ok = fit.status == COSPIN_FIT_OK;
+    f[0] = ok ? fit.k / d->kt - 1 : NAN;
+    f[1] = ok ? fit.c / d->ct - 1 : NAN;
+    if (kc) {
+        kc[0] = fit.k;
+        kc[1] = fit.c;
+    }
+    return COSPIN_OK;
+}
+
+static double fpd_norm(const double f[2])
+{
+    return isnan(f[0]) || isnan(f[1]) ? INFINITY : fmax(fabs(f[0]), fabs(f[1]));
+}
+
+/* Central-difference Jacobian J (row-major 2x2: dF/d ln w, dF/d Ku) at x. */
+static int fpd_jacobian(const struct fpd *d, const double x[2], double j[4],
+                        struct cospin_error *err)
+{
+    const double h[2] = {FPD_H_LOGW, FPD_H_KU * x[1]};
+    for (int v = 0; v < 2; v++) {
+        double xp[2] = {x[0], x[1]}, xm[2] = {x[0], x[1]}, fp[2], fm[2];
+        xp[v] += h[v];
+        xm[v] -= h[v];
+        int rc = fpd_eval(d, xp[0], xp[1], fp, NULL, err);
+        if (!rc)
+            rc = fpd_eval(d, xm[0], xm[1], fm, NULL, err);
+        if (rc)
+            return rc;
+        j[v] = (fp[0] - fm[0]) / (2 * h[v]);
+        j[2 + v] = (fp[1] - fm[1]) / (2 * h[v]);
+    }
+    return COSPIN_OK;
+}
+
+/* Damped Newton from x (ln w, Ku; in/out) inside the box; f receives F at x. */
+static int fpd_newton(const struct fpd *d, double x[2], double f[2], struct cospin_error *err)
+{
+    int rc = fpd_eval(d, x[0], x[1], f, NULL, err);
+    for (int it = 0; !rc && it < FPD_MAX_ITER && fpd_norm(f) > FPD_CONVERGED; it++) {
+        double j[4];
+        if ((rc = fpd_jacobian(d, x, j, err)) != COSPIN_OK)
+            break;
+        double det = j[0] * j[3] - j[1] * j[2];
+        if (!(fabs(det) > 0) || !isfinite(det))
+            break;
+        double dx[2] = {-(j[3] * f[0] - j[1] * f[1]) / det, -(j[0] * f[1] - j[2] * f[0]) / det};
+        double t = 1, xn[2], fn[2] = {NAN, NAN};
+        for (int halv = 0; halv < 12; halv++, t *= 0.5) {
+            xn[0] = fmin(d->lw_hi, fmax(d->lw_lo, x[0] + t * dx[0]));
+            xn[1] = fmin(d->ku_hi, fmax(d->ku_lo, x[1] + t * dx[1]));
+            if ((rc = fpd_eval(d, xn[0], xn[1], fn, NULL, err)) != COSPIN_OK)
+                return rc;
+            if (fpd_norm(fn) < fpd_norm(f))
+                break;
+        }
+        if (!(fpd_norm(fn) < fpd_norm(f)))
+            break; /* no descent: as close as this start gets */
+        x[0] = xn[0];
+        x[1] = xn[1];
+        f[0] = fn[0];
+        f[1] = fn[1];
+    }
+    return rc;
+}
+
+/* Refine one starting setting into *out (width rounded to the LLGS step). */
+static int fpd_refine(const struct fpd *d, const struct cospin_char_design *start,
+                      struct cospin_char_design *out, struct cospin_error *err)
+{
+    double x[2] = {log(start->width_s), start->ku_j_per_m3}, f[2], kc[2] = {NAN, NAN};
+    int rc = fpd_newton(d, x, f, err);
+    if (rc)
+        return rc;
+    double dt = d->o->device.dt_s, w = exp(x[0]);
+    if (dt > 0 && w > dt)
+        w = floor(w / dt + 0.5) * dt; /* the pulse the engine and the LLGS realise */
+    if ((rc = fpd_eval(d, log(w), x[1], f, kc, err)) != COSPIN_OK)
+        return rc;
+    *out = (struct cospin_char_design){w, x[1], kc[0], kc[1], fpd_norm(f)};
+    return COSPIN_OK;
+}
+
+/* The table's ln(width) and Ku range (rows with a good fit) into d. */
+static void fpd_box(const struct cospin_char_table *t, struct fpd *d)
+{
+    d->lw_lo = d->ku_lo = INFINITY;
+    d->lw_hi = d->ku_hi = -INFINITY;
+    for (size_t i = 0; i < t->nfits; i++)
+        if (t->fits[i].fit.status == COSPIN_FIT_OK) {
+            d->lw_lo = fmin(d->lw_lo, log(t->fits[i].width_s));
+            d->lw_hi = fmax(d->lw_hi, log(t->fits[i].width_s));
+            d->ku_lo = fmin(d->ku_lo, t->fits[i].ku_j_per_m3);
+            d->ku_hi = fmax(d->ku_hi, t->fits[i].ku_j_per_m3);
+        }
+}
+
+/* Append s to sol[0 .. *n) unless an equal setting is there (keep the better). */
+static void fpd_add(struct cospin_char_design *sol, size_t max, size_t *n,
+                    const struct cospin_char_design *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (fabs(log(sol[i].width_s / s->width_s)) < FPD_SAME_LOGW &&
+            fabs(sol[i].ku_j_per_m3 - s->ku_j_per_m3) < FPD_SAME_KU * s->ku_j_per_m3) {
+            if (s->residual < sol[i].residual)
+                sol[i] = *s;
+            return;
+        }
+    if (*n < max)
+        sol[(*n)++] = *s;
+}
+
+int cospin_char_design_kc_fp(const struct cospin_char_opts *o, const double *currents_a,
+                             size_t ncurrents, const struct cospin_char_table *t, double k_target,
+                             double c_target, double tol, struct cospin_char_design *sol,
+                             size_t max, size_t *nsol, struct cospin_error *err)
+{
+    *nsol = 0;
+    if (!o || !currents_a || ncurrents < 2)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "the refinement needs the device and the table's currents (2 or "
+                                "more)");
+    enum { NSTART = 16 };
+    struct cospin_char_design start[NSTART], best = {0};
+    size_t nstart = 0, found = 0;
+    struct cospin_error e = {0};
+    int rc = cospin_char_design_kc(t, k_target, c_target, COSPIN_CHAR_FP_SEED_TOL, start, NSTART,
+                                   &nstart, &e);
+    if (rc && nstart == 0)
+        return cospin_error_set(err, rc, NULL, 0, "%s", e.msg);
+    struct fpd d = {o, currents_a, ncurrents, k_target, c_target, 0, 0, 0, 0};
+    fpd_box(t, &d);
+    best.residual = INFINITY;
+    for (size_t i = 0; i < nstart; i++) {
+        struct cospin_char_design r;
+        if ((rc = fpd_refine(&d, &start[i], &r, err)) != COSPIN_OK)
+            return rc;
+        if (r.residual <= tol)
+            fpd_add(sol, max, &found, &r);
+        if (r.residual < best.residual)
+            best = r;
+    }
+    if (found == 0) {
+        sol[0] = best;
+        *nsol = 1;
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "no setting in the table's range gives k = %g /uA at c = %g uA "
+                                "(within %g) by the Fokker-Planck engine; nearest: width %.6g "
+                                "ns, Ku %.6g J/m^3 -> k = %.6g /uA, c = %.6g uA",
+                                k_target, c_target, tol, best.width_s * 1e9, best.ku_j_per_m3,
+                                best.k_per_ua, best.c_ua);
+    }
+    qsort(sol, found, sizeof *sol, cmp_design);
+    *nsol = found;
+    return COSPIN_OK;
+}

@@ -52,6 +52,71 @@ static double vctrl_of(double ku, double ku0, double ku_per_volt)
     return ku_per_volt != 0 ? (ku - ku0) / ku_per_volt : NAN;
 }
 
+/*
+ * The currents of the table's curves for the Fokker-Planck refinement:
+ * --current if given, else those of the first curve in the psw.csv beside
+ * the table (the characterisation that wrote it).  *cur is new (free()).
+ */
+static int design_currents(const char *table, const struct cospin_opt_list *given, double **cur,
+                           size_t *n, struct cospin_error *err)
+{
+    *cur = NULL;
+    *n = 0;
+    const struct cospin_opt_list *g = given;
+    struct cospin_char_table *pt = NULL;
+    if (!g->n) {
+        char path[4096];
+        const char *slash = strrchr(table, '/');
+        int len = slash ? (int)(slash - table) : 1;
+        snprintf(path, sizeof path, "%.*s/psw.csv", len, slash ? table : ".");
+        struct cospin_error e = {0};
+        if (cospin_char_read_psw_csv(path, 0, &pt, &e) != 0)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, table, 0,
+                                    "the refinement by the fokker-planck engine needs the "
+                                    "currents of the table's curves: give --current (%s)", e.msg);
+    }
+    size_t m = g->n ? g->n : pt->npoints;
+    *cur = malloc((m ? m : 1) * sizeof **cur);
+    if (!*cur) {
+        cospin_char_table_free(pt);
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < m; i++) {
+        if (g->n)
+            (*cur)[(*n)++] = g->v[i];
+        else if (pt->points[i].width_s == pt->points[0].width_s &&
+                 pt->points[i].ku_j_per_m3 == pt->points[0].ku_j_per_m3)
+            (*cur)[(*n)++] = pt->points[i].current_a;
+    }
+    cospin_char_table_free(pt);
+    return COSPIN_OK;
+}
+
+/* --target-k with --target-c and --engine fokker-planck: the inverse answered by the engine. */
+static int run_design_fp(const struct cospin_char_opts *o, const char *table,
+                         const struct cospin_opt_list *currents, const struct cospin_char_table *t,
+                         double k, double c, double tol, struct cospin_error *err)
+{
+    double *cur = NULL;
+    size_t ncur = 0;
+    int rc = design_currents(table, currents, &cur, &ncur, err);
+    struct cospin_char_design sol[16];
+    size_t ns = 0;
+    if (!rc)
+        rc = cospin_char_design_kc_fp(o, cur, ncur, t, k, c, tol, sol, 16, &ns, err);
+    free(cur);
+    if (rc)
+        return rc;
+    printf("# settings giving k = %g /uA at c = %g uA (Fokker-Planck engine at each setting, "
+           "%zu currents; width rounded to the %g s LLGS step)\n",
+           k, c, ncur, o->device.dt_s);
+    printf("width_s,ku_j_per_m3,k_per_ua,c_ua,residual\n");
+    for (size_t i = 0; i < ns; i++)
+        printf("%.6g,%.7g,%.6g,%.6g,%.2g\n", sol[i].width_s, sol[i].ku_j_per_m3, sol[i].k_per_ua,
+               sol[i].c_ua, sol[i].residual);
+    return COSPIN_OK;
+}
+
 static int run_design(const char *table, double k, int have_c, double c, int have_ku, double ku,
                       double tol, double ku0, double ku_per_volt, struct cospin_error *err)
 {
@@ -128,10 +193,19 @@ static int char_inverse(struct char_cli *c, const struct cospin_opts_result *res
     if (c->kus.n > 1)
         return cospin_opts_usage_error(cmd, "--ku takes one value with --target-k");
     struct cospin_error err = {0};
-    int rc = run_design(c->table, c->target_k, COSPIN_OPTS_GIVEN(res, struct char_cli, target_c),
-                        c->target_c, c->kus.n == 1, c->kus.n ? c->kus.v[0] : 0, c->tol,
-                        cospin_mtj_ku_j_per_m3(&c->o.device), c->o.device.ku_per_volt_j_per_m3_v,
-                        &err);
+    int have_c = COSPIN_OPTS_GIVEN(res, struct char_cli, target_c), rc;
+    if (c->o.engine == COSPIN_CHAR_FOKKER_PLANCK && have_c) {
+        struct cospin_char_table *t = NULL;
+        rc = cospin_char_read_fit_csv(c->table, &t, &err);
+        if (!rc)
+            rc = run_design_fp(&c->o, c->table, &c->currents, t, c->target_k, c->target_c, c->tol,
+                               &err);
+        cospin_char_table_free(t);
+    } else {
+        rc = run_design(c->table, c->target_k, have_c, c->target_c, c->kus.n == 1,
+                        c->kus.n ? c->kus.v[0] : 0, c->tol, cospin_mtj_ku_j_per_m3(&c->o.device),
+                        c->o.device.ku_per_volt_j_per_m3_v, &err);
+    }
     return rc ? cospin_cli_report("characterize", &err) : COSPIN_OK;
 }
 
@@ -279,14 +353,19 @@ static const struct cospin_opt char_table[] = {
              "give (K, C) by bilinear interpolation over (log width, Ku); "
              "without it, one --ku gives the width alone at that Ku"},
     {.name = "tol", .type = COSPIN_OPT_NUMBER, AT(tol), COSPIN_OPT_ABOVE(0),
-     .help = "relative tolerance of the inverse"},
+     .help = "relative tolerance of the inverse.  With --engine "
+             "fokker-planck, --target-c and a table from that engine, each "
+             "setting is refined by the engine itself (to ~1e-5) at the "
+             "table's currents (--current, default: those in the psw.csv "
+             "beside the table); give the table's device options"},
 };
 
 #undef AT
 
 const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
     .name = "characterize",
-    .summary = "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits, designer's inverse",
+    .summary = "P_sw(I) of the MTJ neuron (Monte Carlo or Fokker-Planck), sigmoid fits, "
+               "designer's inverse",
     .usage = "--width LIST --current SWEEP --out DIR [OPTIONS]\n"
              "--table FILE --target-k K [--target-c C | --ku KU]",
     .description =
@@ -297,6 +376,11 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "with P_sw = 1/(1+exp(-k (I - c))), k in 1/uA, c in uA (errors: 1 sigma); the\n"
         "table of (k, c) is printed and written to DIR/fit.csv.\n"
         "\n"
+        "--engine fokker-planck computes the probability those trials estimate, without\n"
+        "trials, from the Fokker-Planck equation of m_z (devices with Nx = Ny only):\n"
+        "about a millisecond per curve, psw.csv rows with trials = switched = 0 and the\n"
+        "exact p_sw, fits of the exact probabilities with errors 0.\n"
+        "\n"
         "Numbers take SPICE suffixes: 30n = 30e-9, 11u = 11e-6, 1.1meg = 1.1e6.\n",
     COSPIN_OPTS_TABLE(char_table),
     COSPIN_OPTS_STRUCT(struct char_cli, char_init, char_main),
@@ -304,10 +388,12 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "Files:\n"
         "  In DIR, each written to a temporary and renamed when complete:\n"
         "\n"
-        "  psw.csv   width_s,current_a,trials,switched,p_sw,ku_j_per_m3 (a row per point)\n"
+        "  psw.csv   width_s,current_a,trials,switched,p_sw,ku_j_per_m3 (a row per point;\n"
+        "            fokker-planck: trials = switched = 0, p_sw exact to 12 digits)\n"
         "  fit.csv   width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status (the table)\n"
         "  fit.xml   the same with the points, as XML\n"
-        "  psw.svg   P_sw(I) with binomial error bars and the fitted sigmoids\n"
+        "  psw.svg   P_sw(I) with binomial error bars (none for fokker-planck) and the\n"
+        "            fitted sigmoids\n"
         "  run.txt   the settings; finished points are appended to psw.csv as they\n"
         "            complete, so an interrupted run (Ctrl-C, kill) keeps them and\n"
         "            rerunning the same command resumes (skips finished points).\n"
@@ -319,6 +405,10 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "  > --ku 1.1meg,1.15meg,1.21meg --current 4u:24u:1u --out grid\n"
         "  $ cospin characterize --target-k 3 --target-c 11 \\\n"
         "  > --table grid/fit.csv\n"
+        "  $ cospin characterize --engine fokker-planck --width 10n,30n,100n,200n \\\n"
+        "  > --ku 1.1meg,1.15meg,1.21meg --current 4u:36u:1u --out fpgrid\n"
+        "  $ cospin characterize --engine fokker-planck --target-k 1.2 --target-c 13 \\\n"
+        "  > --table fpgrid/fit.csv\n"
         "\n"
         "Exit status:\n"
         "  0 success, 2 usage error, 3 invalid value, 4 file error, 6 interrupted\n"

@@ -2,7 +2,8 @@
  * exp_characterize.c -- the runner of <experiment type="characterize">
  * (grammar src/config/schema/characterize.rng): reads the device and the sweep,
  * runs cospin_char_run into out_dir, and answers the <design> and
- * <width-path> queries into out_dir/design.csv.
+ * <width-path> queries into out_dir/design.csv (<design> by the
+ * Fokker-Planck engine itself when the sweep uses it).
  */
 #include <config.h>
 
@@ -79,13 +80,28 @@ static int read_device(const struct cospin_xml_node *root, struct cospin_char_op
 /* The setting columns of a design.csv row: width_s, ku_j_per_m3, k_per_ua, c_ua. */
 static void put_design(struct cospin_csv_writer *out, const struct cospin_char_design *d)
 {
+    /* Enough digits for the Fokker-Planck engine's answers (~1e-5). */
     cospin_csv_put(out, "%.6g", d->width_s);
-    cospin_csv_put(out, "%.6g", d->ku_j_per_m3);
-    cospin_csv_put(out, "%.4g", d->k_per_ua);
-    cospin_csv_put(out, "%.4g", d->c_ua);
+    cospin_csv_put(out, "%.7g", d->ku_j_per_m3);
+    cospin_csv_put(out, "%.6g", d->k_per_ua);
+    cospin_csv_put(out, "%.6g", d->c_ua);
 }
 
-static int answer_queries(const struct cospin_xml_node *root, const struct cospin_char_table *t,
+/* A <design> query: bilinear over the table, or, when the run used the
+   Fokker-Planck engine, answered by the engine at the sweep's currents g. */
+static int design_query(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
+                        const struct cospin_char_table *t, double k, double c, double tol,
+                        struct cospin_char_design *sol, size_t max, size_t *ns,
+                        struct cospin_error *e)
+{
+    if (o->engine == COSPIN_CHAR_FOKKER_PLANCK)
+        return cospin_char_design_kc_fp(o, g->currents_a, g->ncurrents, t, k, c, tol, sol, max,
+                                        ns, e);
+    return cospin_char_design_kc(t, k, c, tol, sol, max, ns, e);
+}
+
+static int answer_queries(const struct cospin_xml_node *root, const struct cospin_char_opts *o,
+                          const struct cospin_char_grid *g, const struct cospin_char_table *t,
                           const char *out_dir, struct cospin_error *err)
 {
     if (!cospin_xml_child(root, "design") && !cospin_xml_child(root, "width-path"))
@@ -111,7 +127,7 @@ static int answer_queries(const struct cospin_xml_node *root, const struct cospi
                 break;
             struct cospin_char_design sol[8];
             size_t ns = 0;
-            int q = cospin_char_design_kc(t, k, c, tol, sol, 8, &ns, &e);
+            int q = design_query(o, g, t, k, c, tol, sol, 8, &ns, &e);
             if (q && ns == 0) {
                 rc = cospin_xml_error(n, NULL, q, err, "%s", e.msg);
                 break;
@@ -165,7 +181,7 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
     if (!s)
         return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <sweep>");
     double *w = NULL, *cur = NULL, *ku = NULL, *vc = NULL;
-    size_t nw, nc, nk, nv;
+    size_t nw = 0, nc = 0, nk = 0, nv = 0;
     int trials = (int)o.trials, seed = 1, threads = 0, inst = o.instances_per_netlist, eng = 0;
     static const char *const engines[] = {"fast", "ngspice", "fokker-planck", NULL};
     rc = attr_list(s, "widths", &w, &nw, err);
@@ -205,6 +221,7 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
         }
     }
     struct cospin_char_table *t = NULL;
+    struct cospin_char_grid g = {w, nw, ku, nk, cur, nc};
     if (!rc) {
         o.trials = trials;
         o.seed = (uint64_t)seed;
@@ -212,7 +229,8 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
         o.instances_per_netlist = inst;
         o.engine = (enum cospin_char_engine)eng;
         o.out_dir = out_dir;
-        struct cospin_char_grid g = {w, nw, ku, nk, cur, nc};
+        g.nkus = nk; /* set by vctrl above */
+        g.kus_j_per_m3 = ku;
         rc = cospin_char_run(&o, &g, &t, err);
         if (rc && err && err->file[0] == 0) {
             /* Point at the <sweep> element the bad value came from. */
@@ -221,7 +239,7 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
         }
     }
     if (!rc)
-        rc = answer_queries(root, t, out_dir, err);
+        rc = answer_queries(root, &o, &g, t, out_dir, err);
     cospin_char_table_free(t);
     free(w);
     free(cur);

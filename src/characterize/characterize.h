@@ -277,14 +277,16 @@ COSPIN_API int cospin_char_design_kc(const struct cospin_char_table *t, double k
                                      double c_target, double tol, struct cospin_char_design *sol,
                                      size_t max, size_t *nsol, struct cospin_error *err);
 
-/* Starting points of cospin_char_design_kc_fp: table cells whose bilinear
-   residual is at most this (a coarse grid's interpolation error). */
-#define COSPIN_CHAR_FP_SEED_TOL 0.05
+/* Starting points of cospin_char_design_kc_fp: the table cells whose
+   bilinear interpolant reaches the target (residual at most this; the
+   Newton iteration is free to leave the cell). */
+#define COSPIN_CHAR_FP_SEED_TOL 1e-6
 
 /*
  * The designer's inverse answered by the Fokker-Planck engine itself: the
- * settings of cospin_char_design_kc on t (cells with a bilinear residual <=
- * COSPIN_CHAR_FP_SEED_TOL, or the nearest setting) start a damped Newton
+ * settings of cospin_char_design_kc on t (cells whose bilinear interpolant
+ * reaches the target, COSPIN_CHAR_FP_SEED_TOL; else the nearest setting of
+ * the table) start a damped Newton
  * iteration in (log width, Ku), within the table's width and Ku range, on
  * the k and c of cospin_char_fp_setting (o's device, relaxation and
  * discretisation; the n >= 2 currents currents_a, A: those of the table's

@@ -177,9 +177,15 @@ void cospin_cli_print_fit_table(FILE *f, const char *out_dir, const struct cospi
     fprintf(f, "%-10s %-11s %-16s %-16s %s\n", "width_ns", "Ku_J/m3", "k_per_uA", "c_uA", "fit");
     for (size_t i = 0; i < t->nfits; i++) {
         const struct cospin_char_fit *fit = &t->fits[i];
-        fprintf(f, "%-10.4g %-11.5g %6.3f +- %-6.3f %6.3f +- %-6.3f %s\n", fit->width_s * 1e9,
-                fit->ku_j_per_m3, fit->fit.k, fit->fit.k_err, fit->fit.c, fit->fit.c_err,
-                cospin_fit_status_name(fit->fit.status));
+        if (fit->fit.status == COSPIN_FIT_OK && fit->fit.k_err == 0 && fit->fit.c_err == 0)
+            /* exact probabilities (Fokker-Planck engine): no sampling error */
+            fprintf(f, "%-10.4g %-11.5g %7.4f (exact)  %7.4f (exact)  %s\n", fit->width_s * 1e9,
+                    fit->ku_j_per_m3, fit->fit.k, fit->fit.c,
+                    cospin_fit_status_name(fit->fit.status));
+        else
+            fprintf(f, "%-10.4g %-11.5g %6.3f +- %-6.3f %6.3f +- %-6.3f %s\n", fit->width_s * 1e9,
+                    fit->ku_j_per_m3, fit->fit.k, fit->fit.k_err, fit->fit.c, fit->fit.c_err,
+                    cospin_fit_status_name(fit->fit.status));
     }
 }
 

@@ -171,18 +171,19 @@ char *cospin_mtj_figures_format(const struct cospin_mtj_device *d,
         snprintf(ic, sizeof ic, "%.4g uA (zero temperature, AP -> P, eta = %s)",
                  f->icrit_a * 1e6, cospin_mtj_stt_name(p->stt));
     const char *pre = prefix ? prefix : "";
-    snprintf(buf, n,
+    int len = snprintf(buf, n,
              "%sE_B/kBT          %.4g at %g K (E_B = %.4g J; Ku = %.6g J/m^3; demag %s: "
              "N = %.4g, %.4g, %.4g)\n"
              "%smu0 Hk,eff       %.4g T\n"
              "%sI_c0             %s\n"
              "%sdamping time     %.4g ns ((1 + alpha^2) / (alpha gamma mu0 Hk,eff))\n"
-             "%sstability        %s (Delta = %.4g; retention 1 ns x e^Delta = %s)\n"
-             "%sR_P, R_AP        %.6g ohm, %.6g ohm (TMR %.4g %%)\n",
+             "%sstability        %s (Delta = %.4g; retention 1 ns x e^Delta = %s)\n",
              pre, f->eb_kt, p->temperature_k, f->eb_j, f->ku_j_per_m3,
              cospin_mtj_demag_name(p->demag), f->n_demag[0], f->n_demag[1], f->n_demag[2], pre,
-             f->hk_t, pre, ic, pre, f->tau_damping_s * 1e9, pre, f->stability, f->eb_kt, ret, pre,
-             f->r_p_ohm, f->r_ap_ohm, 100.0 * (f->r_ap_ohm / f->r_p_ohm - 1.0));
+             f->hk_t, pre, ic, pre, f->tau_damping_s * 1e9, pre, f->stability, f->eb_kt, ret);
+    if (f->r_p_ohm > 0.0 && len > 0 && (size_t)len < n)
+        snprintf(buf + len, n - (size_t)len, "%sR_P, R_AP        %.6g ohm, %.6g ohm (TMR %.4g %%)\n",
+                 pre, f->r_p_ohm, f->r_ap_ohm, 100.0 * (f->r_ap_ohm / f->r_p_ohm - 1.0));
     return buf;
 }
 

@@ -103,8 +103,9 @@ int cospin_mtj_figures_compute(const struct cospin_mtj_device *d, struct cospin_
 /*
  * The figures as text, one "  name  value (explanation)" line each, every
  * line starting with prefix ("" or "# " for a comment block), into buf
- * (size n).  The torque kind of d says what the critical current is.
- * Returns buf.
+ * (size n).  The torque kind of d says what the critical current is; the
+ * R_P, R_AP line is left out when f->r_p_ohm is 0 (a caller without a read
+ * path).  Returns buf.
  */
 char *cospin_mtj_figures_format(const struct cospin_mtj_device *d,
                                 const struct cospin_mtj_figures *f, const char *prefix, char *buf,

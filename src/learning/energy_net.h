@@ -70,7 +70,7 @@ char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, siz
  * The write pulse of a device-level model: if model_xml (cospin train's
  * model.xml) records per-neuron pulse settings (<layer><pulse><neuron
  * c_dev_ua width_s ku_j_per_m3>), set pulse->current_a to the mean |c_dev|
- * (the current at P_sw = 1/2), pulse->width_s and pulse->ku_j_per_m3 to the
+ * (the current at P_sw = 1/2), pulse->width_s and the device's Ku to the
  * means, and *nneurons to the number of neurons read; otherwise leave pulse
  * untouched and set *nneurons = 0.  Errors: those of the XML loader, or
  * COSPIN_ERR_PARSE / _INVALID for a malformed <neuron> (with file and line).

@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "dataset.h"
 #include "error.h"
+#include "mtj_device.h"
 #include "output.h"
 #include "plot.h"
 #include "train_job.h"
@@ -256,6 +257,45 @@ static int write_figures(const char *dir, const struct series *s, int runs, cons
     return rc < 0 ? rc : 0;
 }
 
+/*
+ * The device of a device-level job: job->device_file, else device.xml in
+ * the neuron table's directory if it exists (*have = 0 when neither).  Its
+ * derived figures are logged.
+ */
+static int job_device(const struct cospin_train_job *job, struct cospin_mtj_device *dev,
+                      int *have, struct cospin_error *err)
+{
+    char path[4096];
+    *have = 0;
+    cospin_mtj_device_default(dev);
+    if (job->device_file) {
+        snprintf(path, sizeof path, "%s", job->device_file);
+    } else {
+        const char *slash = strrchr(job->neuron_table, '/');
+        if (slash)
+            snprintf(path, sizeof path, "%.*s/device.xml", (int)(slash - job->neuron_table),
+                     job->neuron_table);
+        else
+            snprintf(path, sizeof path, "device.xml");
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return COSPIN_OK;
+        fclose(f);
+    }
+    int rc = cospin_mtj_device_read(path, dev, err);
+    if (rc)
+        return rc;
+    struct cospin_mtj_figures fig;
+    char text[2048];
+    if ((rc = cospin_mtj_figures_compute(dev, &fig, err)))
+        return rc;
+    cospin_mtj_figures_format(dev, &fig, "  ", text, sizeof text);
+    text[strcspn(text, "") - 1] = '\0'; /* the log adds the last line break */
+    cospin_info("device of the neuron table (%s):\n%s", path, text);
+    *have = 1;
+    return COSPIN_OK;
+}
+
 int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
 {
     struct cospin_train_opts *o = &job->opts;
@@ -268,6 +308,17 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "the device level needs a neuron table (fit.csv of "
                                 "`cospin characterize`)");
+    if (job->device_file && !job->device_level)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "a device file belongs to the device level (the neuron table's "
+                                "device)");
+    struct cospin_mtj_device dev;
+    int have_dev = 0;
+    if (job->device_level) {
+        int drc = job_device(job, &dev, &have_dev, err);
+        if (drc)
+            return drc;
+    }
     struct cospin_dataset *dtrain = NULL, *dtest = NULL;
     struct cospin_train_data train = {0}, test = {0};
     struct cospin_neuron_map *map = NULL;
@@ -300,6 +351,8 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     }
     /* The output directory only once the inputs are known to be good. */
     if ((rc = cospin_output_mkdir(job->out_dir, NULL, err)) != 0)
+        goto out;
+    if (have_dev && (rc = cospin_mtj_device_save(&dev, job->out_dir, err)) != 0)
         goto out;
     const uint64_t seed0 = o->seed;
     job->cpu_s = job->wall_s = 0;

@@ -198,9 +198,20 @@ int cospin_energy_model_report(const char *model_xml, const char *dataset, size_
         rc = cospin_error_set(err, COSPIN_ERR_INVALID, model_xml, 0,
                               "the model has %zu inputs, the dataset's images %zu pixels",
                               nn->n_units[0], test->rows * test->cols);
-    /* The thesis pulse, unless the model records its neurons' own settings. */
+    /* The thesis pulse, unless the model records its neurons' own settings;
+       on the device of device.xml beside the model (cospin train writes it
+       for a device-level model), else the thesis device. */
     struct cospin_energy_pulse pulse;
     cospin_energy_pulse_defaults(&pulse);
+    char dev_path[4096];
+    const char *slash = strrchr(model_xml, '/');
+    snprintf(dev_path, sizeof dev_path, "%.*s%sdevice.xml", slash ? (int)(slash - model_xml) : 0,
+             model_xml, slash ? "/" : "");
+    FILE *df = rc ? NULL : fopen(dev_path, "r");
+    if (df) {
+        fclose(df);
+        rc = cospin_mtj_device_read(dev_path, &pulse.device, err);
+    }
     size_t nset = 0;
     if (!rc)
         rc = cospin_energy_model_pulse(model_xml, &pulse, &nset, err);

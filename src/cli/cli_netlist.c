@@ -191,7 +191,7 @@ const struct cospin_opts_cmd cospin_cli_netlist_cmd = {
     .name = "netlist",
     .summary = "print the circuit an experiment file describes as a netlist",
     .usage = "[OPTIONS] EXPERIMENT.xml\n"
-             "--device FILE [DEVICE OPTIONS] [--model-name NAME] [-o FILE]",
+             "--device FILE [DEVICE OPTIONS] [--model-name NAME] [-o F]",
     .description =
         "Print the circuit of a netlist experiment (<experiment type=\"netlist\">) as\n"
         "a SPICE deck: title, the elements (values normalised to SPICE suffixes,\n"

@@ -127,10 +127,10 @@ static int validate(const struct cospin_char_opts *o, const struct cospin_char_g
     if (!cospin_char_engine_name(o->engine))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "unknown engine %d",
                                 (int)o->engine);
-    if (o->device.torque != COSPIN_TORQUE_STT)
+    if (o->device.torque != COSPIN_TORQUE_STT && o->engine == COSPIN_CHAR_NGSPICE)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "torque = sot: the characterisation drives the two-terminal STT "
-                                "device (the SOT device is the mtj_sot code model, for netlists)");
+                                "torque = sot: the ngspice engine drives the two-terminal mtj_stt "
+                                "model; use engine fast for the SOT device");
     if (!g->widths_s || g->nwidths == 0)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no pulse width given");
     if (!g->currents_a || g->ncurrents == 0)

@@ -259,8 +259,9 @@ static int write_figures(const char *dir, const struct series *s, int runs, cons
 
 /*
  * The device of a device-level job: job->device_file, else device.xml in
- * the neuron table's directory if it exists (*have = 0 when neither).  Its
- * derived figures are logged.
+ * the neuron table's directory if it exists (*have = 0 when neither, and
+ * for the math level, which refuses a device file).  Its derived figures
+ * are logged.
  */
 static int job_device(const struct cospin_train_job *job, struct cospin_mtj_device *dev,
                       int *have, struct cospin_error *err)
@@ -268,6 +269,12 @@ static int job_device(const struct cospin_train_job *job, struct cospin_mtj_devi
     char path[4096];
     *have = 0;
     cospin_mtj_device_default(dev);
+    if (job->device_file && !job->device_level)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "a device file belongs to the device level (the neuron table's "
+                                "device)");
+    if (!job->device_level)
+        return COSPIN_OK;
     if (job->device_file) {
         snprintf(path, sizeof path, "%s", job->device_file);
     } else {
@@ -296,9 +303,10 @@ static int job_device(const struct cospin_train_job *job, struct cospin_mtj_devi
     return COSPIN_OK;
 }
 
-int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
+/* The job's own settings, before any work; the device (job_device). */
+static int job_check(const struct cospin_train_job *job, struct cospin_mtj_device *dev, int *have,
+                     struct cospin_error *err)
 {
-    struct cospin_train_opts *o = &job->opts;
     if (!job->out_dir || !*job->out_dir)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no output directory");
     if (job->runs < 1 || job->runs > 1000)
@@ -308,17 +316,16 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "the device level needs a neuron table (fit.csv of "
                                 "`cospin characterize`)");
-    if (job->device_file && !job->device_level)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "a device file belongs to the device level (the neuron table's "
-                                "device)");
+    return job_device(job, dev, have, err);
+}
+
+int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
+{
+    struct cospin_train_opts *o = &job->opts;
     struct cospin_mtj_device dev;
-    int have_dev = 0;
-    if (job->device_level) {
-        int drc = job_device(job, &dev, &have_dev, err);
-        if (drc)
-            return drc;
-    }
+    int have_dev = 0, drc = job_check(job, &dev, &have_dev, err);
+    if (drc)
+        return drc;
     struct cospin_dataset *dtrain = NULL, *dtest = NULL;
     struct cospin_train_data train = {0}, test = {0};
     struct cospin_neuron_map *map = NULL;

@@ -169,4 +169,15 @@ fi
 expect "train --device needs the device level" 2 "--device needs --level device" \
     "$COSPIN" train --device "$dev" --out "$tmp/t2"
 
+# The shipped device files read; the thesis's is the defaults.
+for f in "$here/../examples/devices/"*.xml; do
+    [ -e "$f" ] || continue
+    expect "examples/devices/$(basename "$f")" 0 "^\.model mtj mtj_stt\(" \
+        "$COSPIN" netlist --device "$f"
+done
+"$COSPIN" netlist --device "$here/../examples/devices/thesis.xml" | grep -v '^\*' >"$tmp/thesis.card"
+"$COSPIN" netlist --demag prism | grep -v '^\*' >"$tmp/default.card"
+cmp -s "$tmp/thesis.card" "$tmp/default.card" && say "ok: thesis.xml is the defaults" \
+    || bad "thesis.xml differs from the defaults: $(diff "$tmp/thesis.card" "$tmp/default.card")"
+
 exit $fail

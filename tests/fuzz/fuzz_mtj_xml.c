@@ -33,16 +33,23 @@ static void check_device(const struct cospin_mtj_device *d)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* The memory reader takes len 0 as "a C string": give it one. */
+    char *xml = malloc(size + 1);
+    if (!xml)
+        return 0;
+    memcpy(xml, data, size);
+    xml[size] = '\0';
     struct cospin_xml_doc *doc = NULL;
     struct cospin_error err = {0};
     struct cospin_mtj_device d;
     cospin_mtj_device_default(&d);
-    int rc = cospin_xml_load_memory((const char *)data, size, "fuzz.xml", "mtj.rng", &doc, &err);
+    int rc = cospin_xml_load_memory(xml, size, "fuzz.xml", "mtj.rng", &doc, &err);
     if (rc == 0)
         rc = cospin_mtj_device_apply_xml(cospin_xml_root(doc), NULL, &d, &err);
     fuzz_expect(rc, &err, "the device-file reader");
     if (rc == 0)
         check_device(&d);
     cospin_xml_free(doc);
+    free(xml);
     return 0;
 }

@@ -149,6 +149,7 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
     if (rc)
         return rc;
     o.device = dev.p;
+    cospin_mtj_device_log(&dev, NULL);
     const struct cospin_xml_node *s = cospin_xml_child(root, "sweep");
     if (!s)
         return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <sweep>");

@@ -175,8 +175,10 @@ int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out
     cospin_mtj_device_default(&dev);
     const struct cospin_xml_node *dn = cospin_xml_child(root, "device");
     int rc = dn ? cospin_mtj_device_apply_xml(dn, "file", &dev, err) : COSPIN_OK;
-    if (!rc && dn)
+    if (!rc && dn) {
+        cospin_mtj_device_log(&dev, NULL);
         rc = cospin_mtj_device_save(&dev, out_dir, err);
+    }
     if (!rc)
         rc = cospin_engine_new(&eo, &eng, err);
     if (rc)

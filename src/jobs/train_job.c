@@ -292,13 +292,9 @@ static int job_device(const struct cospin_train_job *job, struct cospin_mtj_devi
     int rc = cospin_mtj_device_read(path, dev, err);
     if (rc)
         return rc;
-    struct cospin_mtj_figures fig;
-    char text[2048];
-    if ((rc = cospin_mtj_figures_compute(dev, &fig, err)))
-        return rc;
-    cospin_mtj_figures_format(dev, &fig, "  ", text, sizeof text);
-    text[strcspn(text, "") - 1] = '\0'; /* the log adds the last line break */
-    cospin_info("device of the neuron table (%s):\n%s", path, text);
+    char label[4200];
+    snprintf(label, sizeof label, "device of the neuron table (%s)", path);
+    cospin_mtj_device_log(dev, label);
     *have = 1;
     return COSPIN_OK;
 }

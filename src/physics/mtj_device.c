@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "error.h"
+#define LOG_PREFIX "device"
+#include "log.h"
 #include "mtj_device.h"
 #include "output.h"
 #include "xml.h"
@@ -475,6 +477,17 @@ int cospin_mtj_device_write_xml(const struct cospin_mtj_device *d, FILE *f,
     if (ferror(f))
         return cospin_error_set(err, COSPIN_ERR_IO, NULL, 0, "cannot write the device file");
     return COSPIN_OK;
+}
+
+void cospin_mtj_device_log(const struct cospin_mtj_device *d, const char *label)
+{
+    struct cospin_mtj_figures f;
+    char text[2048];
+    if (cospin_mtj_figures_compute(d, &f, NULL) != 0)
+        return;
+    cospin_mtj_figures_format(d, &f, "  ", text, sizeof text);
+    text[strlen(text) - 1] = '\0'; /* the logger ends the message */
+    cospin_info("%s:\n%s", label ? label : (d->name[0] ? d->name : "thesis defaults"), text);
 }
 
 int cospin_mtj_device_save(const struct cospin_mtj_device *d, const char *dir,

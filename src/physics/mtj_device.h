@@ -156,6 +156,13 @@ int cospin_mtj_device_read(const char *path, struct cospin_mtj_device *d,
 int cospin_mtj_device_write_xml(const struct cospin_mtj_device *d, FILE *f,
                                 struct cospin_error *err);
 
+/*
+ * The figures of a valid device as one log message (info level, prefix
+ * "device"): "device NAME: ..." and the lines of cospin_mtj_figures_format.
+ * label (may be NULL) replaces the name.  Nothing for an invalid device.
+ */
+void cospin_mtj_device_log(const struct cospin_mtj_device *d, const char *label);
+
 /* Write d as device.xml into dir (atomically).  0, COSPIN_ERR_IO or _INVALID. */
 int cospin_mtj_device_save(const struct cospin_mtj_device *d, const char *dir,
                            struct cospin_error *err);

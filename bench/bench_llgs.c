@@ -8,7 +8,8 @@
  *   3. the ngspice path: N mtj_stt instances (different seeds) in one
  *      netlist, 30 ns + 5 ns transient through the engine, and its cost per
  *      trial relative to the standalone path.
- * Usage: bench_llgs [--quick]
+ * Usage: bench_llgs [--quick] [--rk4]   (--rk4: the lab-frame RK4 integrator, the
+ * default before the rotating one, for a before/after comparison)
  */
 #include <config.h>
 
@@ -23,9 +24,16 @@
 
 int main(int argc, char **argv)
 {
-    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int quick = 0, rk4 = 0;
+    for (int i = 1; i < argc; i++) {
+        quick |= strcmp(argv[i], "--quick") == 0;
+        rk4 |= strcmp(argv[i], "--rk4") == 0;
+    }
     struct cospin_mtj_params p;
     cospin_mtj_params_default(&p);
+    if (rk4)
+        p.integrator = COSPIN_INTEGRATOR_RK4;
+    printf("integrator %s, dt %g s\n", cospin_mtj_integrator_name(p.integrator), p.dt_s);
     struct cospin_mtj_derived d;
     char msg[256];
     if (cospin_mtj_derive(&p, &d, msg, sizeof msg) != 0) {

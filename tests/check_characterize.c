@@ -498,8 +498,31 @@ static int run_cli(const char *args, char *errbuf, size_t n)
 START_TEST(test_cli_errors)
 {
     char msg[4096];
+    /* --width is the old name of --pulse-width: the message names the option. */
     ck_assert_int_eq(run_cli("--width 1x --current 1u --out /tmp/x", msg, sizeof msg), 2);
-    ck_assert_ptr_nonnull(strstr(msg, "--width"));
+    ck_assert_ptr_nonnull(strstr(msg, "--pulse-width"));
+    ck_assert_int_eq(run_cli("--pulse-width 1x --current 1u --out /tmp/x", msg, sizeof msg), 2);
+    ck_assert_ptr_nonnull(strstr(msg, "--pulse-width"));
+    /* Unphysical device values: the option, its range (usage errors), or the
+       library's check naming the field and the range (invalid value, 3). */
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --polarization 1", msg,
+                             sizeof msg), 2);
+    ck_assert_ptr_nonnull(strstr(msg, "--polarization: '1' is out of range: must be in (0, 1)"));
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --alpha 0", msg, sizeof msg),
+                     2);
+    ck_assert_ptr_nonnull(strstr(msg, "--alpha"));
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --fl-thickness -1n", msg,
+                             sizeof msg), 2);
+    ck_assert_ptr_nonnull(strstr(msg, "--fl-thickness"));
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --temperature -1", msg,
+                             sizeof msg), 2);
+    ck_assert_ptr_nonnull(strstr(msg, "--temperature"));
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --demag thin-film --ku 0.9meg",
+                             msg, sizeof msg), 3);
+    ck_assert_ptr_nonnull(strstr(msg, "ku = 900000 J/m^3 is not above the demagnetising energy"));
+    ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --device "
+                             COSPIN_TEST_SRCDIR "/data/mtj_bad_pol.xml", msg, sizeof msg), 3);
+    ck_assert_ptr_nonnull(strstr(msg, "mtj_bad_pol.xml:4: <mtj polarization=\"1\">: polarization"));
     ck_assert_int_eq(run_cli("--width 10n --current 1u", msg, sizeof msg), 2);
     ck_assert_ptr_nonnull(strstr(msg, "required"));
     ck_assert_int_eq(run_cli("--width 10n --current 1u --out /tmp/x --demag round", msg, sizeof msg), 2);

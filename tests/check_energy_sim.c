@@ -51,11 +51,11 @@ static void check_resistor(double step_s, double rise_s, double fall_s)
     p.fall_s = fall_s;
     p.relax_s = 2e-9;
     p.step_s = step_s;
-    p.r_p_ohm = 5e3;
+    p.device.r_p_ohm = 5e3;
     struct cospin_energy_wave w;
     struct cospin_error err = {0};
     ck_assert_msg(cospin_energy_sim_run(eng, &p, &w, &err) == 0, "%s", err.msg);
-    double i2r = p.current_a * p.current_a * p.r_p_ohm;
+    double i2r = p.current_a * p.current_a * p.device.r_p_ohm;
     double exact = i2r * (p.width_s + (rise_s + fall_s) / 3.0);
     double bound = i2r * step_s * step_s * (1.0 / (6 * rise_s) + 1.0 / (6 * fall_s));
     ck_assert_close(w.e_vi_j, exact, bound + 1e-9 * exact);
@@ -72,7 +72,7 @@ static void check_resistor(double step_s, double rise_s, double fall_s)
         ck_assert_msg(w.v_v[k] * w.i_a[k] >= -1e-15, "negative power at sample %zu", k);
     }
     ck_assert_rel(imax, p.current_a, 1e-9);
-    ck_assert_rel(vmax, p.current_a * p.r_p_ohm, 1e-9);
+    ck_assert_rel(vmax, p.current_a * p.device.r_p_ohm, 1e-9);
     ck_assert_ptr_null(w.mz);
     ck_assert_int_eq(w.switched, 0);
     cospin_energy_wave_clear(&w);
@@ -127,8 +127,10 @@ START_TEST(test_mtj_between_bounds)
         struct cospin_error err = {0};
         ck_assert_msg(cospin_energy_sim_run(eng, &p, &w, &err) == 0, "%s", err.msg);
         double i2 = p.current_a * p.current_a;
-        double lo = i2 * p.r_p_ohm * w.t_eff_s, hi = i2 * p.r_ap_ohm * w.t_eff_s;
-        double trap = i2 * p.r_ap_ohm * p.step_s * p.step_s / (3 * p.rise_s);
+        double r_p = cospin_mtj_device_r_p_ohm(&p.device);
+        double r_ap = cospin_mtj_device_r_ap_ohm(&p.device);
+        double lo = i2 * r_p * w.t_eff_s, hi = i2 * r_ap * w.t_eff_s;
+        double trap = i2 * r_ap * p.step_s * p.step_s / (3 * p.rise_s);
         ck_assert_msg(w.e_vi_j >= lo * (1 - 1e-3) - trap && w.e_vi_j <= hi * (1 + 1e-3) + trap,
                       "seed %lu: E = %g J outside [%g, %g]", s, w.e_vi_j, lo, hi);
         ck_assert_ptr_nonnull(w.mz);
@@ -167,7 +169,7 @@ START_TEST(test_mtj_low_current_is_ap)
     struct cospin_error err = {0};
     ck_assert_msg(cospin_energy_sim_run(eng, &p, &w, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(w.switched, 0);
-    double hi = p.current_a * p.current_a * p.r_ap_ohm * w.t_eff_s;
+    double hi = p.current_a * p.current_a * cospin_mtj_device_r_ap_ohm(&p.device) * w.t_eff_s;
     ck_assert_rel(w.e_vi_j, hi, 0.02);
     cospin_energy_wave_clear(&w);
     cospin_engine_free(eng);
@@ -192,21 +194,22 @@ START_TEST(test_errors_settings)
     BAD(p.rise_s = 0);
     BAD(p.fall_s = NAN);
     BAD(p.step_s = 0);
-    BAD(p.r_p_ohm = -5);
+    BAD(p.device.r_p_ohm = -5);
     BAD(p.relax_s = -1);
     BAD(p.load = 7);
     BAD(p.step_s = 1e-18);
-    BAD(p.r_ap_ohm = 1e3);
-    BAD(p.ku_j_per_m3 = 0);
-    BAD(p.temperature_k = -1);
-    BAD(p.demag = "cube");
-    BAD(p.demag = NULL);
+    BAD(p.device.r_ap_ohm = 1e3);
+    BAD(p.device.p.ku_j_per_m3 = 0);
+    BAD(p.device.p.temperature_k = -1);
+    BAD(p.device.p.demag = (enum cospin_demag)7);
+    BAD(p.device.p.polarization = 1.0);
+    BAD(p.device.p.torque = COSPIN_TORQUE_SOT);
 #undef BAD
     ck_assert_ptr_null(net);
     /* The resistor ignores the MTJ-only fields. */
     cospin_energy_pulse_defaults(&p);
     p.load = COSPIN_ENERGY_LOAD_RESISTOR;
-    p.r_ap_ohm = 1;
+    p.device.r_ap_ohm = 1;
     ck_assert_int_eq(cospin_energy_sim_netlist(&p, &net, NULL), 0);
     free(net);
     struct cospin_energy_wave w;
@@ -353,7 +356,7 @@ START_TEST(test_model_pulse)
     ck_assert_uint_eq(n, 3);
     ck_assert_rel(p.current_a, 13e-6, 1e-12);
     ck_assert_rel(p.width_s, 2e-7, 1e-12);
-    ck_assert_rel(p.ku_j_per_m3, 1.2e6, 1e-12);
+    ck_assert_rel(p.device.p.ku_j_per_m3, 1.2e6, 1e-12);
     unlink(path);
 
     /* A math-level model has no settings: the pulse stays as it was. */

@@ -99,31 +99,73 @@ START_TEST(test_stt_efficiencies)
     p.stt = COSPIN_STT_SPIN_VALVE;
     ck_assert_rel(cospin_mtj_icrit_a(&c) / cospin_mtj_icrit_a(&p), g_spin_valve(0.4, -1.0) / 0.4,
                   1e-12);
-    ck_assert_str_eq(cospin_mtj_stt_name(COSPIN_STT_SPIN_VALVE), "spin-valve");
+    ck_assert_str_eq(cospin_mtj_stt_name(COSPIN_STT_SPIN_VALVE), "slonczewski1996");
     ck_assert_ptr_null(cospin_mtj_stt_name((enum cospin_stt)9));
+    /* Words: every name maps back, the first name of the spin valve stays an alias. */
+    ck_assert_int_eq(cospin_mtj_convention_value("stt", "spin-valve"), COSPIN_STT_SPIN_VALVE);
+    ck_assert_int_eq(cospin_mtj_convention_value("stt", "slonczewski1996"), COSPIN_STT_SPIN_VALVE);
+    ck_assert_int_eq(cospin_mtj_convention_value("init", "minus-z"), COSPIN_INIT_MINUS_Z);
+    ck_assert_int_eq(cospin_mtj_convention_value("integrator", "rk4"), COSPIN_INTEGRATOR_RK4);
+    ck_assert_int_eq(cospin_mtj_convention_value("stt", "tunnel"), -1);
+    ck_assert_int_eq(cospin_mtj_convention_value("colour", "red"), -1);
+    ck_assert_ptr_null(cospin_mtj_convention_words("colour"));
+    static const char *const kinds[] = {"demag", "stt", "thermal", "torque", "init", "integrator"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        const char *const *w = cospin_mtj_convention_words(kinds[k]);
+        ck_assert_ptr_nonnull(w);
+        for (; *w; w++)
+            ck_assert_int_ge(cospin_mtj_convention_value(kinds[k], *w), 0);
+    }
+    ck_assert_str_eq(cospin_mtj_init_name(COSPIN_INIT_MINUS_Z), "minus-z");
+    ck_assert_str_eq(cospin_mtj_integrator_name(COSPIN_INTEGRATOR_ROTATING), "rotating");
+    ck_assert_str_eq(cospin_mtj_demag_name(COSPIN_DEMAG_THIN_FILM), "thin-film");
+    ck_assert_str_eq(cospin_mtj_thermal_name(COSPIN_THERMAL_THESIS), "thesis");
 }
 END_TEST
 
 /* ---- deterministic dynamics ---------------------------------------------- */
 
-/* Small-angle dynamics at T = 0 around m = -z with Nx = Ny: zeta = mx + i my
+/* R(z) = 1 + z + z^2/2 + z^3/6 + z^4/24 of complex z = re + i im, by Horner. */
+static void rk4_factor(double re, double im, double *rr, double *ri)
+{
+    static const double c[4] = {1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0};
+    double ar = c[0], ai = 0.0;
+    for (int j = 1; j < 4; j++) {
+        double tr = ar * re - ai * im + c[j], ti = ar * im + ai * re;
+        ar = tr;
+        ai = ti;
+    }
+    *rr = 1.0 + (ar * re - ai * im);
+    *ri = ar * im + ai * re;
+}
+
+/*
+ * Small-angle dynamics at T = 0 around m = -z with Nx = Ny: zeta = mx + i my
  * obeys d zeta/dt = lambda zeta with
  *   lambda = -gl (alpha Bk - aJ) - i gl (Bk + alpha aJ)
  * (Bk = mu0 Hk, aJ the spin-torque field, gl = gamma/(1+alpha^2); the
  * imaginary part is negative: around -z the field points along -z and m
- * turns clockwise seen from +z).  RK4 maps zeta to R(lambda dt) zeta with
- * R(z) = 1 + z + z^2/2 + z^3/6 + z^4/24, so after n steps the tilt is
- * |R|^n theta0 and the phase n arg R -- exactly, up to the nonlinear terms
- * O(theta^2) ~ 1e-8 from a 1e-4 rad tilt: 1e-6 relative holds.  The same
- * numbers also bound the RK4 error against the continuous solution:
- * |R(i w dt)| = 1 - (w dt)^6/144, i.e. numerical damping of 1.4e-4 per step
- * at w dt = 0.52 (prism demag at 5 ps), 2 % of the physical alpha w dt. */
-static void check_small_angle(enum cospin_demag demag, double i_frac)
+ * turns clockwise seen from +z).  The lab-frame RK4 maps zeta to
+ * R(lambda dt) zeta with R(z) = 1 + z + z^2/2 + z^3/6 + z^4/24; the rotating
+ * integrator turns the frame by w dt = -gl Bk dt exactly and applies RK4 to
+ * what is left, lambda - i w = -gl (alpha Bk - aJ) - i gl alpha aJ:
+ * zeta -> e^(i w dt) R((lambda - i w) dt) zeta.  So after n steps the tilt
+ * and phase are known exactly, up to the nonlinear terms O(theta^2) ~ 1e-8
+ * from a 1e-4 rad tilt: 1e-6 relative holds.  Against the continuous
+ * solution the lab-frame RK4 errs by |R(i w dt)| = 1 - (w dt)^6/144 per step
+ * (numerical damping of 1.4e-4 per step at w dt = 0.52, prism demag at
+ * 5 ps: 2 % of the physical alpha w dt) and (w dt)^5/120 in phase; the
+ * rotating integrator only by RK4's error on the slow rate |lambda - i w| dt
+ * < 0.01: below 1e-6 over the 400 steps.
+ */
+static void check_small_angle(enum cospin_demag demag, double i_frac,
+                              enum cospin_integrator integrator)
 {
     struct cospin_mtj_params p = defaults(demag);
     p.temperature_k = 0.0;
     p.init = COSPIN_INIT_TILT;
     p.init_tilt_rad = 1e-4;
+    p.integrator = integrator;
     struct cospin_mtj_derived d;
     char msg[256];
     ck_assert_int_eq(cospin_mtj_derive(&p, &d, msg, sizeof msg), 0);
@@ -140,39 +182,35 @@ static void check_small_angle(enum cospin_demag demag, double i_frac)
         cospin_mtj_step(&d, m, i_a, 0.0, &r);
     double h = p.dt_s;
     double re = -gl * (p.alpha * bk - aj) * h, im = -gl * (bk + p.alpha * aj) * h;
-    /* R(z) for z = re + i im, by Horner in complex arithmetic. */
-    double rr = 1.0, ri = 0.0;
-    static const double c[4] = {1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0};
-    double ar = c[0], ai = 0.0;
-    for (int j = 1; j < 4; j++) {
-        double tr = ar * re - ai * im + c[j], ti = ar * im + ai * re;
-        ar = tr;
-        ai = ti;
-    }
-    rr = 1.0 + (ar * re - ai * im);
-    ri = ar * im + ai * re;
+    double wdt = integrator == COSPIN_INTEGRATOR_ROTATING ? -gl * bk * h : 0.0;
+    double rr, ri;
+    rk4_factor(re, im - wdt, &rr, &ri);
     double tilt = sqrt(m[0] * m[0] + m[1] * m[1]);
     double expect = 1e-4 * pow(hypot(rr, ri), (double)n);
     ck_assert_rel(tilt, expect, 1e-6);
     double phase = atan2(m[1], m[0]);
-    double want = remainder((double)n * atan2(ri, rr), 2.0 * PI);
+    double want = remainder((double)n * (atan2(ri, rr) + wdt), 2.0 * PI);
     ck_assert_close(remainder(phase - want, 2.0 * PI), 0.0, 1e-6);
-    /* Against the continuous solution: amplitude within n (w dt)^6/144
-     * (+ 1e-6), phase within n (w dt)^5/120 (+ 1e-6). */
-    double wdt = fabs(im);
+    /* Against the continuous solution (bounds above, + 1e-6). */
+    double fast = fabs(im - wdt);
     double cont = 1e-4 * exp(-gl * (p.alpha * bk - aj) * (double)n * h);
-    ck_assert_rel(tilt, cont, (double)n * pow(wdt, 6) / 144.0 * 1.1 + 1e-6);
+    ck_assert_rel(tilt, cont, (double)n * pow(fast, 6) / 144.0 * 1.1 + 1e-6);
     ck_assert_close(remainder(phase - (double)n * im, 2.0 * PI), 0.0,
-                    (double)n * pow(wdt, 5) / 120.0 * 1.1 + 1e-6);
+                    (double)n * pow(fast, 5) / 120.0 * 1.1 + 1e-6);
+    if (integrator == COSPIN_INTEGRATOR_ROTATING)
+        ck_assert_rel(tilt, cont, 2e-6);
     ck_assert_close(m[0] * m[0] + m[1] * m[1] + m[2] * m[2], 1.0, 1e-14);
 }
 
 START_TEST(test_small_angle_relaxation)
 {
-    check_small_angle(COSPIN_DEMAG_THIN_FILM, 0.0);
-    check_small_angle(COSPIN_DEMAG_PRISM, 0.0);
-    check_small_angle(COSPIN_DEMAG_THIN_FILM, 0.5);
-    check_small_angle(COSPIN_DEMAG_PRISM, 0.7);
+    for (int it = 0; it < 2; it++) {
+        enum cospin_integrator integ = (enum cospin_integrator)it;
+        check_small_angle(COSPIN_DEMAG_THIN_FILM, 0.0, integ);
+        check_small_angle(COSPIN_DEMAG_PRISM, 0.0, integ);
+        check_small_angle(COSPIN_DEMAG_THIN_FILM, 0.5, integ);
+        check_small_angle(COSPIN_DEMAG_PRISM, 0.7, integ);
+    }
 }
 END_TEST
 
@@ -416,6 +454,356 @@ START_TEST(test_boltzmann_equilibrium)
 }
 END_TEST
 
+/* <sin^2 theta> = 1 - <m_z^2> under the Boltzmann weight exp(beta m_z^2) on
+ * [-1, 1], composite Simpson with 20 000 intervals (the weight's width near
+ * the poles is 1/(2 beta) = 0.02 at beta = 26: 40 intervals per width; the
+ * error is below 1e-9 relative). */
+static double boltzmann_sin2(double beta)
+{
+    const int n = 20000;
+    double num = 0.0, den = 0.0;
+    for (int i = 0; i <= n; i++) {
+        double x = -1.0 + 2.0 * i / n;
+        double w = (i == 0 || i == n) ? 1.0 : (i % 2 ? 4.0 : 2.0);
+        double f = w * exp(beta * (x * x - 1.0));
+        num += f * (1.0 - x * x);
+        den += f;
+    }
+    return num / den;
+}
+
+/*
+ * Mean of sin^2 theta over k_traj trajectories of the device d, each
+ * starting from the exact Boltzmann sample of the initial state, with a
+ * burn-in, then sampled at every step for n steps; *rel_se is the standard
+ * error of the grand mean from the spread of the trajectory means (batch
+ * means: valid whatever the correlation time, as each trajectory is far
+ * longer than it), relative to the mean.
+ */
+static double sample_sin2(const struct cospin_mtj_derived *d, int k_traj, long burn, long n,
+                          double *rel_se)
+{
+    double s = 0.0, s2 = 0.0;
+    for (int k = 0; k < k_traj; k++) {
+        struct cospin_rng r;
+        cospin_rng_seed(&r, 4242, (uint64_t)k);
+        double m[3];
+        cospin_mtj_init_state(d, &r, m);
+        for (long i = 0; i < burn; i++)
+            cospin_mtj_step(d, m, 0.0, 0.0, &r);
+        double acc = 0.0;
+        for (long i = 0; i < n; i++) {
+            cospin_mtj_step(d, m, 0.0, 0.0, &r);
+            acc += 1.0 - m[2] * m[2];
+        }
+        acc /= (double)n;
+        s += acc;
+        s2 += acc * acc;
+    }
+    double mean = s / k_traj;
+    *rel_se = sqrt((s2 - s * s / k_traj) / (k_traj - 1) / k_traj) / mean;
+    return mean;
+}
+
+/*
+ * Equilibrium of the thesis device (Table 3.1, prism demag: E_B = 26.1 kBT,
+ * so no well hopping in the run) at the default integrator and step
+ * (5 ps): <sin^2 theta> within 1 % of the Boltzmann value 0.0391.
+ * Trials: 16 trajectories of 8 us (1.6 million steps each) after 5 ns of
+ * burn-in.  Why that many: sin^2 theta relaxes at 2 alpha gamma mu0Hk =
+ * 1/(0.4 ns) and is spread like its mean (an exponential-like
+ * distribution), so the relative standard error of the mean is
+ * sqrt(2 tau / T) = 0.3 % over T = 128 us; the test asserts SE < 0.35 %,
+ * so the 1 % bound sits 3 SE away from an unbiased scheme.  Power: the
+ * lab-frame RK4 at 5 ps (the integrator before, thesis Eq. 2.5) lies
+ * 3.7-4.6 % below Boltzmann (numerical damping and the thermal field's
+ * colouring, llgs.h); it is run on a quarter of the samples (SE 0.6 %) and
+ * must fail the 1 % bound by more than 3 SE.
+ */
+START_TEST(test_boltzmann_thesis_device)
+{
+    struct cospin_mtj_params p = defaults(COSPIN_DEMAG_PRISM);
+    struct cospin_mtj_derived d;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+    ck_assert_close(d.beta_eb, 26.1, 0.1);
+    ck_assert_close(p.dt_s, 5e-12, 0.0);
+    double expect = boltzmann_sin2(d.beta_eb);
+    double se;
+    double mean = sample_sin2(&d, 16, 1000, 1600000, &se);
+    ck_assert_msg(se < 0.0035, "relative standard error %g too large for a 1 %% test", se);
+    ck_assert_msg(fabs(mean / expect - 1.0) < 0.01, "<sin^2> = %g +- %.2g %%, Boltzmann %g (%+.2f %%)",
+                  mean, 100.0 * se, expect, 100.0 * (mean / expect - 1.0));
+    p.integrator = COSPIN_INTEGRATOR_RK4;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+    double mean_rk4 = sample_sin2(&d, 16, 1000, 400000, &se);
+    ck_assert_msg(1.0 - mean_rk4 / expect > 0.01 + 3.0 * se,
+                  "lab-frame RK4: <sin^2> = %g +- %.2g %%, Boltzmann %g: not resolved", mean_rk4,
+                  100.0 * se, expect);
+}
+END_TEST
+
+/* First time m_z crosses 0 (s), linear between steps, of a zero-temperature
+ * trial from the well of sign well (tilt 0.01 rad) at current i_a; -1 if not
+ * within max_s. */
+static double switch_time_sim(const struct cospin_mtj_derived *d, double well, double i_a,
+                              double max_s)
+{
+    struct cospin_mtj_state s;
+    cospin_mtj_state_init(d, &s, 1, 0, well);
+    long n = (long)(max_s / d->dt_s);
+    for (long k = 0; k < n; k++) {
+        double before = s.m[2];
+        cospin_mtj_step(d, s.m, i_a, 0.0, &s.rng);
+        if (before * s.m[2] <= 0.0)
+            return ((double)k + before / (before - s.m[2])) * d->dt_s;
+    }
+    return -1.0;
+}
+
+/*
+ * The exact zero-temperature switching time of an axially symmetric device
+ * (Nx = Ny, sigma = z): m_z = z obeys dz/dt = gl (1 - z^2) (alpha Bk z + t i
+ * eta(z)) (t = hbar / (2 e Ms V) per ampere, eta the convention's
+ * efficiency), so the time from z0 = well cos(0.01) to z = 0 is the
+ * integral of dz over that rate.  With y = 1 + z (write) or 1 - z (erase)
+ * and u = ln y the integrand is smooth (the pole's 1/(1 +- z) cancels):
+ * Simpson with 4000 intervals in u, error < 1e-8 relative.
+ */
+static double switch_time_exact(const struct cospin_mtj_params *p, double well, double i_a)
+{
+    double ms = p->mu0_ms_t / COSPIN_MU0_T_M_PER_A;
+    double t_per_a = COSPIN_HBAR_J_S / (2.0 * COSPIN_E_C * ms * p->length_m * p->width_m *
+                                        p->thickness_m);
+    double gl = p->gamma_rad_per_s_t / (1.0 + p->alpha * p->alpha), bk = cospin_mtj_hk_t(p);
+    double u0 = log(1.0 - cos(0.01));
+    const int n = 4000;
+    double sum = 0.0;
+    for (int i = 0; i <= n; i++) {
+        double u = u0 * (1.0 - (double)i / n), y = exp(u), z = well * (1.0 - y);
+        double rate = gl * (1.0 - z * z) *
+                      (p->alpha * bk * z + t_per_a * i_a * cospin_mtj_stt_efficiency(p, z));
+        double w = (i == 0 || i == n) ? 1.0 : (i % 2 ? 4.0 : 2.0);
+        sum += w * (-well) * y / rate;
+    }
+    return sum * (-u0) / n / 3.0;
+}
+
+/*
+ * Zero-temperature switching time at 1.2 times the threshold against the
+ * exact uniaxial integral above, for every STT form and both polarities
+ * (write: -z with a positive current over I_c = alpha Bk / (t eta(-1));
+ * erase: +z with a negative current over I_e = alpha Bk / (t eta(+1))), for
+ * the thesis device (prism, 5 ps): within 2 % (the times are 16-30 ns;
+ * the crossing is interpolated within one 5 ps step, 3e-4).  1.2 I_c lies
+ * above the spin valve's precession window (1.11 I_c).  Power: the
+ * lab-frame RK4 at 5 ps is 8-10 % slow here (its numerical damping raises
+ * the threshold by 2 %) and must miss by more than 5 %; at 1 ps it is
+ * within 2 %.
+ */
+START_TEST(test_switching_time_exact)
+{
+    for (int stt = 0; stt < 3; stt++)
+        for (int pol = 0; pol < 2; pol++) {
+            double well = pol ? 1.0 : -1.0;
+            struct cospin_mtj_params p = defaults(COSPIN_DEMAG_PRISM);
+            p.stt = (enum cospin_stt)stt;
+            p.temperature_k = 0.0;
+            p.init = COSPIN_INIT_TILT;
+            p.init_tilt_rad = 0.01;
+            double ms = p.mu0_ms_t / COSPIN_MU0_T_M_PER_A;
+            double t_per_a = COSPIN_HBAR_J_S / (2.0 * COSPIN_E_C * ms * 15e-9 * 15e-9 * 1.3e-9);
+            double ith = p.alpha * cospin_mtj_hk_t(&p) /
+                         (t_per_a * cospin_mtj_stt_efficiency(&p, well));
+            double i_a = -well * 1.2 * ith;
+            double exact = switch_time_exact(&p, well, i_a);
+            struct cospin_mtj_derived d;
+            ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+            double t = switch_time_sim(&d, well, i_a, 10.0 * exact);
+            ck_assert_msg(fabs(t / exact - 1.0) < 0.02, "stt %d %s: %g ns, exact %g ns", stt,
+                          pol ? "erase" : "write", t * 1e9, exact * 1e9);
+            p.integrator = COSPIN_INTEGRATOR_RK4;
+            ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+            double t5 = switch_time_sim(&d, well, i_a, 10.0 * exact);
+            ck_assert_msg(t5 / exact - 1.0 > 0.05, "stt %d: lab RK4 5 ps %g ns, exact %g ns", stt,
+                          t5 * 1e9, exact * 1e9);
+            p.dt_s = 1e-12;
+            ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+            double t1 = switch_time_sim(&d, well, i_a, 10.0 * exact);
+            ck_assert_msg(fabs(t1 / exact - 1.0) < 0.02, "stt %d: lab RK4 1 ps %g ns, exact %g ns",
+                          stt, t1 * 1e9, exact * 1e9);
+        }
+}
+END_TEST
+
+/*
+ * The minus-z initial state is exactly (0, 0, -1), mirrored to +z for the
+ * other well, draws nothing from the generator, and under STT along z at
+ * T = 0 it is a fixed point at any current (the torque m x (m x z)
+ * vanishes): m stays exactly -z through 1000 steps of 3 I_c, for both
+ * integrators.  At 300 K it moves (the thermal field is on).
+ */
+START_TEST(test_init_minus_z)
+{
+    for (int it = 0; it < 2; it++) {
+        struct cospin_mtj_params p = defaults(COSPIN_DEMAG_PRISM);
+        p.init = COSPIN_INIT_MINUS_Z;
+        p.integrator = (enum cospin_integrator)it;
+        struct cospin_mtj_derived d;
+        ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+        struct cospin_rng r, r0;
+        cospin_rng_seed(&r, 9, 0);
+        r0 = r;
+        double m[3];
+        cospin_mtj_init_state(&d, &r, m);
+        ck_assert(m[0] == 0.0 && m[1] == 0.0 && m[2] == -1.0);
+        ck_assert(memcmp(&r, &r0, sizeof r) == 0);
+        struct cospin_mtj_state s;
+        cospin_mtj_state_init(&d, &s, 9, 0, 1.0);
+        ck_assert(s.m[0] == 0.0 && s.m[1] == 0.0 && s.m[2] == 1.0);
+        for (int k = 0; k < 1000; k++)
+            cospin_mtj_step(&d, m, 0.0, 0.0, &r);
+        ck_assert(m[2] > -1.0);
+        p.temperature_k = 0.0;
+        ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+        double i_a = 3.0 * cospin_mtj_icrit_a(&p);
+        cospin_mtj_init_state(&d, &r, m);
+        for (int k = 0; k < 1000; k++)
+            cospin_mtj_step(&d, m, i_a, 0.0, &r);
+        ck_assert(m[0] == 0.0 && m[1] == 0.0 && m[2] == -1.0);
+    }
+}
+END_TEST
+
+/* The SOT device of the tests: thesis free layer on the default channel,
+ * in-plane assist field bx (T), zero temperature, tilt 0.01 rad. */
+static struct cospin_mtj_params sot_device(double bx)
+{
+    struct cospin_mtj_params p = defaults(COSPIN_DEMAG_PRISM);
+    p.torque = COSPIN_TORQUE_SOT;
+    p.h_applied_t[0] = bx;
+    p.temperature_k = 0.0;
+    p.init = COSPIN_INIT_TILT;
+    p.init_tilt_rad = 0.01;
+    return p;
+}
+
+/* Final m_z of a zero-temperature SOT trial with a trapezoidal current of
+ * amplitude i_a: ramp_s up, hold_s flat, ramp_s down, then relax_s at zero
+ * current (ramp_s 0: a rectangular pulse). */
+static double sot_final_mz(const struct cospin_mtj_params *p, double i_a, double ramp_s,
+                           double hold_s, double relax_s)
+{
+    struct cospin_mtj_derived d;
+    ck_assert_int_eq(cospin_mtj_derive(p, &d, NULL, 0), 0);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, 1, 0);
+    double m[3];
+    cospin_mtj_init_state(&d, &r, m);
+    long nr = (long)(ramp_s / d.dt_s), nh = (long)(hold_s / d.dt_s), nx = (long)(relax_s / d.dt_s);
+    for (long k = 0; k < nr; k++)
+        cospin_mtj_step(&d, m, i_a * ((double)k + 0.5) / (double)nr, 0.0, &r);
+    for (long k = 0; k < nh; k++)
+        cospin_mtj_step(&d, m, i_a, 0.0, &r);
+    for (long k = 0; k < nr; k++)
+        cospin_mtj_step(&d, m, i_a * (1.0 - ((double)k + 0.5) / (double)nr), 0.0, &r);
+    for (long k = 0; k < nx; k++)
+        cospin_mtj_step(&d, m, 0.0, 0.0, &r);
+    return m[2];
+}
+
+/*
+ * The SOT critical current (llgs.h: the maximum of a = cos(phi) (Bk sin(phi)
+ * - Bx) over the tilt phi of the initial well).  Checks: at Bx = 0 it is
+ * Bk/2 per torque field (Lee et al. 2013); for small b = Bx/Bk it follows
+ * their (Bk/2 - Bx/sqrt 2)/t within the O(b^2) they drop (b = 0.02: 3 b^2 Bk
+ * bounds it); it does not depend on alpha; Bx >= Bk gives NaN.  Against the
+ * LLGS at T = 0 with Bx = 0.2 Bk, a current ramped up over 30 ns (slowly
+ * against the damping time, so the state follows the static branch), held
+ * 30 ns, ramped down and relaxed 30 ns: 0.98 I_c leaves m in the initial
+ * well, 1.02 I_c writes it (AP -> P for a positive current and Bx > 0, as
+ * mtj_sot's ifspec says), at alpha 0.0122 and 0.1; the negative current
+ * does not write.  (Bisection of the same experiment puts the threshold at
+ * 0.9995-1.0004 I_c for b = 0.05-0.45.)  A rectangular pulse, whose sudden
+ * torque overshoots the saddle, writes this device well below I_c: at
+ * 0.8 I_c (alpha 0.0122), not at 0.6 I_c -- the limit doc/model-reference.md
+ * states.
+ */
+START_TEST(test_sot_icrit)
+{
+    struct cospin_mtj_params p = sot_device(0.0);
+    double ms = p.mu0_ms_t / COSPIN_MU0_T_M_PER_A;
+    double t_per_a = COSPIN_HBAR_J_S * p.spin_hall_angle /
+                     (2.0 * COSPIN_E_C * p.thickness_m * ms * p.hm_width_m * p.hm_thickness_m);
+    double bk = cospin_mtj_hk_t(&p);
+    ck_assert_rel(cospin_mtj_icrit_a(&p), 0.5 * bk / t_per_a, 1e-12);
+    p.h_applied_t[0] = 0.02 * bk;
+    double lee = (0.5 * bk - 0.02 * bk / sqrt(2.0)) / t_per_a;
+    ck_assert_close(cospin_mtj_icrit_a(&p), lee, 3.0 * 0.02 * 0.02 * bk / t_per_a);
+    ck_assert(fabs(cospin_mtj_icrit_a(&p) - lee) > 0.0);
+    p.h_applied_t[0] = -0.02 * bk;
+    ck_assert_close(cospin_mtj_icrit_a(&p), lee, 3.0 * 0.02 * 0.02 * bk / t_per_a);
+    p.h_applied_t[0] = 1.01 * bk;
+    ck_assert(isnan(cospin_mtj_icrit_a(&p)));
+    for (int k = 0; k < 2; k++) {
+        p = sot_device(0.2 * bk);
+        p.alpha = k ? 0.1 : 0.0122;
+        double ic = cospin_mtj_icrit_a(&p);
+        struct cospin_mtj_params ref = sot_device(0.2 * bk);
+        ck_assert_rel(ic, cospin_mtj_icrit_a(&ref), 1e-15);
+        double below = sot_final_mz(&p, 0.98 * ic, 30e-9, 30e-9, 30e-9);
+        double above = sot_final_mz(&p, 1.02 * ic, 30e-9, 30e-9, 30e-9);
+        double neg = sot_final_mz(&p, -1.02 * ic, 30e-9, 30e-9, 30e-9);
+        ck_assert_msg(below < -0.9 && above > 0.9 && neg < -0.9,
+                      "alpha %g, I_c %g A: m_z %g (0.98), %g (1.02), %g (-1.02)", p.alpha, ic,
+                      below, above, neg);
+    }
+    p = sot_device(0.2 * bk);
+    double ic = cospin_mtj_icrit_a(&p);
+    ck_assert(sot_final_mz(&p, 0.8 * ic, 0.0, 100e-9, 30e-9) > 0.9);
+    ck_assert(sot_final_mz(&p, 0.6 * ic, 0.0, 100e-9, 30e-9) < -0.9);
+}
+END_TEST
+
+/*
+ * The field-like SOT torque xi a m x sigma is the field xi a sigma: a run
+ * with field_like_ratio xi equals, to rounding, a run without it and an
+ * applied field xi t I along y (sigma = +y for a positive channel current),
+ * step by step through the switching (both fields enter the same sums;
+ * they differ only in where the terms are added: 1e-9 over 2000 steps).  And
+ * it matters: the final state with xi = 0 differs by more than 1e-3.
+ */
+START_TEST(test_sot_field_like)
+{
+    struct cospin_mtj_params p = sot_device(0.05);
+    p.field_like_ratio = 0.8;
+    struct cospin_mtj_derived d;
+    ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
+    double i_a = 1.2 * cospin_mtj_icrit_a(&p);
+    struct cospin_mtj_params q = p;
+    q.field_like_ratio = 0.0;
+    q.h_applied_t[1] = 0.8 * d.torque_t_per_a * i_a;
+    struct cospin_mtj_params z = q;
+    z.h_applied_t[1] = 0.0;
+    struct cospin_mtj_derived dq, dz;
+    ck_assert_int_eq(cospin_mtj_derive(&q, &dq, NULL, 0), 0);
+    ck_assert_int_eq(cospin_mtj_derive(&z, &dz, NULL, 0), 0);
+    struct cospin_rng r;
+    cospin_rng_seed(&r, 1, 0);
+    double m[3], mq[3], mz[3];
+    cospin_mtj_init_state(&d, &r, m);
+    memcpy(mq, m, sizeof m);
+    memcpy(mz, m, sizeof m);
+    for (int k = 0; k < 2000; k++) {
+        cospin_mtj_step(&d, m, i_a, 0.0, &r);
+        cospin_mtj_step(&dq, mq, i_a, 0.0, &r);
+        cospin_mtj_step(&dz, mz, i_a, 0.0, &r);
+    }
+    for (int i = 0; i < 3; i++)
+        ck_assert_close(m[i], mq[i], 1e-9);
+    ck_assert(fabs(m[0] - mz[0]) + fabs(m[1] - mz[1]) + fabs(m[2] - mz[2]) > 1e-3);
+}
+END_TEST
+
 /* The thermal scale multiplies the field's standard deviation and nothing
  * else: exact factor (one rounding), zero at scale 0, same initial-state
  * barrier. */
@@ -507,6 +895,7 @@ END_TEST
 START_TEST(test_stream_pinned)
 {
     struct cospin_mtj_params p = defaults(COSPIN_DEMAG_THIN_FILM);
+    p.integrator = COSPIN_INTEGRATOR_RK4;
     struct cospin_mtj_derived d;
     ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
     static const char want[] =
@@ -637,15 +1026,17 @@ struct bad_case {
 };
 
 static void set_alpha(struct cospin_mtj_params *p) { p->alpha = -0.1; }
+static void set_alpha0(struct cospin_mtj_params *p) { p->alpha = 0.0; }
 static void set_gamma(struct cospin_mtj_params *p) { p->gamma_rad_per_s_t = 0.0; }
 static void set_ms(struct cospin_mtj_params *p) { p->mu0_ms_t = NAN; }
-static void set_len(struct cospin_mtj_params *p) { p->length_m = 0.0; }
+static void set_len(struct cospin_mtj_params *p) { p->length_m = -15e-9; }
 static void set_wid(struct cospin_mtj_params *p) { p->width_m = 1.0; }
 static void set_thk(struct cospin_mtj_params *p) { p->thickness_m = -1e-9; }
 static void set_ku(struct cospin_mtj_params *p) { p->ku_j_per_m3 = -5.0; }
 static void set_kb(struct cospin_mtj_params *p) { p->k_bulk_j_per_m3 = INFINITY; }
 static void set_ki(struct cospin_mtj_params *p) { p->k_i_j_per_m2 = 5.0; }
 static void set_pol(struct cospin_mtj_params *p) { p->polarization = 1.0; }
+static void set_pol0(struct cospin_mtj_params *p) { p->polarization = 0.0; }
 static void set_temp(struct cospin_mtj_params *p) { p->temperature_k = -1.0; }
 static void set_tscale(struct cospin_mtj_params *p) { p->thermal_scale = -0.5; }
 static void set_dt(struct cospin_mtj_params *p) { p->dt_s = 0.0; }
@@ -656,31 +1047,60 @@ static void set_stt(struct cospin_mtj_params *p) { p->stt = (enum cospin_stt)7; 
 static void set_therm(struct cospin_mtj_params *p) { p->thermal = (enum cospin_thermal)7; }
 static void set_torque(struct cospin_mtj_params *p) { p->torque = (enum cospin_torque)7; }
 static void set_init(struct cospin_mtj_params *p) { p->init = (enum cospin_init)7; }
+static void set_integ(struct cospin_mtj_params *p) { p->integrator = (enum cospin_integrator)7; }
 static void set_tilt(struct cospin_mtj_params *p) { p->init_tilt_rad = 2.0; }
 static void set_sha(struct cospin_mtj_params *p) { p->torque = COSPIN_TORQUE_SOT; p->spin_hall_angle = 0.0; }
 static void set_hmw(struct cospin_mtj_params *p) { p->torque = COSPIN_TORQUE_SOT; p->hm_width_m = 0.0; }
 static void set_hmt(struct cospin_mtj_params *p) { p->torque = COSPIN_TORQUE_SOT; p->hm_thickness_m = 1.0; }
+static void set_fl(struct cospin_mtj_params *p) { p->torque = COSPIN_TORQUE_SOT; p->field_like_ratio = 11.0; }
+static void set_fl_stt(struct cospin_mtj_params *p) { p->field_like_ratio = 0.2; }
 static void set_kineg(struct cospin_mtj_params *p) { p->k_i_j_per_m2 = -1e-3; }
 static void set_inplane(struct cospin_mtj_params *p) { p->ku_j_per_m3 = 5e5; }
 static void set_coarse(struct cospin_mtj_params *p) { p->dt_s = 1e-10; }
 
+/*
+ * Every unphysical or unusable value is refused with a message that starts
+ * with the parameter's word (the device-file attribute and option name) and
+ * gives the allowed range: negative sizes, P >= 1 or <= 0, alpha <= 0,
+ * T < 0, Ku below the demagnetising energy (no barrier; the message names
+ * the Ku the geometry needs: 0.5 mu0 Ms^2 (Nz - Nx) = 7.30e5 J/m^3 for the
+ * 15 x 15 x 1.3 nm prism at mu0 Ms = 1.58 T).
+ */
 START_TEST(test_bad_parameters)
 {
     static const struct bad_case cases[] = {
-        {"alpha", set_alpha},          {"gamma", set_gamma},
-        {"mu0*Ms", set_ms},            {"length", set_len},
-        {"width", set_wid},            {"thickness", set_thk},
-        {"ku =", set_ku},              {"k_bulk", set_kb},
-        {"k_i", set_ki},               {"polarization", set_pol},
-        {"temperature", set_temp},     {"thermal scale", set_tscale},
-        {"dt =", set_dt},
-        {"applied field", set_happ},   {"ku_per_volt", set_kpv},
-        {"demag convention", set_demag}, {"stt convention", set_stt},
-        {"thermal convention", set_therm}, {"torque kind", set_torque},
-        {"initial-state", set_init},   {"init tilt", set_tilt},
-        {"spin Hall angle", set_sha},  {"heavy-metal width", set_hmw},
-        {"heavy-metal thickness", set_hmt}, {"K_bulk + K_i/t", set_kineg},
-        {"easy axis", set_inplane},    {"dt too coarse", set_coarse},
+        {"alpha = -0.1 out of range (0, 10]", set_alpha},
+        {"alpha = 0 out of range (0, 10]", set_alpha0},
+        {"gamma = 0 rad/(s T)", set_gamma},
+        {"ms = nan T out of range", set_ms},
+        {"fl-length = -1.5e-08 m out of range (0, 1e-05]", set_len},
+        {"fl-width = 1 m", set_wid},
+        {"fl-thickness = -1e-09 m out of range (0, 1e-06]", set_thk},
+        {"ku = -5 J/m^3", set_ku},
+        {"k-bulk = inf", set_kb},
+        {"k-i = 5 J/m^2", set_ki},
+        {"polarization = 1 out of range (0, 1)", set_pol},
+        {"polarization = 0 out of range (0, 1)", set_pol0},
+        {"temperature = -1 K out of range [0, 2000]", set_temp},
+        {"thermal-scale = -0.5", set_tscale},
+        {"dt = 0 s out of range (0, 1e-09]", set_dt},
+        {"hy = 1000 T", set_happ},
+        {"ku-per-volt = nan", set_kpv},
+        {"demag = 7 unknown", set_demag},
+        {"stt = 7 unknown", set_stt},
+        {"thermal = 7 unknown", set_therm},
+        {"torque = 7 unknown", set_torque},
+        {"init = 7 unknown", set_init},
+        {"integrator = 7 unknown", set_integ},
+        {"init-tilt = 2 rad", set_tilt},
+        {"spin-hall-angle = 0", set_sha},
+        {"hm-width = 0 m", set_hmw},
+        {"hm-thickness = 1 m", set_hmt},
+        {"field-like = 11 out of range [-10, 10]", set_fl},
+        {"field-like = 0.2 applies to the SOT device only", set_fl_stt},
+        {"k-bulk + k-i/fl-thickness = -544731 J/m^3 is not above", set_kineg},
+        {"ku = 500000 J/m^3 is not above the demagnetising energy", set_inplane},
+        {"dt = 1e-10 s too coarse", set_coarse},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct cospin_mtj_params p;
@@ -688,17 +1108,24 @@ START_TEST(test_bad_parameters)
         cases[i].set(&p);
         char msg[256] = "";
         ck_assert_int_eq(cospin_mtj_params_validate(&p, msg, sizeof msg), -1);
-        ck_assert_msg(strstr(msg, cases[i].what) != NULL, "case %zu: '%s' lacks '%s'", i, msg,
-                      cases[i].what);
+        ck_assert_msg(strstr(msg, cases[i].what) == msg, "case %zu: '%s' does not start with '%s'",
+                      i, msg, cases[i].what);
         struct cospin_mtj_derived d;
         ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), -1);
     }
-    /* Defaults of both demag conventions and SOT are valid. */
+    /* The barrier message gives the threshold (8.4e5 J/m^3, see above). */
     struct cospin_mtj_params p;
+    cospin_mtj_params_default(&p);
+    set_inplane(&p);
+    char msg[256];
+    cospin_mtj_params_validate(&p, msg, sizeof msg);
+    ck_assert_msg(strstr(msg, "above 7.302e+05 J/m^3") != NULL, "%s", msg);
+    /* Defaults of both demag conventions and SOT are valid. */
     cospin_mtj_params_default(&p);
     ck_assert_int_eq(cospin_mtj_params_validate(&p, NULL, 0), 0);
     p.demag = COSPIN_DEMAG_THIN_FILM;
     p.torque = COSPIN_TORQUE_SOT;
+    p.field_like_ratio = -0.5;
     ck_assert_int_eq(cospin_mtj_params_validate(&p, NULL, 0), 0);
 }
 END_TEST
@@ -717,6 +1144,11 @@ static Suite *suite_llgs(void)
     tcase_add_test(core, test_energy_conservation);
     tcase_add_test(core, test_zero_temperature_threshold);
     tcase_add_test(core, test_boltzmann_equilibrium);
+    tcase_add_test(core, test_boltzmann_thesis_device);
+    tcase_add_test(core, test_switching_time_exact);
+    tcase_add_test(core, test_init_minus_z);
+    tcase_add_test(core, test_sot_icrit);
+    tcase_add_test(core, test_sot_field_like);
     tcase_add_test(core, test_thermal_initial_state);
     tcase_add_test(core, test_seeds_reproducible);
     tcase_add_test(core, test_stream_pinned);

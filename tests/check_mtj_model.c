@@ -178,7 +178,7 @@ static const struct {
     {BAD_R_HM, COSPIN_TORQUE_SOT, "r_hm = -1 ohm must be > 0"},
     {BAD_R_P, COSPIN_TORQUE_STT, "r_p"},
     {BAD_ALPHA, COSPIN_TORQUE_STT, "alpha"},
-    {BAD_EASY_AXIS, COSPIN_TORQUE_STT, "easy axis"},
+    {BAD_EASY_AXIS, COSPIN_TORQUE_STT, "ku = 300000 J/m^3 is not above the demagnetising energy"},
     {BAD_FIRST_OF_THREE, COSPIN_TORQUE_STT, "demag = 'x' unknown"},
 };
 

@@ -90,14 +90,56 @@ START_TEST(test_write_polarity_and_gate)
 }
 END_TEST
 
+/* m_x after 1 ns of a constant 150 uA channel current (T = 0, tilt), with
+ * extra card parameters. */
+static double dc_mx(struct cospin_engine *eng, const char *card)
+{
+    char net[768];
+    snprintf(net, sizeof net,
+             "* field-like\n"
+             "iw 0 h dc 150u\n"
+             "vr r 0 dc 0.05\n"
+             "asot %%gd(h 0) %%gd(r 0) g mx my mz sot1\n"
+             "vg g 0 dc 0\n"
+             ".options reltol=1e-9 vntol=1e-15 abstol=1e-18\n"
+             ".model sot1 mtj_sot(temp=0 init=\"tilt\" hx=0.05 %s)\n",
+             card);
+    return last(eng, net, "tran 10p 1n", "v(mx)");
+}
+
+/*
+ * fl_ratio reaches the physics as the field xi a y (llgs.h): with a constant
+ * channel current I the card fl_ratio=0.5 equals hy = 0.5 t I, t = hbar
+ * theta_sh / (2 e t_FL Ms w_hm t_hm) the damping-like field per ampere of
+ * the defaults (1e-7: ngspice's current is I up to its tolerances, both
+ * runs alike), and differs from the card without it by far more.
+ */
+START_TEST(test_field_like)
+{
+    struct cospin_engine *eng = new_engine();
+    double ms = 1.58 / 1.25663706212e-6;
+    double t_per_a = 1.054571817e-34 * 0.3 / (2.0 * 1.602176634e-19 * 1.3e-9 * ms * 20e-9 * 3e-9);
+    char hy[64];
+    snprintf(hy, sizeof hy, "hy=%.17g", 0.5 * t_per_a * 150e-6);
+    double fl = dc_mx(eng, "fl_ratio=0.5");
+    double field = dc_mx(eng, hy);
+    double none = dc_mx(eng, "");
+    ck_assert_close(fl, field, 1e-7);
+    ck_assert(fabs(fl - none) > 1e-3);
+    cospin_engine_free(eng);
+}
+END_TEST
+
 START_TEST(test_bad_parameter)
 {
     static const struct {
         const char *model;
         const char *what;
     } cases[] = {
-        {"r_hm=-1", "r_hm"},         {"theta_sh=0", "spin Hall"},
-        {"hm_width=0", "heavy-metal width"}, {"demag=\"x\"", "demag"},
+        {"r_hm=-1", "r_hm"},         {"theta_sh=0", "theta_sh = 0"},
+        {"hm_width=0", "hm_width = 0 m out of range (0, 0.0001]"}, {"demag=\"x\"", "demag"},
+        {"fl_ratio=20", "fl_ratio = 20 out of range [-10, 10]"},
+        {"integrator=\"x\"", "integrator = 'x' unknown"},
         {"thermal=\"x\"", "thermal"}, {"m0=2", "m0"},
         {"r_ap=1", "r_ap"},
     };
@@ -130,6 +172,7 @@ static Suite *suite_mtj_sot(void)
     tcase_set_timeout(core, 120);
     tcase_add_test(core, test_op_resistances);
     tcase_add_test(core, test_write_polarity_and_gate);
+    tcase_add_test(core, test_field_like);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_bad_parameter);

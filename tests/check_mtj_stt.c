@@ -91,18 +91,18 @@ END_TEST
     "vbk bk 0 pwl(0 0 1n 0 2n 1 3.5n 0 4.5n 1)\n"                                   \
     "rbk bk 0 1k\n"                                                                 \
     ".options reltol=1e-9 vntol=1e-15 abstol=1e-18\n"                               \
-    ".model mtj1 mtj_stt(seed=%d max_step=%g)\n"
+    ".model mtj1 mtj_stt(seed=%d max_step=%g%s)\n"
 
 static const double probe_s[] = {1e-9, 2e-9, 3.5e-9, 4.5e-9, 5e-9};
 #define NPROBE (sizeof probe_s / sizeof probe_s[0])
 
 /* Run the pulse netlist and read m_z at the probe times (which must be
  * time points: found to 1e-18 s). */
-static void pulse_mz(struct cospin_engine *eng, int seed, double max_step, double tmax,
-                     double out[NPROBE], size_t *npoints)
+static void pulse_mz_card(struct cospin_engine *eng, int seed, double max_step, double tmax,
+                          const char *card, double out[NPROBE], size_t *npoints)
 {
     char net[1024], cmd[64];
-    snprintf(net, sizeof net, PULSE_NET, seed, max_step);
+    snprintf(net, sizeof net, PULSE_NET, seed, max_step, card);
     snprintf(cmd, sizeof cmd, "tran 10p 5n 0 %g", tmax);
     run(eng, net, cmd);
     size_t n, n2;
@@ -119,6 +119,31 @@ static void pulse_mz(struct cospin_engine *eng, int seed, double max_step, doubl
     }
     free(t);
     free(mz);
+}
+
+/* The pulse netlist with the default card. */
+static void pulse_mz(struct cospin_engine *eng, int seed, double max_step, double tmax,
+                     double out[NPROBE], size_t *npoints)
+{
+    pulse_mz_card(eng, seed, max_step, tmax, "", out, npoints);
+}
+
+/* m_z of the standalone integrator at the probe times for the pulse netlist's
+ * drive (steps whose midpoint is <= t have been integrated at t). */
+static void standalone_mz(const struct cospin_mtj_params *p, int seed, double out[NPROBE])
+{
+    struct cospin_mtj_derived d;
+    ck_assert_int_eq(cospin_mtj_derive(p, &d, NULL, 0), 0);
+    struct cospin_mtj_state s;
+    cospin_mtj_state_init(&d, &s, (uint64_t)seed, 0, -1.0);
+    size_t k = 0;
+    for (long step = 0; k < NPROBE; step++) {
+        while (k < NPROBE && (step + 0.5) * p->dt_s > probe_s[k])
+            out[k++] = s.m[2];
+        /* The pulse covers the steps with midpoints in [1 ps, 3.001 ns]. */
+        double mid = (step + 0.5) * p->dt_s;
+        cospin_mtj_step(&d, s.m, (mid > 1e-12 && mid < 3.001e-9) ? 12e-6 : 0.0, 0.0, &s.rng);
+    }
 }
 
 /* The same seed gives the same m_z at common time points whatever the
@@ -138,27 +163,68 @@ START_TEST(test_step_independent_and_standalone)
         ck_assert_msg(fabs(a[k] - b[k]) <= TRAJ_TOL && fabs(a[k] - c[k]) <= TRAJ_TOL,
                       "t = %g s: m_z = %.12f, %.12f, %.12f", probe_s[k], a[k], b[k], c[k]);
 
-    /* Standalone: steps whose midpoint is <= t have been integrated at t. */
+    /* Standalone. */
     struct cospin_mtj_params p;
     cospin_mtj_params_default(&p);
-    struct cospin_mtj_derived d;
-    ck_assert_int_eq(cospin_mtj_derive(&p, &d, NULL, 0), 0);
-    struct cospin_mtj_state s;
-    cospin_mtj_state_init(&d, &s, 7, 0, -1.0);
-    size_t k = 0;
-    for (long step = 0; k < NPROBE; step++) {
-        while (k < NPROBE && (step + 0.5) * p.dt_s > probe_s[k]) {
-            ck_assert_close(a[k], s.m[2], TRAJ_TOL);
-            k++;
-        }
-        /* The pulse covers the steps with midpoints in [1 ps, 3.001 ns]. */
-        double mid = (step + 0.5) * p.dt_s;
-        cospin_mtj_step(&d, s.m, (mid > 1e-12 && mid < 3.001e-9) ? 12e-6 : 0.0, 0.0, &s.rng);
-    }
+    double sa[NPROBE];
+    standalone_mz(&p, 7, sa);
+    for (size_t k = 0; k < NPROBE; k++)
+        ck_assert_close(a[k], sa[k], TRAJ_TOL);
     /* Another seed gives another trajectory. */
     double e[NPROBE];
     pulse_mz(eng, 8, 1e-10, 1e-10, e, &na);
     ck_assert(fabs(e[NPROBE - 1] - a[NPROBE - 1]) > 1e-6);
+    cospin_engine_free(eng);
+}
+END_TEST
+
+/*
+ * Every convention of the card reaches the physics: each card below gives
+ * the trajectory of the standalone integrator with the same settings (to
+ * TRAJ_TOL), and differs from the default card's (by more than 1e-6: each
+ * setting changes the motion).  The spin valve is reached by its name and
+ * by its alias.
+ */
+START_TEST(test_card_conventions)
+{
+    static const struct {
+        const char *card;
+        enum cospin_stt stt;
+        enum cospin_init init;
+        enum cospin_integrator integ;
+        double thermal_scale;
+    } cases[] = {
+        {" stt=\"slonczewski1996\"", COSPIN_STT_SPIN_VALVE, COSPIN_INIT_THERMAL,
+         COSPIN_INTEGRATOR_ROTATING, 1.0},
+        {" stt=\"spin-valve\"", COSPIN_STT_SPIN_VALVE, COSPIN_INIT_THERMAL,
+         COSPIN_INTEGRATOR_ROTATING, 1.0},
+        {" init=\"minus-z\"", COSPIN_STT_CONSTANT, COSPIN_INIT_MINUS_Z,
+         COSPIN_INTEGRATOR_ROTATING, 1.0},
+        {" integrator=\"rk4\"", COSPIN_STT_CONSTANT, COSPIN_INIT_THERMAL,
+         COSPIN_INTEGRATOR_RK4, 1.0},
+        {" thermal_scale=0.5", COSPIN_STT_CONSTANT, COSPIN_INIT_THERMAL,
+         COSPIN_INTEGRATOR_ROTATING, 0.5},
+    };
+    struct cospin_engine *eng = new_engine();
+    double base[NPROBE];
+    size_t n;
+    pulse_mz(eng, 5, 1e-10, 1e-10, base, &n);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double a[NPROBE], sa[NPROBE];
+        pulse_mz_card(eng, 5, 1e-10, 1e-10, cases[i].card, a, &n);
+        struct cospin_mtj_params p;
+        cospin_mtj_params_default(&p);
+        p.stt = cases[i].stt;
+        p.init = cases[i].init;
+        p.integrator = cases[i].integ;
+        p.thermal_scale = cases[i].thermal_scale;
+        standalone_mz(&p, 5, sa);
+        for (size_t k = 0; k < NPROBE; k++)
+            ck_assert_msg(fabs(a[k] - sa[k]) <= TRAJ_TOL, "%s: t = %g s: %.12f, standalone %.12f",
+                          cases[i].card, probe_s[k], a[k], sa[k]);
+        ck_assert_msg(fabs(a[NPROBE - 1] - base[NPROBE - 1]) > 1e-6, "%s: no effect",
+                      cases[i].card);
+    }
     cospin_engine_free(eng);
 }
 END_TEST
@@ -234,13 +300,19 @@ START_TEST(test_bad_parameter)
         {"demag=\"sphere\"", "demag"},
         {"stt=\"x\"", "stt"},
         {"thermal=\"x\"", "thermal"},
-        {"init=\"x\"", "init"},
+        {"init=\"x\"", "init = 'x' unknown, expected thermal, tilt, minus-z"},
+        {"stt=\"tunnel\"", "expected constant, slonczewski, slonczewski1996, spin-valve"},
+        {"integrator=\"euler\"", "integrator = 'euler' unknown"},
+        {"thermal_scale=-1", "thermal_scale = -1 out of range [0, 100]"},
+        {"pol=1", "pol = 1 out of range (0, 1)"},
+        {"temp=-4", "temp = -4 K out of range [0, 2000]"},
+        {"thickness=-1n", "thickness = -1e-09 m out of range (0, 1e-06]"},
         {"m0=0.5", "m0"},
         {"seed=-3", "seed"},
         {"stream=-1", "stream"},
         {"max_step=1", "max_step"},
         {"r_p=-5", "r_p"},
-        {"ku=3e5", "easy axis"},
+        {"ku=3e5", "ku = 300000 J/m^3 is not above the demagnetising energy"},
     };
     struct cospin_engine *eng = new_engine();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -270,6 +342,7 @@ static Suite *suite_mtj_stt(void)
     tcase_set_timeout(core, 120);
     tcase_add_test(core, test_op_resistance);
     tcase_add_test(core, test_step_independent_and_standalone);
+    tcase_add_test(core, test_card_conventions);
     tcase_add_test(core, test_example_netlist_plain_ngspice);
     tcase_add_test(core, test_seed_stream_initial_state);
     suite_add_tcase(s, core);

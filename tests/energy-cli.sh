@@ -47,7 +47,7 @@ usage="\(try 'cospin help energy'\)\$"
 expect "no mode" 2 "choose one of.*$usage" "$COSPIN" energy --current 15u --width 15n
 expect "two modes" 2 "choose one of" "$COSPIN" energy --sot --waveform
 expect "thickness without --sot" 2 "choose one of" "$COSPIN" energy --waveform --thickness 5
-expect "lumped without width" 2 "--resistance needs --current and --width" \
+expect "lumped without width" 2 "--resistance needs --current and --pulse-width" \
     "$COSPIN" energy --resistance 5k --current 15u
 expect "unknown thickness" 3 "no SOT preset .* 7 ML" "$COSPIN" energy --sot --thickness 7
 expect "bad number" 2 "^cospin energy: error: --current: 'abc' is not a number.*$usage" \
@@ -56,7 +56,7 @@ expect "bad trials" 2 "--trials: '0' is out of range: must be in \[1, 100000000\
     "$COSPIN" energy --waveform --trials 0
 expect "fractional trials" 2 "--trials: '2\.5' is not an integer" \
     "$COSPIN" energy --waveform --trials 2.5
-expect "negative width" 2 "--width: '-1n' is out of range: must be >= 0 s" \
+expect "negative width" 2 "--pulse-width: '-1n' is out of range: must be >= 0 s" \
     "$COSPIN" energy --waveform --width -1n
 expect "zero-width pulse" 3 "pulse width \(s\) must be > 0" \
     "$COSPIN" energy --waveform --width 0

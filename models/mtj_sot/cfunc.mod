@@ -50,6 +50,9 @@ static void mtj_sot_card(ARGS, struct cospin_mtj_card *c)
     c->demag = PARAM(demag);
     c->thermal = PARAM(thermal);
     c->init = PARAM(init);
+    c->integrator = PARAM(integrator);
+    c->p.thermal_scale = PARAM(thermal_scale);
+    c->p.field_like_ratio = PARAM(fl_ratio);
     c->m0 = PARAM(m0);
     c->seed = PARAM(seed);
     c->stream = PARAM(stream);

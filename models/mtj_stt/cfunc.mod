@@ -48,6 +48,8 @@ static void mtj_stt_card(ARGS, struct cospin_mtj_card *c)
     c->stt = PARAM(stt);
     c->thermal = PARAM(thermal);
     c->init = PARAM(init);
+    c->integrator = PARAM(integrator);
+    c->p.thermal_scale = PARAM(thermal_scale);
     c->m0 = PARAM(m0);
     c->seed = PARAM(seed);
     c->stream = PARAM(stream);

@@ -13,23 +13,29 @@
 #include "engine.h"
 #include "error.h"
 #include "log.h"
+#include "mtj_device.h"
 #include "netlist.h"
 
 /* Jobs handed to the pool at once: a few per worker keeps them busy while
    letting an interrupt stop the run soon. */
 #define NGSPICE_JOBS_PER_WORKER 2
 
-static const char *demag_name(enum cospin_demag d)
-{
-    return d == COSPIN_DEMAG_PRISM ? "prism" : "thin-film";
-}
-
 int cospin_char_ngspice_netlist(const struct cospin_char_ngspice_opts *o,
                                 const struct cospin_char_ngspice_task *t, char **out,
                                 struct cospin_error *err)
 {
     *out = NULL;
-    const struct cospin_mtj_params *p = &o->device;
+    /* The device's card at the task's Ku (the read path does not matter: a
+       current source drives the write). */
+    struct cospin_mtj_device dev;
+    cospin_mtj_device_default(&dev);
+    dev.p = o->device;
+    dev.p.ku_j_per_m3 = t->ku_j_per_m3;
+    dev.p.k_i_j_per_m2 = 0.0;
+    char card[2048];
+    int rc = cospin_mtj_device_card(&dev, card, sizeof card, err);
+    if (rc)
+        return rc;
     struct cospin_netlist *b = cospin_netlist_new();
     if (!b)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
@@ -44,18 +50,8 @@ int cospin_char_ngspice_netlist(const struct cospin_char_ngspice_opts *o,
         z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
         z ^= z >> 31;
-        cospin_netlist_printf(b,
-                  ".model mtj%ld mtj_stt(seed=%ld ku=%.12g k_i=0 alpha=%.12g gamma=%.12g "
-                  "ms=%.12g length=%.12g width=%.12g thickness=%.12g pol=%.12g temp=%.12g "
-                  "dt=%.12g hx=%.12g hy=%.12g hz=%.12g demag=\"%s\" stt=\"%s\" thermal=\"%s\" "
-                  "init=\"%s\" init_tilt=%.12g)\n",
-                  j, (long)(z & 0x7fffffff), t->ku_j_per_m3, p->alpha, p->gamma_rad_per_s_t,
-                  p->mu0_ms_t, p->length_m, p->width_m, p->thickness_m, p->polarization,
-                  p->temperature_k, p->dt_s, p->h_applied_t[0], p->h_applied_t[1],
-                  p->h_applied_t[2], demag_name(p->demag),
-                  cospin_mtj_stt_name(p->stt),
-                  p->thermal == COSPIN_THERMAL_BROWN ? "brown" : "thesis",
-                  p->init == COSPIN_INIT_THERMAL ? "thermal" : "tilt", p->init_tilt_rad);
+        cospin_netlist_printf(b, ".model mtj%ld mtj_stt(seed=%ld %s)\n", j,
+                              (long)(z & 0x7fffffff), card);
         /* The write polarity is current flowing n -> p through the device:
            the source pushes I into node n%ld, the device returns it to
            ground (p).  Rise and fall 10 ps. */

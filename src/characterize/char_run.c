@@ -23,6 +23,7 @@
 #include "char_ngspice.h"
 #include "error.h"
 #include "log.h"
+#include "mtj_device.h"
 
 void cospin_char_opts_default(struct cospin_char_opts *o)
 {
@@ -126,6 +127,10 @@ static int validate(const struct cospin_char_opts *o, const struct cospin_char_g
     if (!cospin_char_engine_name(o->engine))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "unknown engine %d",
                                 (int)o->engine);
+    if (o->device.torque != COSPIN_TORQUE_STT && o->engine == COSPIN_CHAR_NGSPICE)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "torque = sot: the ngspice engine drives the two-terminal mtj_stt "
+                                "model; use engine fast for the SOT device");
     if (!g->widths_s || g->nwidths == 0)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no pulse width given");
     if (!g->currents_a || g->ncurrents == 0)
@@ -183,13 +188,62 @@ static void manifest_text(const struct cospin_char_opts *o, char *buf, size_t n)
              fp ? 0L : o->trials, o->relax_s, p->alpha, p->gamma_rad_per_s_t, p->mu0_ms_t, p->length_m,
              p->width_m, p->thickness_m, p->polarization, p->temperature_k, p->dt_s,
              p->h_applied_t[0], p->h_applied_t[1], p->h_applied_t[2],
-             p->demag == COSPIN_DEMAG_PRISM ? "prism" : "thin-film",
-             cospin_mtj_stt_name(p->stt), p->thermal == COSPIN_THERMAL_BROWN ? "brown" : "thesis",
-             p->thermal_scale, p->init == COSPIN_INIT_THERMAL ? "thermal" : "tilt",
+             cospin_mtj_demag_name(p->demag), cospin_mtj_stt_name(p->stt),
+             cospin_mtj_thermal_name(p->thermal), p->thermal_scale, cospin_mtj_init_name(p->init),
              p->init_tilt_rad);
     if (fp && len < n)
         snprintf(buf + len, n - len, "fp_cells=%d\nfp_steps_s=%.12g,%.12g\nfp_step_growth=%.12g\n",
                  o->fp.cells, o->fp.first_step_s, o->fp.step_s, o->fp.step_growth);
+    /* Results made with the lab-frame RK4 (the only integrator before) were
+       recorded without this line, so such a directory resumes with
+       --integrator rk4 and not with the default.  The Fokker-Planck engine
+       does not integrate the LLGS. */
+    if (!fp && p->integrator != COSPIN_INTEGRATOR_RK4 && len < n)
+        snprintf(buf + len, n - len, "integrator=%s\n", cospin_mtj_integrator_name(p->integrator));
+}
+
+/* run.txt's figures: the derived figures of the device at every Ku of the
+   grid, as '#' comment lines (not part of the settings a resume compares). */
+static void figures_text(const struct cospin_char_opts *o, const double *kus, size_t nkus,
+                         char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; k < nkus && len + 1 < n; k++) {
+        struct cospin_mtj_device d;
+        cospin_mtj_device_default(&d);
+        d.p = o->device;
+        d.p.ku_j_per_m3 = kus[k];
+        d.p.k_i_j_per_m2 = 0.0;
+        struct cospin_mtj_figures f;
+        if (cospin_mtj_figures_compute(&d, &f, NULL) != 0)
+            continue;
+        f.r_p_ohm = 0.0; /* P_sw does not depend on the read path: leave it out */
+        char block[2048];
+        int w = snprintf(buf + len, n - len, "# derived figures at Ku = %.6g J/m^3:\n%s",
+                         kus[k], cospin_mtj_figures_format(&d, &f, "#   ", block, sizeof block));
+        if (w < 0 || (size_t)w >= n - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
+/* a and b hold the same settings: equal once '#' comment lines are dropped. */
+static int manifest_same(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == '#')
+            a += strcspn(a, "\n") + (a[strcspn(a, "\n")] != '\0');
+        while (*b == '#')
+            b += strcspn(b, "\n") + (b[strcspn(b, "\n")] != '\0');
+        if (!*a || !*b)
+            return !*a && !*b;
+        size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+        if (la != lb || memcmp(a, b, la) != 0)
+            return 0;
+        a += la + (a[la] != '\0');
+        b += lb + (b[lb] != '\0');
+    }
 }
 
 static int read_whole(const char *path, char **out)
@@ -401,15 +455,15 @@ static int run_fp(struct run_state *s)
 }
 
 /* Prepare out_dir: run.txt check, earlier points, psw.csv open for appending. */
-static int prepare_dir(const struct cospin_char_opts *o, struct cospin_char_table **old,
-                       int *fd, struct cospin_error *err)
+static int prepare_dir(const struct cospin_char_opts *o, const char *figures,
+                       struct cospin_char_table **old, int *fd, struct cospin_error *err)
 {
     *old = NULL;
     *fd = -1;
     int rc = make_dir(o->out_dir, err);
     if (rc)
         return rc;
-    char manifest[2048], path[4096], psw[4096];
+    char manifest[16384], path[4096], psw[4096];
     manifest_text(o, manifest, sizeof manifest);
     if (cospin_char_path_join(path, sizeof path, o->out_dir, "run.txt") ||
         cospin_char_path_join(psw, sizeof psw, o->out_dir, "psw.csv"))
@@ -418,7 +472,7 @@ static int prepare_dir(const struct cospin_char_opts *o, struct cospin_char_tabl
     int have_prev = read_whole(path, &prev) == 0;
     int have_psw = access(psw, F_OK) == 0;
     if (!o->fresh && have_prev && have_psw) {
-        int match = strcmp(prev, manifest) == 0;
+        int match = manifest_same(prev, manifest);
         free(prev);
         if (!match)
             return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
@@ -443,7 +497,10 @@ static int prepare_dir(const struct cospin_char_opts *o, struct cospin_char_tabl
                                     o->out_dir);
         rc = cospin_char_write_text(o->out_dir, "psw.csv", CHAR_PSW_HEADER, err);
         if (!rc)
-            rc = cospin_char_write_text(o->out_dir, "run.txt", manifest, err);
+            rc = cospin_char_write_text(o->out_dir, "run.txt",
+                                        strncat(manifest, figures,
+                                                sizeof manifest - strlen(manifest) - 1),
+                                        err);
     }
     if (rc) {
         cospin_char_table_free(*old);
@@ -629,8 +686,11 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
     rc = derive_all(o, gk.kus, gk.nkus, &dtab, err);
     if (!rc && o->engine == COSPIN_CHAR_FOKKER_PLANCK)
         rc = cospin_char_fp_check(o, gk.kus, gk.nkus, err); /* refuse before touching out_dir */
-    if (!rc && o->out_dir)
-        rc = prepare_dir(o, &old, &s.append_fd, err);
+    char figures[12288];
+    if (!rc && o->out_dir) {
+        figures_text(o, gk.kus, gk.nkus, figures, sizeof figures);
+        rc = prepare_dir(o, figures, &old, &s.append_fd, err);
+    }
     if (!rc && !(res = calloc(1, sizeof *res)))
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     if (!rc)

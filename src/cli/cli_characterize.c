@@ -6,19 +6,25 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "characterize.h"
 #include "cli.h"
+#include "cli_device.h"
 #include "error.h"
+#define LOG_PREFIX "characterize"
+#include "log.h"
 #include "opts.h"
 #include "units.h"
 
 /* The options of `cospin characterize`: the library's run options plus the grid and the inverse. */
 struct char_cli {
     struct cospin_char_opts o;
+    struct cospin_mtj_device dev; /* the device; o.device is its physics once parsed */
+    const char *device_file;   /* --device FILE */
     struct cospin_opt_list widths, currents, kus, vctrl;
     const char *table;         /* inverse: a fit.csv */
     double target_k;           /* inverse: 1/uA */
@@ -30,6 +36,8 @@ static void char_init(void *p)
 {
     struct char_cli *c = p;
     cospin_char_opts_default(&c->o);
+    cospin_mtj_device_default(&c->dev);
+    c->o.device = c->dev.p;
     c->tol = 0.01;
 }
 
@@ -238,12 +246,53 @@ static int vctrl_to_ku(struct char_cli *c, const struct cospin_opts_cmd *cmd)
     return COSPIN_OK;
 }
 
+/* Damping times a relaxation should last: the precession amplitude then
+   falls by e^-3 = 5 %. */
+#define CHAR_RELAX_DAMPING_TIMES 3.0
+
+/*
+ * The device's figures (at the grid's Ku when the grid has one), and at
+ * every Ku of a larger grid its barrier, critical current and verdict; a
+ * warning when the relaxation is short against the damping time (the
+ * trials may still be moving when their m_z is read).
+ */
+static void print_device(struct char_cli *c)
+{
+    if (c->kus.n == 1) {
+        c->dev.p.ku_j_per_m3 = c->kus.v[0];
+        c->dev.p.k_i_j_per_m2 = 0.0;
+    }
+    cospin_cli_device_print(stdout, &c->dev,
+                            c->device_file ? c->device_file : "(options; thesis defaults else)");
+    double tau_max = 0.0;
+    for (size_t k = 0; k < (c->kus.n ? c->kus.n : 1); k++) {
+        struct cospin_mtj_device d = c->dev;
+        if (c->kus.n) {
+            d.p.ku_j_per_m3 = c->kus.v[k];
+            d.p.k_i_j_per_m2 = 0.0;
+        }
+        struct cospin_mtj_figures f;
+        if (cospin_mtj_figures_compute(&d, &f, NULL) != 0)
+            continue;
+        tau_max = fmax(tau_max, f.tau_damping_s);
+        if (c->kus.n > 1)
+            printf("  at Ku = %-9.6g E_B/kBT %.4g, mu0 Hk,eff %.4g T, I_c0 %.4g uA, %s\n",
+                   c->kus.v[k], f.eb_kt, f.hk_t, f.icrit_a * 1e6, f.stability);
+    }
+    if (c->o.relax_s < CHAR_RELAX_DAMPING_TIMES * tau_max)
+        cospin_warn("--relax %g ns is shorter than %g damping times (%g x %.3g ns): trials may "
+                    "still be moving when m_z is read",
+                    c->o.relax_s * 1e9, CHAR_RELAX_DAMPING_TIMES, CHAR_RELAX_DAMPING_TIMES,
+                    tau_max * 1e9);
+}
+
 /* The grid run, stoppable with Ctrl-C (finished points are kept). */
 static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
 {
     if (!c->widths.n || !c->currents.n || !c->o.out_dir)
-        return cospin_opts_usage_error(res->cmd, "--width, --current and --out are required "
-                                                 "(or --table and --target-k for the inverse)");
+        return cospin_opts_usage_error(res->cmd, "--pulse-width, --current and --out are "
+                                                 "required (or --table and --target-k for the "
+                                                 "inverse)");
     if (c->vctrl.n) {
         int rc = vctrl_to_ku(c, res->cmd);
         if (rc)
@@ -260,11 +309,16 @@ static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
     sigaction(SIGTERM, &sa, NULL);
     struct cospin_char_table *t = NULL;
     struct cospin_error err = {0};
+    print_device(c);
     int rc = cospin_char_run(&c->o, &g, &t, &err);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    if (rc)
+    if (!rc)
+        rc = cospin_mtj_device_save(&c->dev, c->o.out_dir, &err);
+    if (rc) {
+        cospin_char_table_free(t);
         return cospin_cli_report("characterize", &err);
+    }
     cospin_cli_print_fit_table(stdout, c->o.out_dir, t, (long)t->nresumed);
     cospin_char_table_free(t);
     return COSPIN_OK;
@@ -273,6 +327,10 @@ static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
 static int char_main(void *p, const struct cospin_opts_result *res)
 {
     struct char_cli *c = p;
+    int rc = cospin_cli_device_finish(res, c, offsetof(struct char_cli, dev), c->device_file);
+    if (rc)
+        return rc;
+    c->o.device = c->dev.p;
     if (c->table || COSPIN_OPTS_GIVEN(res, struct char_cli, target_k))
         return char_inverse(c, res);
     return char_grid(c, res);
@@ -282,30 +340,29 @@ static int char_main(void *p, const struct cospin_opts_result *res)
 static const char *device_ku(const void *p, char *buf, size_t n)
 {
     const struct char_cli *c = p;
-    return cospin_units_format(cospin_mtj_ku_j_per_m3(&c->o.device), 6, buf, n);
+    return cospin_units_format(cospin_mtj_ku_j_per_m3(&c->dev.p), 6, buf, n);
 }
 
 static const char *const engines[] = {"fast", "ngspice", "fokker-planck", NULL};
-static const char *const demags[] = {"prism", "thin-film", NULL};
-static const char *const stts[] = {"constant", "slonczewski", NULL};
-static const char *const thermals[] = {"brown", "thesis", NULL};
 
 #define AT(member) COSPIN_OPT_AT(struct char_cli, member)
 
 static const struct cospin_opt char_table[] = {
-    {.name = "width", .type = COSPIN_OPT_LIST, AT(widths), .metavar = "LIST", .unit = "s",
-     COSPIN_OPT_ABOVE(0), .section = "Grid (required for a run: --width, --current, --out)",
+    {.name = "pulse-width", .type = COSPIN_OPT_LIST, AT(widths), .metavar = "LIST", .unit = "s",
+     COSPIN_OPT_ABOVE(0), .alias = "width",
+     .section = "Grid (required for a run: --pulse-width, --current, --out)",
      .help = "pulse widths, comma list or START:STOP:STEP"},
     {.name = "current", .type = COSPIN_OPT_LIST, AT(currents), .metavar = "SWEEP", .unit = "A",
      COSPIN_OPT_MIN(0), .help = "write currents, START:STOP:STEP or comma list"},
     {.name = "ku", .type = COSPIN_OPT_LIST, AT(kus), .metavar = "LIST", .unit = "J/m^3",
      COSPIN_OPT_ABOVE(0), .format = device_ku,
      .help = "anisotropies Ku (1.21meg gives E_B = 15 kBT in the "
-             "thin-film convention); with --target-k: one Ku, width-only control"},
+             "thin-film convention); default the device's; with --target-k: "
+             "one Ku, width-only control"},
     {.name = "vctrl", .type = COSPIN_OPT_LIST, AT(vctrl), .metavar = "LIST", .unit = "V",
      .help = "control voltages instead of --ku: Ku = Ku0 + dKu/dV * V "
              "(needs --ku-per-volt)"},
-    {.name = "ku-per-volt", .type = COSPIN_OPT_NUMBER, AT(o.device.ku_per_volt_j_per_m3_v),
+    {.name = "ku-per-volt", .type = COSPIN_OPT_NUMBER, AT(dev.p.ku_per_volt_j_per_m3_v),
      .unit = "J/(m^3 V)",
      .help = "anisotropy-control coefficient dKu/dV; with --target-k "
              "also prints the control voltage V = (Ku - Ku0) / X"},
@@ -330,17 +387,11 @@ static const struct cospin_opt char_table[] = {
     {.name = "instances", .type = COSPIN_OPT_INT, AT(o.instances_per_netlist), COSPIN_OPT_MIN(1),
      .help = "ngspice engine: mtj_stt instances per netlist"},
 
-    {.name = "demag", .type = COSPIN_OPT_ENUM, AT(o.device.demag), .names = demags,
-     .metavar = "prism|thin-film",
-     .section = "Device conventions (doc/characterization.md explains their effect on k and c)",
-     .help = "prism: Nx = Ny = 0.088, Nz = 0.823 for 15x15x1.3 nm; "
-             "thin-film: Nz = 1 (the thesis's E_B = 7.5 kBT, Ic = 5.8 uA)"},
-    {.name = "stt", .type = COSPIN_OPT_ENUM, AT(o.device.stt), .names = stts,
-     .metavar = "constant|slonczewski", .help = "spin-torque efficiency: eta = P (thesis) or Slonczewski"},
-    {.name = "thermal", .type = COSPIN_OPT_ENUM, AT(o.device.thermal), .names = thermals,
-     .metavar = "brown|thesis", .help = "thermal field: Brown, or thesis Eq. 3.4 with 1/(1+alpha^2)"},
-    {.name = "temperature", .type = COSPIN_OPT_NUMBER, AT(o.device.temperature_k), .metavar = "T",
-     .unit = "K", COSPIN_OPT_MIN(0), .help = "temperature (0 switches the thermal field off)"},
+    COSPIN_CLI_DEVICE_FILE_OPT(struct char_cli, device_file),
+    COSPIN_CLI_DEVICE_LAYER_OPTS(struct char_cli, dev),
+    COSPIN_CLI_DEVICE_READ_OPTS(struct char_cli, dev),
+    COSPIN_CLI_DEVICE_CONV_OPTS(struct char_cli, dev),
+    COSPIN_CLI_DEVICE_SIM_OPTS(struct char_cli, dev),
 
     {.name = "out", .type = COSPIN_OPT_STRING, AT(o.out_dir), .metavar = "DIR", .section = "Output",
      .help = "directory for the results, created if missing (see Files)"},
@@ -372,7 +423,7 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
     .name = "characterize",
     .summary = "P_sw(I) of the MTJ neuron (Monte Carlo or Fokker-Planck), sigmoid fits, "
                "designer's inverse",
-    .usage = "--width LIST --current SWEEP --out DIR [OPTIONS]\n"
+    .usage = "--pulse-width LIST --current LIST --out DIR [OPTIONS]\n"
              "--table FILE --target-k K [--target-c C | --ku KU]",
     .description =
         "Monte Carlo switching probability P_sw(I) of the stochastic STT-MTJ neuron\n"
@@ -387,6 +438,11 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "about a millisecond per curve, psw.csv rows with trials = switched = 0 and the\n"
         "exact p_sw, fits of the exact probabilities with errors 0.\n"
         "\n"
+        "The device is the thesis's (Table 3.1) unless --device FILE names a device\n"
+        "file (doc/model-reference.md); the device options replace single values.\n"
+        "Its derived figures (E_B/kBT, mu0 Hk,eff, zero-temperature critical current,\n"
+        "damping time, thermal stability) are printed and recorded in DIR/run.txt.\n"
+        "\n"
         "Numbers take SPICE suffixes: 30n = 30e-9, 11u = 11e-6, 1.1meg = 1.1e6.\n",
     COSPIN_OPTS_TABLE(char_table),
     COSPIN_OPTS_STRUCT(struct char_cli, char_init, char_main),
@@ -400,18 +456,22 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "  fit.xml   the same with the points, as XML\n"
         "  psw.svg   P_sw(I) with binomial error bars (none for fokker-planck) and the\n"
         "            fitted sigmoids\n"
-        "  run.txt   the settings; finished points are appended to psw.csv as they\n"
-        "            complete, so an interrupted run (Ctrl-C, kill) keeps them and\n"
-        "            rerunning the same command resumes (skips finished points).\n"
+        "  run.txt   the settings and the device's derived figures; finished points\n"
+        "            are appended to psw.csv as they complete, so an interrupted run\n"
+        "            (Ctrl-C, kill) keeps them and rerunning the same command resumes\n"
+        "            (skips finished points).\n"
+        "  device.xml the device of the run as a device file (--device reads it)\n"
         "\n"
         "Examples:\n"
-        "  $ cospin characterize --width 30n,200n --current 6u:20u:1u \\\n"
+        "  $ cospin characterize --pulse-width 30n,200n --current 6u:20u:1u \\\n"
         "  > --trials 200 --out r\n"
-        "  $ cospin characterize --width 10n,30n,100n,200n \\\n"
+        "  $ cospin characterize --pulse-width 10n,30n,100n,200n \\\n"
         "  > --ku 1.1meg,1.15meg,1.21meg --current 4u:24u:1u --out grid\n"
+        "  $ cospin characterize --device my_mtj.xml --alpha 0.02 \\\n"
+        "  > --pulse-width 30n --current 1u:8u:0.5u --out mine\n"
         "  $ cospin characterize --target-k 3 --target-c 11 \\\n"
         "  > --table grid/fit.csv\n"
-        "  $ cospin characterize --engine fokker-planck --width 10n,30n,100n,200n \\\n"
+        "  $ cospin characterize --engine fokker-planck --pulse-width 10n,30n,100n,200n \\\n"
         "  > --ku 1.1meg,1.15meg,1.21meg --current 4u:36u:1u --out fpgrid\n"
         "  $ cospin characterize --engine fokker-planck --target-k 1.2 --target-c 13 \\\n"
         "  > --table fpgrid/fit.csv\n"

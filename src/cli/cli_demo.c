@@ -81,7 +81,7 @@ static void step_command(enum cospin_demo_step step, const struct cospin_demo_jo
         const struct cospin_energy_pulse *p = &r->energy.pulse;
         snprintf(buf, sz, "energy --current %.4gu --width %.4gn --waveform --ku %.6g --trials %d "
                           "--seed %lu --out %s",
-                 p->current_a * 1e6, p->width_s * 1e9, p->ku_j_per_m3, r->energy.trials, p->seed,
+                 p->current_a * 1e6, p->width_s * 1e9, p->device.p.ku_j_per_m3, r->energy.trials, p->seed,
                  r->energy.out_dir);
         break;
     }

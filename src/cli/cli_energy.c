@@ -8,11 +8,13 @@
 #include <config.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_device.h"
 #include "energy_job.h"
 #include "error.h"
 #include "opts.h"
@@ -66,17 +68,18 @@ static void print_waveform(const struct cospin_energy_job *job, const struct cos
     int mtj = p->load == COSPIN_ENERGY_LOAD_MTJ;
     char b1[32], b2[32], b3[32], b4[32];
     double i2 = p->current_a * p->current_a;
+    double r_p = cospin_mtj_device_r_p_ohm(&p->device), r_ap = cospin_mtj_device_r_ap_ohm(&p->device);
     printf("pulse: I = %.4g uA, width t = %.4g ns (edges %.4g/%.4g ns, t_eff = t + "
            "(rise+fall)/3 = %.4g ns), %s\n",
            p->current_a * 1e6, p->width_s * 1e9, p->rise_s * 1e9, p->fall_s * 1e9,
            r->t_eff_s * 1e9, mtj ? "mtj_stt" : "resistor");
     fmt_j(r->e_p_j, b1, sizeof b1);
     fmt_j(r->e_ap_j, b2, sizeof b2);
-    printf("lumped:   I^2 R_P t  = %s   (R_P = %.4g ohm)\n", b1, p->r_p_ohm);
+    printf("lumped:   I^2 R_P t  = %s   (R_P = %.4g ohm)\n", b1, r_p);
     if (mtj)
-        printf("          I^2 R_AP t = %s   (R_AP = %.4g ohm)\n", b2, p->r_ap_ohm);
-    fmt_j(i2 * p->r_p_ohm * r->t_eff_s, b3, sizeof b3);
-    fmt_j(i2 * (mtj ? p->r_ap_ohm : p->r_p_ohm) * r->t_eff_s, b4, sizeof b4);
+        printf("          I^2 R_AP t = %s   (R_AP = %.4g ohm)\n", b2, r_ap);
+    fmt_j(i2 * r_p * r->t_eff_s, b3, sizeof b3);
+    fmt_j(i2 * (mtj ? r_ap : r_p) * r->t_eff_s, b4, sizeof b4);
     printf("with edges: I^2 R_P t_eff = %s, I^2 R_AP t_eff = %s\n", b3, b4);
     printf("waveform: integral v(t) i(t) dt (trapezoid, ngspice %s samples, step <= %.3g ps):\n",
            mtj ? "mtj_stt" : "resistor", p->step_s * 1e12);
@@ -123,23 +126,17 @@ void cospin_cli_energy_report(const struct cospin_energy_job *job,
 
 /* ---- the command line -------------------------------------------------------------- */
 
-static const char *const demags[] = {"prism", "thin-film", NULL};
-
 /* The options of `cospin energy`: the job plus the mode switches. */
 struct energy_cli {
     struct cospin_energy_job job;
     int waveform, resistor, sot, crossbar;   /* mode flags (the lumped mode: --resistance given) */
-    int demag;                 /* index into demags; job.pulse.demag is set from it */
+    const char *device_file;   /* --device FILE: job.pulse.device */
 };
 
 static void energy_init(void *p)
 {
     struct energy_cli *c = p;
     cospin_energy_job_init(&c->job);
-    /* The library's default convention, as an index for the ENUM option. */
-    for (int i = 0; demags[i]; i++)
-        if (c->job.pulse.demag && strcmp(c->job.pulse.demag, demags[i]) == 0)
-            c->demag = i;
 }
 
 #define GIVEN(res, member) COSPIN_OPTS_GIVEN(res, struct energy_cli, member)
@@ -171,7 +168,7 @@ static int energy_mode(struct energy_cli *c, const struct cospin_opts_result *re
         job->mode = COSPIN_ENERGY_SOT;
     } else if (lumped) {
         if (!GIVEN(res, job.pulse.current_a) || !GIVEN(res, job.pulse.width_s))
-            return cospin_opts_usage_error(res->cmd, "--resistance needs --current and --width");
+            return cospin_opts_usage_error(res->cmd, "--resistance needs --current and --pulse-width");
         job->mode = COSPIN_ENERGY_LUMPED;
     } else {
         job->mode = COSPIN_ENERGY_WAVEFORM;
@@ -184,13 +181,26 @@ static int energy_mode(struct energy_cli *c, const struct cospin_opts_result *re
 static int energy_main(void *p, const struct cospin_opts_result *res)
 {
     struct energy_cli *c = p;
-    c->job.pulse.demag = demags[c->demag];
-    int rc = energy_mode(c, res);
+    /* The device first: the crossbar mode copies the pulse with it. */
+    int rc = cospin_cli_device_finish(res, c, offsetof(struct energy_cli, job.pulse.device),
+                                      c->device_file);
+    if (!rc)
+        rc = energy_mode(c, res);
     if (rc)
         return rc;
+    /* The R_P of the device file is the resistor's and the lumped R's default. */
+    if (!GIVEN(res, job.r_ohm))
+        c->job.r_ohm = cospin_mtj_device_r_p_ohm(&c->job.pulse.device);
+    int mtj = c->job.mode == COSPIN_ENERGY_WAVEFORM && c->job.pulse.load == COSPIN_ENERGY_LOAD_MTJ;
+    if (mtj)
+        cospin_cli_device_print(stdout, &c->job.pulse.device,
+                                c->device_file ? c->device_file : "(options; thesis defaults else)");
     struct cospin_error err = {0};
     struct cospin_energy_result r;
     if ((rc = cospin_energy_job_run(&c->job, &r, &err)))
+        return cospin_cli_report("energy", &err);
+    if (mtj && c->job.out_dir && (rc = cospin_mtj_device_save(&c->job.pulse.device,
+                                                              c->job.out_dir, &err)))
         return cospin_cli_report("energy", &err);
     cospin_cli_energy_report(&c->job, &r);
     return COSPIN_OK;
@@ -222,10 +232,11 @@ static const struct cospin_opt energy_table[] = {
      .metavar = "I", .unit = "A", COSPIN_OPT_MIN(0),
      .section = "Pulse (--crossbar: replaces the model's own pulse)",
      .help = "pulse amplitude"},
-    {.name = "width", .short_name = 'w', .type = COSPIN_OPT_NUMBER, AT(job.pulse.width_s),
-     .metavar = "T", .unit = "s", COSPIN_OPT_MIN(0), .help = "pulse width (the flat top)"},
-    {.name = "r-p", .type = COSPIN_OPT_NUMBER, AT(job.pulse.r_p_ohm), .metavar = "R",
-     .unit = "ohm", COSPIN_OPT_MIN(0),
+    {.name = "pulse-width", .short_name = 'w', .type = COSPIN_OPT_NUMBER,
+     AT(job.pulse.width_s), .metavar = "T", .unit = "s", COSPIN_OPT_MIN(0), .alias = "width",
+     .help = "pulse width (the flat top)"},
+    {.name = "r-p", .type = COSPIN_OPT_NUMBER, AT(job.pulse.device.r_p_ohm), .metavar = "R",
+     .unit = "ohm", COSPIN_OPT_ABOVE(0),
      .help = "R_P: the MTJ's parallel resistance, the resistor of --resistor, "
              "the neuron's resistance of --crossbar"},
 
@@ -238,18 +249,12 @@ static const struct cospin_opt energy_table[] = {
      .unit = "s", COSPIN_OPT_MIN(0), .help = "zero-current time simulated after the pulse"},
     {.name = "step", .type = COSPIN_OPT_NUMBER, AT(job.pulse.step_s), .metavar = "T", .unit = "s",
      COSPIN_OPT_ABOVE(0), .help = "transient step (the largest sample spacing)"},
-    {.name = "r-ap", .type = COSPIN_OPT_NUMBER, AT(job.pulse.r_ap_ohm), .metavar = "R",
-     .unit = "ohm", COSPIN_OPT_MIN(0),
-     .help = "R_AP, the antiparallel resistance (at least R_P; the default "
-             "is TMR 100 %)"},
-    {.name = "ku", .type = COSPIN_OPT_NUMBER, AT(job.pulse.ku_j_per_m3), .metavar = "KU",
+    {.name = "r-ap", .type = COSPIN_OPT_NUMBER, AT(job.pulse.device.r_ap_ohm), .metavar = "R",
+     .unit = "ohm", COSPIN_OPT_MIN(0), .default_text = "R_P (1 + TMR)",
+     .help = "R_AP, the antiparallel resistance (above R_P); replaces the "
+             "one of --tmr"},
+    {.name = "ku", .type = COSPIN_OPT_NUMBER, AT(job.pulse.device.p.ku_j_per_m3), .metavar = "KU",
      .unit = "J/m^3", COSPIN_OPT_ABOVE(0), .help = "uniaxial anisotropy Ku"},
-    {.name = "temperature", .type = COSPIN_OPT_NUMBER, AT(job.pulse.temperature_k), .metavar = "T",
-     .unit = "K", COSPIN_OPT_MIN(0), .help = "temperature (0: no thermal field, deterministic)"},
-    {.name = "demag", .type = COSPIN_OPT_ENUM, AT(demag), .names = demags,
-     .metavar = "prism|thin-film",
-     .help = "demagnetisation convention: prism (Nx = Ny = 0.088, Nz = 0.823) "
-             "or thin-film (Nz = 1)"},
     {.name = "seed", .type = COSPIN_OPT_INT, AT(job.pulse.seed), .metavar = "S",
      COSPIN_OPT_MIN(0), COSPIN_OPT_MAX(100000000),
      .help = "seed of the first trial; trial k uses S + k"},
@@ -260,6 +265,14 @@ static const struct cospin_opt energy_table[] = {
     {.name = "out", .type = COSPIN_OPT_STRING, AT(job.out_dir), .metavar = "DIR",
      .help = "write DIR/energy_trials.csv and DIR/waveform.csv (see Files); "
              "created if missing"},
+
+    COSPIN_CLI_DEVICE_FILE_OPT(struct energy_cli, device_file),
+    COSPIN_CLI_DEVICE_LAYER_OPTS(struct energy_cli, job.pulse.device),
+    {.name = "tmr", .type = COSPIN_OPT_NUMBER, AT(job.pulse.device.tmr), .metavar = "X",
+     COSPIN_OPT_ABOVE(0), COSPIN_OPT_MAX(10),
+     .help = "TMR ratio (R_AP - R_P)/R_P: 1.5 for 150 %"},
+    COSPIN_CLI_DEVICE_CONV_OPTS(struct energy_cli, job.pulse.device),
+    COSPIN_CLI_DEVICE_SIM_OPTS(struct energy_cli, job.pulse.device),
 
     {.name = "thickness", .type = COSPIN_OPT_INT, AT(job.thickness_ml), .metavar = "ML",
      COSPIN_OPT_MIN(1), .default_text = "all four", .section = "SOT write energy (--sot)",
@@ -283,8 +296,8 @@ static const struct cospin_opt energy_table[] = {
 const struct cospin_opts_cmd cospin_cli_energy_cmd = {
     .name = "energy",
     .summary = "write energy of a neuron pulse (I^2 R t and the SPICE waveform), SOT write energy",
-    .usage = "--current I --width T --resistance R\n"
-             "--waveform [--current I] [--width T] [OPTIONS]\n"
+    .usage = "--current I --pulse-width T --resistance R\n"
+             "--waveform [--current I] [--pulse-width T] [OPTIONS]\n"
              "--sot [--thickness 5|9|14|21]\n"
              "--crossbar --model FILE [--dataset D] [--limit N] [OPTIONS]",
     .description =
@@ -294,16 +307,18 @@ const struct cospin_opts_cmd cospin_cli_energy_cmd = {
         "resistance R and width t.  The thesis's worked number: (15 uA)^2 x 5 kOhm x\n"
         "15 ns = 16.875 fJ, printed as 16.9 fJ.\n"
         "\n"
-        "Waveform estimate (--waveform): one mtj_stt instance (LLGS macrospin, 15 x 15\n"
-        "x 1.3 nm, doc/model-reference.md) starting in the AP state is driven by a\n"
-        "trapezoidal current pulse (amplitude I, flat-top width T, linear edges) in an\n"
-        "ngspice transient; v(t) and i(t) of the device are integrated with the\n"
-        "trapezoid rule, E = integral v(t) i(t) dt.  Printed next to the lumped\n"
-        "I^2 R_P t and I^2 R_AP t.  The difference: while the free layer is still\n"
-        "antiparallel the device has ~R_AP, after it switches (AP -> P, this polarity)\n"
-        "R_P, so E lies between the two; the edges add I^2 R (t_rise + t_fall)/3, so\n"
-        "the bounds with t_eff = T + (t_rise + t_fall)/3 are also printed.  Switching\n"
-        "is stochastic (thermal field): N trials run seeds S, S + 1, ...\n"
+        "Waveform estimate (--waveform): one mtj_stt instance (LLGS macrospin,\n"
+        "doc/model-reference.md) of the device (--device FILE and the device options;\n"
+        "default the thesis's 15 x 15 x 1.3 nm; its derived figures are printed),\n"
+        "starting in the AP state, is driven by a trapezoidal current pulse (amplitude\n"
+        "I, flat-top width T, linear edges) in an ngspice transient; v(t) and i(t) of\n"
+        "the device are integrated with the trapezoid rule, E = integral v(t) i(t) dt.\n"
+        "Printed next to the lumped I^2 R_P t and I^2 R_AP t.  The difference: while the\n"
+        "free layer is still antiparallel the device has ~R_AP, after it switches\n"
+        "(AP -> P, this polarity) R_P, so E lies between the two; the edges add\n"
+        "I^2 R (t_rise + t_fall)/3, so the bounds with t_eff = T + (t_rise + t_fall)/3\n"
+        "are also printed.  Switching is stochastic (thermal field): N trials run\n"
+        "seeds S, S + 1, ...\n"
         "\n"
         "SOT write energy (--sot): E = I_SW^2 R t with t = 500 us (thesis Eq. 4.5) per\n"
         "CrTe2 thickness in monolayers: 0.201 mJ at 21 ML, 0.098 mJ at 5 ML (thesis,\n"
@@ -315,7 +330,7 @@ const struct cospin_opts_cmd cospin_cli_energy_cmd = {
         "input; layer 2 is driven by the hidden activations), averaged over the test\n"
         "images; plus one neuron write pulse per neuron, I^2 R_P t.  Its current and\n"
         "width are the model's own for a device-level model (its mean c_dev and mean\n"
-        "width), else those below (16.9 fJ per neuron); --current and --width\n"
+        "width), else those below (16.9 fJ per neuron); --current and --pulse-width\n"
         "replace them.\n"
         "\n"
         "Numbers take SPICE suffixes: 15u = 15e-6 A, 15n = 15e-9 s, 5k = 5000 ohm,\n"
@@ -330,14 +345,16 @@ const struct cospin_opts_cmd cospin_cli_energy_cmd = {
         "  energy_trials.csv  trial,seed,switched,t_switch_s,e_vi_j,e_p_j,e_ap_j\n"
         "                     (a row per trial)\n"
         "  waveform.csv       time_s,v_v,i_a,p_w,m_z,e_cum_j (the first trial)\n"
+        "  device.xml         the device as a device file (--device reads it)\n"
         "\n"
         "  The other modes print their results only. Several pulses and the SOT table\n"
         "  as one experiment file: cospin run examples/energy.xml (energy.csv,\n"
         "  waveform-N.csv/.svg, sot.csv; doc/reproduction.md, energy section).\n"
         "\n"
         "Examples:\n"
-        "  $ cospin energy --current 15u --width 15n --resistance 5k\n"
+        "  $ cospin energy --current 15u --pulse-width 15n --resistance 5k\n"
         "  $ cospin energy --waveform --trials 20 --out out/energy\n"
+        "  $ cospin energy --waveform --device my_mtj.xml --current 8u\n"
         "  $ cospin energy --resistor --rise 1n --fall 1n\n"
         "  $ cospin energy --sot --thickness 5\n"
         "  $ cospin energy --crossbar --model out/kc/model.xml --limit 200\n"

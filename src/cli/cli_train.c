@@ -182,6 +182,9 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     struct cospin_train_opts *o = &c->job.opts;
     if (c->job.neuron_table && !c->job.device_level)
         return cospin_opts_usage_error(res->cmd, "--neuron-table needs --level device");
+    if (c->job.device_file && !c->job.device_level)
+        return cospin_opts_usage_error(res->cmd, "--device needs --level device (the neuron "
+                                                 "table's device)");
     if (COSPIN_OPTS_GIVEN(res, struct train_cli, job.opts.k_min)) {
         /* The init range must respect the clamp. */
         o->init.k_lo = fmax(o->init.k_lo, o->k_min);
@@ -286,6 +289,11 @@ static const struct cospin_opt train_table[] = {
     {.name = "neuron-table", .type = COSPIN_OPT_STRING, AT(job.neuron_table), .metavar = "FILE",
      .help = "fit.csv of `cospin characterize` (columns width_s, "
              "ku_j_per_m3, k_per_ua, k_err, c_ua, c_err)"},
+    {.name = "device", .type = COSPIN_OPT_STRING, AT(job.device_file), .metavar = "FILE",
+     .default_text = "device.xml beside the table",
+     .help = "the MTJ device file of the neuron table: its figures are "
+             "logged, it is copied to DIR/device.xml and its R_P is the "
+             "energy report's"},
     {.name = "device-mode", .type = COSPIN_OPT_ENUM, AT(job.map_opts.mode), .names = device_modes,
      .values = device_mode_values, .metavar = "width|width+ku",
      .help = "width: only the pulse width changes, so k and c move "

@@ -1,9 +1,10 @@
 /*
  * exp_characterize.c -- the runner of <experiment type="characterize">
  * (grammar src/config/schema/characterize.rng): reads the device and the sweep,
- * runs cospin_char_run into out_dir, and answers the <design> and
- * <width-path> queries into out_dir/design.csv (<design> by the
- * Fokker-Planck engine itself when the sweep uses it).
+ * runs cospin_char_run into out_dir (with device.xml, the device of the
+ * run), and answers the <design> and <width-path> queries into
+ * out_dir/design.csv (<design> by the Fokker-Planck engine itself when the
+ * sweep uses it).
  */
 #include <config.h>
 
@@ -17,6 +18,7 @@
 #include "error.h"
 #include "experiment.h"
 #include "log.h"
+#include "mtj_device.h"
 #include "units.h"
 
 /* A list attribute (comma list or sweep) into a new array; absent: *n = 0. */
@@ -35,46 +37,14 @@ static int attr_list(const struct cospin_xml_node *n, const char *attr, double *
     return 0;
 }
 
-static int read_device(const struct cospin_xml_node *root, struct cospin_char_opts *o,
+/* The <device> element (mtj-attributes.rng, optionally file="..."): the
+   device of the run; without it the thesis device. */
+static int read_device(const struct cospin_xml_node *root, struct cospin_mtj_device *dev,
                        struct cospin_error *err)
 {
-    static const char *const demags[] = {"prism", "thin-film", NULL};
-    static const char *const stts[] = {"constant", "slonczewski", NULL};
-    static const char *const thermals[] = {"brown", "thesis", NULL};
+    cospin_mtj_device_default(dev);
     const struct cospin_xml_node *d = cospin_xml_child(root, "device");
-    struct cospin_mtj_params *p = &o->device;
-    int e1, e2, e3, rc = 0;
-    if (!d)
-        return 0;
-    rc = cospin_xml_attr_enum(d, "demag", demags, (int)p->demag, &e1, err);
-    if (!rc)
-        rc = cospin_xml_attr_enum(d, "stt", stts, (int)p->stt, &e2, err);
-    if (!rc)
-        rc = cospin_xml_attr_enum(d, "thermal", thermals, (int)p->thermal, &e3, err);
-    if (!rc)
-        rc = cospin_xml_attr_double(d, "temperature", p->temperature_k, &p->temperature_k, err);
-    if (!rc)
-        rc = cospin_xml_attr_double(d, "ku", p->ku_j_per_m3, &p->ku_j_per_m3, err);
-    if (!rc)
-        rc = cospin_xml_attr_double(d, "ku-per-volt", p->ku_per_volt_j_per_m3_v,
-                                       &p->ku_per_volt_j_per_m3_v, err);
-    if (!rc)
-        rc = cospin_xml_attr_double(d, "alpha", p->alpha, &p->alpha, err);
-    if (!rc)
-        rc = cospin_xml_attr_double(d, "polarization", p->polarization, &p->polarization, err);
-    if (!rc)
-        rc = cospin_xml_attr_double(d, "dt", p->dt_s, &p->dt_s, err);
-    if (rc)
-        return rc;
-    p->demag = (enum cospin_demag)e1;
-    p->stt = (enum cospin_stt)e2;
-    p->thermal = (enum cospin_thermal)e3;
-    if (cospin_xml_has_attr(d, "ku"))
-        p->k_i_j_per_m2 = 0;
-    char msg[256];
-    if (cospin_mtj_params_validate(p, msg, sizeof msg) != 0)
-        return cospin_xml_error(d, NULL, COSPIN_ERR_INVALID, err, "%s", msg);
-    return 0;
+    return d ? cospin_mtj_device_apply_xml(d, "file", dev, err) : COSPIN_OK;
 }
 
 /* The setting columns of a design.csv row: width_s, ku_j_per_m3, k_per_ua, c_ua. */
@@ -174,9 +144,12 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
 {
     struct cospin_char_opts o;
     cospin_char_opts_default(&o);
-    int rc = read_device(root, &o, err);
+    struct cospin_mtj_device dev;
+    int rc = read_device(root, &dev, err);
     if (rc)
         return rc;
+    o.device = dev.p;
+    cospin_mtj_device_log(&dev, NULL);
     const struct cospin_xml_node *s = cospin_xml_child(root, "sweep");
     if (!s)
         return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <sweep>");
@@ -237,6 +210,14 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
             snprintf(err->file, sizeof err->file, "%s", cospin_xml_file(s));
             err->line = cospin_xml_line(s);
         }
+    }
+    if (!rc) {
+        /* The device of the run: one Ku of the grid is the device's. */
+        if (nk == 1) {
+            dev.p.ku_j_per_m3 = ku[0];
+            dev.p.k_i_j_per_m2 = 0.0;
+        }
+        rc = cospin_mtj_device_save(&dev, out_dir, err);
     }
     if (!rc)
         rc = answer_queries(root, &o, &g, t, out_dir, err);

@@ -22,30 +22,25 @@
 #define LOG_PREFIX "energy"
 #include "log.h"
 
-static int read_pulse(const struct cospin_xml_node *n, struct cospin_energy_pulse *p,
-                      int *trials, struct cospin_error *err)
+/* One <pulse> on the experiment's device (its device attributes override it). */
+static int read_pulse(const struct cospin_xml_node *n, const struct cospin_mtj_device *dev,
+                      struct cospin_energy_pulse *p, int *trials, struct cospin_error *err)
 {
-    static const char *const demags[] = {"prism", "thin-film", NULL};
     static const char *const loads[] = {"mtj", "resistor", NULL};
-    int rc, demag = 0, load = 0, seed = 1;
+    int rc, load = 0, seed = 1;
     cospin_energy_pulse_defaults(p);
-    if ((rc = cospin_xml_req_double(n, "current", &p->current_a, err)) ||
+    p->device = *dev;
+    if ((rc = cospin_mtj_device_apply_xml(n, NULL, &p->device, err)) ||
+        (rc = cospin_xml_req_double(n, "current", &p->current_a, err)) ||
         (rc = cospin_xml_req_double(n, "width", &p->width_s, err)) ||
         (rc = cospin_xml_attr_double(n, "rise", p->rise_s, &p->rise_s, err)) ||
         (rc = cospin_xml_attr_double(n, "fall", p->fall_s, &p->fall_s, err)) ||
         (rc = cospin_xml_attr_double(n, "relax", p->relax_s, &p->relax_s, err)) ||
         (rc = cospin_xml_attr_double(n, "step", p->step_s, &p->step_s, err)) ||
-        (rc = cospin_xml_attr_double(n, "r-p", p->r_p_ohm, &p->r_p_ohm, err)) ||
-        (rc = cospin_xml_attr_double(n, "r-ap", p->r_ap_ohm, &p->r_ap_ohm, err)) ||
-        (rc = cospin_xml_attr_double(n, "ku", p->ku_j_per_m3, &p->ku_j_per_m3, err)) ||
-        (rc = cospin_xml_attr_double(n, "temperature", p->temperature_k, &p->temperature_k,
-                                        err)) ||
-        (rc = cospin_xml_attr_enum(n, "demag", demags, 0, &demag, err)) ||
         (rc = cospin_xml_attr_enum(n, "load", loads, 0, &load, err)) ||
         (rc = cospin_xml_attr_int(n, "trials", 1, trials, err)) ||
         (rc = cospin_xml_attr_int(n, "seed", 1, &seed, err)))
         return rc;
-    p->demag = demags[demag];
     p->load = load ? COSPIN_ENERGY_LOAD_RESISTOR : COSPIN_ENERGY_LOAD_MTJ;
     p->seed = (unsigned long)seed;
     if (*trials < 1 || seed < 0)
@@ -103,8 +98,10 @@ static int write_wave_svg(const char *dir, int idx, const struct cospin_energy_p
     }
     double i2 = pu->current_a * pu->current_a * 1e6;
     double tx[2] = {pu->rise_s * 1e9, (pu->rise_s + pu->width_s) * 1e9};
-    double yp[2] = {i2 * pu->r_p_ohm, i2 * pu->r_p_ohm};
-    double yap[2] = {i2 * pu->r_ap_ohm, i2 * pu->r_ap_ohm};
+    double r_p = cospin_mtj_device_r_p_ohm(&pu->device);
+    double r_ap = cospin_mtj_device_r_ap_ohm(&pu->device);
+    double yp[2] = {i2 * r_p, i2 * r_p};
+    double yap[2] = {i2 * r_ap, i2 * r_ap};
     if ((rc = cospin_plot_add(pl, "v(t) i(t), ngspice", t, pw, NULL, w->n, COSPIN_PLOT_LINE,
                               err)) < 0 ||
         (rc = cospin_plot_add(pl, "I^2 R_P", tx, yp, NULL, 2,
@@ -173,7 +170,17 @@ int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out
     struct cospin_engine_opts eo = {0};
     struct cospin_csv_writer csv;
     memset(&csv, 0, sizeof csv);
-    int rc = cospin_engine_new(&eo, &eng, err);
+    /* The experiment's device (<device>, optional), the base of every pulse. */
+    struct cospin_mtj_device dev;
+    cospin_mtj_device_default(&dev);
+    const struct cospin_xml_node *dn = cospin_xml_child(root, "device");
+    int rc = dn ? cospin_mtj_device_apply_xml(dn, "file", &dev, err) : COSPIN_OK;
+    if (!rc && dn) {
+        cospin_mtj_device_log(&dev, NULL);
+        rc = cospin_mtj_device_save(&dev, out_dir, err);
+    }
+    if (!rc)
+        rc = cospin_engine_new(&eo, &eng, err);
     if (rc)
         return rc;
     if ((rc = cospin_csv_write_open(&csv, out_dir, "energy.csv", 0,
@@ -186,7 +193,7 @@ int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out
         idx++;
         struct cospin_energy_pulse p;
         int trials = 1;
-        if ((rc = read_pulse(n, &p, &trials, err)))
+        if ((rc = read_pulse(n, &dev, &p, &trials, err)))
             goto out;
         double sum = 0, sum2 = 0;
         int nsw = 0;

@@ -84,10 +84,29 @@ static const char *get_str(const struct cospin_xml_node *t, const struct cospin_
     return n ? cospin_xml_attr(n, attr) : NULL;
 }
 
-/* Fill job from the attributes of t over d.  path_buf receives a resolved neuron-table path. */
+/* The file named by attribute attr of t over d, a relative path taken from
+   the experiment file's directory, into buf; NULL if absent. */
+static const char *file_attr(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
+                             const char *attr, char *buf, size_t n)
+{
+    const char *s = get_str(t, d, attr);
+    if (!s)
+        return NULL;
+    if (s[0] == '/') {
+        snprintf(buf, n, "%s", s);
+    } else {
+        char tmp[1024];
+        snprintf(tmp, sizeof tmp, "%s", cospin_xml_file(owner(t, d, attr)));
+        snprintf(buf, n, "%s/%s", dirname(tmp), s);
+    }
+    return buf;
+}
+
+/* Fill job from the attributes of t over d.  path_buf receives a resolved neuron-table path,
+   dev_buf a resolved device-file path. */
 static int job_from_xml(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
                         struct cospin_train_job *job, char *path_buf, size_t path_n,
-                        struct cospin_error *err)
+                        char *dev_buf, size_t dev_n, struct cospin_error *err)
 {
     struct cospin_train_opts *o = &job->opts;
     const char *s;
@@ -159,19 +178,14 @@ static int job_from_xml(const struct cospin_xml_node *t, const struct cospin_xml
     o->blas_threads = (int)lv;
     if ((s = get_str(t, d, "level")))
         job->device_level = strcmp(s, "device") == 0;
-    if ((s = get_str(t, d, "neuron-table"))) {
-        if (s[0] == '/') {
-            snprintf(path_buf, path_n, "%s", s);
-        } else { /* relative to the experiment file */
-            char tmp[1024];
-            snprintf(tmp, sizeof tmp, "%s", cospin_xml_file(owner(t, d, "neuron-table")));
-            snprintf(path_buf, path_n, "%s/%s", dirname(tmp), s);
-        }
-        job->neuron_table = path_buf;
-    }
+    job->neuron_table = file_attr(t, d, "neuron-table", path_buf, path_n);
+    job->device_file = file_attr(t, d, "device", dev_buf, dev_n);
     if (job->device_level && !job->neuron_table)
         return cospin_xml_error(t, "level", COSPIN_ERR_INVALID, err,
                                    "level=\"device\" needs a neuron-table (fit.csv)");
+    if (job->device_file && !job->device_level)
+        return cospin_xml_error(owner(t, d, "device"), "device", COSPIN_ERR_INVALID, err,
+                                "a device file belongs to level=\"device\"");
     if ((s = get_str(t, d, "device-mode")))
         cospin_device_mode_parse(s, &job->map_opts.mode);
     if ((rc = get_double(t, d, "i-scale", &job->map_opts.i_scale_ua, err)))
@@ -269,8 +283,9 @@ int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_
         struct cospin_train_job job;
         cospin_train_job_init(&job);
         job.opts.resume = 1; /* rerunning the file continues from the checkpoints */
-        char table[1100], dir[1100];
-        if ((rc = job_from_xml(t, defs, &job, table, sizeof table, err)) != 0)
+        char table[1100], devfile[1100], dir[1100];
+        if ((rc = job_from_xml(t, defs, &job, table, sizeof table, devfile, sizeof devfile,
+                               err)) != 0)
             goto out;
         const char *name = cospin_xml_attr(t, "name");
         snprintf(dir, sizeof dir, "%s/%s", out_dir, name);

@@ -431,7 +431,7 @@ static void energy_pulse(struct cospin_demo_result *res)
     const struct cospin_demo_neurons *nr = &res->neurons;
     res->energy.pulse.current_a = round_sig(nr->c_dev_ua, 4) * 1e-6;
     res->energy.pulse.width_s = round_sig(nr->w_mean_s * 1e9, 4) * 1e-9;
-    res->energy.pulse.ku_j_per_m3 = round_sig(0.5 * (nr->ku_min + nr->ku_max), 6);
+    res->energy.pulse.device.p.ku_j_per_m3 = round_sig(0.5 * (nr->ku_min + nr->ku_max), 6);
 }
 
 /* ---- step 6: the summary --------------------------------------------------------------- */

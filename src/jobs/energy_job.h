@@ -39,7 +39,7 @@ enum cospin_energy_mode {
  * The neuron pulse and read time of an energy per inference.  The pulse's
  * current and width are the model's own (cospin_energy_job_pulse) unless
  * current_set / width_set say the caller chose them; r_p_ohm is always
- * pulse.r_p_ohm.
+ * pulse.device's R_P.
  */
 struct cospin_energy_infer_opts {
     struct cospin_energy_pulse pulse;  /* default cospin_energy_pulse_defaults (thesis) */

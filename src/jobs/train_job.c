@@ -12,6 +12,7 @@
 #include "csv.h"
 #include "dataset.h"
 #include "error.h"
+#include "mtj_device.h"
 #include "output.h"
 #include "plot.h"
 #include "train_job.h"
@@ -256,9 +257,52 @@ static int write_figures(const char *dir, const struct series *s, int runs, cons
     return rc < 0 ? rc : 0;
 }
 
-int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
+/*
+ * The device of a device-level job: job->device_file, else device.xml in
+ * the neuron table's directory if it exists (*have = 0 when neither, and
+ * for the math level, which refuses a device file).  Its derived figures
+ * are logged.
+ */
+static int job_device(const struct cospin_train_job *job, struct cospin_mtj_device *dev,
+                      int *have, struct cospin_error *err)
 {
-    struct cospin_train_opts *o = &job->opts;
+    char path[4096];
+    *have = 0;
+    cospin_mtj_device_default(dev);
+    if (job->device_file && !job->device_level)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "a device file belongs to the device level (the neuron table's "
+                                "device)");
+    if (!job->device_level)
+        return COSPIN_OK;
+    if (job->device_file) {
+        snprintf(path, sizeof path, "%s", job->device_file);
+    } else {
+        const char *slash = strrchr(job->neuron_table, '/');
+        if (slash)
+            snprintf(path, sizeof path, "%.*s/device.xml", (int)(slash - job->neuron_table),
+                     job->neuron_table);
+        else
+            snprintf(path, sizeof path, "device.xml");
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return COSPIN_OK;
+        fclose(f);
+    }
+    int rc = cospin_mtj_device_read(path, dev, err);
+    if (rc)
+        return rc;
+    char label[4200];
+    snprintf(label, sizeof label, "device of the neuron table (%s)", path);
+    cospin_mtj_device_log(dev, label);
+    *have = 1;
+    return COSPIN_OK;
+}
+
+/* The job's own settings, before any work; the device (job_device). */
+static int job_check(const struct cospin_train_job *job, struct cospin_mtj_device *dev, int *have,
+                     struct cospin_error *err)
+{
     if (!job->out_dir || !*job->out_dir)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no output directory");
     if (job->runs < 1 || job->runs > 1000)
@@ -268,6 +312,16 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "the device level needs a neuron table (fit.csv of "
                                 "`cospin characterize`)");
+    return job_device(job, dev, have, err);
+}
+
+int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
+{
+    struct cospin_train_opts *o = &job->opts;
+    struct cospin_mtj_device dev;
+    int have_dev = 0, drc = job_check(job, &dev, &have_dev, err);
+    if (drc)
+        return drc;
     struct cospin_dataset *dtrain = NULL, *dtest = NULL;
     struct cospin_train_data train = {0}, test = {0};
     struct cospin_neuron_map *map = NULL;
@@ -300,6 +354,8 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     }
     /* The output directory only once the inputs are known to be good. */
     if ((rc = cospin_output_mkdir(job->out_dir, NULL, err)) != 0)
+        goto out;
+    if (have_dev && (rc = cospin_mtj_device_save(&dev, job->out_dir, err)) != 0)
         goto out;
     const uint64_t seed0 = o->seed;
     job->cpu_s = job->wall_s = 0;

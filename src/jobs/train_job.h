@@ -14,6 +14,10 @@
  *   seed-<S>/     runs > 1: metrics.csv and model.xml of each run
  *   checkpoint-seed<S>.bin   the run's checkpoint (kept after the run so that
  *                 --resume after an interruption skips finished work)
+ *   device.xml    device level: the MTJ device of the neuron table (device_file,
+ *                 or device.xml beside the table, as `cospin characterize`
+ *                 writes it), with its derived figures; the energy report of
+ *                 the model takes its R_P from there
  */
 #ifndef COSPIN_TRAIN_JOB_H
 #define COSPIN_TRAIN_JOB_H
@@ -32,6 +36,8 @@ struct cospin_train_job {
     const char *out_dir;            /* required */
     int device_level;               /* 0 math, 1 device (needs neuron_table) */
     const char *neuron_table;       /* fit.csv of `cospin characterize` */
+    const char *device_file;        /* device level: the MTJ device file of the table (NULL:
+                                       device.xml beside neuron_table when there is one) */
     struct cospin_neuron_map_opts map_opts;
     int figures;                    /* write loss.svg / accuracy.svg (default 1) */
 

@@ -62,7 +62,8 @@ int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_o
         cospin_energy_pulse_defaults(&pd);
         pulse = &pd;
     }
-    if (!(pulse->current_a >= 0) || !(pulse->width_s >= 0) || !(pulse->r_p_ohm >= 0))
+    double r_p = cospin_mtj_device_r_p_ohm(&pulse->device);
+    if (!(pulse->current_a >= 0) || !(pulse->width_s >= 0) || !(r_p >= 0))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "neuron pulse current, width and R_P must be >= 0");
     struct cospin_xbar_opts o;
@@ -111,7 +112,7 @@ int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_o
     out->read_l1_j = t_read_s * vv * s1 / (double)nimg;
     out->read_l2_j = t_read_s * vv * s2 / (double)nimg;
     out->read_j = out->read_l1_j + out->read_l2_j;
-    out->per_neuron_j = cospin_energy_i2rt_j(pulse->current_a, pulse->r_p_ohm, pulse->width_s);
+    out->per_neuron_j = cospin_energy_i2rt_j(pulse->current_a, r_p, pulse->width_s);
     out->neurons = n_h + n_o;
     out->neuron_j = (double)out->neurons * out->per_neuron_j;
     out->images = nimg;
@@ -119,7 +120,7 @@ int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_o
     out->v_read_v = o.v_read_v;
     out->current_a = pulse->current_a;
     out->width_s = pulse->width_s;
-    out->r_p_ohm = pulse->r_p_ohm;
+    out->r_p_ohm = r_p;
 out:
     free(w1);
     free(w2);
@@ -177,7 +178,8 @@ int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse 
     if (!rc && count > 0) {
         pulse->current_a = 1e-6 * c_sum / (double)count;
         pulse->width_s = w_sum / (double)count;
-        pulse->ku_j_per_m3 = ku_sum / (double)count;
+        pulse->device.p.ku_j_per_m3 = ku_sum / (double)count;
+        pulse->device.p.k_i_j_per_m2 = 0.0;
         *nneurons = count;
     }
     cospin_xml_free(cfg);
@@ -196,9 +198,20 @@ int cospin_energy_model_report(const char *model_xml, const char *dataset, size_
         rc = cospin_error_set(err, COSPIN_ERR_INVALID, model_xml, 0,
                               "the model has %zu inputs, the dataset's images %zu pixels",
                               nn->n_units[0], test->rows * test->cols);
-    /* The thesis pulse, unless the model records its neurons' own settings. */
+    /* The thesis pulse, unless the model records its neurons' own settings;
+       on the device of device.xml beside the model (cospin train writes it
+       for a device-level model), else the thesis device. */
     struct cospin_energy_pulse pulse;
     cospin_energy_pulse_defaults(&pulse);
+    char dev_path[4096];
+    const char *slash = strrchr(model_xml, '/');
+    snprintf(dev_path, sizeof dev_path, "%.*s%sdevice.xml", slash ? (int)(slash - model_xml) : 0,
+             model_xml, slash ? "/" : "");
+    FILE *df = rc ? NULL : fopen(dev_path, "r");
+    if (df) {
+        fclose(df);
+        rc = cospin_mtj_device_read(dev_path, &pulse.device, err);
+    }
     size_t nset = 0;
     if (!rc)
         rc = cospin_energy_model_pulse(model_xml, &pulse, &nset, err);

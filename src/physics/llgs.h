@@ -14,8 +14,36 @@
  *
  *   dm/dt = -gamma/(1+alpha^2) [ m x (B - alpha a sigma) + m x (m x (alpha B + a sigma)) ]
  *
- * by classical RK4 at a fixed step dt with the thermal field held constant
- * within a step (a Stratonovich scheme), then m is renormalised.
+ * at a fixed step dt, then m is renormalised.  Two integrators
+ * (enum cospin_integrator):
+ *
+ *   ROTATING (default)  classical RK4 in a frame that precesses about z at
+ *       the precession rate of the well the step starts in (the Lawson,
+ *       or integrating-factor, form of RK4): with the frame rotation R(t),
+ *       m = R(t) u and RK4 integrates du/dt = R^-1 [F(R u) - w z x (R u)],
+ *       w = gl (s (Bk + mu0 Ms (Nx + Ny)/2) + B_app,z), s = sign(m_z),
+ *       Bk = 2 Ku/Ms - mu0 Ms Nz.  In that frame the motion near the
+ *       wells is slow (rates alpha w, not w), so RK4's phase and amplitude
+ *       errors (w dt)^5/120 and (w dt)^6/144 per step do not arise there
+ *       and the thermal field, held constant IN THE FRAME within a step,
+ *       is white for the slow motion.  Measured at the default dt = 5 ps
+ *       (tests/check_llgs.c): zero-temperature switching times within
+ *       3e-4 of the exact uniaxial integral from 1.05 to 2 I_c, and the
+ *       equilibrium <sin^2 theta> of the thesis device +0.1 +- 0.3 % from
+ *       Boltzmann.
+ *   RK4  classical RK4 in the lab frame with the thermal field held in the
+ *       lab within a step (thesis Eq. 2.5).  At 5 ps it damps the
+ *       precession numerically by (w dt)^6/144 per step (2 % of alpha for
+ *       the prism device, which raises I_c by 2 % and lengthens switching
+ *       times near I_c by 9-54 %) and colours the thermal field by
+ *       sinc^2(w dt/2) (the equilibrium <sin^2 theta> 4.3 % below
+ *       Boltzmann); both fall as dt^2 or faster (1 ps: within 0.7 %).
+ *       Kept to reproduce results made with it.
+ *
+ * Both are Stratonovich schemes (the thermal field is a piecewise smooth
+ * approximation of white noise with the variance below), so m stays on
+ * the unit sphere in the limit and the stationary distribution is the
+ * Boltzmann distribution of the energy.
  *
  *   B = B_an + B_demag + B_applied + B_thermal
  *   B_an      = 2 (Ku + dKu) m_z / Ms  z          (Eq. 3.2; Ms in A/m)
@@ -24,6 +52,10 @@
  *               s^2 = 2 alpha kB T / (gamma Ms V dt)          (BROWN)
  *               s^2 = 2 alpha kB T / (gamma Ms V dt (1+alpha^2)) (THESIS, Eq. 3.4)
  *               both times thermal_scale^2 (default 1)
+ *
+ * Field-like torque (SOT only): the spin-orbit current adds the field
+ * field_like_ratio * a * sigma to B (a the damping-like torque field above),
+ * i.e. dm/dt gains -gamma xi a m x sigma with xi = field_like_ratio.
  *
  * Sign convention: the core takes the WRITE current i_a.  i_a > 0 drives the
  * free layer towards sigma = +z, i.e. switches AP (m_z = -1) -> P (m_z = +1).
@@ -77,7 +109,15 @@ enum cospin_torque {
 /* Initial state of a standalone trial (cospin_mtj_init_state). */
 enum cospin_init {
     COSPIN_INIT_THERMAL = 0,     /* exact Boltzmann sample of the m_z < 0 well (default) */
-    COSPIN_INIT_TILT = 1         /* m_z = -cos(init_tilt_rad), tilted towards +x */
+    COSPIN_INIT_TILT = 1,        /* m_z = -cos(init_tilt_rad), tilted towards +x */
+    COSPIN_INIT_MINUS_Z = 2      /* exactly m = -z (a fixed point of the noiseless dynamics
+                                    of an axially symmetric device under STT) */
+};
+
+/* Time integrator of the LLGS (see the header comment). */
+enum cospin_integrator {
+    COSPIN_INTEGRATOR_ROTATING = 0, /* RK4 in the frame precessing with the well (default) */
+    COSPIN_INTEGRATOR_RK4 = 1       /* RK4 in the lab frame (thesis Eq. 2.5) */
 };
 
 struct cospin_mtj_params {
@@ -103,12 +143,15 @@ struct cospin_mtj_params {
     double spin_hall_angle;      /* SOT only: theta_SH */
     double hm_width_m;           /* SOT only: heavy-metal channel width, m */
     double hm_thickness_m;       /* SOT only: heavy-metal channel thickness, m */
+    double field_like_ratio;     /* SOT only: field-like / damping-like torque ratio xi,
+                                    dimensionless, in [-10, 10] (default 0) */
     double init_tilt_rad;        /* COSPIN_INIT_TILT: initial polar tilt from -z, rad */
     enum cospin_demag demag;
     enum cospin_stt stt;
     enum cospin_thermal thermal;
     enum cospin_torque torque;
     enum cospin_init init;
+    enum cospin_integrator integrator;
 };
 
 /* Precomputed constants of one parameter set (filled by cospin_mtj_derive). */
@@ -130,6 +173,13 @@ struct cospin_mtj_derived {
     double p2;                   /*   (1 + p2 m.sigma); p2 = 0 (constant), P^2 (Slonczewski
                                     tunnel form) or c1/c0 (spin valve, cospin_mtj_stt_efficiency) */
     double sigma[3];             /* spin polarisation direction of a positive write current */
+    double torque_p;             /* coefficient of a sigma in the LL precession term:
+                                    xi - alpha (xi: field-like ratio, 0 for STT) */
+    double torque_q;             /* coefficient of a sigma in the LL damping term: 1 + alpha xi */
+    /* The integrator's frame, per hemisphere [0]: m_z < 0, [1]: m_z >= 0: its
+       rate w (rad/s) and the rotations by w dt/2 and w dt (cos, sin).  The
+       lab-frame RK4 has w = 0 and the identity. */
+    double frame_w[2], frame_c1[2], frame_s1[2], frame_c2[2], frame_s2[2];
     double beta_eb;              /* E_B / (kB T) (inf at T = 0) */
     double ku_per_volt_j_per_m3_v;
     enum cospin_init init;
@@ -140,17 +190,21 @@ struct cospin_mtj_derived {
 /*
  * Fill p with the defaults of thesis Table 3.1: alpha 0.0122, gamma 1.76e11,
  * mu0Ms 1.58 T, Ku 1.1e6 J/m^3, 15 x 15 x 1.3 nm, P 0.4, 300 K, dt 5 ps,
- * prism demag, constant eta, Brown thermal field (scale 1), STT, thermal initial state.
- * SOT defaults: theta_SH 0.3, channel 50 nm x 5 nm; init tilt 0.01 rad.
+ * prism demag, constant eta, Brown thermal field (scale 1), STT, thermal
+ * initial state, the rotating-frame integrator.  SOT defaults: theta_SH 0.3,
+ * channel 20 nm x 3 nm, no field-like torque; init tilt 0.01 rad.
  */
 COSPIN_API void cospin_mtj_params_default(struct cospin_mtj_params *p);
 
 /*
  * Check p.  Returns 0 if valid, else writes a one-line reason naming the
- * parameter, its value and the allowed range into msg (size n, may be NULL)
- * and returns -1.  Rejects in particular an anisotropy that does not make z
- * an easy axis (E_B <= 0) and a step too coarse for the field (gamma B_max dt > 1 rad,
- * B_max = |2Ku/Ms - mu0 Ms Nz| + mu0 Ms max(Nx, Ny) + |B_applied|).
+ * parameter (by the word the device file and the command line use, e.g.
+ * "polarization", "fl-thickness"), its value and the allowed range into msg
+ * (size n, may be NULL) and returns -1.  Rejects in particular an
+ * anisotropy below the demagnetising energy (no barrier: E_B <= 0; the
+ * message gives the Ku the geometry needs) and a step too coarse for the
+ * field (gamma B_max dt > 1 rad, B_max = |2Ku/Ms - mu0 Ms Nz| + mu0 Ms
+ * max(Nx, Ny) + |B_applied|).  cospin_mtj_param_ranges lists the ranges.
  */
 COSPIN_API int cospin_mtj_params_validate(const struct cospin_mtj_params *p, char *msg, size_t n);
 
@@ -184,17 +238,57 @@ COSPIN_API double cospin_mtj_hk_t(const struct cospin_mtj_params *p);
  */
 COSPIN_API double cospin_mtj_stt_efficiency(const struct cospin_mtj_params *p, double cos_theta);
 
-/* Name of an STT convention ("constant", "slonczewski", "spin-valve"), NULL if unknown. */
+/* Name of an STT convention ("constant", "slonczewski", "slonczewski1996"), NULL if unknown. */
 COSPIN_API const char *cospin_mtj_stt_name(enum cospin_stt stt);
 
-/* Zero-temperature critical write current in A (thesis Eq. 3.6 generalised):
- * STT: I_c = 2 alpha e Ms V mu0Hk / (hbar eta_AP) with eta_AP the efficiency
- * at m = -z: P (constant), P/(1 - P^2) (Slonczewski) or 1/(c0 - c1) (spin
- * valve); thin film gives 5.8 uA at the defaults.
- * Valid for Nx = Ny (square free layer) and zero applied field.
- * SOT has no such threshold in this form: returns the STT-equivalent figure
- * for the channel current that gives the same torque field. */
+/*
+ * Zero-temperature critical write current in A.
+ *
+ * STT (thesis Eq. 3.6 generalised): I_c = 2 alpha e Ms V mu0Hk / (hbar
+ * eta_AP) with eta_AP the efficiency at m = -z: P (constant), P/(1 - P^2)
+ * (Slonczewski) or 1/(c0 - c1) (spin valve); thin film gives 5.8 uA at the
+ * defaults.  Where the AP state becomes unstable; valid for Nx = Ny and zero
+ * applied field (the spin valve then still needs up to 1.11 I_c to leave
+ * its precession cone, doc/model-reference.md).
+ *
+ * SOT (channel current; Lee et al., Appl. Phys. Lett. 102, 112410 (2013),
+ * solved exactly for the macrospin): the damping-like torque field
+ * a = t I (t = hbar theta_SH / (2 e t_FL Ms w_hm t_hm) per ampere) moves the
+ * static states along a = cos(phi) (Bk sin(phi) - |Bx|) (phi the tilt of
+ * the initial well towards the field, Bk = mu0 Hk,eff, Bx = h_applied_t[0]);
+ * the well disappears at the maximum,
+ *   a_c = cos(phi*) (Bk sin(phi*) - |Bx|),  sin(phi*) = (b + sqrt(b^2 + 8))/4,
+ * b = |Bx|/Bk, and I_c = a_c / |t| (= (Bk/2 - |Bx|/sqrt 2)/|t| + O(b^2)).
+ * Independent of alpha.  Valid for Nx = Ny, no field-like torque, no
+ * applied field along y or z, 0 < |Bx| < Bk; with Bx = 0 the state is lost
+ * at a_c = Bk/2 but the pulse leaves m in the plane and the final state is
+ * random (no deterministic switching); |Bx| >= Bk leaves no perpendicular
+ * state: returns NAN.
+ */
 COSPIN_API double cospin_mtj_icrit_a(const struct cospin_mtj_params *p);
+
+/* Name of an initial state ("thermal", "tilt", "minus-z"), NULL if unknown. */
+COSPIN_API const char *cospin_mtj_init_name(enum cospin_init init);
+
+/* Name of an integrator ("rotating", "rk4"), NULL if unknown. */
+COSPIN_API const char *cospin_mtj_integrator_name(enum cospin_integrator integrator);
+
+/*
+ * A convention by its word: kind is "demag", "stt", "thermal", "torque",
+ * "init" or "integrator"; returns the enum value, or -1 for an unknown kind
+ * or word.  "spin-valve" is accepted as an alias of "slonczewski1996".
+ */
+COSPIN_API int cospin_mtj_convention_value(const char *kind, const char *word);
+
+/* The accepted words of a kind (aliases included), NULL-terminated; NULL
+ * for an unknown kind.  Static storage. */
+COSPIN_API const char *const *cospin_mtj_convention_words(const char *kind);
+
+/* Name of a demag convention ("prism", "thin-film"), NULL if unknown. */
+COSPIN_API const char *cospin_mtj_demag_name(enum cospin_demag demag);
+
+/* Name of a thermal-variance convention ("brown", "thesis"), NULL if unknown. */
+COSPIN_API const char *cospin_mtj_thermal_name(enum cospin_thermal thermal);
 
 /*
  * Draw the thermal field of one step into b_th_t (T): three independent
@@ -204,10 +298,11 @@ COSPIN_API void cospin_mtj_thermal_field(const struct cospin_mtj_derived *d, str
                                          double b_th_t[3]);
 
 /*
- * One RK4 step of d->dt_s with a given thermal field b_th_t (T, held within
- * the step).  m (unit 3-vector, in/out) is renormalised.  i_a is the write
- * current in A (positive drives towards sigma), dku_j_per_m3 the anisotropy
- * change from the control input.
+ * One step of d->dt_s (d's integrator) with a given thermal field b_th_t
+ * (T; held constant within the step in the integrator's frame: b_th_t is
+ * its value at the start of the step).  m (unit 3-vector, in/out) is
+ * renormalised.  i_a is the write current in A (positive drives towards
+ * sigma), dku_j_per_m3 the anisotropy change from the control input.
  */
 COSPIN_API void cospin_mtj_step_field(const struct cospin_mtj_derived *d, double m[3], double i_a,
                                       double dku_j_per_m3, const double b_th_t[3]);
@@ -220,7 +315,9 @@ COSPIN_API void cospin_mtj_step(const struct cospin_mtj_derived *d, double m[3],
  * Initial state of a trial in the m_z < 0 well: COSPIN_INIT_THERMAL samples
  * the Boltzmann distribution of the anisotropy + demag energy exactly
  * (rejection sampling; the applied field is ignored; at T = 0 it falls back
- * to the tilt); COSPIN_INIT_TILT gives m = (sin t, 0, -cos t).
+ * to the tilt); COSPIN_INIT_TILT gives m = (sin t, 0, -cos t);
+ * COSPIN_INIT_MINUS_Z gives m = (0, 0, -1) exactly.  Only the thermal state
+ * draws from r.
  */
 COSPIN_API void cospin_mtj_init_state(const struct cospin_mtj_derived *d, struct cospin_rng *r,
                                       double m[3]);

@@ -13,7 +13,7 @@
 #include "mtj_model.h"
 
 /* Room for a physics or read-path message (llgs.h, tmr.h). */
-#define MTJ_MODEL_MSG_CHARS 256
+#define MTJ_MODEL_MSG_CHARS 512
 
 void cospin_mtj_card_init(struct cospin_mtj_card *c, enum cospin_torque torque)
 {
@@ -22,38 +22,73 @@ void cospin_mtj_card_init(struct cospin_mtj_card *c, enum cospin_torque torque)
     c->p.torque = torque;
 }
 
-/* Index of s among the two names of a convention (NULL: the first); -1 if neither. */
-static int mtj_convention(const char *s, const char *first, const char *second)
+/* One convention string of the card into *value (NULL: the first word). */
+static int mtj_convention(const char *card_name, const char *kind, const char *word, int *value,
+                          struct cospin_error *err)
 {
-    if (s == NULL || strcmp(s, first) == 0)
-        return 0;
-    if (strcmp(s, second) == 0)
-        return 1;
-    return -1;
+    const char *const *words = cospin_mtj_convention_words(kind);
+    int v = word ? cospin_mtj_convention_value(kind, word) : 0;
+    if (v >= 0) {
+        *value = v;
+        return COSPIN_OK;
+    }
+    char list[128] = "";
+    for (size_t i = 0; words && words[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", words[i]);
+    return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "%s = '%s' unknown, expected %s",
+                            card_name, word, list);
 }
 
-/* The four convention strings into p's enums. */
+/* The convention strings into p's enums. */
 static int mtj_card_conventions(const struct cospin_mtj_card *c, struct cospin_mtj_params *p,
                                 struct cospin_error *err)
 {
-    int k;
-    if ((k = mtj_convention(c->demag, "prism", "thin-film")) < 0)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "demag = '%s' unknown, expected prism or thin-film", c->demag);
-    p->demag = (enum cospin_demag)k;
-    if ((k = mtj_convention(c->stt, "constant", "slonczewski")) < 0)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "stt = '%s' unknown, expected constant or slonczewski", c->stt);
-    p->stt = (enum cospin_stt)k;
-    if ((k = mtj_convention(c->thermal, "brown", "thesis")) < 0)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "thermal = '%s' unknown, expected brown or thesis", c->thermal);
-    p->thermal = (enum cospin_thermal)k;
-    if ((k = mtj_convention(c->init, "thermal", "tilt")) < 0)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                "init = '%s' unknown, expected thermal or tilt", c->init);
-    p->init = (enum cospin_init)k;
+    int v[5];
+    int rc = mtj_convention("demag", "demag", c->demag, &v[0], err);
+    if (!rc)
+        rc = mtj_convention("stt", "stt", c->stt, &v[1], err);
+    if (!rc)
+        rc = mtj_convention("thermal", "thermal", c->thermal, &v[2], err);
+    if (!rc)
+        rc = mtj_convention("init", "init", c->init, &v[3], err);
+    if (!rc)
+        rc = mtj_convention("integrator", "integrator", c->integrator, &v[4], err);
+    if (rc)
+        return rc;
+    p->demag = (enum cospin_demag)v[0];
+    p->stt = (enum cospin_stt)v[1];
+    p->thermal = (enum cospin_thermal)v[2];
+    p->init = (enum cospin_init)v[3];
+    p->integrator = (enum cospin_integrator)v[4];
     return COSPIN_OK;
+}
+
+/*
+ * The physics messages (cospin_mtj_params_validate) start with the word the
+ * device file uses; a card calls some of them otherwise.  Rewrite the
+ * leading word into the card's name.
+ */
+static void mtj_card_words(char *msg, size_t n)
+{
+    static const char *const map[][2] = {
+        {"fl-length", "length"},   {"fl-width", "width"},
+        {"fl-thickness", "thickness"}, {"polarization", "pol"},
+        {"temperature", "temp"},   {"thermal-scale", "thermal_scale"},
+        {"spin-hall-angle", "theta_sh"}, {"hm-width", "hm_width"},
+        {"hm-thickness", "hm_thickness"}, {"ku-per-volt", "ku_per_volt"},
+        {"init-tilt", "init_tilt"}, {"k-bulk + k-i/fl-thickness", "k_bulk + k_i/thickness"},
+        {"k-bulk", "k_bulk"},      {"k-i", "k_i"},
+        {"field-like", "fl_ratio"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        size_t len = strlen(map[i][0]);
+        if (strncmp(msg, map[i][0], len) == 0 && msg[len] == ' ') {
+            char rest[MTJ_MODEL_MSG_CHARS];
+            snprintf(rest, sizeof rest, "%s", msg + len);
+            snprintf(msg, n, "%s%s", map[i][1], rest);
+            return;
+        }
+    }
 }
 
 /* The instance settings around the physics: initial well, generator, step, channel. */
@@ -95,6 +130,7 @@ int cospin_mtj_model_new(const struct cospin_mtj_card *c, struct cospin_mtj_mode
     if (cospin_tmr_validate(&m->tmr, msg, sizeof msg) != 0 ||
         cospin_mtj_derive(&p, &m->d, msg, sizeof msg) != 0) {
         free(m);
+        mtj_card_words(msg, sizeof msg);
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "%s", msg);
     }
     m->max_step_s = c->max_step_s;

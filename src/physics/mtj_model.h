@@ -45,9 +45,11 @@
 struct cospin_mtj_card {
     struct cospin_mtj_params p;  /* physics; the enum conventions come from the strings */
     const char *demag;           /* "prism" | "thin-film"; NULL: prism */
-    const char *stt;             /* "constant" | "slonczewski"; NULL: constant */
+    const char *stt;             /* "constant" | "slonczewski" | "slonczewski1996" (alias
+                                    "spin-valve"); NULL: constant */
     const char *thermal;         /* "brown" | "thesis"; NULL: brown */
-    const char *init;            /* "thermal" | "tilt"; NULL: thermal */
+    const char *init;            /* "thermal" | "tilt" | "minus-z"; NULL: thermal */
+    const char *integrator;      /* "rotating" | "rk4"; NULL: rotating */
     double m0;                   /* initial well: -1 (AP) or +1 (P) */
     int seed;                    /* generator seed, >= 0 */
     int stream;                  /* generator stream, >= 0 */
@@ -89,8 +91,9 @@ void cospin_mtj_card_init(struct cospin_mtj_card *c, enum cospin_torque torque);
  * Checks, in this order: the convention strings, m0, seed, stream,
  * max_step, r_hm (SOT), the read path, then the physics
  * (cospin_mtj_derive); the first failure is reported.  Returns 0,
- * COSPIN_ERR_INVALID with a one-line message naming the parameter, or
- * COSPIN_ERR_NOMEM.  The caller frees *out with cospin_mtj_model_free.
+ * COSPIN_ERR_INVALID with a one-line message naming the parameter by its
+ * card name (length, pol, theta_sh, ...), or COSPIN_ERR_NOMEM.  The caller
+ * frees *out with cospin_mtj_model_free.
  */
 int cospin_mtj_model_new(const struct cospin_mtj_card *c, struct cospin_mtj_model **out,
                          struct cospin_error *err);

@@ -21,10 +21,6 @@
 #define DEFAULT_EDGE_S 0.1e-9
 #define DEFAULT_RELAX_S 10e-9
 #define DEFAULT_STEP_S 10e-12
-#define DEFAULT_R_P_OHM 5e3
-#define DEFAULT_R_AP_OHM 10e3     /* TMR 100 % (thesis device table) */
-#define DEFAULT_KU_J_PER_M3 1.1e6
-#define DEFAULT_TEMPERATURE_K 300.0
 
 void cospin_energy_pulse_defaults(struct cospin_energy_pulse *p)
 {
@@ -36,11 +32,7 @@ void cospin_energy_pulse_defaults(struct cospin_energy_pulse *p)
     p->fall_s = DEFAULT_EDGE_S;
     p->relax_s = DEFAULT_RELAX_S;
     p->step_s = DEFAULT_STEP_S;
-    p->r_p_ohm = DEFAULT_R_P_OHM;
-    p->r_ap_ohm = DEFAULT_R_AP_OHM;
-    p->ku_j_per_m3 = DEFAULT_KU_J_PER_M3;
-    p->temperature_k = DEFAULT_TEMPERATURE_K;
-    p->demag = "prism";
+    cospin_mtj_device_default(&p->device);
     p->seed = 1;
 }
 
@@ -55,7 +47,7 @@ static int check_pulse(const struct cospin_energy_pulse *p, struct cospin_error 
     POSITIVE(rise_s, "rise time (s)")
     POSITIVE(fall_s, "fall time (s)")
     POSITIVE(step_s, "time step (s)")
-    POSITIVE(r_p_ohm, "R_P (ohm)")
+    POSITIVE(device.r_p_ohm, "R_P (ohm)")
 #undef POSITIVE
     if (!(p->relax_s >= 0.0) || !isfinite(p->relax_s))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
@@ -69,20 +61,13 @@ static int check_pulse(const struct cospin_energy_pulse *p, struct cospin_error 
                                 "time step %g s gives more than 1e7 points over %g s", p->step_s,
                                 total);
     if (p->load == COSPIN_ENERGY_LOAD_MTJ) {
-        if (!(p->r_ap_ohm >= p->r_p_ohm) || !isfinite(p->r_ap_ohm))
+        int rc = cospin_mtj_device_validate(&p->device, err);
+        if (rc)
+            return rc;
+        if (p->device.p.torque != COSPIN_TORQUE_STT)
             return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "R_AP (%g ohm) must be >= R_P (%g ohm)", p->r_ap_ohm,
-                                    p->r_p_ohm);
-        if (!(p->ku_j_per_m3 > 0.0) || !isfinite(p->ku_j_per_m3))
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "Ku (J/m^3) must be > 0, got %g", p->ku_j_per_m3);
-        if (!(p->temperature_k >= 0.0) || !isfinite(p->temperature_k))
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "temperature (K) must be >= 0, got %g", p->temperature_k);
-        if (!p->demag || (strcmp(p->demag, "prism") != 0 && strcmp(p->demag, "thin-film") != 0))
-            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
-                                    "demag convention must be prism or thin-film, got %s",
-                                    p->demag ? p->demag : "(null)");
+                                    "torque = sot: the write pulse drives the two-terminal STT "
+                                    "device");
     }
     return COSPIN_OK;
 }
@@ -93,16 +78,18 @@ int cospin_energy_sim_netlist(const struct cospin_energy_pulse *p, char **out,
     int rc = check_pulse(p, err);
     if (rc)
         return rc;
-    char dev[512];
-    if (p->load == COSPIN_ENERGY_LOAD_RESISTOR)
-        snprintf(dev, sizeof dev, "r1 d 0 %.17g\n", p->r_p_ohm);
-    else
+    char dev[2560], card[2048];
+    if (p->load == COSPIN_ENERGY_LOAD_RESISTOR) {
+        snprintf(dev, sizeof dev, "r1 d 0 %.17g\n", cospin_mtj_device_r_p_ohm(&p->device));
+    } else {
+        if ((rc = cospin_mtj_device_card(&p->device, card, sizeof card, err)))
+            return rc;
         snprintf(dev, sizeof dev,
                  "amtj %%gd(d 0) vctl mx my mz mtj1\n"
                  "vctl vctl 0 0\n"
-                 ".model mtj1 mtj_stt(seed=%lu ku=%.17g demag=\"%s\" r_p=%.17g r_ap=%.17g "
-                 "temp=%.17g)\n",
-                 p->seed, p->ku_j_per_m3, p->demag, p->r_p_ohm, p->r_ap_ohm, p->temperature_k);
+                 ".model mtj1 mtj_stt(seed=%lu %s)\n",
+                 p->seed, card);
+    }
     /*
      * iw pulls the pulse current out of node p: it flows 0 -> d through the
      * device (n -> p, the AP -> P polarity of mtj_stt_pulse.cir) and d -> p
@@ -188,8 +175,9 @@ int cospin_energy_sim_run(struct cospin_engine *eng, const struct cospin_energy_
         cospin_energy_wave_clear(w);
         return rc;
     }
-    double r_ap = mtj ? p->r_ap_ohm : p->r_p_ohm;
-    w->e_p_j = cospin_energy_i2rt_j(p->current_a, p->r_p_ohm, p->width_s);
+    double r_p = cospin_mtj_device_r_p_ohm(&p->device);
+    double r_ap = mtj ? cospin_mtj_device_r_ap_ohm(&p->device) : r_p;
+    w->e_p_j = cospin_energy_i2rt_j(p->current_a, r_p, p->width_s);
     w->e_ap_j = cospin_energy_i2rt_j(p->current_a, r_ap, p->width_s);
     w->t_eff_s = p->width_s + (p->rise_s + p->fall_s) / 3.0;
     w->t_switch_s = -1.0;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "cospin.h"
+#include "mtj_device.h"
 
 struct cospin_engine;
 
@@ -40,11 +41,9 @@ struct cospin_energy_pulse {
     double fall_s;           /* fall edge, s, > 0 */
     double relax_s;          /* simulated zero-current time after the pulse, s, >= 0 */
     double step_s;           /* transient output step, s, > 0 */
-    double r_p_ohm;          /* parallel resistance (or the resistor), ohm */
-    double r_ap_ohm;         /* antiparallel resistance, ohm (>= r_p_ohm) */
-    double ku_j_per_m3;      /* uniaxial anisotropy Ku, J/m^3 */
-    double temperature_k;    /* K; 0 = no thermal field */
-    const char *demag;       /* "prism" | "thin-film" */
+    struct cospin_mtj_device device; /* the MTJ (mtj_device.h, its .model card); its R_P
+                                    (cospin_mtj_device_r_p_ohm) is also the resistor of
+                                    the resistor load */
     unsigned long seed;      /* mtj_stt generator seed */
 };
 
@@ -62,14 +61,16 @@ struct cospin_energy_wave {
 
 /*
  * Defaults: MTJ load, 15 uA, 15 ns, 0.1 ns edges, 10 ns relaxation, 10 ps
- * step, R_P = 5 kOhm, R_AP = 10 kOhm (TMR 100 %), Ku = 1.1e6 J/m^3,
- * 300 K, prism demag, seed 1 (thesis defaults, ch. 3).
+ * step, the thesis device (cospin_mtj_device_default: R_P = 5 kOhm, R_AP =
+ * 10 kOhm (TMR 100 %), Ku = 1.1e6 J/m^3, 300 K, prism demag), seed 1
+ * (thesis defaults, ch. 3).
  */
 void cospin_energy_pulse_defaults(struct cospin_energy_pulse *p);
 
 /*
- * Check *p (COSPIN_ERR_INVALID naming the bad field) and write the netlist
- * text into a new string *out (caller frees with free()).
+ * Check *p (COSPIN_ERR_INVALID naming the bad field; the MTJ load checks the
+ * whole device, cospin_mtj_device_validate, and refuses the SOT device) and
+ * write the netlist text into a new string *out (caller frees with free()).
  */
 int cospin_energy_sim_netlist(const struct cospin_energy_pulse *p, char **out,
                               struct cospin_error *err);

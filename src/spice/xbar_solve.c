@@ -633,6 +633,10 @@ int cospin_xbar_solver_new(const struct cospin_xbar_opts *o, int n_out, int n_in
     cholmod_start(&s->cm);
     s->cm.print = 0;      /* the library prints nothing; errors come back as values */
     s->cm.final_ll = 1;   /* LL': a non-positive pivot is reported as not positive definite */
+    /* Simplicial factors: a tile's nodal graph is a thin grid whose supernodes are small, and
+       on such graphs the simplicial factorisation and its multi-column solves need half the
+       CPU time of the supernodal ones (64 x 25 to 784 x 100 tiles, measured). */
+    s->cm.supernodal = CHOLMOD_SIMPLICIAL;
     *out = s;
     return 0;
 }
@@ -889,6 +893,7 @@ int cospin_xbar_tile_matrix(const struct cospin_xbar_tile *tile, double *m,
     cholmod_start(&cm);
     cm.print = 0;
     cm.final_ll = 1;
+    cm.supernodal = CHOLMOD_SIMPLICIAL;   /* as in cospin_xbar_solver_new */
     struct tsys ts;
     int rc = assemble(&ts, tile, &cm, err);
     if (rc == 0)

@@ -145,7 +145,8 @@ struct cospin_nn_work *cospin_nn_work_new(const struct cospin_nn *nn, size_t cap
         w->a[l] = malloc(n * sizeof(float));
         /* 8 floats of zeroed slack: the sparse gradient kernel reads up to 7 past the end. */
         w->d[l] = calloc(n + 8, sizeof(float));
-        if (!w->z[l] || !w->a[l] || !w->d[l]) {
+        w->p[l] = malloc(n * sizeof(float));
+        if (!w->z[l] || !w->a[l] || !w->d[l] || !w->p[l]) {
             cospin_nn_work_free(w);
             return NULL;
         }
@@ -168,6 +169,7 @@ void cospin_nn_work_free(struct cospin_nn_work *w)
         free(w->z[l]);
         free(w->a[l]);
         free(w->d[l]);
+        free(w->p[l]);
     }
     free(w->wt);
     free(w->gwt);
@@ -748,8 +750,14 @@ int cospin_nn_forward_sp(const struct cospin_nn *nn, struct cospin_nn_work *work
             /* Z (m x rows) = X (m x cols) W^T. */
             cospin_sgemm(0, 1, m, rows, cols, 1.0f, in, cols, w, cols, 0.0f, z, rows);
         }
-        work->hooked_act[l] = hooks && hooks->activation.activate;
-        if (work->hooked_act[l]) {
+        work->hooked_act[l] = !hooks ? 0 : hooks->activation.activate_st ? 2
+                                         : hooks->activation.activate ? 1 : 0;
+        if (work->hooked_act[l] == 2) {
+            int rc = hooks->activation.activate_st(hooks->activation.ctx, l, z, nn->k[l],
+                                                   nn->c[l], rows, m, a, work->p[l], err);
+            if (rc != 0)
+                return rc;
+        } else if (work->hooked_act[l]) {
             int rc = hooks->activation.activate(hooks->activation.ctx, l, z, nn->k[l], nn->c[l],
                                                 rows, m, a, err);
             if (rc != 0)
@@ -794,15 +802,17 @@ double cospin_nn_backward_sp(const struct cospin_nn *nn, struct cospin_nn_work *
     if (!hooked) {
         loss = out_loss(work->z[1], work->a[1], k3, c3, labels, m, no, inv_m, work->d[1], &ok);
     } else {
+        /* Straight-through hooks: loss and gradient of the expectation, predictions of a. */
+        const float *pe = hooked == 2 ? work->p[1] : work->a[1];
         for (size_t s = 0; s < m; s++) {
-            const float *a = work->a[1] + s * no;
+            const float *a = work->a[1] + s * no, *p = pe + s * no;
             float *d = work->d[1] + s * no;
             size_t best = 0;
             for (size_t j = 0; j < no; j++) {
                 int y = labels[s] == j;
-                double aj = fmin(fmax(a[j], LOG_CLAMP), 1.0 - LOG_CLAMP);
-                loss += y ? -log(aj) : -log(1.0 - aj);
-                d[j] = (a[j] - (float)y) * inv_m;
+                double pj = fmin(fmax(p[j], LOG_CLAMP), 1.0 - LOG_CLAMP);
+                loss += y ? -log(pj) : -log(1.0 - pj);
+                d[j] = (p[j] - (float)y) * inv_m;
                 if (a[j] > a[best])
                     best = j;
             }
@@ -845,8 +855,9 @@ double cospin_nn_backward_sp(const struct cospin_nn *nn, struct cospin_nn_work *
            weights are the ones the forward pass used (straight-through to w). */
         float *dprev = work->d[l - 1];
         cospin_sgemm(0, 0, m, cols, rows, 1.0f, d, rows, work->weff[l], cols, 0.0f, dprev, cols);
-        /* dJ/du = dJ/da a (1 - a). */
-        sig_deriv(dprev, work->a[l - 1], m * cols);
+        /* dJ/du = dJ/da a (1 - a), of the expectation with a straight-through hook. */
+        sig_deriv(dprev, work->hooked_act[l - 1] == 2 ? work->p[l - 1] : work->a[l - 1],
+                  m * cols);
     }
     return loss / (double)m;
 }

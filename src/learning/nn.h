@@ -131,6 +131,18 @@ struct cospin_activation_hook {
     int (*activate)(void *ctx, int layer, const float *z, const float *k, const float *c,
                     size_t units, size_t batch, float *a_out, struct cospin_error *err);
     void *ctx;
+    /*
+     * Stochastic or quantised neurons (used instead of activate when set):
+     * a_out receives this read's outputs (e.g. the mean of a few Bernoulli
+     * draws), p_out their expectation given z (e.g. sigma(k (q(z) + c)) of
+     * a quantised z), both batch x units.  The next layer reads a_out and the
+     * predictions are a_out's; the loss of the last layer is taken of p_out,
+     * and backpropagation uses k p (1 - p) with p_out: the gradient passes
+     * straight through the sampling and the quantiser.
+     */
+    int (*activate_st)(void *ctx, int layer, const float *z, const float *k, const float *c,
+                       size_t units, size_t batch, float *a_out, float *p_out,
+                       struct cospin_error *err);
 };
 
 /* The forward hooks together; a NULL function pointer means "not used". */
@@ -146,8 +158,10 @@ struct cospin_nn_work {
     float *z[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: pre-activations */
     float *a[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: activations */
     float *d[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: dJ/du, u = k (z + c) */
+    float *p[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: expected activations (activate_st hook) */
     const float *weff[COSPIN_NN_LAYERS]; /* weights used by the last forward pass */
-    int hooked_act[COSPIN_NN_LAYERS];    /* last forward's activations came from a hook */
+    int hooked_act[COSPIN_NN_LAYERS];    /* last forward's activations came from a hook:
+                                            1 activate, 2 activate_st */
     float *wt;                   /* n_units[0] x hp: W1 transposed, rows padded to hp, a multiple
                                     of 8 (sparse path) */
     float *gwt;                  /* n_units[0] x hp: dJ/dW1 transposed (sparse path) */

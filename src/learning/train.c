@@ -271,6 +271,15 @@ static void clampf(float *v, size_t n, float lo, float hi)
     }
 }
 
+/* Circuit-aware training: the weights the crossbar can hold, [-xbar_w_max, xbar_w_max]. */
+static void clamp_weights(struct cospin_nn *nn, const struct cospin_train_opts *o)
+{
+    if (o->xbar_w_max > 0)
+        for (int l = 0; l < COSPIN_NN_LAYERS; l++)
+            clampf(nn->w[l], cospin_nn_weight_count(nn, l), (float)-o->xbar_w_max,
+                   (float)o->xbar_w_max);
+}
+
 /* Put every neuron's (k, c) onto the device's reachable path. */
 static void device_project(struct cospin_nn *nn, const struct cospin_neuron_map *map)
 {
@@ -320,6 +329,16 @@ static int check_opts(const struct cospin_train_data *train, const struct cospin
                                 (double)o->k_max, (double)o->c_min, (double)o->c_max);
     if (o->init.k_lo > o->init.k_hi || o->init.c_lo > o->init.c_hi || !(o->init.w_gain >= 0))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "bad initialisation ranges");
+    if (o->init_net && (o->init_net->n_units[0] != train->n_in ||
+                        o->init_net->n_units[1] != o->hidden || o->init_net->n_units[2] != 10))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "the initial network is %zu-%zu-%zu, training needs %zu-%zu-10",
+                                o->init_net->n_units[0], o->init_net->n_units[1],
+                                o->init_net->n_units[2], train->n_in, o->hidden);
+    if (!(isfinite(o->xbar_w_max) && o->xbar_w_max >= 0))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "crossbar w_max %g must be > 0 (or 0: no crossbar)",
+                                o->xbar_w_max);
     return 0;
 }
 
@@ -374,7 +393,9 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
     }
     enum cospin_nn_mode init_mode = o->neuron_map ? COSPIN_NN_K : o->mode;
     cospin_nn_init_params(nn, &init, init_mode, &rng);
-    if (o->mode == COSPIN_NN_BASELINE && !o->neuron_map)
+    if (o->init_net)
+        cospin_nn_copy(nn, o->init_net); /* shape checked in check_opts */
+    else if (o->mode == COSPIN_NN_BASELINE && !o->neuron_map)
         for (int l = 0; l < COSPIN_NN_LAYERS; l++)
             for (size_t j = 0; j < nn->n_units[l + 1]; j++)
                 nn->k[l][j] = o->baseline_k;
@@ -384,6 +405,7 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
     }
     if (o->neuron_map)
         device_project(nn, o->neuron_map);
+    clamp_weights(nn, o);
     if (o->resume && o->checkpoint_path) {
         struct cospin_train_point *hist = NULL;
         long done = 0, nh = 0;
@@ -452,6 +474,9 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
             size_t nw = cospin_nn_weight_count(nn, l);
             float *w = nn->w[l];
             const float *g = grad->w[l];
+            if (o->weight_grad.transform &&
+                (rc = o->weight_grad.transform(o->weight_grad.ctx, l, w, grad->w[l], nw, err)))
+                goto out;
             if (o->weight_update.apply) {
                 for (size_t i = 0; i < nw; i++)
                     dw[i] = -lr * g[i];
@@ -463,6 +488,7 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
                     w[i] -= lr * g[i];
             }
         }
+        clamp_weights(nn, o);
         /* Activation parameters. */
         int train_k = o->neuron_map || o->mode != COSPIN_NN_BASELINE;
         int train_c = !o->neuron_map && o->mode == COSPIN_NN_KC;

@@ -14,6 +14,9 @@
  *                          (nn.h);
  *   opts.hooks.activation  circuit in the loop: a = sigma(k (z + c)) produced
  *                          by the neuron circuit (nn.h);
+ *   opts.weight_grad       circuit-aware training: the gradient with respect to
+ *                          the effective weights becomes the gradient with
+ *                          respect to w through the circuit (xbar_net.h);
  *   opts.k_min/k_max, opts.c_min/c_max   ranges k and c are clamped into
  *                          after every step (e.g. the SOT neuron's k in
  *                          [0.37, 1.28]); opts.baseline_k: the fixed k of
@@ -21,8 +24,8 @@
  *
  * Every hook is a plain optional field: a NULL function pointer means "not
  * used".  Hooks are called from the training thread only, in the order
- * forward (every layer, every batch), then weight_update (layer 0, then 1)
- * once per iteration.  Hooks own their state; the trainer never frees ctx.
+ * forward (every layer, every batch), then weight_grad and weight_update
+ * (layer 0, then 1) once per iteration.  Hooks own their state; the trainer never frees ctx.
  * A hook's state is not part of a checkpoint.
  */
 #ifndef COSPIN_TRAIN_H
@@ -54,6 +57,21 @@ struct cospin_weight_update_hook {
     void *ctx;
 };
 
+/*
+ * Gradients through a circuit (circuit-aware training, xbar_net.h).  Called
+ * once per iteration and layer, after the backward pass and before the
+ * update, with grad_w = dJ/dW_eff, the gradient with respect to the
+ * effective weights the forward pass used (nn.h; the weights themselves
+ * without an effective-weight hook), n = rows * cols.  The hook replaces it
+ * in place with dJ/dw of the layer's weights w.  Return 0, or a negative
+ * COSPIN_ERR_* with err filled to stop training.
+ */
+struct cospin_weight_grad_hook {
+    int (*transform)(void *ctx, int layer, const float *w, float *grad_w, size_t n,
+                     struct cospin_error *err);
+    void *ctx;
+};
+
 /* One row of the per-iteration metrics. */
 struct cospin_train_point {
     long iter;          /* 1-based iteration (one parameter update) */
@@ -82,6 +100,19 @@ struct cospin_train_opts {
     /* Hooks (see the header comment); all unused by default. */
     struct cospin_nn_hooks hooks;
     struct cospin_weight_update_hook weight_update;
+    struct cospin_weight_grad_hook weight_grad;
+
+    /* Start from these parameters instead of a random initialisation (fine-tuning); the
+       shape must be n_in-hidden-10.  NULL (default): random.  Not owned. */
+    const struct cospin_nn *init_net;
+
+    /* Circuit-aware training: the weight mapped to the full conductance window.  Weights
+       are clamped into [-xbar_w_max, xbar_w_max] at the start and after every step (the
+       crossbar cannot hold more), and model.xml records it with xbar_desc (a one-line
+       description of the circuit; may be NULL) in <crossbar w_max=".." circuit=".."/>.
+       0 (default): no crossbar. */
+    double xbar_w_max;
+    const char *xbar_desc;
 
     /* Device-aware level: NULL = math level.  Not owned. */
     const struct cospin_neuron_map *neuron_map;

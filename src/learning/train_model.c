@@ -9,6 +9,7 @@
  *     <network inputs="784" hidden="25" outputs="10"
  *              activation="a = 1/(1+exp(-k (z + c)))"/>
  *     <device mode="width+ku" table="fit.csv" i_scale_ua=".." i_bias_ua=".."/>  (device level)
+ *     <crossbar w_max=".." circuit="r_wire 1 Ohm, tile 64:25, ..."/>   (circuit-aware training)
  *     <layer index="0" rows="25" cols="784">
  *       <k>25 values</k> <c>25 values</c>
  *       <weights>rows x cols values, row-major, one row per line</weights>
@@ -99,6 +100,9 @@ int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
                 "mapping=\"I_uA = i_scale_ua*z + i_bias_ua; P_sw = 1/(1+exp(-k_dev (I - c_dev)))\"/>\n",
                 cospin_device_mode_name(map->mode), xml_escape(map->source, esc, sizeof esc),
                 map->i_scale_ua, map->i_bias_ua, map->c_hold_ua, map->k_min, map->k_max);
+    if (opts->xbar_w_max > 0)
+        fprintf(f, "  <crossbar w_max=\"%.9g\" circuit=\"%s\"/>\n", opts->xbar_w_max,
+                xml_escape(opts->xbar_desc ? opts->xbar_desc : "", esc, sizeof esc));
     for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
         size_t rows = nn->n_units[l + 1], cols = nn->n_units[l];
         fprintf(f, "  <layer index=\"%d\" rows=\"%zu\" cols=\"%zu\">\n", l, rows, cols);

@@ -52,8 +52,10 @@
  *              Bernoulli(P_sw) draws (S pulses, a counter), so it is one of
  *              0, 1/S, ..., 1; S = 0 keeps the expectation P_sw.
  *
- * Pure C on top of the one generator (seeded, (seed, stream) pairs); no
- * allocation outside cospin_nonideal_chip_new.
+ * Pure C on top of the one generator (rng.h: (seed, stream) pairs; the
+ * streams are tagged chip or read, what is drawn, layer and read index, so
+ * they never meet the training's streams of nn.h); no allocation outside
+ * cospin_nonideal_chip_new.
  */
 #ifndef COSPIN_NONIDEAL_H
 #define COSPIN_NONIDEAL_H
@@ -62,7 +64,7 @@
 #include <stdint.h>
 
 #include "cospin.h"
-#include "llgs.h"
+#include "rng.h"
 
 /* Half-width of a neuron's unsaturated window in u = k (z + c) for the automatic ADC range. */
 #define COSPIN_NONIDEAL_ADC_AUTO_U 8.0

@@ -14,6 +14,7 @@
 #include "blas.h"
 #include "error.h"
 #include "log.h"
+#include "logistic.h"
 #include "xbar_net.h"
 #include "xbar_solve.h"
 
@@ -599,7 +600,7 @@ static int hook_activate(void *ctx, int layer, const float *z, const float *k, c
         for (size_t j = 0; j < units; j++) {
             double zq = cospin_nonideal_adc(z[s * units + j], range, ni->adc_bits);
             double u = (double)k[j] * (zq + (double)c[j]);
-            double p = u >= 0 ? 1.0 / (1.0 + exp(-u)) : exp(u) / (1.0 + exp(u));
+            double p = cospin_logistic(u);
             p_out[s * units + j] = (float)p;
             a_out[s * units + j] = (float)cospin_nonideal_neuron(p, ni->neuron_samples, &rng);
         }

@@ -243,7 +243,7 @@ static int bench_network(int nvec, int workers)
         cospin_neuron_compact_for(0.05 + urand(), 0, iu, 2.2, 11.8, o.xbar.v_read_v, &n1[j], NULL);
     for (int j = 0; j < NO; j++)
         cospin_neuron_compact_for(1 + urand(), 0, iu, 2.2, 11.8, 1.0, &n2[j], NULL);
-    struct cospin_net_layer L[2] = {{NI, NH, w1, n1}, {NH, NO, w2, n2}};
+    struct cospin_net_layer L[2] = {{NI, NH, w1, n1, NULL}, {NH, NO, w2, n2, NULL}};
     double *x = malloc(sizeof *x * (size_t)nvec * NI), *a = malloc(sizeof *a * (size_t)nvec * NO);
     for (long k = 0; k < (long)nvec * NI; k++)
         x[k] = urand();

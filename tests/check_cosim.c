@@ -142,7 +142,7 @@ START_TEST(test_network_stream)
         ck_assert_int_eq(cospin_neuron_compact_for(k1[j], c1[j], iu, 2.2, 11.8, xo->v_read_v, &n1[j], NULL), 0);
     for (int j = 0; j < NO; j++)
         ck_assert_int_eq(cospin_neuron_compact_for(k2[j], c2[j], iu, 3.4, 10.5, 1.0, &n2[j], NULL), 0);
-    struct cospin_net_layer L[2] = {{NI, NH, w1, n1}, {NH, NO, w2, n2}};
+    struct cospin_net_layer L[2] = {{NI, NH, w1, n1, NULL}, {NH, NO, w2, n2, NULL}};
     double a[NV * NO], cur[NV * (NH + NO)];
     struct cospin_error err = {0};
     int rc = cospin_cosim_network(cs, L, 2, x, NV, a, cur, &err);
@@ -273,7 +273,7 @@ START_TEST(test_bad_args)
     ck_assert_ptr_nonnull(strstr(err.msg, "not finite"));
     ck_assert_int_eq(cospin_cosim_crossbar(cs, w, 0, 2, x, 1, cur, NULL, NULL), COSPIN_ERR_INVALID);
     ck_assert_int_eq(cospin_cosim_crossbar(cs, w, 2, 2, x, 0, cur, NULL, NULL), COSPIN_ERR_INVALID);
-    struct cospin_net_layer L[1] = {{2, 2, w, NULL}};
+    struct cospin_net_layer L[1] = {{2, 2, w, NULL, NULL}};
     w[1] = 0.5;
     double a[2];
     memset(&err, 0, sizeof err);

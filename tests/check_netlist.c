@@ -527,7 +527,7 @@ START_TEST(test_network_dc)
         ck_assert_int_eq(cospin_neuron_compact_for(k1[j], c1[j], iu, 2.2, 11.8, o.v_read_v, &n1[j], NULL), 0);
     for (int j = 0; j < 3; j++)
         ck_assert_int_eq(cospin_neuron_compact_for(k2[j], c2[j], iu, 3.4, 10.5, 1.0, &n2[j], NULL), 0);
-    struct cospin_net_layer L[2] = {{6, 4, w1, n1}, {4, 3, w2, n2}};
+    struct cospin_net_layer L[2] = {{6, 4, w1, n1, NULL}, {4, 3, w2, n2, NULL}};
     struct cospin_netlist *nl = cospin_netlist_new();
     struct cospin_error err = {0};
     int rc = cospin_netlist_network(nl, "test net", &o, L, 2, COSPIN_INPUT_DC, x, &err);
@@ -728,7 +728,7 @@ START_TEST(test_bad_network)
     cospin_xbar_opts_default(&o);
     double w[4] = {0};
     struct cospin_neuron_compact n[2] = {{2.2, 11.8, 1, 0, 0.1}, {2.2, 11.8, 1, 0, 0.1}};
-    struct cospin_net_layer L[2] = {{2, 2, w, n}, {3, 1, w, NULL}};
+    struct cospin_net_layer L[2] = {{2, 2, w, n, NULL}, {3, 1, w, NULL, NULL}};
     struct cospin_netlist *nl = cospin_netlist_new();
     struct cospin_error err = {0};
     double x[2] = {0, 0};

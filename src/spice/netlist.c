@@ -417,6 +417,18 @@ int cospin_netlist_network(struct cospin_netlist *nl, const char *title,
             return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                     "network: layer %d has %d inputs but layer %d has %d outputs",
                                     l + 1, layers[l].n_in, l, layers[l - 1].n_out);
+    for (int l = 0; l < nlayers; l++) {
+        const struct cospin_xbar_geometry *g =
+            layers[l].xc ? cospin_xbar_circuit_geometry(layers[l].xc) : NULL;
+        if (g && (g->n_out != layers[l].n_out || g->n_in != layers[l].n_in ||
+                  cospin_xbar_circuit_opts(layers[l].xc)->v_read_v != o->v_read_v))
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                    "network: layer %d's circuit is %d x %d at %g V per unit, "
+                                    "the layer %d x %d at %g V",
+                                    l + 1, g->n_out, g->n_in,
+                                    cospin_xbar_circuit_opts(layers[l].xc)->v_read_v,
+                                    layers[l].n_out, layers[l].n_in, o->v_read_v);
+    }
     for (int l = 0; l + 1 < nlayers; l++)
         if (!layers[l].neuron)
             return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
@@ -459,9 +471,13 @@ int cospin_netlist_network(struct cospin_netlist *nl, const char *title,
         snprintf(prefix, sizeof prefix, "l%d", l + 1);
         for (int j = 0; j < L->n_out; j++)
             snprintf(out[j], 32, "l%dz%d", l + 1, j);
-        rc = cospin_netlist_crossbar(nl, prefix, o, L->w, L->n_out, L->n_in,
-                                     (const char *const *)in,
-                                     L->neuron ? (const char *const *)out : NULL, err);
+        if (L->xc)
+            rc = cospin_netlist_xbar_circuit(nl, prefix, L->xc, (const char *const *)in,
+                                             L->neuron ? (const char *const *)out : NULL, err);
+        else
+            rc = cospin_netlist_crossbar(nl, prefix, o, L->w, L->n_out, L->n_in,
+                                         (const char *const *)in,
+                                         L->neuron ? (const char *const *)out : NULL, err);
         for (int j = 0; L->neuron && j < L->n_out && rc == 0; j++) {
             char a[32];
             snprintf(a, sizeof a, "l%da%d", l + 1, j);

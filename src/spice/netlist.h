@@ -185,6 +185,9 @@ struct cospin_net_layer {
     int n_in, n_out;
     const double *w;                           /* n_out x n_in, row-major */
     const struct cospin_neuron_compact *neuron;  /* n_out stages, or NULL: no neuron (raw currents) */
+    const struct cospin_xbar_circuit *xc;      /* the crossbar as per-device conductances (device
+                                                  spread, stuck cells; xbar_circuit.h), written
+                                                  instead of w's weight map; NULL: from w */
 };
 
 /*
@@ -194,6 +197,8 @@ struct cospin_net_layer {
  * next layer's rows.  Each neuron stage must output v_one_v = v_read_v so the
  * next layer sees V = v_read_v * a.  x0 (n_in of layer 1 values) gives the
  * DC values for COSPIN_INPUT_DC and is ignored for EXTERNAL (may be NULL).
+ * A layer given as a circuit (layers[l].xc) is written from its devices
+ * and must match the layer's sizes and o's read voltage.
  * A title line is written first; no .end and no analysis (the caller adds
  * them).  Returns 0, COSPIN_ERR_INVALID (sizes that do not chain, options)
  * or COSPIN_ERR_NOMEM.

@@ -31,6 +31,7 @@
 #include "blas.h"
 #include "xml.h"
 #include "error.h"
+#include "model_hw.h"
 #include "neuron_map.h"
 #include "output.h"
 #include "train.h"
@@ -244,4 +245,85 @@ out:
     }
     *out = nn;
     return 0;
+}
+
+/* ---- hardware records (model_hw.h) ------------------------------------------------- */
+
+void cospin_model_hw_clear(struct cospin_model_hw *hw)
+{
+    if (!hw)
+        return;
+    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+        free(hw->k_dev_per_ua[l]);
+        free(hw->c_dev_ua[l]);
+    }
+    memset(hw, 0, sizeof *hw);
+}
+
+/* The <pulse><neuron> records of one layer element into hw (rows neurons). */
+static int read_fits(const struct cospin_xml_node *ly, int l, size_t rows,
+                     struct cospin_model_hw *hw, struct cospin_error *err)
+{
+    const struct cospin_xml_node *pl = cospin_xml_child(ly, "pulse");
+    for (const struct cospin_xml_node *nu = pl ? cospin_xml_child(pl, "neuron") : NULL; nu;
+         nu = cospin_xml_next(nu, "neuron")) {
+        int j = -1;
+        double k, c;
+        int rc = cospin_xml_req_int(nu, "index", &j, err);
+        if (!rc)
+            rc = cospin_xml_req_double(nu, "k_dev_per_ua", &k, err);
+        if (!rc)
+            rc = cospin_xml_req_double(nu, "c_dev_ua", &c, err);
+        if (rc)
+            return rc;
+        if (j < 0 || (size_t)j >= rows || !isnan(hw->k_dev_per_ua[l][j]))
+            return cospin_xml_error(nu, "index", COSPIN_ERR_INVALID, err,
+                                    "neuron index %d: outside 0 .. %zu or given twice", j,
+                                    rows - 1);
+        if (!(isfinite(k) && k > 0 && isfinite(c)))
+            return cospin_xml_error(nu, "k_dev_per_ua", COSPIN_ERR_INVALID, err,
+                                    "the device fit needs a slope > 0 and a finite midpoint");
+        hw->k_dev_per_ua[l][j] = k;
+        hw->c_dev_ua[l][j] = c;
+        hw->n_fits++;
+    }
+    return 0;
+}
+
+int cospin_model_hw_load(const char *path, const struct cospin_nn *nn, struct cospin_model_hw *hw,
+                         struct cospin_error *err)
+{
+    memset(hw, 0, sizeof *hw);
+    struct cospin_xml_doc *cfg = NULL;
+    int rc = cospin_xml_load_with(path, NULL, &cfg, err);
+    for (int l = 0; rc == 0 && l < COSPIN_NN_LAYERS; l++) {
+        size_t rows = nn->n_units[l + 1];
+        hw->k_dev_per_ua[l] = malloc(rows * sizeof(double));
+        hw->c_dev_ua[l] = malloc(rows * sizeof(double));
+        if (!hw->k_dev_per_ua[l] || !hw->c_dev_ua[l])
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
+        for (size_t j = 0; rc == 0 && j < rows; j++)
+            hw->k_dev_per_ua[l][j] = hw->c_dev_ua[l][j] = NAN;
+    }
+    const struct cospin_xml_node *root = rc ? NULL : cospin_xml_root(cfg);
+    for (const struct cospin_xml_node *ly = root ? cospin_xml_child(root, "layer") : NULL;
+         ly && rc == 0; ly = cospin_xml_next(ly, "layer")) {
+        int l = -1;
+        rc = cospin_xml_req_int(ly, "index", &l, err);
+        if (rc == 0 && (l < 0 || l >= COSPIN_NN_LAYERS))
+            rc = cospin_xml_error(ly, "index", COSPIN_ERR_INVALID, err,
+                                  "layer index must be 0 or 1");
+        if (rc == 0)
+            rc = read_fits(ly, l, nn->n_units[l + 1], hw, err);
+    }
+    const struct cospin_xml_node *xb = root ? cospin_xml_child(root, "crossbar") : NULL;
+    if (rc == 0 && xb) {
+        rc = cospin_xml_req_double(xb, "w_max", &hw->xbar_w_max, err);
+        if (rc == 0 && !(isfinite(hw->xbar_w_max) && hw->xbar_w_max > 0))
+            rc = cospin_xml_error(xb, "w_max", COSPIN_ERR_INVALID, err, "w_max must be > 0");
+    }
+    cospin_xml_free(cfg);
+    if (rc)
+        cospin_model_hw_clear(hw);
+    return rc;
 }

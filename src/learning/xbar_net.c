@@ -429,6 +429,67 @@ void cospin_xbar_net_current_scale(const struct cospin_xbar_net *net, int layer,
     }
 }
 
+/* ADC, neuron stages and samples of layer l on its reads z (nvec x n_out) into a (same shape). */
+static void neurons(const struct cospin_xbar_net *net, int l, const struct cospin_neuron_compact *st,
+                    double range, const double *z, size_t nvec, uint64_t first_read, double *a)
+{
+    size_t n_out = (size_t)net->L[l].n_out;
+    for (size_t v = 0; v < nvec; v++) {
+        struct cospin_rng rng;
+        cospin_nonideal_read_rng(&net->ni, COSPIN_NONIDEAL_DRAW_NEURON, l, first_read + v, &rng);
+        for (size_t j = 0; j < n_out; j++) {
+            double zq = cospin_nonideal_adc(z[v * n_out + j], range, net->ni.adc_bits);
+            double p = cospin_compact_neuron_p(&st[j], net->i_unit_a * zq, NULL);
+            a[v * n_out + j] = cospin_nonideal_neuron(p, net->ni.neuron_samples, &rng);
+        }
+    }
+}
+
+int cospin_xbar_net_forward(struct cospin_xbar_net *net,
+                            const struct cospin_neuron_compact *const *stages,
+                            const double *adc_range, const double *x, size_t nvec,
+                            uint64_t first_read, double *a_out, double *i_out,
+                            struct cospin_error *err)
+{
+    if (!net || !stages || !x || !a_out || (net->ni.adc_bits > 0 && !adc_range))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "crossbar network: forward pass without its arguments");
+    for (int l = 0; net->ni.adc_bits > 0 && l < net->nlayers; l++)
+        if (!(adc_range[l] > 0 && isfinite(adc_range[l])))
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                    "crossbar network: layer %d ADC range %g must be > 0", l + 1,
+                                    adc_range[l]);
+    size_t maxn = 0, ncur = 0;
+    for (int l = 0; l < net->nlayers; l++) {
+        maxn = (size_t)net->L[l].n_out > maxn ? (size_t)net->L[l].n_out : maxn;
+        ncur += (size_t)net->L[l].n_out;
+    }
+    double *z = malloc(nvec * maxn * sizeof *z), *a[2] = {malloc(nvec * maxn * sizeof(double)),
+                                                          malloc(nvec * maxn * sizeof(double))};
+    int rc = z && a[0] && a[1] ? 0
+                               : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0,
+                                                  "crossbar network: out of memory");
+    const double *in = x;
+    size_t off = 0;
+    for (int l = 0; l < net->nlayers && rc == 0; l++) {
+        size_t n_out = (size_t)net->L[l].n_out;
+        double *out = l + 1 == net->nlayers ? a_out : a[l % 2];
+        rc = cospin_xbar_net_read(net, l, in, nvec, first_read, z, err);
+        if (rc)
+            break;
+        for (size_t v = 0; i_out && v < nvec; v++)
+            for (size_t j = 0; j < n_out; j++)
+                i_out[v * ncur + off + j] = net->i_unit_a * z[v * n_out + j];
+        neurons(net, l, stages[l], adc_range ? adc_range[l] : 0.0, z, nvec, first_read, out);
+        in = out;
+        off += n_out;
+    }
+    free(z);
+    free(a[0]);
+    free(a[1]);
+    return rc;
+}
+
 /*
  * dL/dw from dL/dG+ and dL/dG- (in place into dgp): the device factors and
  * the derivative of the weight map (xbar_net.h).

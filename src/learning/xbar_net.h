@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compact_neuron.h"
 #include "cospin.h"
 #include "nn.h"
 #include "nonideal.h"
@@ -155,6 +156,26 @@ struct cospin_xbar_net_stats {
     int parts[COSPIN_XBAR_NET_MAX_LAYERS];   /* parallel parts per layer */
 };
 void cospin_xbar_net_stats(const struct cospin_xbar_net *net, struct cospin_xbar_net_stats *st);
+
+/*
+ * The whole network with neuron stages, the sparse counterpart of
+ * cospin_cosim_network (cosim.h): for every layer, the read of the
+ * previous layer's outputs (x for the first), the ADC (nonideal.h: full
+ * scale adc_range[l] in network units; ignored without adc_bits), each
+ * neuron's switching probability P_sw = cospin_compact_neuron_p(stages[l]
+ * + j, I) of its column current I = I_unit z, and the neuron samples.  The
+ * next layer reads the outputs as network units (the stages' v_one is not
+ * used).  a_out (nvec x the last layer's n_out) receives the last layer's
+ * outputs, i_out (may be NULL; nvec x the sum of every layer's n_out) the
+ * column currents in A, layer after layer (with read noise, before the
+ * ADC).  Image v is read first_read + v of every layer.  Every layer must be
+ * programmed.  Returns 0, COSPIN_ERR_INVALID or COSPIN_ERR_NOMEM.
+ */
+int cospin_xbar_net_forward(struct cospin_xbar_net *net,
+                            const struct cospin_neuron_compact *const *stages,
+                            const double *adc_range, const double *x, size_t nvec,
+                            uint64_t first_read, double *a_out, double *i_out,
+                            struct cospin_error *err);
 
 /*
  * Circuit-aware training (train.h): install hooks through which the

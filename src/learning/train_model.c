@@ -102,7 +102,7 @@ int cospin_train_save_model(const char *path, const struct cospin_nn *nn,
                 cospin_device_mode_name(map->mode), xml_escape(map->source, esc, sizeof esc),
                 map->i_scale_ua, map->i_bias_ua, map->c_hold_ua, map->k_min, map->k_max);
     if (opts->xbar_w_max > 0)
-        fprintf(f, "  <crossbar w_max=\"%.9g\" circuit=\"%s\"/>\n", opts->xbar_w_max,
+        fprintf(f, "  <crossbar w_max=\"%.17g\" circuit=\"%s\"/>\n", opts->xbar_w_max,
                 xml_escape(opts->xbar_desc ? opts->xbar_desc : "", esc, sizeof esc));
     for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
         size_t rows = nn->n_units[l + 1], cols = nn->n_units[l];

@@ -34,6 +34,15 @@ struct coup {
     double v;
 };
 
+/*
+ * The solution and workspace blocks of cholmod_solve2, kept from solve to
+ * solve (fresh blocks of a few MB each time cost more in page faults than
+ * the solve itself); cholmod_free_dense releases them.
+ */
+struct solve_ws {
+    cholmod_dense *x, *y, *e;
+};
+
 /* Where an element's terminal sits in the nodal equations. */
 enum ep_type { EP_UNKNOWN, EP_INPUT, EP_ZERO };
 
@@ -80,8 +89,25 @@ struct cospin_xbar_solver {
     double *m;                       /* n_out x n_in */
     int have_m;
     struct tsys *kept;               /* ntiles systems, with COSPIN_XBAR_SOLVE_KEEP */
+    double *scratch;                 /* dense blocks of the solves, reused from call to call
+                                        (fresh large blocks cost page faults) */
+    size_t scratch_n;                /* its size in doubles */
+    struct solve_ws ws;              /* the solves' blocks, reused likewise */
     struct cospin_xbar_solver_stats st;
 };
+
+/* The solver's scratch, grown to at least n doubles; NULL when out of memory. */
+static double *scratch(struct cospin_xbar_solver *s, size_t n)
+{
+    if (n > s->scratch_n) {
+        double *p = realloc(s->scratch, n * sizeof *p);
+        if (!p)
+            return NULL;
+        s->scratch = p;
+        s->scratch_n = n;
+    }
+    return s->scratch;
+}
 
 /* ---- nodes and messages ------------------------------------------------------ */
 
@@ -400,12 +426,19 @@ static int factor(struct tsys *ts, const cholmod_factor *sym, cholmod_common *cm
 
 /* ---- solves ---------------------------------------------------------------------- */
 
+static void solve_ws_free(struct solve_ws *ws, cholmod_common *cm)
+{
+    cholmod_free_dense(&ws->x, cm);
+    cholmod_free_dense(&ws->y, cm);
+    cholmod_free_dense(&ws->e, cm);
+}
+
 /*
  * X = K^-1 R for a dense block R (nu x nr, column-major, overwritten with
  * X).  Returns 0 or COSPIN_ERR_NOMEM.
  */
-static int solve_block(struct tsys *ts, double *r, size_t nr, cholmod_common *cm,
-                       struct cospin_error *err)
+static int solve_block(struct tsys *ts, double *r, size_t nr, struct solve_ws *ws,
+                       cholmod_common *cm, struct cospin_error *err)
 {
     cholmod_dense rd = {0};
     rd.nrow = ts->nu;
@@ -415,12 +448,10 @@ static int solve_block(struct tsys *ts, double *r, size_t nr, cholmod_common *cm
     rd.x = r;
     rd.xtype = CHOLMOD_REAL;
     rd.dtype = CHOLMOD_DOUBLE;
-    cholmod_dense *x = cholmod_solve(CHOLMOD_A, ts->L, &rd, cm);
-    if (!x)
+    if (!cholmod_solve2(CHOLMOD_A, ts->L, &rd, NULL, &ws->x, NULL, &ws->y, &ws->e, cm))
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0,
                                 "crossbar tile %d: CHOLMOD solve failed (%d)", ts->t, cm->status);
-    memcpy(r, x->x, ts->nu * nr * sizeof *r);
-    cholmod_free_dense(&x, cm);
+    memcpy(r, ws->x->x, ts->nu * nr * sizeof *r);
     return 0;
 }
 
@@ -428,8 +459,8 @@ static int solve_block(struct tsys *ts, double *r, size_t nr, cholmod_common *cm
  * The adjoint block W[:, c0 .. c0 + nc) = K^-1 C into w (nu x nc,
  * column-major): copied from the kept W, or solved.
  */
-static int adjoint_block(struct tsys *ts, int c0, int nc, double *w, cholmod_common *cm,
-                         struct cospin_error *err)
+static int adjoint_block(struct tsys *ts, int c0, int nc, double *w, struct solve_ws *ws,
+                         cholmod_common *cm, struct cospin_error *err)
 {
     if (ts->w) {
         memcpy(w, ts->w + (size_t)c0 * ts->nu, (size_t)nc * ts->nu * sizeof *w);
@@ -439,15 +470,16 @@ static int adjoint_block(struct tsys *ts, int c0, int nc, double *w, cholmod_com
     for (size_t e = 0; e < ts->ncc; e++)
         if (ts->cc[e].k >= c0 && ts->cc[e].k < c0 + nc)
             w[(size_t)(ts->cc[e].k - c0) * ts->nu + ts->cc[e].u] += ts->cc[e].v;
-    return solve_block(ts, w, (size_t)nc, cm, err);
+    return solve_block(ts, w, (size_t)nc, ws, cm, err);
 }
 
 /*
  * The tile's effective matrix M = W^T B + D into m (leading dimension ld)
- * at row row0, column col0.  keep_w: also store W in ts (ts->w must be NULL).
+ * at row row0, column col0.  keep_w: also store W in ts (ts->w must be
+ * NULL).  w: scratch of ts->nu x RHS_BLOCK doubles.
  */
 static int condense(struct tsys *ts, double *m, size_t ld, int row0, int col0, int keep_w,
-                    cholmod_common *cm, struct cospin_error *err)
+                    double *w, struct solve_ws *ws, cholmod_common *cm, struct cospin_error *err)
 {
     const struct cospin_xbar_span *sp = &ts->sp;
     for (int c = 0; c < sp->n_out; c++)
@@ -456,18 +488,14 @@ static int condense(struct tsys *ts, double *m, size_t ld, int row0, int col0, i
                 ts->d[(size_t)c * (size_t)sp->n_in + (size_t)k];
     if (ts->nu == 0)
         return 0;
-    double *w = malloc(ts->nu * RHS_BLOCK * sizeof *w);
     double *wk = keep_w ? malloc(ts->nu * (size_t)sp->n_out * sizeof *wk) : NULL;
-    if (!w || (keep_w && !wk)) {
-        free(w);
-        free(wk);
+    if (keep_w && !wk)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "crossbar tile %d: out of memory",
                                 ts->t);
-    }
     int rc = 0;
     for (int c0 = 0; c0 < sp->n_out && rc == 0; c0 += RHS_BLOCK) {
         int nc = sp->n_out - c0 < RHS_BLOCK ? sp->n_out - c0 : RHS_BLOCK;
-        rc = adjoint_block(ts, c0, nc, w, cm, err);
+        rc = adjoint_block(ts, c0, nc, w, ws, cm, err);
         for (size_t e = 0; rc == 0 && e < ts->nb; e++)
             for (int c = 0; c < nc; c++)
                 m[(size_t)(row0 + c0 + c) * ld + (size_t)(col0 + ts->b[e].k)] +=
@@ -475,7 +503,6 @@ static int condense(struct tsys *ts, double *m, size_t ld, int row0, int col0, i
         if (rc == 0 && wk)
             memcpy(wk + (size_t)c0 * ts->nu, w, (size_t)nc * ts->nu * sizeof *w);
     }
-    free(w);
     if (rc == 0)
         ts->w = wk;
     else
@@ -488,7 +515,8 @@ static int condense(struct tsys *ts, double *m, size_t ld, int row0, int col0, i
  * tile's column currents into i_out (nvec x n_out of the layer).
  */
 static int direct_tile(struct tsys *ts, const double *v_in, size_t nvec, size_t n_in,
-                       double *i_out, size_t n_out, cholmod_common *cm, struct cospin_error *err)
+                       double *i_out, size_t n_out, struct solve_ws *ws, cholmod_common *cm,
+                       struct cospin_error *err)
 {
     const struct cospin_xbar_span *sp = &ts->sp;
     double *x = ts->nu ? malloc(ts->nu * RHS_BLOCK * sizeof *x) : NULL;
@@ -504,7 +532,7 @@ static int direct_tile(struct tsys *ts, const double *v_in, size_t nvec, size_t 
                 for (size_t v = 0; v < nv; v++)
                     x[v * ts->nu + ts->b[e].u] +=
                         ts->b[e].v * v_in[(v0 + v) * n_in + (size_t)(sp->i0 + ts->b[e].k)];
-            rc = solve_block(ts, x, nv, cm, err);
+            rc = solve_block(ts, x, nv, ws, cm, err);
         }
         for (size_t v = 0; v < nv && rc == 0; v++) {
             const double *vi = v_in + (v0 + v) * n_in + sp->i0;
@@ -569,34 +597,34 @@ static void grad_devices(const struct tsys *ts, const struct cospin_xbar_tile *t
     }
 }
 
-/* dL/dG of the devices of one tile (ts factored) for dL/dM dl_dm (n_out x ld). */
+/*
+ * dL/dG of the devices of one tile (ts factored) for dL/dM dl_dm (n_out x
+ * ld).  h, w: scratch of ts->nu x RHS_BLOCK doubles each (a kept W is read
+ * in place).
+ */
 static int grad_tile(struct tsys *ts, const struct cospin_xbar_tile *tile, const double *dl_dm,
-                     size_t ld, double *dgp, double *dgn, cholmod_common *cm,
-                     struct cospin_error *err)
+                     size_t ld, double *dgp, double *dgn, double *h, double *w,
+                     struct solve_ws *ws, cholmod_common *cm, struct cospin_error *err)
 {
     const struct cospin_xbar_span *sp = &ts->sp;
-    size_t nu = ts->nu ? ts->nu : 1;
-    double *h = calloc(nu * RHS_BLOCK, sizeof *h), *w = calloc(nu * RHS_BLOCK, sizeof *w);
-    int rc = h && w ? 0
-                    : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0,
-                                       "crossbar tile %d: out of memory", ts->t);
+    int rc = 0;
     for (int c0 = 0; c0 < sp->n_out && rc == 0; c0 += RHS_BLOCK) {
         int nc = sp->n_out - c0 < RHS_BLOCK ? sp->n_out - c0 : RHS_BLOCK;
+        if (ts->w)
+            w = ts->w + (size_t)c0 * ts->nu;
         if (ts->nu) {
-            rc = adjoint_block(ts, c0, nc, w, cm, err);
+            rc = ts->w ? 0 : adjoint_block(ts, c0, nc, w, ws, cm, err);
             memset(h, 0, ts->nu * (size_t)nc * sizeof *h);
             for (size_t e = 0; e < ts->nb; e++)
                 for (int c = 0; c < nc; c++)
                     h[(size_t)c * ts->nu + ts->b[e].u] +=
                         ts->b[e].v * dl_dm[(size_t)(sp->j0 + c0 + c) * ld + (size_t)(sp->i0 + ts->b[e].k)];
             if (rc == 0)
-                rc = solve_block(ts, h, (size_t)nc, cm, err);
+                rc = solve_block(ts, h, (size_t)nc, ws, cm, err);
         }
         if (rc == 0)
             grad_devices(ts, tile, h, w, c0, nc, dl_dm, ld, dgp, dgn);
     }
-    free(h);
-    free(w);
     return rc;
 }
 
@@ -656,9 +684,11 @@ void cospin_xbar_solver_free(struct cospin_xbar_solver *s)
         cholmod_free_factor(&s->shapes[k].sym, &s->cm);
         cholmod_free_sparse(&s->shapes[k].pat, &s->cm);
     }
+    solve_ws_free(&s->ws, &s->cm);
     cholmod_finish(&s->cm);
     cospin_xbar_circuit_free(s->xc);
     free(s->kept);
+    free(s->scratch);
     free(s->m);
     free(s);
 }
@@ -753,8 +783,12 @@ int cospin_xbar_solver_factor(struct cospin_xbar_solver *s, const double *g_pos_
         double t0 = cospin_now_s();
         rc = prepare_tile(s, t, ts, err);
         double t1 = cospin_now_s();
+        double *w = rc ? NULL : scratch(s, (ts->nu ? ts->nu : 1) * RHS_BLOCK);
+        if (rc == 0 && !w)
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "crossbar solver: out of memory");
         if (rc == 0)
-            rc = condense(ts, s->m, (size_t)s->geom.n_in, ts->sp.j0, ts->sp.i0, keep, &s->cm, err);
+            rc = condense(ts, s->m, (size_t)s->geom.n_in, ts->sp.j0, ts->sp.i0, keep, w, &s->ws,
+                          &s->cm, err);
         s->st.factor_s += t1 - t0;
         s->st.solve_s += cospin_now_s() - t1;
         if (!keep || rc)
@@ -825,7 +859,7 @@ int cospin_xbar_solver_direct(struct cospin_xbar_solver *s, const double *v_in, 
         struct tsys local, *ts;
         if ((rc = tile_system(s, t, &local, &ts, err)))
             break;
-        rc = direct_tile(ts, v_in, nvec, n_in, i_out, n_out, &s->cm, err);
+        rc = direct_tile(ts, v_in, nvec, n_in, i_out, n_out, &s->ws, &s->cm, err);
         if (!s->kept)
             tsys_free(ts, &s->cm);
     }
@@ -850,9 +884,13 @@ int cospin_xbar_solver_grad(struct cospin_xbar_solver *s, const double *dl_dm, d
             break;
         struct cospin_xbar_tile tile;
         rc = cospin_xbar_circuit_tile(s->xc, t, &tile, err);
+        size_t nb = (ts->nu ? ts->nu : 1) * RHS_BLOCK;
+        double *h = rc ? NULL : scratch(s, 2 * nb);
+        if (rc == 0 && !h)
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "crossbar solver: out of memory");
         if (rc == 0)
-            rc = grad_tile(ts, &tile, dl_dm, (size_t)s->geom.n_in, dl_dg_pos, dl_dg_neg, &s->cm,
-                           err);
+            rc = grad_tile(ts, &tile, dl_dm, (size_t)s->geom.n_in, dl_dg_pos, dl_dg_neg, h,
+                           h + nb, &s->ws, &s->cm, err);
         cospin_xbar_tile_clear(&tile);
         if (!s->kept)
             tsys_free(ts, &s->cm);
@@ -895,6 +933,7 @@ int cospin_xbar_tile_matrix(const struct cospin_xbar_tile *tile, double *m,
     cm.final_ll = 1;
     cm.supernodal = CHOLMOD_SIMPLICIAL;   /* as in cospin_xbar_solver_new */
     struct tsys ts;
+    struct solve_ws ws = {0};
     int rc = assemble(&ts, tile, &cm, err);
     if (rc == 0)
         rc = check_floating(&ts, err);
@@ -905,8 +944,14 @@ int cospin_xbar_tile_matrix(const struct cospin_xbar_tile *tile, double *m,
                  : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0,
                                     "crossbar tile %d: CHOLMOD analysis failed", tile->index);
     }
+    double *w = rc ? NULL : malloc((ts.nu ? ts.nu : 1) * RHS_BLOCK * sizeof *w);
+    if (rc == 0 && !w)
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "crossbar tile %d: out of memory",
+                              tile->index);
     if (rc == 0)
-        rc = condense(&ts, m, (size_t)tile->span.n_in, 0, 0, 0, &cm, err);
+        rc = condense(&ts, m, (size_t)tile->span.n_in, 0, 0, 0, w, &ws, &cm, err);
+    free(w);
+    solve_ws_free(&ws, &cm);
     cholmod_free_factor(&sym, &cm);
     tsys_free(&ts, &cm);
     cholmod_finish(&cm);

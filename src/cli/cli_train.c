@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_xbar.h"
 #include "cosim.h"
 #include "device_train.h"
 #include "energy_net.h"
@@ -25,7 +26,10 @@ struct train_cli {
     struct cospin_train_job job;
     struct cospin_device_train_opts dt;
     int circuit;               /* forward passes through ngspice */
-    int circuit_workers;       /* ngspice worker processes; 0 = in-process */
+    int circuit_workers;       /* ngspice worker processes (0 = in-process); solver threads */
+    int circuit_aware;         /* forward passes through the sparse crossbar network */
+    struct cospin_xbar_opts xbar;   /* its crossbar ... */
+    struct cospin_nonideal ni;      /* ... and non-idealities */
 };
 
 /* Worker processes of the circuit in the loop unless --circuit-workers says otherwise. */
@@ -38,6 +42,9 @@ static void train_init(void *p)
     cospin_device_train_opts_init(&c->dt);
     c->circuit = 0;
     c->circuit_workers = TRAIN_CIRCUIT_WORKERS_DEFAULT;
+    c->circuit_aware = 0;
+    cospin_xbar_opts_default(&c->xbar);
+    cospin_nonideal_init(&c->ni);
 }
 
 /* The stop flag set by SIGINT.  A signal handler can only reach file-level
@@ -176,6 +183,45 @@ static void train_summary(const struct cospin_train_job *job)
         printf("energy: not computed (%s)\n", eerr.msg);
 }
 
+#define GIVEN(res, member) COSPIN_OPTS_GIVEN(res, struct train_cli, member)
+
+/* Circuit-aware training: the crossbar and its non-idealities into the job. */
+static int circuit_aware(struct train_cli *c, const struct cospin_opts_result *res)
+{
+    int circuit_opts = GIVEN(res, xbar) || GIVEN(res, xbar.r_wire_ohm) ||
+                       GIVEN(res, xbar.g_min_s) || GIVEN(res, xbar.g_max_s) ||
+                       GIVEN(res, xbar.v_read_v) || cospin_nonideal_has_chip(&c->ni) ||
+                       cospin_nonideal_has_reads(&c->ni);
+    if (!c->circuit_aware)
+        return circuit_opts ? cospin_opts_usage_error(res->cmd, "the crossbar options and the "
+                                                                "non-idealities need "
+                                                                "--circuit-aware")
+                            : 0;
+    if (c->circuit)
+        return cospin_opts_usage_error(res->cmd, "--circuit-aware and --circuit exclude each "
+                                                 "other (the sparse solver or ngspice in the "
+                                                 "loop)");
+    if (c->dt.synapse || c->dt.neuron)
+        return cospin_opts_usage_error(res->cmd, "--circuit-aware does not combine with "
+                                                 "--synapse or --neuron");
+    c->job.xbar = &c->xbar;
+    c->job.nonideal = &c->ni;
+    c->job.xbar_threads = c->circuit_workers > 0 ? c->circuit_workers : 1;
+    if (GIVEN(res, dt.w_max))
+        c->job.xbar_w_max = c->dt.w_max;
+    return 0;
+}
+
+/* What the circuit-aware training did. */
+static void circuit_aware_summary(const struct cospin_train_job *job)
+{
+    if (!job->xbar)
+        return;
+    printf("circuit-aware training: w_max %.6g, %ld layer factorisations in %.1f s, gradients "
+           "through the solve in %.1f s\n",
+           job->xbar_w_max_used, job->xbar_programs, job->xbar_program_s, job->xbar_grad_s);
+}
+
 static int train_main(void *p, const struct cospin_opts_result *res)
 {
     struct train_cli *c = p;
@@ -185,6 +231,9 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     if (c->job.device_file && !c->job.device_level)
         return cospin_opts_usage_error(res->cmd, "--device needs --level device (the neuron "
                                                  "table's device)");
+    int urc = circuit_aware(c, res);
+    if (urc)
+        return urc;
     if (COSPIN_OPTS_GIVEN(res, struct train_cli, job.opts.k_min)) {
         /* The init range must respect the clamp. */
         o->init.k_lo = fmax(o->init.k_lo, o->k_min);
@@ -214,9 +263,12 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     }
     if (rc != 0)
         return cospin_cli_report("train", &err);
+    circuit_aware_summary(&c->job);
     train_summary(&c->job);
     return COSPIN_OK;
 }
+
+#undef GIVEN
 
 /* ---- the table ---------------------------------------------------------------------- */
 
@@ -257,6 +309,9 @@ static const struct cospin_opt train_table[] = {
      .default_text = "thesis",
      .help = "W Xavier-uniform, k in U[-4,4], c in U[-1,1] (resets the "
              "three options below)"},
+    {.name = "init-model", .type = COSPIN_OPT_STRING, AT(job.init_model), .metavar = "FILE",
+     .default_text = "none",
+     .help = "start from a trained model.xml instead (fine-tuning; its hidden size is used)"},
     {.name = "init-w-gain", .type = COSPIN_OPT_NUMBER, AT(job.opts.init.w_gain), .metavar = "G",
      COSPIN_OPT_MIN(0), .help = "W ~ U(+-G sqrt(6/(n_in+n_out)))"},
     {.name = "init-k", .type = COSPIN_OPT_RANGE, AT(job.opts.init.k_lo), AT2(job.opts.init.k_hi),
@@ -337,7 +392,21 @@ static const struct cospin_opt train_table[] = {
              "Test evaluations (--eval-every) also go through the circuit: "
              "use --eval-every 0 to evaluate only at the end"},
     {.name = "circuit-workers", .type = COSPIN_OPT_INT, AT(circuit_workers), COSPIN_OPT_MIN(0),
-     COSPIN_OPT_MAX(64), .help = "ngspice worker processes (0 = in-process)"},
+     COSPIN_OPT_MAX(64),
+     .help = "ngspice worker processes (0 = in-process); with --circuit-aware the sparse "
+             "solver's threads (0: one)"},
+
+    {.name = "circuit-aware", .type = COSPIN_OPT_FLAG, AT(circuit_aware),
+     .section = "Circuit-aware training (doc/circuits.md)",
+     .help = "every batch's forward pass runs through the crossbars of the current weights "
+             "(the sparse solver, the options below, devices fixed per chip, reads drawn per "
+             "read) and the gradient goes back through the solve (adjoint) and the weight map; "
+             "noise, ADC and sampled neurons pass gradients straight through.  Weights stay "
+             "inside +-w_max (--w-max; default: the --init-model's circuit-aware w_max, else "
+             "its largest |w|, else 1); model.xml records w_max and the circuit, and test "
+             "accuracies are the circuit's"},
+    COSPIN_CLI_XBAR_OPTS(struct train_cli, xbar, NULL),
+    COSPIN_CLI_NONIDEAL_OPTS(struct train_cli, ni),
 
     {.name = "synapse", .type = COSPIN_OPT_CUSTOM, AT(dt.synapse), .metavar = "D",
      .parse = parse_device_name, .default_text = "none: plain float weights",
@@ -361,7 +430,8 @@ static const struct cospin_opt train_table[] = {
     {.name = "pair", .type = COSPIN_OPT_FLAG, AT(dt.pair),
      .help = "quant none: differential pair w = w_max (G+ - G-)"},
     {.name = "w-max", .type = COSPIN_OPT_NUMBER, AT(dt.w_max), .metavar = "W", COSPIN_OPT_ABOVE(0),
-     .help = "quant none: weight at full conductance"},
+     .help = "quant none: weight at full conductance; with --circuit-aware the weight "
+             "mapped to the crossbar's full window"},
     {.name = "round", .type = COSPIN_OPT_ENUM, AT(dt.round), .names = cospin_round_mode_names,
      .metavar = "RULE",
      .help = "quant none: pulse count rule, nearest | stochastic | open | "

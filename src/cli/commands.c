@@ -18,8 +18,7 @@ static const struct cospin_cli_command commands[] = {
     {"dataset", cospin_cli_dataset, NULL, &cospin_cli_dataset_cmd},
     {"characterize", cospin_cli_characterize, NULL, &cospin_cli_characterize_cmd},
     {"train", cospin_cli_train, NULL, &cospin_cli_train_cmd},
-    {"infer", cospin_cli_infer, "run a trained model as a full netlist (circuit vs math level)",
-     NULL},
+    {"infer", cospin_cli_infer, NULL, &cospin_cli_infer_cmd},
     {"energy", cospin_cli_energy, NULL, &cospin_cli_energy_cmd},
 };
 

@@ -140,12 +140,8 @@ for cmd in run netlist demo ngspice dataset characterize train infer energy; do
     rc1=$?
     "$COSPIN" "$cmd" --help >"$tmp/help2" 2>&1
     rc2=$?
-    # infer still parses its own options: no -h, no Examples section yet
-    case $cmd in
-    infer) cp "$tmp/help2" "$tmp/help3" && has_examples=yes ;;
-    *) "$COSPIN" "$cmd" -h >"$tmp/help3" 2>&1
-       if grep -q "^Examples:" "$tmp/help1"; then has_examples=yes; else has_examples=no; fi ;;
-    esac
+    "$COSPIN" "$cmd" -h >"$tmp/help3" 2>&1
+    if grep -q "^Examples:" "$tmp/help1"; then has_examples=yes; else has_examples=no; fi
     if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ ! -s "$tmp/help1.err" ] \
         && cmp -s "$tmp/help1" "$tmp/help2" && cmp -s "$tmp/help1" "$tmp/help3" \
         && grep -q "^Usage: cospin $cmd" "$tmp/help1" && [ "$has_examples" = yes ]; then

@@ -160,17 +160,18 @@ const struct cospin_opts_cmd cospin_cli_infer_cmd = {
     .summary = "run a trained model as circuits (ngspice or the sparse solver, non-idealities)",
     .usage = "--circuit --model FILE [OPTIONS] --out DIR",
     .description =
-        "Run a trained network (model.xml of `cospin train`) as circuits (doc/circuits.md):\n"
-        "inputs are read voltages V = v_read * pixel/255, each layer a crossbar of\n"
-        "differential conductance pairs G+ - G- inside [G_min, G_max] read at virtual\n"
-        "ground, each neuron a compact MTJ neuron whose switching probability realises\n"
-        "a = 1/(1+exp(-k (z + c))) with the neuron's own device fit.  ngspice streams the\n"
-        "test images through the whole netlist; the sparse solver computes the same\n"
-        "linear crossbars (wire resistance at full size, tiles) with the non-idealities\n"
-        "(device spread, stuck cells, read noise, ADC, stochastic neurons).  The circuit\n"
-        "is compared with the math level (the float32 forward pass of training).  The\n"
-        "report ends with the energy per inference, the same as `cospin energy\n"
-        "--crossbar`.  Numbers take SPICE suffixes: --r-wire 500m, --limit 1k.\n",
+        "Run a trained network (model.xml of `cospin train`) as circuits\n"
+        "(doc/circuits.md): inputs are read voltages V = v_read * pixel/255, each layer\n"
+        "a crossbar of differential conductance pairs G+ - G- inside [G_min, G_max]\n"
+        "read at virtual ground, each neuron a compact MTJ neuron whose switching\n"
+        "probability realises a = 1/(1+exp(-k (z + c))) with the neuron's own device\n"
+        "fit.  ngspice streams the test images through the whole netlist; the sparse\n"
+        "solver computes the same linear crossbars (wire resistance at full size,\n"
+        "tiles) with the non-idealities (device spread, stuck cells, read noise, ADC,\n"
+        "stochastic neurons).  The circuit is compared with the math level (the\n"
+        "float32 forward pass of training).  The report ends with the energy per\n"
+        "inference, the same as `cospin energy --crossbar`.  Numbers take SPICE\n"
+        "suffixes: --r-wire 500m, --limit 1k.\n",
     COSPIN_OPTS_TABLE(infer_table),
     COSPIN_OPTS_STRUCT(struct infer_cli, infer_init, infer_main),
     .epilog =

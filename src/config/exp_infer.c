@@ -61,6 +61,53 @@ static int get_model(const struct cospin_xml_node *n, const struct cospin_xml_no
     return COSPIN_OK;
 }
 
+/* An integer attribute of n over d into *v (unchanged when absent), in [lo, hi]. */
+static int get_int(const struct cospin_xml_node *n, const struct cospin_xml_node *d,
+                   const char *attr, int lo, int hi, int *v, struct cospin_error *err)
+{
+    const struct cospin_xml_node *o = owner(n, d, attr);
+    if (!o)
+        return COSPIN_OK;
+    int rc = cospin_xml_attr_int(o, attr, *v, v, err);
+    if (rc == 0 && (*v < lo || *v > hi))
+        rc = cospin_xml_error(o, attr, COSPIN_ERR_INVALID, err, "must be in [%d, %d]", lo, hi);
+    return rc;
+}
+
+/* The engine, verify and the non-idealities of n over d into job. */
+static int circuit_from_xml(const struct cospin_xml_node *n, const struct cospin_xml_node *d,
+                            struct cospin_infer_job *job, struct cospin_error *err)
+{
+    static const char *const engines[] = {"auto", "ngspice", "sparse", NULL};
+    struct cospin_nonideal *ni = &job->nonideal;
+    const struct cospin_xml_node *o;
+    int rc = 0, iv, chip = (int)ni->chip_seed, read = (int)ni->read_seed, verify = 0;
+    if ((o = owner(n, d, "engine"))) {
+        if ((rc = cospin_xml_attr_enum(o, "engine", engines, 0, &iv, err)))
+            return rc;
+        job->engine = (enum cospin_infer_engine)iv;
+    }
+    if ((rc = get_int(n, d, "verify", 0, 1000000000, &verify, err)) ||
+        (rc = get_double(n, d, "g-sigma", 0, &ni->g_sigma, err)) ||
+        (rc = get_double(n, d, "stuck-on", 0, &ni->stuck_on, err)) ||
+        (rc = get_double(n, d, "stuck-off", 0, &ni->stuck_off, err)) ||
+        (rc = get_int(n, d, "chip-seed", 0, 2147483647, &chip, err)) ||
+        (rc = get_double(n, d, "read-noise", 0, &ni->read_noise, err)) ||
+        (rc = get_int(n, d, "adc-bits", 0, COSPIN_NONIDEAL_ADC_MAX_BITS, &ni->adc_bits, err)) ||
+        (rc = get_double(n, d, "adc-range", 0, &ni->adc_range, err)) ||
+        (rc = get_int(n, d, "neuron-samples", 0, COSPIN_NONIDEAL_MAX_SAMPLES, &ni->neuron_samples,
+                      err)) ||
+        (rc = get_int(n, d, "read-seed", 0, 2147483647, &read, err)))
+        return rc;
+    job->verify = (size_t)verify;
+    ni->chip_seed = (uint64_t)chip;
+    ni->read_seed = (uint64_t)read;
+    struct cospin_error e = {0};
+    if (cospin_nonideal_validate(ni, &e))   /* the fractions' upper bounds and their sum */
+        return cospin_xml_error(n, NULL, COSPIN_ERR_INVALID, err, "%s", e.msg);
+    return COSPIN_OK;
+}
+
 /* Fill job from the attributes of n over d (job starts from cospin_infer_job_init). */
 static int job_from_xml(const struct cospin_xml_node *n, const struct cospin_xml_node *d,
                         struct cospin_infer_job *job, char *model_buf, size_t model_sz,
@@ -106,7 +153,7 @@ static int job_from_xml(const struct cospin_xml_node *n, const struct cospin_xml
     if ((o = owner(n, d, "tile")) &&
         sscanf(cospin_xml_attr(o, "tile"), "%d:%d", &xb->tile_rows, &xb->tile_cols) != 2)
         return cospin_xml_error(o, "tile", COSPIN_ERR_PARSE, err, "expected R:C");
-    return COSPIN_OK;
+    return circuit_from_xml(n, d, job, err);
 }
 
 static void summary_row(FILE *f, const char *name, const struct cospin_infer_job *job,

@@ -244,9 +244,12 @@ static int build_chip(struct infer *r, struct cospin_error *err)
         if (!g)
             return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
         rc = cospin_xbar_net_devices(r->net, l, w[l], g, g + n, err);
-        if (rc == 0)
-            rc = cospin_xbar_circuit_new(&r->res->xbar, (int)units[l + 1], (int)units[l], g, g + n,
-                                         &r->xc[l], err);
+        if (rc == 0 && (rc = cospin_xbar_circuit_new(&r->res->xbar, (int)units[l + 1],
+                                                     (int)units[l], g, g + n, &r->xc[l], err))) {
+            char what[32];
+            snprintf(what, sizeof what, "layer %d", l + 1);
+            cospin_error_prefix(err, what);
+        }
         free(g);
         if (rc == 0 && sparse)
             rc = cospin_xbar_net_program(r->net, l, w[l], err);

@@ -38,6 +38,25 @@ void cospin_train_job_init(struct cospin_train_job *job)
     job->xbar_threads = XBAR_THREADS_DEFAULT;
 }
 
+/* The device level's neuron map (*map; NULL at the math level), installed into the options. */
+static int load_map(struct cospin_train_job *job, struct cospin_neuron_map **map,
+                    struct cospin_error *err)
+{
+    job->opts.neuron_map = NULL;
+    if (!job->device_level)
+        return 0;
+    int rc = cospin_neuron_map_load(job->neuron_table, &job->map_opts, map, err);
+    if (rc)
+        return rc;
+    const struct cospin_neuron_map *m = *map;
+    job->opts.neuron_map = m;
+    cospin_info("device level (%s): reachable k %.4g..%.4g, I = %.4g uA * z + %.4g uA, "
+                "%zu path points",
+                cospin_device_mode_name(m->mode), m->k_min, m->k_max, m->i_scale_ua, m->i_bias_ua,
+                m->n);
+    return 0;
+}
+
 /* The initial model of a fine-tuning job (*init, or NULL) and its recorded crossbar w_max. */
 static int load_init(struct cospin_train_job *job, struct cospin_nn **init, double *w_max_rec,
                      struct cospin_error *err)
@@ -113,6 +132,26 @@ static int setup_circuit(struct cospin_train_job *job, const struct cospin_nn *i
     o->xbar_desc = desc;
     cospin_info("circuit-aware training: w_max %g, %s", w_max, desc);
     return 0;
+}
+
+/* After the runs: the circuit's figures into job, its hooks out of the options, all freed. */
+static void circuit_done(struct cospin_train_job *job, struct cospin_xbar_net *net,
+                         struct cospin_nn *init)
+{
+    struct cospin_train_opts *o = &job->opts;
+    if (net) {
+        struct cospin_xbar_net_stats st;
+        cospin_xbar_net_stats(net, &st);
+        job->xbar_programs = st.programs;
+        job->xbar_program_s = st.program_s;
+        job->xbar_grad_s = st.grad_s;
+        memset(&o->hooks, 0, sizeof o->hooks);   /* they point into net */
+        memset(&o->weight_grad, 0, sizeof o->weight_grad);
+        o->xbar_desc = NULL;
+        cospin_xbar_net_free(net);
+    }
+    o->init_net = NULL;
+    cospin_nn_free(init);
 }
 
 /* The circuit's fields of a summary.csv row (empty without circuit-aware training). */
@@ -449,8 +488,8 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     double *acc = calloc((size_t)job->runs, sizeof *acc);
     double *loss = calloc((size_t)job->runs, sizeof *loss);
     struct series ser = {0};
-    struct cospin_nn *init = NULL;
-    struct cospin_xbar_net *net = NULL;
+    struct cospin_nn *init = NULL;           /* the initial model (fine-tuning) */
+    struct cospin_xbar_net *net = NULL;      /* the circuit (circuit-aware training) */
     char desc[600];
     double w_max_rec = 0;
     int rc = 0, nres = 0;
@@ -465,18 +504,8 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         goto out;
     cospin_info("dataset %s: %zu training, %zu test images of %zu pixels", job->dataset, train.n,
                 test.n, train.n_in);
-    if (job->device_level) {
-        if ((rc = cospin_neuron_map_load(job->neuron_table, &job->map_opts, &map, err)) != 0)
-            goto out;
-        o->neuron_map = map;
-        cospin_info("device level (%s): reachable k %.4g..%.4g, I = %.4g uA * z + %.4g uA, "
-                    "%zu path points",
-                    cospin_device_mode_name(map->mode), map->k_min, map->k_max, map->i_scale_ua,
-                    map->i_bias_ua, map->n);
-    } else {
-        o->neuron_map = NULL;
-    }
-    if ((rc = load_init(job, &init, &w_max_rec, err)) != 0 ||
+    if ((rc = load_map(job, &map, err)) != 0 ||
+        (rc = load_init(job, &init, &w_max_rec, err)) != 0 ||
         (job->xbar &&
          (rc = setup_circuit(job, init, w_max_rec, train.n_in, &net, desc, sizeof desc, err))))
         goto out;
@@ -554,19 +583,7 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         }
     }
 out:
-    if (net) {
-        struct cospin_xbar_net_stats st;
-        cospin_xbar_net_stats(net, &st);
-        job->xbar_programs = st.programs;
-        job->xbar_program_s = st.program_s;
-        job->xbar_grad_s = st.grad_s;
-        memset(&o->hooks, 0, sizeof o->hooks);   /* they point into net */
-        memset(&o->weight_grad, 0, sizeof o->weight_grad);
-        o->xbar_desc = NULL;
-        cospin_xbar_net_free(net);
-    }
-    o->init_net = NULL;
-    cospin_nn_free(init);
+    circuit_done(job, net, init);
     series_free(&ser);
     for (int r = 0; r < nres; r++)
         cospin_train_result_clear(&res[r]);

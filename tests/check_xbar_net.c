@@ -22,6 +22,7 @@
 #include "error.h"
 #include "nn.h"
 #include "xbar_net.h"
+#include "xbar_solve.h"
 
 static const size_t units[3] = {12, 7, 4};
 #define NS 6   /* input vectors of the loss */
@@ -111,6 +112,49 @@ START_TEST(test_threads_same_result)
     ck_assert_int_eq(memcmp(g1, g3, sizeof g1), 0);
     cospin_xbar_net_free(a);
     cospin_xbar_net_free(b);
+}
+END_TEST
+
+/*
+ * A tile size that leaves a single input and a single output over: the last
+ * tile is an array of just that one pair (its own drivers and column end),
+ * so its block of M~ is the effective matrix of a 1 x 1 layer of the same
+ * two devices.
+ */
+START_TEST(test_remainder_tile)
+{
+    struct cospin_nonideal ni;
+    cospin_nonideal_init(&ni);
+    ni.g_sigma = 0.2;
+    struct cospin_xbar_opts xo;
+    test_opts(&xo, 5.0);
+    xo.tile_rows = 11;
+    xo.tile_cols = 6;
+    double w0[84], w1[28], gp[84], gn[84];
+    test_weights(w0, w1, 71);
+    struct cospin_xbar_net *net = NULL;
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_xbar_net_new(&xo, &ni, units, 2, 2, 0, &net, &err), 0);
+    ck_assert_msg(cospin_xbar_net_program(net, 0, w0, &err) == 0, "%s", err.msg);
+    struct cospin_xbar_net_stats st;
+    cospin_xbar_net_stats(net, &st);
+    ck_assert_int_eq(st.tiles[0], 4);   /* 11 + 1 inputs x 6 + 1 outputs */
+    ck_assert_int_eq(cospin_xbar_net_devices(net, 0, w0, gp, gn, NULL), 0);
+    /* The 1 x 1 layer of exactly those two devices, solved on its own. */
+    xo.tile_rows = xo.tile_cols = 0;
+    struct cospin_xbar_tile tile = {0};
+    struct cospin_xbar_circuit *xc = NULL;
+    ck_assert_int_eq(cospin_xbar_circuit_new(&xo, 1, 1, &gp[6 * 12 + 11], &gn[6 * 12 + 11], &xc,
+                                             &err), 0);
+    ck_assert_int_eq(cospin_xbar_circuit_tile(xc, 0, &tile, &err), 0);
+    double m1;
+    ck_assert_int_eq(cospin_xbar_tile_matrix(&tile, &m1, &err), 0);
+    const struct cospin_xbar_opts *o = cospin_xbar_net_opts(net);
+    double to_net = o->v_read_v / cospin_xbar_net_i_unit_a(net);
+    ck_assert_rel(cospin_xbar_net_matrix(net, 0)[6 * 12 + 11], m1 * to_net, 1e-12);
+    cospin_xbar_tile_clear(&tile);
+    cospin_xbar_circuit_free(xc);
+    cospin_xbar_net_free(net);
 }
 END_TEST
 
@@ -505,6 +549,7 @@ static Suite *suite_xbar_net(void)
     tcase_add_test(core, test_ideal_is_weights);
     tcase_add_test(core, test_threads_same_result);
     tcase_add_test(core, test_devices);
+    tcase_add_test(core, test_remainder_tile);
     tcase_add_test(core, test_read_noise);
     tcase_add_test(core, test_grad_vs_finite_differences);
     tcase_add_test(core, test_train_hooks_grad);

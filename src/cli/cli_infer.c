@@ -47,17 +47,21 @@ static void report_circuit(const struct cospin_infer_result *r)
         printf("ADC:           %d bits over +-%.4g A (layer 1), +-%.4g A (layer 2)\n",
                r->nonideal.adc_bits, r->adc_full_scale_a[0], r->adc_full_scale_a[1]);
     size_t nn = r->n_units[1] + r->n_units[2];
-    printf("neurons:       %zu of %zu with their own device fit from the model%s\n", r->own_fits,
-           nn, r->own_fits < nn ? ", the others with --dev-k, --dev-c" : "");
+    if (r->own_fits == 0)
+        printf("neurons:       all %zu with the --dev-k, --dev-c fit (the model records none of "
+               "their own)\n", nn);
+    else
+        printf("neurons:       %zu of %zu with their own device fit from the model%s\n",
+               r->own_fits, nn, r->own_fits < nn ? ", the others with --dev-k, --dev-c" : "");
     printf("agreement:     %.2f %% of the predictions\n", 100.0 * r->agreement);
     printf("read currents: largest deviation from I_unit z %.3e A (image %zu), relative "
            "%.3e\n",
            r->max_current_dev_a, r->worst_image, r->max_current_rel_dev);
     printf("outputs:       largest |a_circuit - a_math| %.3e\n", r->max_activation_dev);
     if (r->verify_images)
-        printf("verify:        %zu images through ngspice: read currents within %.3e of the "
+        printf("verify:        %zu image%s through ngspice: read currents within %.3e of the "
                "column scale of the sparse engine's\n",
-               r->verify_images, r->verify_max_rel_dev);
+               r->verify_images, r->verify_images == 1 ? "" : "s", r->verify_max_rel_dev);
 }
 
 /* The report of a finished job on stdout. */

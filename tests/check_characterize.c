@@ -719,8 +719,12 @@ START_TEST(test_not_rising)
     struct cospin_char_point pts[8];
     const long fall[4] = {30, 22, 12, 4}, rise[4] = {4, 12, 22, 30};
     for (int i = 0; i < 4; i++) {
-        pts[i] = (struct cospin_char_point){10e-9, 1.1e6, (10 + i) * 1e-6, 32, fall[i]};
-        pts[4 + i] = (struct cospin_char_point){20e-9, 1.1e6, (10 + i) * 1e-6, 32, rise[i]};
+        pts[i] = (struct cospin_char_point){.width_s = 10e-9, .ku_j_per_m3 = 1.1e6,
+                                            .current_a = (10 + i) * 1e-6, .trials = 32,
+                                            .switched = fall[i]};
+        pts[4 + i] = (struct cospin_char_point){.width_s = 20e-9, .ku_j_per_m3 = 1.1e6,
+                                                .current_a = (10 + i) * 1e-6, .trials = 32,
+                                                .switched = rise[i]};
     }
     t.points = pts;
     t.npoints = 8;

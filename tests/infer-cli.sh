@@ -88,6 +88,16 @@ if sed -n 2p "$tmp/v/summary.csv" | grep -q ",resistor,1,sparse,2,100,3," \
 else
     bad "sparse vs ngspice: $(sed -n 2p "$tmp/v/summary.csv")"
 fi
+# Driver output resistance, with wires and tiles, the same through both engines.
+expect "infer --r-driver --verify" 0 "drivers 150 Ohm" \
+    "$COSPIN" infer --circuit --model "$model" --limit 4 --r-wire 1 --r-driver 150 --tile 64:3 \
+    --verify 1 --workers 1 --out "$tmp/vd"
+vdd=$(sed -n 's/^verify: .* within \([0-9.e+-]*\) of the column scale.*/\1/p' "$tmp/log")
+if awk -v r="$vdd" 'BEGIN { exit !(r != "" && r + 0 <= 1e-9) }'; then
+    say "ok: drivers: sparse engine = ngspice to $vdd"
+else
+    bad "drivers: sparse vs ngspice '$vdd'"
+fi
 # Non-idealities are seeded: the same options give the same result, another chip another.
 for d in n1 n2; do
     "$COSPIN" -q infer --circuit --model "$model" --limit 50 --g-sigma 0.2 --stuck-off 0.05 \

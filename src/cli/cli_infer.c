@@ -40,6 +40,8 @@ static void report_circuit(const struct cospin_infer_result *r)
            r->i_unit_a);
     printf("array:         wire %.4g Ohm per segment, tiles %s (%d + %d tiles)",
            xo->r_wire_ohm, cospin_cli_tile_text(xo, tile, sizeof tile), r->tiles[0], r->tiles[1]);
+    if (xo->r_driver_ohm > 0)
+        printf(", drivers %.4g Ohm", xo->r_driver_ohm);
     if (r->engine == COSPIN_INFER_ENGINE_SPARSE)
         printf(", factored in %.2f s", r->program_s);
     printf("\ndevices:       %s\n", cospin_nonideal_describe(&r->nonideal, ni, sizeof ni));

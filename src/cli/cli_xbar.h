@@ -6,7 +6,7 @@
  *
  * COSPIN_CLI_XBAR_OPTS(T, XO, SECT) expands to the entries of the struct
  * cospin_xbar_opts at member path XO of the command's options struct T
- * (r-wire, tile, g-min, g-max, v-read), the first starting section SECT
+ * (r-wire, r-driver, tile, g-min, g-max, v-read), the first starting section SECT
  * (NULL: the section before); COSPIN_CLI_NONIDEAL_OPTS(T, NI) to those of
  * the struct cospin_nonideal at NI (g-sigma, stuck-on, stuck-off,
  * chip-seed, read-noise, adc-bits, adc-range, neuron-samples, read-seed).
@@ -36,6 +36,10 @@ const char *cospin_cli_tile_text(const struct cospin_xbar_opts *xo, char *buf, s
      .metavar = "OHM", .unit = "Ohm", COSPIN_OPT_MIN(0), .section = (SECT),                     \
      .help = "wire resistance of every row and column segment between neighbouring "            \
              "cells (0: ideal wires); implies resistor cells"},                                 \
+    {.name = "r-driver", .type = COSPIN_OPT_NUMBER, COSPIN_OPT_AT(T, XO.r_driver_ohm),       \
+     .metavar = "OHM", .unit = "Ohm", COSPIN_OPT_MIN(0),                                       \
+     .help = "output resistance of every row-line driver (each tile has its own drivers; "      \
+             "0: ideal drivers); implies resistor cells"},                                      \
     {.name = "tile", .type = COSPIN_OPT_CUSTOM, COSPIN_OPT_AT(T, XO), .metavar = "R:C",     \
      COSPIN_OPT_MIN(0), COSPIN_OPT_MAX(1000000), .parse = cospin_cli_parse_tile,              \
      .default_text = "0:0 (untiled)",                                                          \

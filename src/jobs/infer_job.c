@@ -200,8 +200,8 @@ static int load(struct infer *r, struct cospin_error *err)
         r->w2[k] = r->nn->w[1][k], wmax = fmax(wmax, fabs(r->w2[k]));
     struct cospin_xbar_opts *xo = &r->res->xbar;
     *xo = job->xbar;
-    if (job->cell_auto && xo->r_wire_ohm > 0)
-        xo->cell = COSPIN_XBAR_CELL_RESISTOR;   /* wire resistance needs physical cells */
+    if (job->cell_auto && (xo->r_wire_ohm > 0 || xo->r_driver_ohm > 0))
+        xo->cell = COSPIN_XBAR_CELL_RESISTOR;   /* wire/driver resistance needs physical cells */
     /* The weight at full conductance: the user's, the model's circuit-aware training's (its
        weights were clamped to it; clipping only absorbs the file's rounding), or max |w|. */
     xo->w_max = job->w_max > 0 ? job->w_max

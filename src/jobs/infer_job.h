@@ -83,7 +83,7 @@ struct cospin_infer_job {
     struct cospin_xbar_opts xbar;  /* crossbar options (default: cospin_xbar_opts_default
                                       with vccspair cells); w_max and clip are set by the job */
     int cell_auto;                 /* nonzero (default): resistor cells when
-                                      xbar.r_wire_ohm > 0; set 0 when the cell was chosen */
+                                      xbar.r_wire_ohm or r_driver_ohm > 0; set 0 when the cell was chosen */
     double w_max;                  /* weight mapped to the full conductance window (clipping
                                       larger ones); 0 (default) = the w_max of the model's
                                       circuit-aware training, else its largest |w| */

@@ -256,6 +256,35 @@ START_TEST(test_design)
 }
 END_TEST
 
+/* A table written by an older cospin: a curve of one current was fitted
+   "ok" with NaN k and c.  The inverse must not interpolate through it (it
+   printed NaN and succeeded): such a row counts as a missing fit. */
+START_TEST(test_design_nan_rows)
+{
+    struct cospin_char_table *t = synthetic_table();
+    struct cospin_char_design sol[8], d;
+    size_t ns = 0;
+    struct cospin_error e = {0};
+    t->fits[0].fit.k = NAN;   /* 10 ns, 1.1e6: status still ok */
+    t->fits[0].fit.c = NAN;
+    ck_assert_int_eq(cospin_char_design_kc(t, 1.1, 14.0, 0.01, sol, 8, &ns, &e),
+                     COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "complete grid"));
+    /* Width alone at 1.1e6: k = 1.2 lies between 10 ns (NaN) and 30 ns. */
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_width(t, 1.1e6, 1.2, &d, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "outside the range"));
+    /* Only c is NaN: the same. */
+    t->fits[0].fit.k = 1.0;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_width(t, 1.1e6, 1.2, &d, &e), COSPIN_ERR_INVALID);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_kc(t, 1.1, 14.0, 0.01, sol, 8, &ns, &e),
+                     COSPIN_ERR_INVALID);
+    cospin_char_table_free(t);
+}
+END_TEST
+
 /* The legend swatches of psw.svg (entry-local markup before the label), at most max. */
 static int psw_swatches(const char *svg, char **sw, int max)
 {
@@ -760,6 +789,7 @@ static Suite *suite_characterize(void)
     tcase_add_test(te, test_cli_errors);
     tcase_add_test(te, test_experiment_errors);
     tcase_add_test(te, test_not_rising);
+    tcase_add_test(te, test_design_nan_rows);
     tcase_set_timeout(te, 120);
     suite_add_tcase(s, te);
     return s;

@@ -59,4 +59,20 @@ expect "--target-k at a Ku with a NaN row" 3 \
     "^cospin characterize: error: the table has 1 width with a good fit at Ku = 1.2e\+06" \
     "$COSPIN" characterize --table "$tmp/fit_nan.csv" --target-k 1.2 --ku 1.2meg
 
+# ---- IDX headers are checked against the file before anything is allocated --------
+# 2^28 images of 4096 x 4096 announced by a 16-byte file (was: out of memory, exit 70)
+printf '\000\000\010\003\020\000\000\000\000\000\020\000\000\000\020\000' \
+    >"$tmp/huge-idx3-ubyte"
+expect "IDX header announcing 2^52 bytes" 5 \
+    "^cospin dataset info: error: .*/huge-idx3-ubyte: truncated: the header announces 4503599627370496 data bytes, the file has 0 after its 16-byte header\$" \
+    "$COSPIN" dataset info "$tmp/huge-idx3-ubyte"
+# a directory where an IDX file belongs (was: corrupt gzip stream)
+for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte \
+    t10k-labels-idx1-ubyte; do
+    mkdir -p "$tmp/ds/$f"
+done
+expect "directory named like an IDX file" 4 \
+    "^cospin dataset info: error: .*/ds/train-images-idx3-ubyte: is a directory, not an IDX file\$" \
+    "$COSPIN" dataset info "$tmp/ds"
+
 exit $fail

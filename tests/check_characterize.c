@@ -202,6 +202,84 @@ START_TEST(test_resume_and_files)
 }
 END_TEST
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Resume takes only complete, consistent rows of psw.csv.  A torn row with a
+   line break, a p_sw that is not switched/trials, other trials, a number
+   that is not one, a duplicate: each dropped with a warning and its point
+   run again.  A row off the run's grid (a Ku column cut to "11") is kept in
+   psw.csv but never fitted.  (Before: the torn row failed the resume, and
+   off-grid rows became curves of their own.) */
+START_TEST(test_resume_verified_rows)
+{
+    char *dir = tmpdir();
+    char psw[256], fit[256];
+    snprintf(psw, sizeof psw, "%s/psw.csv", dir);
+    snprintf(fit, sizeof fit, "%s/fit.csv", dir);
+    struct cospin_char_opts o;
+    small_opts(&o, 20);
+    o.out_dir = dir;
+    const double i3[3] = {9e-6, 19e-6, 29e-6};
+    struct cospin_char_grid g3 = {W10, 1, NULL, 0, i3, 3};
+    struct cospin_char_table *t1, *t2, *rp;
+    struct cospin_error e = {0};
+    ck_assert_int_eq(cospin_char_run(&o, &g3, &t1, &e), 0);
+    char rows[3][128], text[2048];
+    for (int i = 0; i < 3; i++)
+        snprintf(rows[i], sizeof rows[i], "1e-08,%.12g,20,%ld,%.6g,1100000\n",
+                 t1->points[i].current_a, t1->points[i].switched,
+                 t1->points[i].switched / 20.0);
+    snprintf(text, sizeof text,
+             "width_s,current_a,trials,switched,p_sw,ku_j_per_m3\n"
+             "%s"                                   /* 9 uA: intact */
+             "1e-08,1.9e-05,20,%ld,0.999,1100000\n"  /* p_sw wrong */
+             "1e-08,2.9e-05,19,%ld,0.5,1100000\n"    /* other trials */
+             "1e-08,2.9e-05,20,10,0.5\n"             /* torn: Ku missing */
+             "1e-08,x,20,10,0.5,1100000\n"           /* not a number */
+             "%s"                                   /* 9 uA again */
+             "1e-08,9e-06,20,3,0.15,11\n",           /* Ku cut short: off the grid */
+             rows[0], t1->points[1].switched, t1->points[2].switched, rows[0]);
+    write_text(psw, text);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &g3, &t2, &e), 0);
+    ck_assert_int_eq(t2->nresumed, 1);
+    ck_assert_int_eq(t2->npoints, 3);
+    ck_assert_int_eq(t2->nfits, 1);
+    ck_assert(t2->fits[0].fit.status != COSPIN_FIT_OK ||
+              (isfinite(t2->fits[0].fit.k) && isfinite(t2->fits[0].fit.c)));
+    for (int i = 0; i < 3; i++) {   /* rerun points give the first run's counts */
+        ck_assert_rel(t2->points[i].ku_j_per_m3, 1.1e6, 1e-12);
+        ck_assert_int_eq(t2->points[i].trials, 20);
+        ck_assert_int_eq(t2->points[i].switched, t1->points[i].switched);
+    }
+    ck_assert_int_eq(count_lines(fit), 2);
+    /* psw.csv: the three points and the row set aside. */
+    ck_assert_int_eq(cospin_char_read_psw_csv(psw, 0, &rp, NULL), 0);
+    ck_assert_int_eq(rp->npoints, 4);
+    ck_assert_rel(rp->points[0].ku_j_per_m3, 11, 1e-12);
+    /* Consistent rows of another grid: kept, not fitted, resumed when asked for. */
+    const double i1[1] = {19e-6};
+    struct cospin_char_grid g1 = {W10, 1, NULL, 0, i1, 1};
+    struct cospin_char_table *t3;
+    ck_assert_int_eq(cospin_char_run(&o, &g1, &t3, &e), 0);
+    ck_assert_int_eq(t3->nresumed, 1);
+    ck_assert_int_eq(t3->npoints, 1);
+    ck_assert_int_eq(t3->fits[0].fit.status, COSPIN_FIT_TOO_FEW);
+    ck_assert_int_eq(count_lines(psw), 5);
+    cospin_char_table_free(t1);
+    cospin_char_table_free(t2);
+    cospin_char_table_free(t3);
+    cospin_char_table_free(rp);
+    rm_rf(dir);
+}
+END_TEST
+
 /* A synthetic neuron table with k, c bilinear in (log10 w, Ku/1e6): the
    interpolation is then exact and the inverse must hit the target. */
 static struct cospin_char_table *synthetic_table(void)
@@ -774,6 +852,7 @@ static Suite *suite_characterize(void)
     tcase_add_test(tc, test_monotone);
     tcase_add_test(tc, test_thread_independence);
     tcase_add_test(tc, test_resume_and_files);
+    tcase_add_test(tc, test_resume_verified_rows);
     tcase_add_test(tc, test_design);
     tcase_add_test(tc, test_svg_styles);
     tcase_add_test(tc, test_cli_interrupt_resume);

@@ -480,10 +480,18 @@ static int prepare_dir(const struct cospin_char_opts *o, const char *figures,
                                     "device or engine); use another output directory, or --fresh "
                                     "to discard them",
                                     o->out_dir);
-        rc = cospin_char_read_psw_csv(psw, cospin_mtj_ku_j_per_m3(&o->device), old, err);
+        /* The trials run.txt records: 0 for the Fokker-Planck engine (exact points). */
+        struct cospin_char_resume_rules rules = {
+            o->engine == COSPIN_CHAR_FOKKER_PLANCK ? 0 : o->trials,
+            cospin_mtj_ku_j_per_m3(&o->device)};
+        size_t ndropped = 0;
+        rc = cospin_char_read_psw_resume(psw, &rules, old, &ndropped, err);
         if (rc)
             return rc;
-        /* Rewrite it cleanly (drops an incomplete last line). */
+        if (ndropped)
+            cospin_warn("%s: %zu damaged or inconsistent row%s of psw.csv dropped; their "
+                        "points run again", o->out_dir, ndropped, ndropped == 1 ? "" : "s");
+        /* Rewrite it with the accepted rows only (so appends follow a clean line). */
         struct cospin_char_table tmp = **old;
         tmp.fits = NULL;
         tmp.nfits = 0;
@@ -612,6 +620,51 @@ static int plan_points(struct run_state *s, const struct cospin_char_grid *g,
     return COSPIN_OK;
 }
 
+/* Whether v is one of the n values of a grid axis. */
+static int on_axis(double v, const double *axis, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v == axis[i] || cospin_char_same(v, axis[i]))
+            return 1;
+    return 0;
+}
+
+/*
+ * Move the earlier points that do not lie on this run's grid out of old
+ * into a new table *aside.  They are neither resumed nor fitted, but
+ * psw.csv keeps them (finish writes them back), so a rerun that gives their
+ * values resumes them: the points of an earlier, different grid, and a row
+ * whose last value was cut short (Ku = 11 instead of 1100000) but parses.
+ */
+static int set_aside(struct cospin_char_table *old, const struct cospin_char_grid *g,
+                     const struct grid_kus *gk, const char *dir,
+                     struct cospin_char_table **aside, struct cospin_error *err)
+{
+    *aside = calloc(1, sizeof **aside);
+    if (!*aside)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    size_t cap = 0, kept = 0;
+    for (size_t i = 0; old && i < old->npoints; i++) {
+        const struct cospin_char_point p = old->points[i];
+        if (on_axis(p.width_s, g->widths_s, g->nwidths) &&
+            on_axis(p.ku_j_per_m3, gk->kus, gk->nkus) &&
+            on_axis(p.current_a, g->currents_a, g->ncurrents))
+            old->points[kept++] = p;
+        else if (cospin_char_table_add_point(*aside, &cap, &p) != 0)
+            return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    if (old)
+        old->npoints = kept;
+    const struct cospin_char_point *a = (*aside)->points;
+    if ((*aside)->npoints)
+        cospin_warn("%s: %zu point%s of psw.csv lie%s outside this run's grid (the first: width "
+                    "%g s, Ku %g J/m^3, I %g A): kept in psw.csv but not fitted; give their "
+                    "values to resume them",
+                    dir, (*aside)->npoints, (*aside)->npoints == 1 ? "" : "s",
+                    (*aside)->npoints == 1 ? "s" : "", a->width_s, a->ku_j_per_m3, a->current_a);
+    return COSPIN_OK;
+}
+
 /* Run the planned tasks on the chosen engine, with progress; an interrupt
    becomes COSPIN_ERR_INTERRUPTED saying what was kept. */
 static int execute(struct run_state *s, struct cospin_error *err)
@@ -648,9 +701,10 @@ static int execute(struct run_state *s, struct cospin_error *err)
     return rc;
 }
 
-/* Add the new points to res, fit every curve and write the files. */
+/* Add the new points to res, fit every curve and write the files (psw.csv
+   with the points set aside as well). */
 static int finish(struct run_state *s, struct cospin_char_table *res, size_t *cap,
-                  struct cospin_error *err)
+                  const struct cospin_char_table *aside, struct cospin_error *err)
 {
     for (size_t i = 0; i < s->npoints; i++)
         if (cospin_char_table_add_point(res, cap, &s->points[i]) != 0)
@@ -662,7 +716,7 @@ static int finish(struct run_state *s, struct cospin_char_table *res, size_t *ca
         close(s->append_fd);
         s->append_fd = -1;
     }
-    return s->o->out_dir ? cospin_char_write_all(res, s->o->out_dir, err) : COSPIN_OK;
+    return s->o->out_dir ? cospin_char_write_all(res, aside, s->o->out_dir, err) : COSPIN_OK;
 }
 
 int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
@@ -677,7 +731,7 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
     gk.nkus = g->kus_j_per_m3 && g->nkus ? g->nkus : 1;
     gk.kus = g->kus_j_per_m3 && g->nkus ? g->kus_j_per_m3 : &gk.ku_dev;
     struct cospin_mtj_derived *dtab = NULL;
-    struct cospin_char_table *old = NULL, *res = NULL;
+    struct cospin_char_table *old = NULL, *res = NULL, *aside = NULL;
     struct run_state s;
     memset(&s, 0, sizeof s);
     s.o = o;
@@ -691,6 +745,8 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
         figures_text(o, gk.kus, gk.nkus, figures, sizeof figures);
         rc = prepare_dir(o, figures, &old, &s.append_fd, err);
     }
+    if (!rc)
+        rc = set_aside(old, g, &gk, o->out_dir, &aside, err);
     if (!rc && !(res = calloc(1, sizeof *res)))
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     if (!rc)
@@ -700,7 +756,7 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
     if (!rc)
         rc = execute(&s, err);
     if (!rc)
-        rc = finish(&s, res, &cap, err);
+        rc = finish(&s, res, &cap, aside, err);
     if (s.append_fd >= 0)
         close(s.append_fd);
     free(s.points);
@@ -709,6 +765,7 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
     free(s.tasks);
     free(dtab);
     cospin_char_table_free(old);
+    cospin_char_table_free(aside);
     if (rc == 0 && out)
         *out = res;
     else

@@ -44,7 +44,11 @@
  *   fit.xml      the same table as XML
  *   psw.svg      P_sw(I) points with binomial error bars and fitted sigmoids
  *   run.txt      the settings of the run; a rerun with the same out_dir and
- *                the same settings skips the points already in psw.csv.
+ *                the same settings skips the points of its grid already in
+ *                psw.csv.  Only complete, consistent rows are resumed (the
+ *                rules are in doc/characterization.md); others are dropped
+ *                with a warning, and rows off the rerun's grid stay in
+ *                psw.csv without being fitted.
  */
 #ifndef COSPIN_CHARACTERIZE_H
 #define COSPIN_CHARACTERIZE_H

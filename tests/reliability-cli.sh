@@ -75,4 +75,42 @@ expect "directory named like an IDX file" 4 \
     "^cospin dataset info: error: .*/ds/train-images-idx3-ubyte: is a directory, not an IDX file\$" \
     "$COSPIN" dataset info "$tmp/ds"
 
+# ---- a full disk while run.txt is written: the rerun resumes ------------------------
+# $COSPIN_FAULT_LIB makes fsync fail with ENOSPC for run.txt's temporary only.
+char_small() {
+    "$COSPIN" -q characterize --width 10n --current 9u:29u:10u --trials 20 --relax 2n \
+        --threads 1 --out "$@"
+}
+if [ -n "${COSPIN_FAULT_LIB:-}" ] && [ -r "$COSPIN_FAULT_LIB" ]; then
+    expect "run.txt on a full disk" 4 \
+        "^cospin characterize: error: .*/full/run\.txt: write failed: No space left on device\$" \
+        env LD_PRELOAD="$COSPIN_FAULT_LIB" COSPIN_FAULT_ENOSPC=/.run.txt. \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$COSPIN" -q characterize --width 10n --current 9u:29u:10u --trials 20 --relax 2n \
+        --threads 1 --out "$tmp/full"
+    if [ -e "$tmp/full/run.txt" ] || [ -n "$(ls -A "$tmp/full" | grep -v '^psw\.csv$')" ]; then
+        bad "full disk: left $(ls -A "$tmp/full" | tr '\n' ' ')"
+    fi
+    if char_small "$tmp/full" >"$tmp/stdout" 2>"$tmp/stderr" && [ -s "$tmp/full/run.txt" ] \
+        && [ "$(wc -l <"$tmp/full/psw.csv")" -eq 4 ]; then
+        say "ok: the rerun after a full disk runs without --fresh"
+    else
+        bad "rerun after a full disk: $(cat "$tmp/stderr")"
+    fi
+else
+    bad "COSPIN_FAULT_LIB (tests/.libs/libfault_fsync.so) is not set or not readable"
+fi
+# the state an older cospin left: psw.csv (its header only) without run.txt
+mkdir -p "$tmp/hdr" && echo "width_s,current_a,trials,switched,p_sw,ku_j_per_m3" >"$tmp/hdr/psw.csv"
+if char_small "$tmp/hdr" >"$tmp/stdout" 2>"$tmp/stderr" && [ -s "$tmp/hdr/run.txt" ]; then
+    say "ok: an empty psw.csv without run.txt is started over"
+else
+    bad "empty psw.csv without run.txt: $(cat "$tmp/stderr")"
+fi
+# but points without run.txt are not ours to overwrite
+mkdir -p "$tmp/nort" && cp "$tmp/full/psw.csv" "$tmp/nort/psw.csv"
+expect "points without run.txt" 3 \
+    "^cospin characterize: error: .*/nort: a psw.csv with points but no run.txt" \
+    char_small "$tmp/nort"
+
 exit $fail

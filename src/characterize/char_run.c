@@ -454,6 +454,70 @@ static int run_fp(struct run_state *s)
     return s->rc;
 }
 
+/* Whether psw.csv holds anything besides its header (blank and '#' lines aside). */
+static int psw_has_rows(const char *psw)
+{
+    FILE *f = fopen(psw, "r");
+    if (!f)
+        return 0;
+    char line[256];
+    int content = 0;
+    while (content < 2 && fgets(line, sizeof line, f)) {
+        const char *q = line + strspn(line, " \t\r\n");
+        content += *q && *q != '#';
+    }
+    fclose(f);
+    return content >= 2;
+}
+
+/* Resume from out_dir, whose run.txt (prev) and psw.csv exist: the settings
+   must match, and psw.csv is rewritten with the rows that can be resumed. */
+static int resume_dir(const struct cospin_char_opts *o, const char *prev, const char *manifest,
+                      const char *path, const char *psw, struct cospin_char_table **old,
+                      struct cospin_error *err)
+{
+    if (!manifest_same(prev, manifest))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
+                                "%s holds results of a run with other settings (seed, trials, "
+                                "device or engine); use another output directory, or --fresh "
+                                "to discard them",
+                                o->out_dir);
+    /* The trials run.txt records: 0 for the Fokker-Planck engine (exact points). */
+    struct cospin_char_resume_rules rules = {
+        o->engine == COSPIN_CHAR_FOKKER_PLANCK ? 0 : o->trials, cospin_mtj_ku_j_per_m3(&o->device)};
+    size_t ndropped = 0;
+    int rc = cospin_char_read_psw_resume(psw, &rules, old, &ndropped, err);
+    if (rc)
+        return rc;
+    if (ndropped)
+        cospin_warn("%s: %zu damaged or inconsistent row%s of psw.csv dropped; their "
+                    "points run again", o->out_dir, ndropped, ndropped == 1 ? "" : "s");
+    /* Rewrite it with the accepted rows only (so appends follow a clean line). */
+    struct cospin_char_table tmp = **old;
+    tmp.fits = NULL;
+    tmp.nfits = 0;
+    return cospin_char_write_psw_csv(&tmp, o->out_dir, err);
+}
+
+/*
+ * Start out_dir afresh: run.txt first, then an empty psw.csv.  In this
+ * order a failure (a full disk) never leaves points without the settings
+ * they belong to: a psw.csv without run.txt holds at most its header, which
+ * the next run starts over.  With --fresh the old psw.csv goes first, so
+ * the new run.txt never describes the old rows.
+ */
+static int start_dir(const struct cospin_char_opts *o, const char *manifest, const char *psw,
+                     struct cospin_error *err)
+{
+    if (o->fresh && unlink(psw) != 0 && errno != ENOENT)
+        return cospin_error_set(err, COSPIN_ERR_IO, psw, 0, "cannot remove: %s",
+                                strerror(errno));
+    int rc = cospin_char_write_text(o->out_dir, "run.txt", manifest, err);
+    if (!rc)
+        rc = cospin_char_write_text(o->out_dir, "psw.csv", CHAR_PSW_HEADER, err);
+    return rc;
+}
+
 /* Prepare out_dir: run.txt check, earlier points, psw.csv open for appending. */
 static int prepare_dir(const struct cospin_char_opts *o, const char *figures,
                        struct cospin_char_table **old, int *fd, struct cospin_error *err)
@@ -471,58 +535,24 @@ static int prepare_dir(const struct cospin_char_opts *o, const char *figures,
     char *prev = NULL;
     int have_prev = read_whole(path, &prev) == 0;
     int have_psw = access(psw, F_OK) == 0;
-    if (!o->fresh && have_prev && have_psw) {
-        int match = manifest_same(prev, manifest);
-        free(prev);
-        if (!match)
-            return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
-                                    "%s holds results of a run with other settings (seed, trials, "
-                                    "device or engine); use another output directory, or --fresh "
-                                    "to discard them",
-                                    o->out_dir);
-        /* The trials run.txt records: 0 for the Fokker-Planck engine (exact points). */
-        struct cospin_char_resume_rules rules = {
-            o->engine == COSPIN_CHAR_FOKKER_PLANCK ? 0 : o->trials,
-            cospin_mtj_ku_j_per_m3(&o->device)};
-        size_t ndropped = 0;
-        rc = cospin_char_read_psw_resume(psw, &rules, old, &ndropped, err);
-        if (rc)
-            return rc;
-        if (ndropped)
-            cospin_warn("%s: %zu damaged or inconsistent row%s of psw.csv dropped; their "
-                        "points run again", o->out_dir, ndropped, ndropped == 1 ? "" : "s");
-        /* Rewrite it with the accepted rows only (so appends follow a clean line). */
-        struct cospin_char_table tmp = **old;
-        tmp.fits = NULL;
-        tmp.nfits = 0;
-        rc = cospin_char_write_psw_csv(&tmp, o->out_dir, err);
-    } else {
-        free(prev);
-        if (!o->fresh && have_psw && !have_prev)
-            return cospin_error_set(err, COSPIN_ERR_INVALID, o->out_dir, 0,
-                                    "%s has a psw.csv without run.txt: not a cospin "
-                                    "characterisation directory (use --fresh to overwrite)",
-                                    o->out_dir);
-        rc = cospin_char_write_text(o->out_dir, "psw.csv", CHAR_PSW_HEADER, err);
-        if (!rc)
-            rc = cospin_char_write_text(o->out_dir, "run.txt",
-                                        strncat(manifest, figures,
-                                                sizeof manifest - strlen(manifest) - 1),
-                                        err);
-    }
+    if (!o->fresh && have_prev && have_psw)
+        rc = resume_dir(o, prev, manifest, path, psw, old, err);
+    else if (!o->fresh && have_psw && psw_has_rows(psw))
+        rc = cospin_error_set(err, COSPIN_ERR_INVALID, o->out_dir, 0,
+                              "a psw.csv with points but no run.txt: not a cospin "
+                              "characterisation directory (use --fresh to overwrite)");
+    else
+        rc = start_dir(o, strncat(manifest, figures, sizeof manifest - strlen(manifest) - 1),
+                       psw, err);
+    free(prev);
+    if (!rc && (*fd = open(psw, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0)
+        rc = cospin_error_set(err, COSPIN_ERR_IO, psw, 0, "cannot open for appending: %s",
+                              strerror(errno));
     if (rc) {
         cospin_char_table_free(*old);
         *old = NULL;
-        return rc;
     }
-    *fd = open(psw, O_WRONLY | O_APPEND);
-    if (*fd < 0) {
-        cospin_char_table_free(*old);
-        *old = NULL;
-        return cospin_error_set(err, COSPIN_ERR_IO, psw, 0, "cannot open for appending: %s",
-                                strerror(errno));
-    }
-    return 0;
+    return rc;
 }
 
 static int find_point(const struct cospin_char_table *t, const struct cospin_char_point *p)

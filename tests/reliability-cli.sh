@@ -113,4 +113,55 @@ expect "points without run.txt" 3 \
     "^cospin characterize: error: .*/nort: a psw.csv with points but no run.txt" \
     char_small "$tmp/nort"
 
+# ---- one run per output directory ------------------------------------------------
+# wait_for FILE: up to 30 s for FILE to have at least $2 lines
+wait_lines() {
+    i=0
+    while [ "$i" -lt 300 ]; do
+        [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+# A slow characterisation (8 points of 200 trials of 200 ns on one thread); run
+# in the background with `exec` so that $! is cospin's own pid.
+slow_char() {
+    exec "$COSPIN" -q characterize --width 200n --current 6u:34u:4u --trials 200 --relax 2n \
+        --threads 1 --out "$1"
+}
+(slow_char "$tmp/busy" >/dev/null 2>"$tmp/busy.err") &
+holder=$!
+if wait_lines "$tmp/busy/psw.csv" 1; then
+    start=$(date +%s)
+    expect "second characterize into a busy directory" 4 \
+        "^cospin characterize: error: .*/busy: in use by another cospin run \(pid $holder\): " \
+        "$COSPIN" characterize --width 30n --current 10u:20u:5u --seed 4 --out "$tmp/busy"
+    expect "run into a busy directory" 4 \
+        "^cospin run: error: .*/busy: in use by another cospin run \(pid $holder\)" \
+        "$COSPIN" run "$data/good.xml" --out "$tmp/busy"
+    expect "energy into a busy directory" 4 \
+        "^cospin energy: error: .*/busy: in use by another cospin run \(pid $holder\)" \
+        "$COSPIN" energy --waveform --out "$tmp/busy"
+    expect "demo into a busy directory" 4 \
+        "^cospin demo: error: .*/busy: in use by another cospin run \(pid $holder\)" \
+        "$COSPIN" demo --small --out "$tmp/busy"
+    [ $(($(date +%s) - start)) -le 5 ] || bad "refusing a busy directory took more than 5 s"
+    if ! grep -q '^seed=1$' "$tmp/busy/run.txt" || [ -e "$tmp/busy/op.csv" ]; then
+        bad "a refused run touched the busy directory: $(ls -A "$tmp/busy" | tr '\n' ' ')"
+    fi
+    # kill -9 releases the lock with the process; the rerun resumes
+    kill -9 "$holder"
+    wait "$holder" 2>/dev/null
+    if (slow_char "$tmp/busy" >/dev/null 2>"$tmp/stderr") \
+        && [ "$(wc -l <"$tmp/busy/psw.csv")" -eq 9 ] && [ ! -e "$tmp/busy/.cospin.lock" ]; then
+        say "ok: after kill -9 the directory is free again and the rerun resumes"
+    else
+        bad "rerun after kill -9: $(cat "$tmp/stderr") $(ls -A "$tmp/busy" | tr '\n' ' ')"
+    fi
+else
+    bad "the slow characterisation wrote no point in 30 s: $(cat "$tmp/busy.err")"
+    kill -9 "$holder" 2>/dev/null
+fi
+
 exit $fail

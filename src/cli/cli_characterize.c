@@ -18,6 +18,7 @@
 #define LOG_PREFIX "characterize"
 #include "log.h"
 #include "opts.h"
+#include "output.h"
 #include "units.h"
 
 /* The options of `cospin characterize`: the library's run options plus the grid and the inverse. */
@@ -309,12 +310,17 @@ static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
     sigaction(SIGTERM, &sa, NULL);
     struct cospin_char_table *t = NULL;
     struct cospin_error err = {0};
-    print_device(c);
-    int rc = cospin_char_run(&c->o, &g, &t, &err);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    struct cospin_output_dir od;
+    int rc = cospin_output_dir_lock(&od, c->o.out_dir, &err);
+    if (!rc) {
+        print_device(c);
+        rc = cospin_char_run(&c->o, &g, &t, &err);
+    }
     if (!rc)
         rc = cospin_mtj_device_save(&c->dev, c->o.out_dir, &err);
+    cospin_output_dir_unlock(&od, rc != 0);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
     if (rc) {
         cospin_char_table_free(t);
         return cospin_cli_report("characterize", &err);

@@ -15,6 +15,7 @@
 #include "demo_job.h"
 #include "error.h"
 #include "opts.h"
+#include "output.h"
 #include "units.h"
 
 /* The stop flag set by SIGINT/SIGTERM during the demo.  A signal handler can
@@ -209,8 +210,12 @@ static int demo_run(struct cospin_demo_job *job, int *failed_step, struct cospin
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     struct cospin_demo_result *res = calloc(1, sizeof *res);   /* large: paths, tables */
-    int rc = res ? cospin_demo_job_run(job, res, err)
+    struct cospin_output_dir od = {.fd = -1};
+    int rc = res ? cospin_output_dir_lock(&od, job->out_dir, err)
                  : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    if (!rc)
+        rc = cospin_demo_job_run(job, res, err);
+    cospin_output_dir_unlock(&od, 0);   /* finished steps stay, failed or not */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     cospin_demo_result_clear(res);

@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "characterize.h"
 #include "cli.h"
@@ -74,12 +73,13 @@ static int check_only(const char *path, const struct cospin_experiment_type *t,
 static int run_experiment(const struct cospin_experiment_type *t, const struct cospin_xml_node *root,
                           const char *out_dir, struct cospin_error *err)
 {
-    int created = 0;
-    int rc = cospin_output_mkdir(out_dir, &created, err);
-    if (!rc)
-        rc = t->run(root, out_dir, err);
-    if (rc && created)
-        rmdir(out_dir);   /* only succeeds if the runner left it empty, as it must */
+    struct cospin_output_dir od;
+    int rc = cospin_output_dir_lock(&od, out_dir, err);
+    if (rc)
+        return rc;
+    rc = t->run(root, out_dir, err);
+    /* A directory the lock created goes again if the runner left it empty, as it must. */
+    cospin_output_dir_unlock(&od, rc != 0);
     for (size_t i = 0; !rc && i < sizeof summaries / sizeof summaries[0]; i++)
         if (strcmp(t->type, summaries[i].type) == 0)
             rc = summaries[i].print(out_dir, err);

@@ -520,9 +520,9 @@ START_TEST(test_bad_files)
     memset(&e, 0, sizeof e);
     snprintf(p, sizeof p, "%s/missing.csv", dir);
     ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_IO);
-    /* A psw.csv without run.txt is not silently overwritten. */
+    /* Points in a psw.csv without run.txt are not silently overwritten... */
     snprintf(p, sizeof p, "%s/psw.csv", dir);
-    write_file(p, "width_s,current_a,trials,switched,p_sw\n");
+    write_file(p, "width_s,current_a,trials,switched,p_sw\n1e-08,4e-06,10,0,0\n");
     struct cospin_char_opts o;
     small_opts(&o, 10);
     o.out_dir = dir;
@@ -530,6 +530,10 @@ START_TEST(test_bad_files)
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), COSPIN_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(e.msg, "run.txt"));
+    /* ...but a header alone (a run that failed writing run.txt) starts over. */
+    write_file(p, "width_s,current_a,trials,switched,p_sw\n");
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), 0);
     rm_rf(dir);
 }
 END_TEST

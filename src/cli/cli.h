@@ -14,6 +14,7 @@
 #ifndef COSPIN_CLI_H
 #define COSPIN_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -57,10 +58,25 @@ int cospin_cli_help(int nargs, char **args);
 
 /*
  * Print err as "cospin <cmd>: error: file:line: message" on stderr (cmd
- * NULL: "cospin: error: ...") and return err->code.  Subcommands use it for
+ * NULL: "cospin: error: ..."; "interrupted" instead of "error" for
+ * COSPIN_ERR_INTERRUPTED) and return err->code.  Subcommands use it for
  * every failure other than a usage error (opts.h: cospin_opts_usage_error).
  */
 int cospin_cli_report(const char *cmd, const struct cospin_error *err);
+
+/*
+ * Interrupts.  While a command runs, SIGINT and SIGTERM behave alike: the
+ * first one sets the flag that cospin_cli_signals_catch returns (to the
+ * signal's number); the run polls it, stops its children, keeps its
+ * finished work, removes its temporaries and returns COSPIN_ERR_INTERRUPTED
+ * (exit code 6, one line on stderr).  A second signal ends the process at
+ * once.  cospin_cli_signals_restore puts the previous handlers back.
+ */
+struct cospin_cli_signals {
+    struct sigaction old_int, old_term;
+};
+volatile sig_atomic_t *cospin_cli_signals_catch(struct cospin_cli_signals *s);
+void cospin_cli_signals_restore(const struct cospin_cli_signals *s);
 
 int cospin_cli_ngspice(int argc, char **argv);
 int cospin_cli_run(int argc, char **argv);

@@ -5,7 +5,6 @@
 #include <config.h>
 
 #include <math.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,19 +39,6 @@ static void char_init(void *p)
     cospin_mtj_device_default(&c->dev);
     c->o.device = c->dev.p;
     c->tol = 0.01;
-}
-
-/* The stop flag set by SIGINT/SIGTERM.  A signal handler can only reach
-   file-level state; this is the one such variable of the program. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-    /* A second signal kills at once. */
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
 }
 
 /* Control voltage of a Ku (V), or NaN without a coefficient. */
@@ -301,13 +287,8 @@ static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
     }
     struct cospin_char_grid g = {c->widths.v, c->widths.n, c->kus.v, c->kus.n, c->currents.v,
                                  c->currents.n};
-    c->o.stop = &stop_requested;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    struct cospin_cli_signals sig;
+    c->o.stop = cospin_cli_signals_catch(&sig);
     struct cospin_char_table *t = NULL;
     struct cospin_error err = {0};
     struct cospin_output_dir od;
@@ -319,8 +300,7 @@ static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
     if (!rc)
         rc = cospin_mtj_device_save(&c->dev, c->o.out_dir, &err);
     cospin_output_dir_unlock(&od, rc != 0);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    cospin_cli_signals_restore(&sig);
     if (rc) {
         cospin_char_table_free(t);
         return cospin_cli_report("characterize", &err);

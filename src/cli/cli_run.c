@@ -16,9 +16,14 @@
 #include "output.h"
 #include "xml.h"
 
+/* Default longest ngspice job of an experiment file (s): a runaway or hung
+   simulation becomes an error instead of a run that never ends. */
+#define RUN_DEFAULT_JOB_TIMEOUT_S 3600.0
+
 struct run_opts {
     const char *out_dir;       /* NULL: the file's base name + "-out" */
     int check;
+    struct cospin_experiment_ctx ctx;   /* --force, --job-timeout, --allow-netlist-code */
 };
 
 static void run_init(void *p)
@@ -26,6 +31,8 @@ static void run_init(void *p)
     struct run_opts *o = p;
     o->out_dir = NULL;
     o->check = 0;
+    memset(&o->ctx, 0, sizeof o->ctx);
+    o->ctx.job_timeout_s = RUN_DEFAULT_JOB_TIMEOUT_S;
 }
 
 /* "dir/rc_step.xml" -> "rc_step-out". */
@@ -62,33 +69,39 @@ static const struct {
 };
 
 static int check_only(const char *path, const struct cospin_experiment_type *t,
-                      const struct cospin_xml_node *root, struct cospin_error *err)
+                      const struct cospin_xml_node *root, const struct cospin_experiment_ctx *ctx,
+                      struct cospin_error *err)
 {
-    int rc = t->check ? t->check(root, err) : COSPIN_OK;
+    int rc = t->check ? t->check(root, ctx, err) : COSPIN_OK;
     if (!rc)
         printf("%s: valid %s experiment\n", path, t->type);
     return rc;
 }
 
+/* Run the experiment into ctx->out_dir, held for the whole run and with
+   SIGINT/SIGTERM stopping it (finished work is kept). */
 static int run_experiment(const struct cospin_experiment_type *t, const struct cospin_xml_node *root,
-                          const char *out_dir, struct cospin_error *err)
+                          struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
     struct cospin_output_dir od;
-    int rc = cospin_output_dir_lock(&od, out_dir, err);
+    int rc = cospin_output_dir_lock(&od, ctx->out_dir, err);
     if (rc)
         return rc;
-    rc = t->run(root, out_dir, err);
+    struct cospin_cli_signals sig;
+    ctx->stop = cospin_cli_signals_catch(&sig);
+    rc = t->run(root, ctx, err);
+    cospin_cli_signals_restore(&sig);
     /* A directory the lock created goes again if the runner left it empty, as it must. */
     cospin_output_dir_unlock(&od, rc != 0);
     for (size_t i = 0; !rc && i < sizeof summaries / sizeof summaries[0]; i++)
         if (strcmp(t->type, summaries[i].type) == 0)
-            rc = summaries[i].print(out_dir, err);
+            rc = summaries[i].print(ctx->out_dir, err);
     return rc;
 }
 
 static int run_main(void *p, const struct cospin_opts_result *res)
 {
-    const struct run_opts *o = p;
+    struct run_opts *o = p;
     const char *path = res->args[0];
     struct cospin_error err = {0};
     struct cospin_xml_doc *cfg = NULL;
@@ -98,12 +111,13 @@ static int run_main(void *p, const struct cospin_opts_result *res)
     const struct cospin_experiment_type *t = NULL;
     int rc = cospin_experiment_find(root, &t, &err);
     if (!rc && o->check) {
-        rc = check_only(path, t, root, &err);
+        rc = check_only(path, t, root, &o->ctx, &err);
     } else if (!rc) {
         char defdir[1024];
         if (!o->out_dir)
             default_out(path, defdir, sizeof defdir);
-        rc = run_experiment(t, root, o->out_dir ? o->out_dir : defdir, &err);
+        o->ctx.out_dir = o->out_dir ? o->out_dir : defdir;
+        rc = run_experiment(t, root, &o->ctx, &err);
     }
     cospin_xml_free(cfg);
     return rc ? cospin_cli_report("run", &err) : COSPIN_OK;

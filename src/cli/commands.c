@@ -111,9 +111,11 @@ int cospin_cli_help(int nargs, char **args)
 int cospin_cli_report(const char *cmd, const struct cospin_error *err)
 {
     char buf[1200];
+    /* An interrupt is not an error of the run: say what it is. */
+    const char *what = err->code == COSPIN_ERR_INTERRUPTED ? "interrupted" : "error";
     if (cmd)
-        fprintf(stderr, "cospin %s: error: %s\n", cmd, cospin_error_format(err, buf, sizeof buf));
+        fprintf(stderr, "cospin %s: %s: %s\n", cmd, what, cospin_error_format(err, buf, sizeof buf));
     else
-        fprintf(stderr, "cospin: error: %s\n", cospin_error_format(err, buf, sizeof buf));
+        fprintf(stderr, "cospin: %s: %s\n", what, cospin_error_format(err, buf, sizeof buf));
     return err->code ? err->code : COSPIN_ERR_INTERNAL;
 }

@@ -139,9 +139,11 @@ static int answer_queries(const struct cospin_xml_node *root, const struct cospi
     return cospin_csv_write_commit(&out, err);
 }
 
-int cospin_experiment_characterize(const struct cospin_xml_node *root, const char *out_dir,
+int cospin_experiment_characterize(const struct cospin_xml_node *root,
+                                   const struct cospin_experiment_ctx *ctx,
                                    struct cospin_error *err)
 {
+    const char *out_dir = ctx->out_dir;
     struct cospin_char_opts o;
     cospin_char_opts_default(&o);
     struct cospin_mtj_device dev;

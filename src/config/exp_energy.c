@@ -163,9 +163,10 @@ static void put_energy_row(struct cospin_csv_writer *csv, int idx,
     cospin_csv_end_row(csv);
 }
 
-int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out_dir,
-                             struct cospin_error *err)
+int cospin_experiment_energy(const struct cospin_xml_node *root,
+                             const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    const char *out_dir = ctx->out_dir;
     struct cospin_engine *eng = NULL;
     struct cospin_engine_opts eo = {0};
     struct cospin_csv_writer csv;

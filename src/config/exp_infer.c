@@ -172,9 +172,10 @@ static void summary_row(FILE *f, const char *name, const struct cospin_infer_job
     fprintf(f, ",%.3f\n", r->wall_s);
 }
 
-int cospin_experiment_infer(const struct cospin_xml_node *root, const char *out_dir,
-                            struct cospin_error *err)
+int cospin_experiment_infer(const struct cospin_xml_node *root,
+                            const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    const char *out_dir = ctx->out_dir;
     const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
     size_t total = cospin_xml_count(root, "infer"), k = 0;
     struct cospin_output sum;
@@ -217,8 +218,11 @@ int cospin_experiment_infer(const struct cospin_xml_node *root, const char *out_
     return rc;
 }
 
-int cospin_experiment_infer_check(const struct cospin_xml_node *root, struct cospin_error *err)
+int cospin_experiment_infer_check(const struct cospin_xml_node *root,
+                                  const struct cospin_experiment_ctx *ctx,
+                                  struct cospin_error *err)
 {
+    (void)ctx;
     const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
     int rc = COSPIN_OK;
     for (const struct cospin_xml_node *n = cospin_xml_child(root, "infer"); n && !rc;

@@ -646,9 +646,10 @@ int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
     return rc;
 }
 
-int cospin_experiment_netlist(const struct cospin_xml_node *root, const char *out_dir,
-                              struct cospin_error *err)
+int cospin_experiment_netlist(const struct cospin_xml_node *root,
+                              const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    const char *out_dir = ctx->out_dir;
     struct cospin_exp_netlist *x = NULL;
     int rc = cospin_exp_netlist_read(root, &x, err);
     if (rc)
@@ -673,8 +674,10 @@ int cospin_experiment_netlist(const struct cospin_xml_node *root, const char *ou
 }
 
 int cospin_experiment_netlist_check(const struct cospin_xml_node *root,
+                                    const struct cospin_experiment_ctx *ctx,
                                     struct cospin_error *err)
 {
+    (void)ctx;
     struct cospin_exp_netlist *x = NULL;
     int rc = cospin_exp_netlist_read(root, &x, err);
     cospin_exp_netlist_free(x);

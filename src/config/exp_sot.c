@@ -149,8 +149,10 @@ static int prepare(const struct cospin_xml_node *root, const struct cospin_xml_n
     return rc;
 }
 
-int cospin_experiment_sot_check(const struct cospin_xml_node *root, struct cospin_error *err)
+int cospin_experiment_sot_check(const struct cospin_xml_node *root,
+                                const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    (void)ctx;
     for (const struct cospin_xml_node *n = cospin_xml_child(root, "train"); n;
          n = cospin_xml_next(n, "train")) {
         struct cospin_train_job job;
@@ -290,10 +292,11 @@ static void put_summary_row(struct cospin_csv_writer *w, const char *name,
     cospin_csv_end_row(w);
 }
 
-int cospin_experiment_sot(const struct cospin_xml_node *root, const char *out_dir,
-                          struct cospin_error *err)
+int cospin_experiment_sot(const struct cospin_xml_node *root,
+                          const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
-    int rc = cospin_experiment_sot_check(root, err);
+    const char *out_dir = ctx->out_dir;
+    int rc = cospin_experiment_sot_check(root, ctx, err);
     if (rc)
         return rc;
     const struct cospin_xml_node *c = cospin_xml_child(root, "curves");

@@ -261,9 +261,10 @@ static void put_summary_row(struct cospin_csv_writer *w, const char *name,
     cospin_csv_end_row(w);
 }
 
-int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_dir,
-                            struct cospin_error *err)
+int cospin_experiment_train(const struct cospin_xml_node *root,
+                            const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    const char *out_dir = ctx->out_dir;
     const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
     size_t ntrain = cospin_xml_count(root, "train");
     struct cospin_plot *plot = cospin_plot_new("test accuracy (mean of runs)", "iteration",

@@ -613,6 +613,31 @@ START_TEST(test_errors_netlists)
 }
 END_TEST
 
+/* An error that quotes a line of an included file names it as such but does
+   not copy it (".include /etc/passwd" put a line of it into the message);
+   the netlist's own lines are still quoted. */
+START_TEST(test_errors_include_not_quoted)
+{
+    struct cospin_engine *eng = new_engine();
+    char path[] = "/tmp/cospin-check-engine-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    const char secret[] = "secret:x:1:2:not for the error message\nr9 q\n";
+    ck_assert_int_eq(write(fd, secret, sizeof secret - 1), (ssize_t)(sizeof secret - 1));
+    close(fd);
+    char net[256];
+    snprintf(net, sizeof net, "* include\n.include %s\nv1 a 0 1\nr1 a 0 1k\n", path);
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_engine_load(eng, net, &err), COSPIN_ERR_SIM);
+    ck_assert_msg(!strstr(err.msg, "secret"), "message '%s' quotes the included file", err.msg);
+    ck_assert_ptr_nonnull(strstr(err.msg, "a line of an included file, not shown"));
+    /* The netlist's own bad line is quoted, whatever its case and blanks. */
+    expect_load_error(eng, "* garbage\nv1 a 0 1\nr1 a 0 1k\nFoo   Bar baz\n", "foo bar baz");
+    unlink(path);
+    cospin_engine_free(eng);
+}
+END_TEST
+
 START_TEST(test_errors_second_engine)
 {
     struct cospin_engine *eng = new_engine(), *eng2 = NULL;
@@ -770,6 +795,7 @@ static Suite *suite_engine(void)
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);
     tcase_add_test(errors, test_errors_netlists);
+    tcase_add_test(errors, test_errors_include_not_quoted);
     tcase_add_test(errors, test_errors_second_engine);
     tcase_add_test(errors, test_errors_missing_cm);
     tcase_add_test(errors, test_errors_pool_missing_cm);

@@ -113,6 +113,54 @@ expect "points without run.txt" 3 \
     "^cospin characterize: error: .*/nort: a psw.csv with points but no run.txt" \
     char_small "$tmp/nort"
 
+# ---- netlists are code: refused in experiment files unless allowed -----------------
+# code_xml FILE LINES...: a netlist experiment whose inline netlist is LINES
+# (each on its own line, the first on line 5 of FILE).
+code_xml() {
+    f=$1
+    shift
+    {
+        printf '<?xml version="1.0"?>\n<experiment type="netlist" name="code">\n'
+        printf '  <circuit>\n    <netlist>\n'
+        for l in "$@"; do printf '%s\n' "$l"; done
+        printf '    </netlist>\n  </circuit>\n  <op vectors="v(a)"/>\n</experiment>\n'
+    } >"$f"
+}
+code_xml "$tmp/control.xml" "r1 a 0 1k" "v1 a 0 dc 1" ".control" "shell touch $tmp/ran" ".endc"
+expect "run: a .control block" 3 \
+    "^cospin run: error: .*/control\.xml:7: <netlist>: a \.control block \(ngspice commands\): netlists are code.*--allow-netlist-code" \
+    "$COSPIN" run "$tmp/control.xml" --out "$tmp/code-out"
+expect "run --check: a .control block" 3 "^cospin run: error: .*/control\.xml:7: " \
+    "$COSPIN" run --check "$tmp/control.xml"
+expect "netlist: a .control block" 3 "^cospin netlist: error: .*/control\.xml:7: " \
+    "$COSPIN" netlist "$tmp/control.xml"
+[ -e "$tmp/ran" ] && bad "the refused .control block ran its shell command"
+[ -e "$tmp/code-out" ] && bad "a refused run left $tmp/code-out"
+for card in "shell touch $tmp/ran" ".exec" ".include /etc/passwd" ".INC x.lib" ".lib x.lib tt"; do
+    code_xml "$tmp/card.xml" "r1 a 0 1k" "$card" "v1 a 0 dc 1"
+    expect "run: '$card'" 3 "^cospin run: error: .*/card\.xml:6: <netlist>: .*--allow-netlist-code" \
+        "$COSPIN" run "$tmp/card.xml" --out "$tmp/code-out"
+done
+# with the option the file runs as written (here: its shell command)
+if "$COSPIN" -q run --allow-netlist-code "$tmp/control.xml" --out "$tmp/code-out" \
+    && [ -e "$tmp/ran" ] && [ -s "$tmp/code-out/op.csv" ]; then
+    say "ok: --allow-netlist-code runs the .control block"
+else
+    bad "--allow-netlist-code did not run the .control block"
+fi
+# an error quoting a line of an included file does not copy it into the message
+printf 'secret:x:1:2:do not show\n' >"$tmp/secret.inc"
+for inc in "$tmp/secret.inc" /etc/passwd; do
+    [ -r "$inc" ] || continue
+    code_xml "$tmp/inc.xml" ".include $inc" "r1 a 0 1k" "v1 a 0 dc 1"
+    expect "include $inc, allowed" 1 \
+        "^cospin run: error: .*/inc\.xml:[0-9]+: <op>: .*\(a line of an included file, not shown\)" \
+        "$COSPIN" run --allow-netlist-code "$tmp/inc.xml" --out "$tmp/code-out"
+    if grep -q ':x:' "$tmp/stderr"; then
+        bad "the error quotes $inc: $(cat "$tmp/stderr")"
+    fi
+done
+
 # ---- one run per output directory ------------------------------------------------
 # wait_for FILE: up to 30 s for FILE to have at least $2 lines
 wait_lines() {

@@ -144,6 +144,11 @@ static const struct cospin_opt run_table[] = {
      COSPIN_OPT_AT(struct run_opts, check),
      .help = "only validate the file against the grammar (and check its "
              "values as a run would, for the types marked *); run nothing"},
+    {.name = "allow-netlist-code", .type = COSPIN_OPT_FLAG,
+     COSPIN_OPT_AT(struct run_opts, ctx.allow_netlist_code), .section = "Safety",
+     .help = "run inline <netlist> text that holds .control/.exec blocks, shell, "
+             ".include or .lib: netlists are code (they run commands and read "
+             "files), so use it only for files you trust"},
 };
 
 const struct cospin_opts_cmd cospin_cli_run_cmd = {

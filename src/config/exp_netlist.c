@@ -32,6 +32,7 @@ struct reader {
     size_t nnames, cap;
     size_t *slot;             /* open-addressing hash of names: index + 1, 0 = empty */
     size_t nslots;            /* a power of two, > 2 * nnames */
+    unsigned flags;           /* COSPIN_EXP_NETLIST_* */
     struct cospin_error *err;
 };
 
@@ -200,34 +201,71 @@ static int waveform(struct reader *r, const struct cospin_xml_node *src)
     return COSPIN_OK;
 }
 
+/*
+ * What an inline netlist line q (l bytes, leading blanks removed) does that
+ * makes it code rather than a circuit, or NULL: ngspice runs .control and
+ * .exec blocks as commands (shell among them) and reads any file named by
+ * .include or .lib (the prefixes as ngspice matches them: .inc is
+ * .include).  "shell" as the first word is refused too.
+ */
+static const char *netlist_code(const char *q, size_t l)
+{
+    static const char *const cards[][2] = {
+        {".control", "a .control block (ngspice commands)"},
+        {".endc", "the end of a .control block"},
+        {".exec", "an .exec block (ngspice commands)"},
+        {".inc", "an .include card (reads a file)"},
+        {".lib", "a .lib card (reads a file)"},
+    };
+    for (size_t i = 0; i < sizeof cards / sizeof cards[0]; i++) {
+        size_t k = strlen(cards[i][0]);
+        if (l >= k && strncasecmp(q, cards[i][0], k) == 0)
+            return cards[i][1];
+    }
+    if (l >= 5 && strncasecmp(q, "shell", 5) == 0 && (l == 5 || isspace((unsigned char)q[5])))
+        return "a shell command";
+    return NULL;
+}
+
+/* An inline <netlist>: each line as written, minus leading blanks (SPICE
+   continuation '+' kept); code (netlist_code) only when the flags allow it. */
+static int inline_netlist(struct reader *r, const struct cospin_xml_node *n)
+{
+    const char *t = cospin_xml_text(n);
+    if (!t)
+        return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int line = cospin_xml_text_line(n);
+    for (const char *p = t; *p; line++) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p;
+        while (q < p + len && (*q == ' ' || *q == '\t'))
+            q++;
+        size_t l2 = len - (size_t)(q - p);
+        while (l2 > 0 && (q[l2 - 1] == '\r' || q[l2 - 1] == ' ' || q[l2 - 1] == '\t'))
+            l2--;
+        if (l2 >= 4 && strncasecmp(q, ".end", 4) == 0 && (l2 == 4 || isspace((unsigned char)q[4])))
+            return cospin_xml_error(n, NULL, COSPIN_ERR_INVALID, r->err,
+                                    "inline netlist must not contain .end (cospin adds it)");
+        const char *code = netlist_code(q, l2);
+        if (code && !(r->flags & COSPIN_EXP_NETLIST_ALLOW_CODE))
+            return cospin_error_set(r->err, COSPIN_ERR_INVALID, cospin_xml_file(n), line,
+                                    "<netlist>: %s: netlists are code, and an experiment file "
+                                    "runs this only with --allow-netlist-code (use it only for "
+                                    "files you trust)", code);
+        if (l2 > 0)
+            cospin_netlist_printf(r->net, "%.*s\n", (int)l2, q);
+        p = e ? e + 1 : p + len;
+    }
+    return COSPIN_OK;
+}
+
 static int element(struct reader *r, const struct cospin_xml_node *n)
 {
     const char *kind = cospin_xml_name(n);
     char b1[64], b2[64], b3[64], sname[128];
-    if (strcmp(kind, "netlist") == 0) {
-        const char *t = cospin_xml_text(n);
-        if (!t)
-            return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-        /* Each line as written, minus leading blanks (SPICE continuation '+' kept). */
-        const char *p = t;
-        while (*p) {
-            const char *e = strchr(p, '\n');
-            size_t len = e ? (size_t)(e - p) : strlen(p);
-            const char *q = p;
-            while (q < p + len && (*q == ' ' || *q == '\t'))
-                q++;
-            size_t l2 = len - (size_t)(q - p);
-            while (l2 > 0 && (q[l2 - 1] == '\r' || q[l2 - 1] == ' ' || q[l2 - 1] == '\t'))
-                l2--;
-            if (l2 >= 4 && strncasecmp(q, ".end", 4) == 0 && (l2 == 4 || isspace((unsigned char)q[4])))
-                return cospin_xml_error(n, NULL, COSPIN_ERR_INVALID, r->err,
-                                           "inline netlist must not contain .end (cospin adds it)");
-            if (l2 > 0)
-                cospin_netlist_printf(r->net, "%.*s\n", (int)l2, q);
-            p = e ? e + 1 : p + len;
-        }
-        return COSPIN_OK;
-    }
+    if (strcmp(kind, "netlist") == 0)
+        return inline_netlist(r, n);
     const char *name, *pn, *nn;
     int rc = cospin_xml_req_str(n, "name", &name, r->err);
     if (!rc)
@@ -453,15 +491,16 @@ void cospin_exp_netlist_free(struct cospin_exp_netlist *x)
     free(x);
 }
 
-int cospin_exp_netlist_read(const struct cospin_xml_node *root, struct cospin_exp_netlist **out,
-                            struct cospin_error *err)
+int cospin_exp_netlist_read(const struct cospin_xml_node *root, unsigned flags,
+                            struct cospin_exp_netlist **out, struct cospin_error *err)
 {
     *out = NULL;
     const struct cospin_xml_node *circ = cospin_xml_child(root, "circuit");
     if (!circ)
         return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "no <circuit>");
     struct cospin_exp_netlist *x = calloc(1, sizeof *x);
-    struct reader r = {.err = err, .net = cospin_netlist_new(), .models = cospin_netlist_new()};
+    struct reader r = {.err = err, .flags = flags, .net = cospin_netlist_new(),
+                       .models = cospin_netlist_new()};
     int rc = COSPIN_OK;
     if (!x || !r.net || !r.models) {
         free(x);
@@ -646,12 +685,18 @@ int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
     return rc;
 }
 
+/* The reader's flags for a run with ctx's options. */
+static unsigned netlist_flags(const struct cospin_experiment_ctx *ctx)
+{
+    return ctx && ctx->allow_netlist_code ? COSPIN_EXP_NETLIST_ALLOW_CODE : 0u;
+}
+
 int cospin_experiment_netlist(const struct cospin_xml_node *root,
                               const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
     const char *out_dir = ctx->out_dir;
     struct cospin_exp_netlist *x = NULL;
-    int rc = cospin_exp_netlist_read(root, &x, err);
+    int rc = cospin_exp_netlist_read(root, netlist_flags(ctx), &x, err);
     if (rc)
         return rc;
     struct cospin_sim_result *res = calloc(x->nanalyses, sizeof *res);
@@ -677,9 +722,8 @@ int cospin_experiment_netlist_check(const struct cospin_xml_node *root,
                                     const struct cospin_experiment_ctx *ctx,
                                     struct cospin_error *err)
 {
-    (void)ctx;
     struct cospin_exp_netlist *x = NULL;
-    int rc = cospin_exp_netlist_read(root, &x, err);
+    int rc = cospin_exp_netlist_read(root, netlist_flags(ctx), &x, err);
     cospin_exp_netlist_free(x);
     return rc;
 }

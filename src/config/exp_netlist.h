@@ -35,15 +35,26 @@ struct cospin_exp_netlist {
     size_t nanalyses;
 };
 
+/* Flags of cospin_exp_netlist_read. */
+enum {
+    /* Netlists are code: ngspice runs the commands of .control and .exec
+       blocks (shell among them) and reads every file .include and .lib
+       name.  Inline <netlist> text with any of these (or a line starting
+       with "shell") is refused unless this flag is given
+       (--allow-netlist-code on the command line). */
+    COSPIN_EXP_NETLIST_ALLOW_CODE = 1u
+};
+
 /*
  * Read a netlist experiment from root (<experiment type="netlist">) into a
  * new *out (free with cospin_exp_netlist_free).  Checks what the grammar
  * cannot (positive R/C/L, duplicate element names, even pwl lists,
- * duplicate output files, known dc source); errors name file:line and the
+ * duplicate output files, known dc source, netlist code without
+ * COSPIN_EXP_NETLIST_ALLOW_CODE in flags); errors name file:line and the
  * element/attribute: COSPIN_ERR_PARSE (bad number), COSPIN_ERR_INVALID.
  */
-int cospin_exp_netlist_read(const struct cospin_xml_node *root, struct cospin_exp_netlist **out,
-                            struct cospin_error *err);
+int cospin_exp_netlist_read(const struct cospin_xml_node *root, unsigned flags,
+                            struct cospin_exp_netlist **out, struct cospin_error *err);
 
 /* Free; NULL-safe. */
 void cospin_exp_netlist_free(struct cospin_exp_netlist *x);

@@ -13,6 +13,7 @@
 
 #include "characterize.h"
 #include "check_util.h"
+#include "log.h"
 #include "xml.h"
 
 /* A short pulse keeps the tests fast: 10 ns + 2 ns relaxation = 2400 RK4
@@ -276,6 +277,45 @@ START_TEST(test_resume_verified_rows)
     cospin_char_table_free(t2);
     cospin_char_table_free(t3);
     cospin_char_table_free(rp);
+    rm_rf(dir);
+}
+END_TEST
+
+/* A run far too long for this machine is refused before it starts (widths
+   of 30 s at a 5 ps step ran until killed): the message gives the estimate
+   and --force; the directory is not touched.  With no limit the check
+   passes; a tiny limit makes even a small grid measure the step and fail. */
+START_TEST(test_estimate_refused)
+{
+    char *dir = tmpdir();
+    char runtxt[256];
+    snprintf(runtxt, sizeof runtxt, "%s/run.txt", dir);
+    struct cospin_char_opts o;
+    small_opts(&o, 100);
+    o.out_dir = dir;
+    const double w30[1] = {30.0}, i1[1] = {10e-6};
+    struct cospin_char_grid g = {w30, 1, NULL, 0, i1, 1};
+    struct cospin_error e = {0};
+    double t0 = cospin_now_s();
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), COSPIN_ERR_INVALID);
+    ck_assert_msg(cospin_now_s() - t0 < 5, "the estimate took %g s", cospin_now_s() - t0);
+    ck_assert_ptr_nonnull(strstr(e.msg, "this run would take about"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "days"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "6e+14 LLGS steps"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "--force"));
+    ck_assert_int_eq(access(runtxt, F_OK), -1);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_check(&o, &g, &e), COSPIN_ERR_INVALID);
+    o.max_run_s = 0;   /* --force */
+    ck_assert_int_eq(cospin_char_check(&o, &g, NULL), 0);
+    /* 1 point x 100 trials x 2400 steps is ~10 ms: over a 1 us limit. */
+    o.max_run_s = 1e-6;
+    struct cospin_char_grid g1 = {W10, 1, NULL, 0, i1, 1};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_check(&o, &g1, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "ns per step on 2 threads"));
+    o.max_run_s = COSPIN_CHAR_DEFAULT_MAX_RUN_S;
+    ck_assert_int_eq(cospin_char_check(&o, &g1, NULL), 0);
     rm_rf(dir);
 }
 END_TEST
@@ -873,6 +913,7 @@ static Suite *suite_characterize(void)
     tcase_add_test(te, test_experiment_errors);
     tcase_add_test(te, test_not_rising);
     tcase_add_test(te, test_design_nan_rows);
+    tcase_add_test(te, test_estimate_refused);
     tcase_set_timeout(te, 120);
     suite_add_tcase(s, te);
     return s;

@@ -8,6 +8,7 @@
 #include "xml.h"
 #include "error.h"
 #include "exp_netlist.h"
+#include "experiment.h"
 
 #define DATA(f) COSPIN_TEST_SRCDIR "/data/" f
 
@@ -242,6 +243,67 @@ START_TEST(test_netlist_injection)
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e), COSPIN_ERR_INVALID);
     ck_assert_has(e.msg, "vector name 'v(in);x' has the character ';'");
+    cospin_xml_free(cfg);
+}
+END_TEST
+
+/* Inline netlist text that is code (.control, .exec, shell, .include, .lib)
+   is refused at its own line unless COSPIN_EXP_NETLIST_ALLOW_CODE. */
+START_TEST(test_netlist_code_refused)
+{
+    static const char *const lines[] = {".control", ".ENDC", ".exec", "shell touch x",
+                                        ".include /etc/passwd", ".inc a.lib", ".lib a.lib tt"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        char xml[512];
+        snprintf(xml, sizeof xml,
+                 "<experiment type='netlist'>\n<circuit>\n<netlist>\n"
+                 "  r1 in 0 1k\n  %s\n</netlist>\n</circuit><op vectors='v(in)'/></experiment>",
+                 lines[i]);
+        struct cospin_error e = {0};
+        struct cospin_xml_doc *cfg = NULL;
+        ck_assert_int_eq(cospin_xml_load_memory(xml, 0, "<code>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
+                                                &cfg, &e), 0);
+        struct cospin_exp_netlist *x = NULL;
+        ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e),
+                         COSPIN_ERR_INVALID);
+        ck_assert_int_eq(e.line, 5);
+        ck_assert_has(e.msg, "--allow-netlist-code");
+        memset(&e, 0, sizeof e);
+        ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg),
+                                                 COSPIN_EXP_NETLIST_ALLOW_CODE, &x, &e), 0);
+        ck_assert_has(x->circuit, lines[i]);
+        cospin_exp_netlist_free(x);
+        cospin_xml_free(cfg);
+    }
+}
+END_TEST
+
+/* A transient of more than 1e9 time points is refused before it runs (.tran
+   1f 1 ran until killed), with --force (ctx.force) it passes the check. */
+START_TEST(test_tran_points_refused)
+{
+    static const char xml[] =
+        "<experiment type='netlist'><circuit><resistor name='1' p='in' n='0' r='1k'/>"
+        "</circuit>\n<tran step='1f' stop='1' vectors='v(in)'/>\n"
+        "<tran step='1p' stop='1u' max_step='1f' vectors='v(in)' file='b.csv'/></experiment>";
+    struct cospin_error e = {0};
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load_memory(xml, 0, "<tran>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
+                                            &cfg, &e), 0);
+    struct cospin_exp_netlist *x = NULL;
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e), 0);
+    ck_assert_rel(x->analyses[0].tran_points, 1e15, 1e-12);
+    ck_assert_rel(x->analyses[1].tran_points, 1e9, 1e-12);   /* max_step sets the step */
+    cospin_exp_netlist_free(x);
+    struct cospin_experiment_ctx ctx = {0};
+    ck_assert_int_eq(cospin_experiment_netlist_check(cospin_xml_root(cfg), &ctx, &e),
+                     COSPIN_ERR_INVALID);
+    ck_assert_int_eq(e.line, 2);
+    ck_assert_has(e.msg, "about 1e+15 time points");
+    ck_assert_has(e.msg, "--force");
+    ctx.force = 1;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_experiment_netlist_check(cospin_xml_root(cfg), &ctx, &e), 0);
     cospin_xml_free(cfg);
 }
 END_TEST
@@ -612,6 +674,8 @@ static Suite *suite_config(void)
     tcase_add_test(errors, test_semantic_errors);
     tcase_add_test(errors, test_duplicate_name_many);
     tcase_add_test(errors, test_netlist_injection);
+    tcase_add_test(errors, test_netlist_code_refused);
+    tcase_add_test(errors, test_tran_points_refused);
     tcase_add_test(errors, test_typed_reader_errors);
     tcase_add_test(errors, test_memory_errors);
     suite_add_tcase(s, errors);

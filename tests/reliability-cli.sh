@@ -113,6 +113,52 @@ expect "points without run.txt" 3 \
     "^cospin characterize: error: .*/nort: a psw.csv with points but no run.txt" \
     char_small "$tmp/nort"
 
+# ---- runaway settings are refused before they run -------------------------------------
+# widths="30" (30 s at a 5 ps step) and .tran 1f 1 ran until killed
+expect "characterize --width 30" 3 \
+    "^cospin characterize: error: this run would take about .* days on this machine .*--force" \
+    "$COSPIN" characterize --width 30 --current 10u --out "$tmp/w30"
+[ -e "$tmp/w30" ] && bad "the refused characterisation left $tmp/w30"
+cat >"$tmp/w30.xml" <<'EOF'
+<?xml version="1.0"?>
+<experiment type="characterize" name="w30">
+  <sweep widths="30" currents="10u"/>
+</experiment>
+EOF
+expect "run: <sweep widths=\"30\">" 3 "^cospin run: error: .*/w30\.xml:3: this run would take about" \
+    "$COSPIN" run "$tmp/w30.xml" --out "$tmp/w30"
+expect "run --check: <sweep widths=\"30\">" 3 "^cospin run: error: .*/w30\.xml:3: this run would take" \
+    "$COSPIN" run --check "$tmp/w30.xml"
+tran_xml() {
+    cat >"$1" <<EOF
+<?xml version="1.0"?>
+<experiment type="netlist" name="tran">
+  <circuit>
+    <resistor name="1" p="a" n="0" r="1k"/>
+    <vsource name="1" p="a" n="0" dc="1"/>
+  </circuit>
+  <tran step="$2" stop="$3" vectors="v(a)"/>
+</experiment>
+EOF
+}
+tran_xml "$tmp/tran1f.xml" 1f 1
+expect "run: .tran 1f 1" 3 \
+    "^cospin run: error: .*/tran1f\.xml:7: <tran>: about 1e\+15 time points .*--force" \
+    "$COSPIN" run "$tmp/tran1f.xml" --out "$tmp/tran-out"
+[ -e "$tmp/tran-out" ] && bad "the refused transient left $tmp/tran-out"
+if "$COSPIN" run --check --force "$tmp/tran1f.xml" >/dev/null 2>&1; then
+    say "ok: --force lets .tran 1f 1 through the check"
+else
+    bad "run --check --force refused .tran 1f 1"
+fi
+# 1e8 points are allowed, but not past the per-job limit
+tran_xml "$tmp/tran1p.xml" 1p 100u
+start=$(date +%s)
+expect "run --job-timeout 1" 1 \
+    "^cospin run: error: .*/tran1p\.xml:7: <tran>: job 0 did not finish within the job time limit of 1 s" \
+    "$COSPIN" run --job-timeout 1 "$tmp/tran1p.xml" --out "$tmp/tran-out"
+[ $(($(date +%s) - start)) -le 10 ] || bad "--job-timeout 1 took more than 10 s"
+
 # ---- netlists are code: refused in experiment files unless allowed -----------------
 # code_xml FILE LINES...: a netlist experiment whose inline netlist is LINES
 # (each on its own line, the first on line 5 of FILE).

@@ -73,6 +73,7 @@ int cospin_char_ngspice_run(const struct cospin_char_ngspice_opts *o,
 {
     struct cospin_engine_opts eo = {0};
     eo.codemodel_path = o->codemodel_path;
+    eo.job_timeout_s = o->job_timeout_s;
     struct cospin_pool *pool = NULL;
     int rc = cospin_pool_new(&eo, o->pool_workers, &pool, err);
     if (rc)

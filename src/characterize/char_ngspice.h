@@ -27,6 +27,7 @@ struct cospin_char_ngspice_opts {
     double relax_s;              /* relaxation after the pulse, s (>= 0) */
     int pool_workers;            /* worker processes (0: online CPUs) */
     const char *codemodel_path;  /* cospin.cm (NULL: the engine's default) */
+    double job_timeout_s;        /* longest netlist, s (engine.h); 0: no limit */
 };
 
 /* One netlist's worth of trials of one grid point. */

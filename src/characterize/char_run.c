@@ -37,6 +37,7 @@ void cospin_char_opts_default(struct cospin_char_opts *o)
     o->engine = COSPIN_CHAR_FAST;
     o->instances_per_netlist = COSPIN_CHAR_DEFAULT_INSTANCES;
     cospin_fp_opts_default(&o->fp);
+    o->max_run_s = COSPIN_CHAR_DEFAULT_MAX_RUN_S;
 }
 
 const char *cospin_char_engine_name(enum cospin_char_engine engine)
@@ -120,6 +121,9 @@ static int validate(const struct cospin_char_opts *o, const struct cospin_char_g
     if (!(o->relax_s >= 0) || !isfinite(o->relax_s))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "relaxation %g s must be >= 0", o->relax_s);
+    if (!(o->max_run_s >= 0) || !(o->job_timeout_s >= 0) || !isfinite(o->job_timeout_s))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "run and job time limits must be >= 0 s (0: none)");
     if (o->threads < 0 || o->block_trials <= 0 || o->instances_per_netlist <= 0 ||
         o->pool_workers < 0)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
@@ -167,6 +171,90 @@ static int make_dir(const char *dir, struct cospin_error *err)
     }
     return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "cannot create the output directory: %s",
                             strerror(errno));
+}
+
+/* ---- the estimate of a run's work ----------------------------------------------------------- */
+
+/* A generous bound on the cost of one LLGS step (s): a grid whose steps
+   times this stays within the limit needs no measurement. */
+#define CHAR_STEP_S_BOUND 1e-5
+/* The timing run: CHAR_TIMING_TRIALS trials (the LLGS integrates trials in
+   SIMD lanes, up to 16 at once: time a full set) of this many steps,
+   quadrupled until it takes CHAR_TIMING_MIN_S. */
+#define CHAR_TIMING_TRIALS 16L
+#define CHAR_TIMING_STEPS 256L
+#define CHAR_TIMING_MIN_S 0.02
+
+/* The wall time of one trial's LLGS step on this machine, s (one thread). */
+static double measure_step_s(const struct cospin_mtj_derived *d, double dt_s)
+{
+    for (long steps = CHAR_TIMING_STEPS;; steps *= 4) {
+        double t0 = cospin_now_s();
+        cospin_mtj_trials(d, 0.0, (double)steps * dt_s, 0.0, 1, 0, CHAR_TIMING_TRIALS, NULL);
+        double el = cospin_now_s() - t0;
+        if (el >= CHAR_TIMING_MIN_S || steps >= (1L << 24))
+            return el / (double)(steps * CHAR_TIMING_TRIALS);
+    }
+}
+
+/* A duration for people: "40 s", "12 min", "5.3 h", "7.1e+05 days". */
+static const char *format_duration(double s, char *buf, size_t n)
+{
+    if (s < 120)
+        snprintf(buf, n, "%.0f s", s);
+    else if (s < 7200)
+        snprintf(buf, n, "%.0f min", s / 60);
+    else if (s < 48 * 3600.0)
+        snprintf(buf, n, "%.2g h", s / 3600);
+    else
+        snprintf(buf, n, "%.2g days", s / 86400);
+    return buf;
+}
+
+/* Threads (fast path) or worker processes (ngspice) that share the trials. */
+static int run_parallelism(const struct cospin_char_opts *o)
+{
+    int n = o->engine == COSPIN_CHAR_FAST ? o->threads : o->pool_workers;
+    if (n <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        n = cpus > 0 ? (int)cpus : 1;
+    }
+    return n;
+}
+
+/* The estimate against o->max_run_s (see cospin_char_check); d: the device at
+   the grid's first Ku. */
+static int check_estimate(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
+                          size_t nkus, const struct cospin_mtj_derived *d,
+                          struct cospin_error *err)
+{
+    if (o->max_run_s <= 0 || o->engine == COSPIN_CHAR_FOKKER_PLANCK)
+        return COSPIN_OK;   /* no LLGS steps: the Fokker-Planck engine has checks of its own */
+    double steps_per_trial = 0;   /* summed over the widths */
+    for (size_t w = 0; w < g->nwidths; w++)
+        steps_per_trial += ceil((g->widths_s[w] + o->relax_s) / o->device.dt_s);
+    double steps = steps_per_trial * (double)o->trials * (double)g->ncurrents * (double)nkus;
+    int par = run_parallelism(o);
+    if (steps * CHAR_STEP_S_BOUND / par <= o->max_run_s)
+        return COSPIN_OK;
+    double step_s = measure_step_s(d, o->device.dt_s);
+    double est_s = steps * step_s / par;
+    if (est_s <= o->max_run_s)
+        return COSPIN_OK;
+    char t_est[32], t_max[32];
+    return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                            "this run would take about %s on this machine (%.3g LLGS steps: "
+                            "%zu point%s x %ld trials x (width + relaxation) / dt = %g s, at "
+                            "%.3g ns per step on %d %s); runs estimated over %s are refused: "
+                            "check the widths (in s: 30n, not 30), or give --force to run it "
+                            "anyway",
+                            format_duration(est_s, t_est, sizeof t_est), steps,
+                            g->nwidths * g->ncurrents * nkus,
+                            g->nwidths * g->ncurrents * nkus == 1 ? "" : "s", o->trials,
+                            o->device.dt_s,
+                            step_s * 1e9, par,
+                            o->engine == COSPIN_CHAR_FAST ? "threads" : "workers",
+                            format_duration(o->max_run_s, t_max, sizeof t_max));
 }
 
 /* ---- run.txt: the settings a directory's results belong to ---------------------------- */
@@ -419,7 +507,8 @@ static int run_ngspice(struct run_state *s)
     struct cospin_char_ngspice_opts no = {.device = s->o->device,
                                           .relax_s = s->o->relax_s,
                                           .pool_workers = s->o->pool_workers,
-                                          .codemodel_path = s->o->codemodel_path};
+                                          .codemodel_path = s->o->codemodel_path,
+                                          .job_timeout_s = s->o->job_timeout_s};
     int rc = cospin_char_ngspice_run(&no, nt, s->ntasks, ngspice_done, ngspice_stop, s, &s->err);
     free(nt);
     if (rc && !s->rc)
@@ -749,6 +838,25 @@ static int finish(struct run_state *s, struct cospin_char_table *res, size_t *ca
     return s->o->out_dir ? cospin_char_write_all(res, aside, s->o->out_dir, err) : COSPIN_OK;
 }
 
+int cospin_char_check(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
+                      struct cospin_error *err)
+{
+    int rc = validate(o, g, err);
+    if (rc)
+        return rc;
+    double ku_dev = cospin_mtj_ku_j_per_m3(&o->device);
+    size_t nkus = g->kus_j_per_m3 && g->nkus ? g->nkus : 1;
+    struct cospin_mtj_derived *dtab = NULL;
+    const double *kus = g->kus_j_per_m3 && g->nkus ? g->kus_j_per_m3 : &ku_dev;
+    rc = derive_all(o, kus, nkus, &dtab, err);
+    if (!rc && o->engine == COSPIN_CHAR_FOKKER_PLANCK)
+        rc = cospin_char_fp_check(o, kus, nkus, err);
+    if (!rc)
+        rc = check_estimate(o, g, nkus, &dtab[0], err);
+    free(dtab);
+    return rc;
+}
+
 int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
                     struct cospin_char_table **out, struct cospin_error *err)
 {
@@ -770,6 +878,8 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
     rc = derive_all(o, gk.kus, gk.nkus, &dtab, err);
     if (!rc && o->engine == COSPIN_CHAR_FOKKER_PLANCK)
         rc = cospin_char_fp_check(o, gk.kus, gk.nkus, err); /* refuse before touching out_dir */
+    if (!rc)   /* before the directory is touched: a refused run leaves nothing */
+        rc = check_estimate(o, g, gk.nkus, &dtab[0], err);
     char figures[12288];
     if (!rc && o->out_dir) {
         figures_text(o, gk.kus, gk.nkus, figures, sizeof figures);

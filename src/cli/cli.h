@@ -20,6 +20,11 @@
 
 #include "cospin.h"
 
+/* Default --job-timeout (s) of the commands that run ngspice jobs in worker
+   processes: a hung or runaway simulation fails after an hour instead of
+   running until it is killed. */
+#define COSPIN_CLI_JOB_TIMEOUT_S 3600.0
+
 /* Returned by a subcommand for a command-line usage error (exit code 2). */
 #define COSPIN_CLI_USAGE 1000
 

@@ -30,6 +30,7 @@ struct char_cli {
     double target_k;           /* inverse: 1/uA */
     double target_c;           /* inverse: uA */
     double tol;                /* inverse: relative */
+    int force;                 /* --force: no limit on the estimated run time */
 };
 
 static void char_init(void *p)
@@ -38,6 +39,7 @@ static void char_init(void *p)
     cospin_char_opts_default(&c->o);
     cospin_mtj_device_default(&c->dev);
     c->o.device = c->dev.p;
+    c->o.job_timeout_s = COSPIN_CLI_JOB_TIMEOUT_S;
     c->tol = 0.01;
 }
 
@@ -287,6 +289,8 @@ static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
     }
     struct cospin_char_grid g = {c->widths.v, c->widths.n, c->kus.v, c->kus.n, c->currents.v,
                                  c->currents.n};
+    if (c->force)
+        c->o.max_run_s = 0;
     struct cospin_cli_signals sig;
     c->o.stop = cospin_cli_signals_catch(&sig);
     struct cospin_char_table *t = NULL;
@@ -372,6 +376,14 @@ static const struct cospin_opt char_table[] = {
      .default_text = "all CPUs", .help = "ngspice engine worker processes"},
     {.name = "instances", .type = COSPIN_OPT_INT, AT(o.instances_per_netlist), COSPIN_OPT_MIN(1),
      .help = "ngspice engine: mtj_stt instances per netlist"},
+    {.name = "job-timeout", .type = COSPIN_OPT_NUMBER, AT(o.job_timeout_s), .metavar = "T",
+     .unit = "s", COSPIN_OPT_MIN(0), .default_text = "3600 (an hour)",
+     .help = "ngspice engine: a netlist running longer fails the run (a hung or "
+             "runaway simulation); 0: no limit"},
+    {.name = "force", .type = COSPIN_OPT_FLAG, AT(force),
+     .help = "run even when the estimated run time is over 24 h (the estimate: "
+             "points x trials x (width + relax) / dt LLGS steps at the cost of a "
+             "step measured on this machine)"},
 
     COSPIN_CLI_DEVICE_FILE_OPT(struct char_cli, device_file),
     COSPIN_CLI_DEVICE_LAYER_OPTS(struct char_cli, dev),
@@ -463,8 +475,10 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "  > --table fpgrid/fit.csv\n"
         "\n"
         "Exit status:\n"
-        "  0 success, 2 usage error, 3 invalid value, 4 file error, 6 interrupted\n"
-        "  (rerun to resume).\n",
+        "  0 success, 1 simulation failed (ngspice engine), 2 usage error, 3 invalid\n"
+        "  value (also a run the estimate refuses: see --force), 4 file error or DIR\n"
+        "  in use by another run, 6 interrupted by SIGINT or SIGTERM (rerun to\n"
+        "  resume).\n",
 };
 
 int cospin_cli_characterize(int argc, char **argv)

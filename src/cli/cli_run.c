@@ -16,10 +16,6 @@
 #include "output.h"
 #include "xml.h"
 
-/* Default longest ngspice job of an experiment file (s): a runaway or hung
-   simulation becomes an error instead of a run that never ends. */
-#define RUN_DEFAULT_JOB_TIMEOUT_S 3600.0
-
 struct run_opts {
     const char *out_dir;       /* NULL: the file's base name + "-out" */
     int check;
@@ -32,7 +28,7 @@ static void run_init(void *p)
     o->out_dir = NULL;
     o->check = 0;
     memset(&o->ctx, 0, sizeof o->ctx);
-    o->ctx.job_timeout_s = RUN_DEFAULT_JOB_TIMEOUT_S;
+    o->ctx.job_timeout_s = COSPIN_CLI_JOB_TIMEOUT_S;
 }
 
 /* "dir/rc_step.xml" -> "rc_step-out". */
@@ -144,8 +140,17 @@ static const struct cospin_opt run_table[] = {
      COSPIN_OPT_AT(struct run_opts, check),
      .help = "only validate the file against the grammar (and check its "
              "values as a run would, for the types marked *); run nothing"},
+    {.name = "job-timeout", .type = COSPIN_OPT_NUMBER,
+     COSPIN_OPT_AT(struct run_opts, ctx.job_timeout_s), .metavar = "T", .unit = "s",
+     COSPIN_OPT_MIN(0), .section = "Limits and safety", .default_text = "3600 (an hour)",
+     .help = "an ngspice job (a netlist analysis, a batch of characterisation "
+             "trials) running longer fails the run: a hung or runaway simulation; "
+             "0: no limit"},
+    {.name = "force", .type = COSPIN_OPT_FLAG, COSPIN_OPT_AT(struct run_opts, ctx.force),
+     .help = "run even what the estimate refuses: a characterisation over 24 h on "
+             "this machine, a transient of more than 1e9 time points"},
     {.name = "allow-netlist-code", .type = COSPIN_OPT_FLAG,
-     COSPIN_OPT_AT(struct run_opts, ctx.allow_netlist_code), .section = "Safety",
+     COSPIN_OPT_AT(struct run_opts, ctx.allow_netlist_code),
      .help = "run inline <netlist> text that holds .control/.exec blocks, shell, "
              ".include or .lib: netlists are code (they run commands and read "
              "files), so use it only for files you trust"},
@@ -188,8 +193,10 @@ const struct cospin_opts_cmd cospin_cli_run_cmd = {
         "  $ cospin run --check my_experiment.xml\n"
         "\n"
         "Exit status:\n"
-        "  0 success, 1 simulation failed, 2 usage error, 3 bad input file or value\n"
-        "  (the message starts with FILE:LINE:), 4 unreadable or unwritable file.\n",
+        "  0 success, 1 simulation failed (or ran past --job-timeout), 2 usage error,\n"
+        "  3 bad input file or value (the message starts with FILE:LINE:; also a run\n"
+        "  the estimate refuses), 4 unreadable or unwritable file, or DIR in use by\n"
+        "  another run, 6 interrupted by SIGINT or SIGTERM (finished work kept).\n",
 };
 
 int cospin_cli_run(int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -463,6 +464,9 @@ static int analysis(struct reader *r, const struct cospin_xml_node *n,
     if (max_step < 0)
         return cospin_xml_error(n, "max_step", COSPIN_ERR_INVALID, r->err, "must be > 0");
     snprintf(a->scale, sizeof a->scale, "time");
+    /* ngspice's largest internal step: max_step, else min(step, (stop - start) / 50);
+       it simulates from 0 to stop whatever start is. */
+    a->tran_points = stop / (max_step > 0 ? max_step : fmin(step, (stop - start) / 50));
     int w = snprintf(a->command, sizeof a->command, "tran %s %s", fmt_num(step, b[0], 64),
                      fmt_num(stop, b[1], 64));
     if (start > 0 || max_step > 0)
@@ -585,8 +589,10 @@ int cospin_exp_netlist_deck(const struct cospin_exp_netlist *x, char **text,
 }
 
 int cospin_exp_netlist_simulate(const struct cospin_exp_netlist *x, const char *file,
+                                double job_timeout_s, volatile sig_atomic_t *stop,
                                 struct cospin_sim_result *res, struct cospin_error *err)
 {
+    (void)stop;
     struct cospin_sim_job *jobs = calloc(x->nanalyses, sizeof *jobs);
     const char ***cmds = calloc(x->nanalyses, sizeof *cmds);
     const char ***vecs = calloc(x->nanalyses, sizeof *vecs);
@@ -614,6 +620,7 @@ int cospin_exp_netlist_simulate(const struct cospin_exp_netlist *x, const char *
     struct cospin_pool *pool = NULL;
     if (!rc) {
         struct cospin_engine_opts opts = {0};
+        opts.job_timeout_s = job_timeout_s;
         rc = cospin_pool_new(&opts, 1, &pool, err);
     }
     if (!rc)
@@ -685,6 +692,26 @@ int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
     return rc;
 }
 
+/* Without ctx->force, refuse a transient of more than COSPIN_EXP_NETLIST_MAX_POINTS
+   time points (.tran 1f 1 ran until killed, its memory growing). */
+static int check_size(const struct cospin_exp_netlist *x, const struct cospin_xml_node *root,
+                      const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
+{
+    for (size_t i = 0; ctx && !ctx->force && i < x->nanalyses; i++) {
+        const struct cospin_exp_analysis *a = &x->analyses[i];
+        if (a->tran_points > COSPIN_EXP_NETLIST_MAX_POINTS)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, cospin_xml_file(root), a->line,
+                                    "<tran>: about %.2g time points (stop over the largest "
+                                    "internal step, max_step or else step); more than %.0g are "
+                                    "refused, as they would run for hours and need %.2g bytes "
+                                    "per saved vector: raise step or max_step, or give --force "
+                                    "to run it anyway",
+                                    a->tran_points, COSPIN_EXP_NETLIST_MAX_POINTS,
+                                    8 * a->tran_points);
+    }
+    return COSPIN_OK;
+}
+
 /* The reader's flags for a run with ctx's options. */
 static unsigned netlist_flags(const struct cospin_experiment_ctx *ctx)
 {
@@ -697,14 +724,19 @@ int cospin_experiment_netlist(const struct cospin_xml_node *root,
     const char *out_dir = ctx->out_dir;
     struct cospin_exp_netlist *x = NULL;
     int rc = cospin_exp_netlist_read(root, netlist_flags(ctx), &x, err);
-    if (rc)
+    if (!rc)
+        rc = check_size(x, root, ctx, err);
+    if (rc) {
+        cospin_exp_netlist_free(x);
         return rc;
+    }
     struct cospin_sim_result *res = calloc(x->nanalyses, sizeof *res);
     if (!res) {
         cospin_exp_netlist_free(x);
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     }
-    rc = cospin_exp_netlist_simulate(x, cospin_xml_file(root), res, err);
+    rc = cospin_exp_netlist_simulate(x, cospin_xml_file(root), ctx->job_timeout_s, ctx->stop, res,
+                                     err);
     if (!rc)
         rc = cospin_exp_netlist_write(x, res, out_dir, err);
     if (!rc)
@@ -724,6 +756,8 @@ int cospin_experiment_netlist_check(const struct cospin_xml_node *root,
 {
     struct cospin_exp_netlist *x = NULL;
     int rc = cospin_exp_netlist_read(root, netlist_flags(ctx), &x, err);
+    if (!rc)
+        rc = check_size(x, root, ctx, err);
     cospin_exp_netlist_free(x);
     return rc;
 }

@@ -94,6 +94,9 @@ int cospin_experiment_netlist_check(const struct cospin_xml_node *root,
 int cospin_experiment_characterize(const struct cospin_xml_node *root,
                                    const struct cospin_experiment_ctx *ctx,
                                    struct cospin_error *err);
+int cospin_experiment_characterize_check(const struct cospin_xml_node *root,
+                                         const struct cospin_experiment_ctx *ctx,
+                                         struct cospin_error *err);
 
 /* type="sot": synapse-device curves (curves.csv, levels.csv) and training runs
    with synapse devices, PTQ/QAT and SOT neurons (summary.csv, one directory per

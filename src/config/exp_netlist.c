@@ -592,7 +592,6 @@ int cospin_exp_netlist_simulate(const struct cospin_exp_netlist *x, const char *
                                 double job_timeout_s, volatile sig_atomic_t *stop,
                                 struct cospin_sim_result *res, struct cospin_error *err)
 {
-    (void)stop;
     struct cospin_sim_job *jobs = calloc(x->nanalyses, sizeof *jobs);
     const char ***cmds = calloc(x->nanalyses, sizeof *cmds);
     const char ***vecs = calloc(x->nanalyses, sizeof *vecs);
@@ -622,6 +621,7 @@ int cospin_exp_netlist_simulate(const struct cospin_exp_netlist *x, const char *
         struct cospin_engine_opts opts = {0};
         opts.job_timeout_s = job_timeout_s;
         rc = cospin_pool_new(&opts, 1, &pool, err);
+        cospin_pool_set_stop(pool, stop);
     }
     if (!rc)
         rc = cospin_pool_run(pool, jobs, x->nanalyses, res, err);
@@ -659,6 +659,8 @@ int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
     for (size_t i = 0; !rc && i < x->nanalyses; i++) {
         const struct cospin_exp_analysis *a = &x->analyses[i];
         const struct cospin_sim_result *r = &res[i];
+        if (r->status != COSPIN_OK)
+            continue;   /* did not run (an interrupt) */
         size_t nrows = r->nvec ? r->len[0] : 0;
         for (size_t v = 1; v < r->nvec; v++)
             if (r->len[v] != nrows) {
@@ -737,12 +739,28 @@ int cospin_experiment_netlist(const struct cospin_xml_node *root,
     }
     rc = cospin_exp_netlist_simulate(x, cospin_xml_file(root), ctx->job_timeout_s, ctx->stop, res,
                                      err);
-    if (!rc)
-        rc = cospin_exp_netlist_write(x, res, out_dir, err);
-    if (!rc)
-        for (size_t i = 0; i < x->nanalyses; i++)
-            cospin_info("wrote %s/%s (%zu points)", out_dir, x->analyses[i].file,
-                        res[i].nvec ? res[i].len[0] : (size_t)0);
+    size_t nwritten = 0;
+    /* An interrupt keeps what finished: the files of the analyses that ran. */
+    if (!rc || rc == COSPIN_ERR_INTERRUPTED) {
+        struct cospin_error werr = {0};
+        int wrc = cospin_exp_netlist_write(x, res, out_dir, &werr);
+        if (wrc && !rc && err)
+            *err = werr;
+        rc = rc ? rc : wrc;
+    }
+    for (size_t i = 0; i < x->nanalyses; i++)
+        if (res[i].status == COSPIN_OK && (!rc || rc == COSPIN_ERR_INTERRUPTED)) {
+            nwritten++;
+            if (!rc)   /* after an interrupt its one line says it */
+                cospin_info("wrote %s/%s (%zu points)", out_dir, x->analyses[i].file,
+                            res[i].nvec ? res[i].len[0] : (size_t)0);
+        }
+    if (rc == COSPIN_ERR_INTERRUPTED) {
+        cospin_error_clear(err);
+        cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                         "%zu of %zu analyses finished and written; the others did not run "
+                         "(rerun the experiment for them)", nwritten, x->nanalyses);
+    }
     for (size_t i = 0; i < x->nanalyses; i++)
         cospin_sim_result_clear(&res[i]);
     free(res);

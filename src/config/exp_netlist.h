@@ -92,8 +92,10 @@ int cospin_exp_netlist_simulate(const struct cospin_exp_netlist *x, const char *
 
 /*
  * Write one CSV per analysis into out_dir (header: scale and vector names;
- * one row per point, %.10g).  All files are written to temporaries first and
- * renamed only when every one was written, so a failure leaves none behind.
+ * one row per point, %.10g); analyses whose result has a nonzero status
+ * (not run: an interrupt) are skipped.  All files are written to
+ * temporaries first and renamed only when every one was written, so a
+ * failure leaves none behind.
  */
 int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
                              const struct cospin_sim_result *res, const char *out_dir,

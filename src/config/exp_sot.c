@@ -324,8 +324,11 @@ int cospin_experiment_sot(const struct cospin_xml_node *root,
             rc = cospin_xml_error(n, "name", COSPIN_ERR_IO, err, "output path too long");
         if (rc == 0)
             rc = cospin_output_mkdir(dir, NULL, err);
+        if (rc == 0 && ctx->stop && *ctx->stop)
+            rc = COSPIN_ERR_INTERRUPTED;
         if (rc == 0) {
             job.out_dir = dir;
+            job.opts.stop = ctx->stop;
             cospin_info("run %zu/%zu: %s", k + 1, ntrain, name);
             rc = cospin_train_job_run(&job, err);
         }
@@ -334,8 +337,15 @@ int cospin_experiment_sot(const struct cospin_xml_node *root,
         if (rc == 0)
             put_summary_row(&sum, name, cospin_device_train_device(dt), &dto, &job);
         cospin_device_train_free(dt);
-        if (rc)
+        if (rc && rc != COSPIN_ERR_INTERRUPTED)
             cospin_error_prefix(err, name);
+    }
+    if (rc == COSPIN_ERR_INTERRUPTED) {
+        cospin_error_clear(err);
+        cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                         "%zu of %zu <train> runs finished (their directories are kept); "
+                         "summary.csv is written by a complete run",
+                         k > 0 ? k - 1 : 0, ntrain);
     }
     if (rc) {
         cospin_csv_write_abort(&sum);

@@ -266,7 +266,7 @@ int cospin_experiment_train(const struct cospin_xml_node *root,
 {
     const char *out_dir = ctx->out_dir;
     const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
-    size_t ntrain = cospin_xml_count(root, "train");
+    size_t ntrain = cospin_xml_count(root, "train"), k = 0;
     struct cospin_plot *plot = cospin_plot_new("test accuracy (mean of runs)", "iteration",
                                                "test accuracy");
     struct cospin_csv_writer sum;
@@ -278,7 +278,6 @@ int cospin_experiment_train(const struct cospin_xml_node *root,
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     if (rc != 0)
         goto out;
-    size_t k = 0;
     for (const struct cospin_xml_node *t = cospin_xml_child(root, "train"); t;
          t = cospin_xml_next(t, "train"), k++) {
         struct cospin_train_job job;
@@ -291,12 +290,19 @@ int cospin_experiment_train(const struct cospin_xml_node *root,
         const char *name = cospin_xml_attr(t, "name");
         snprintf(dir, sizeof dir, "%s/%s", out_dir, name);
         job.out_dir = dir;
+        job.opts.stop = ctx->stop;   /* a checkpoint is written when it stops */
+        if (ctx->stop && *ctx->stop) {
+            rc = COSPIN_ERR_INTERRUPTED;
+            goto out;
+        }
         cospin_info("<train name=\"%s\"> (%zu of %zu): %s, 784-%zu-10, lr %g, %ld iterations, "
                     "%d run%s",
                     name, k + 1, ntrain, job.device_level ? "device level" :
                     cospin_train_mode_name(job.opts.mode), job.opts.hidden, job.opts.lr,
                     job.opts.iters, job.runs, job.runs == 1 ? "" : "s");
-        if ((rc = cospin_train_job_run(&job, err)) != 0) {
+        if ((rc = cospin_train_job_run(&job, err)) == COSPIN_ERR_INTERRUPTED)
+            goto out;
+        if (rc != 0) {
             if (!err || !err->line) {
                 char what[200];
                 snprintf(what, sizeof what, "<train name=\"%s\">", name);
@@ -320,6 +326,12 @@ int cospin_experiment_train(const struct cospin_xml_node *root,
     if (cospin_plot_write_svg(plot, fig, &perr) != 0)
         cospin_warn("no accuracy figure: %s", perr.msg);
 out:
+    if (rc == COSPIN_ERR_INTERRUPTED) {
+        cospin_error_clear(err);
+        cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                         "%zu of %zu <train> jobs finished; the one in progress left a "
+                         "checkpoint: rerun the experiment to continue from it", k, ntrain);
+    }
     cospin_csv_write_abort(&sum);
     cospin_plot_free(plot);
     free(it);

@@ -378,7 +378,7 @@ interrupted "characterize, SIGTERM" TERM "wait_lines \"$out/psw.csv\" 2" \
     "$COSPIN" -q characterize --width 200n --current 6u:34u:4u --trials 200 --relax 2n \
     --threads 1 --out "$out"
 out=$tmp/energy-cli
-interrupted "energy --waveform, SIGINT" INT "wait_lines \"$out/.energy_trials.csv\"* 1; sleep 1" \
+interrupted "energy --waveform, SIGINT" INT "[ -d \"$out\" ] && sleep 1" \
     "$COSPIN" -q energy --waveform --trials 100000 --out "$out"
 n=$(($(wc -l <"$out/energy_trials.csv") - 1))
 [ "$n" -ge 1 ] && [ "$n" -lt 100000 ] && [ -s "$out/waveform.csv" ] \

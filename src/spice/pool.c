@@ -643,8 +643,9 @@ static int pool_dispatch(struct cospin_pool *pool, struct pool_task *tasks, size
     int rc = COSPIN_OK;
     if (!d.queue || !d.pfd || !d.pidx)
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    /* Workers an earlier interrupt stopped start again now. */
-    for (int i = 0; rc == COSPIN_OK && i < pool->n; i++)
+    /* Workers an earlier interrupt stopped start again now (unless the flag
+       still stops everything). */
+    for (int i = 0; rc == COSPIN_OK && !(pool->stop && *pool->stop) && i < pool->n; i++)
         if (pool->w[i].pid <= 0)
             rc = worker_start(pool, i, err);
     while (rc == COSPIN_OK && d.done < ntasks) {

@@ -55,7 +55,9 @@ static int write_spinit(char *dir, char *path, size_t n, struct cospin_error *er
     return COSPIN_OK;
 }
 
-/* The child: the signal mask and handlers cospin had, then ngspice. */
+/* The child: SIGINT and SIGTERM at their default action (cospin passes
+   them on; ngspice decides), the signal mask cospin started with, then
+   ngspice. */
 static void exec_ngspice(char **argv, const sigset_t *old_mask)
 {
     signal(SIGINT, SIG_DFL);

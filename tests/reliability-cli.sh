@@ -126,7 +126,7 @@ cat >"$tmp/w30.xml" <<'EOF'
 </experiment>
 EOF
 expect "run: <sweep widths=\"30\">" 3 "^cospin run: error: .*/w30\.xml:3: this run would take about" \
-    "$COSPIN" run "$tmp/w30.xml" --out "$tmp/w30"
+    "$COSPIN" -q run "$tmp/w30.xml" --out "$tmp/w30"
 expect "run --check: <sweep widths=\"30\">" 3 "^cospin run: error: .*/w30\.xml:3: this run would take" \
     "$COSPIN" run --check "$tmp/w30.xml"
 tran_xml() {

@@ -207,11 +207,10 @@ static int energy_main(void *p, const struct cospin_opts_result *res)
     c->job.stop = cospin_cli_signals_catch(&sig);
     rc = cospin_energy_job_run(&c->job, &r, &err);
     cospin_cli_signals_restore(&sig);
+    if (!rc && mtj && c->job.out_dir)
+        rc = cospin_mtj_device_save(&c->job.pulse.device, c->job.out_dir, &err);
     cospin_output_dir_unlock(&od, rc != 0);
     if (rc)
-        return cospin_cli_report("energy", &err);
-    if (mtj && c->job.out_dir && (rc = cospin_mtj_device_save(&c->job.pulse.device,
-                                                              c->job.out_dir, &err)))
         return cospin_cli_report("energy", &err);
     cospin_cli_energy_report(&c->job, &r);
     return COSPIN_OK;

@@ -6,7 +6,6 @@
 #include <config.h>
 
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "energy_net.h"
 #include "error.h"
 #include "opts.h"
+#include "output.h"
 #include "train_job.h"
 #include "units.h"
 
@@ -45,16 +45,6 @@ static void train_init(void *p)
     c->circuit_aware = 0;
     cospin_xbar_opts_default(&c->xbar);
     cospin_nonideal_init(&c->ni);
-}
-
-/* The stop flag set by SIGINT.  A signal handler can only reach file-level
-   state; this is the one such variable of the command. */
-static volatile sig_atomic_t stop_flag;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
 }
 
 /* ---- custom values ------------------------------------------------------------------ */
@@ -148,17 +138,14 @@ static int train_prepare(struct train_cli *c, struct cospin_device_train **dt,
     return rc;
 }
 
-/* Train with Ctrl-C stopping after the current iteration (a checkpoint is written). */
+/* Train with SIGINT or SIGTERM stopping after the current iteration (a
+   checkpoint is written). */
 static int train_run(struct train_cli *c, struct cospin_error *err)
 {
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old);
-    c->job.opts.stop = &stop_flag;
+    struct cospin_cli_signals sig;
+    c->job.opts.stop = cospin_cli_signals_catch(&sig);
     int rc = cospin_train_job_run(&c->job, err);
-    sigaction(SIGINT, &old, NULL);
+    cospin_cli_signals_restore(&sig);
     return rc;
 }
 
@@ -228,6 +215,8 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     struct cospin_train_opts *o = &c->job.opts;
     if (c->job.neuron_table && !c->job.device_level)
         return cospin_opts_usage_error(res->cmd, "--neuron-table needs --level device");
+    if (c->job.fresh && o->resume)
+        return cospin_opts_usage_error(res->cmd, "give --resume or --fresh, not both");
     if (c->job.device_file && !c->job.device_level)
         return cospin_opts_usage_error(res->cmd, "--device needs --level device (the neuron "
                                                  "table's device)");
@@ -244,7 +233,10 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     struct cospin_device_train *dt = NULL;
     struct cospin_cosim *cosim = NULL;
     struct cospin_error err = {0};
-    int rc = train_prepare(c, &dt, &cosim, &err);
+    struct cospin_output_dir od;
+    int rc = cospin_output_dir_lock(&od, c->job.out_dir, &err);
+    if (!rc)
+        rc = train_prepare(c, &dt, &cosim, &err);
     if (!rc)
         rc = train_run(c, &err);
     if (rc == 0 && cospin_device_train_active(dt)) {
@@ -252,6 +244,7 @@ static int train_main(void *p, const struct cospin_opts_result *res)
         fputs(cospin_device_train_format(dt, dbuf, sizeof dbuf), stdout);
         rc = cospin_device_train_write_report(dt, c->job.out_dir, &err);
     }
+    cospin_output_dir_unlock(&od, rc != 0);
     cospin_device_train_free(dt);
     if (cosim) {
         struct cospin_cosim_stats cst;
@@ -376,7 +369,11 @@ static const struct cospin_opt train_table[] = {
      .flags = COSPIN_OPT_REQUIRED, .section = "Output (files: see below)",
      .help = "output directory, created if missing"},
     {.name = "resume", .type = COSPIN_OPT_FLAG, AT(job.opts.resume),
-     .help = "continue interrupted runs from their checkpoints"},
+     .help = "continue interrupted runs from their checkpoints (a finished run "
+             "is not recomputed)"},
+    {.name = "fresh", .type = COSPIN_OPT_FLAG, AT(job.fresh),
+     .help = "start over, overwriting the checkpoints of an earlier run in DIR "
+             "(without --resume or --fresh such a checkpoint is refused)"},
     {.name = "checkpoint-every", .type = COSPIN_OPT_NUMBER, AT(job.opts.checkpoint_every_s),
      .metavar = "S", .unit = "s", COSPIN_OPT_ABOVE(0), .help = "time between checkpoints"},
     {.name = "no-figures", .type = COSPIN_OPT_FLAG, AT(job.figures), .flags = COSPIN_OPT_INVERT,
@@ -487,12 +484,16 @@ const struct cospin_opts_cmd cospin_cli_train_cmd = {
         "  $ cospin train --level device --neuron-table char/fit.csv \\\n"
         "  > --device-mode width --iters 200 --out out/width\n"
         "\n"
-        "Interrupt with Ctrl-C: the current run stops after its iteration, writes its\n"
-        "checkpoint and exits with code 6; rerun with --resume.\n"
+        "Interrupt with Ctrl-C or SIGTERM: the current run stops after its iteration,\n"
+        "writes its checkpoint and exits with code 6; rerun with --resume (cpu_s and\n"
+        "wall_s then count the time before the interrupt too).  A rerun into DIR\n"
+        "without --resume is refused while DIR holds a checkpoint (--fresh starts\n"
+        "over), and so is a second run while the first one holds DIR.\n"
         "\n"
         "Exit status:\n"
         "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value or\n"
-        "  neuron table, 4 file error, 5 dataset missing or corrupt, 6 interrupted.\n",
+        "  neuron table, or a checkpoint without --resume, 4 file error or DIR in use\n"
+        "  by another run, 5 dataset missing or corrupt, 6 interrupted.\n",
 };
 
 int cospin_cli_train(int argc, char **argv)

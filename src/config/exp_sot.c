@@ -128,6 +128,7 @@ static int prepare(const struct cospin_xml_node *root, const struct cospin_xml_n
     *dt = NULL;
     cospin_train_job_init(job);
     job->figures = 0;
+    job->fresh = 1;                   /* a rerun trains again (device runs cannot resume) */
     job->opts.hidden = 100;           /* the 784-100-10 network of thesis ch. 4 */
     job->opts.eval_every = 0;
     int rc = apply_settings(cospin_xml_child(root, "defaults"), job, err);

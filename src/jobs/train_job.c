@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "csv.h"
 #include "dataset.h"
@@ -459,6 +460,29 @@ static int job_device(const struct cospin_train_job *job, struct cospin_mtj_devi
 }
 
 /* The job's own settings, before any work; the device (job_device). */
+/* The checkpoint of run r (seed opts.seed + r) in out_dir into buf. */
+static void checkpoint_path(const struct cospin_train_job *job, int r, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/checkpoint-seed%llu.bin", job->out_dir,
+             (unsigned long long)(job->opts.seed + (uint64_t)r));
+}
+
+/* Without resume or fresh, a run's checkpoint in out_dir is an earlier run's
+   work: starting over would overwrite it, so say what to do instead. */
+static int check_checkpoints(const struct cospin_train_job *job, struct cospin_error *err)
+{
+    char path[1100];
+    for (int r = 0; !job->opts.resume && !job->fresh && r < job->runs; r++) {
+        checkpoint_path(job, r, path, sizeof path);
+        if (access(path, F_OK) == 0)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
+                                    "a checkpoint of an earlier run: give --resume to continue "
+                                    "it (a finished run is not recomputed), or --fresh to start "
+                                    "over and overwrite it");
+    }
+    return COSPIN_OK;
+}
+
 static int job_check(const struct cospin_train_job *job, struct cospin_mtj_device *dev, int *have,
                      struct cospin_error *err)
 {
@@ -471,7 +495,8 @@ static int job_check(const struct cospin_train_job *job, struct cospin_mtj_devic
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "the device level needs a neuron table (fit.csv of "
                                 "`cospin characterize`)");
-    return job_device(job, dev, have, err);
+    int rc = check_checkpoints(job, err);
+    return rc ? rc : job_device(job, dev, have, err);
 }
 
 int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
@@ -520,8 +545,7 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         struct cospin_train_opts ro = *o;
         ro.seed = seed0 + (uint64_t)r;
         char ckpt[1100], rundir[1100], mpath[1200];
-        snprintf(ckpt, sizeof ckpt, "%s/checkpoint-seed%llu.bin", job->out_dir,
-                 (unsigned long long)ro.seed);
+        checkpoint_path(job, r, ckpt, sizeof ckpt);
         ro.checkpoint_path = ckpt;
         if (job->runs > 1)
             cospin_info("run %d of %d (seed %llu)", r + 1, job->runs, (unsigned long long)ro.seed);

@@ -23,7 +23,10 @@
 
 /* Checkpoint file: magic, format version. */
 #define CKPT_MAGIC "COSPINCK"
-#define CKPT_VERSION 1u
+/* Version 2 adds the CPU and wall time spent before the checkpoint (struct
+   ckpt_times after the header); version 1 checkpoints are still read. */
+#define CKPT_VERSION 2u
+#define CKPT_VERSION_NO_TIMES 1u
 /* Default interval between checkpoints, s. */
 #define DEFAULT_CHECKPOINT_EVERY_S 30.0
 /* Largest chunk of test samples evaluated at once when the work space is small. */
@@ -130,6 +133,12 @@ struct ckpt_header {
     int64_t iters_done, n_history;
 };
 
+/* Time spent on the run up to the checkpoint, s: a resumed run adds it to its
+   own, so that cpu_s and wall_s cover the whole run. */
+struct ckpt_times {
+    double cpu_s, wall_s;
+};
+
 static int write_block(FILE *f, uint64_t *h, const void *p, size_t n)
 {
     *h = fnv1a(*h, p, n);
@@ -139,7 +148,7 @@ static int write_block(FILE *f, uint64_t *h, const void *p, size_t n)
 static int checkpoint_write(const char *path, const struct cospin_nn *nn,
                             const struct cospin_train_opts *o, long iters_done,
                             const struct cospin_train_point *hist, long nhist,
-                            struct cospin_error *err)
+                            const struct ckpt_times *times, struct cospin_error *err)
 {
     /* fsync'ed: a resumed run trusts the checkpoint it finds. */
     struct cospin_output out;
@@ -161,6 +170,8 @@ static int checkpoint_write(const char *path, const struct cospin_nn *nn,
     h.n_history = nhist;
     uint64_t sum = 0xcbf29ce484222325ull;
     int bad = write_block(f, &sum, &h, sizeof h);
+    if (!bad)
+        bad = write_block(f, &sum, times, sizeof *times);
     for (int l = 0; l < COSPIN_NN_LAYERS && !bad; l++) {
         size_t r = nn->n_units[l + 1];
         bad |= write_block(f, &sum, nn->w[l], cospin_nn_weight_count(nn, l) * sizeof(float));
@@ -189,15 +200,17 @@ static int read_block(FILE *f, uint64_t *h, void *p, size_t n)
 }
 
 /*
- * Load a checkpoint into nn (shape given) and a new history array.
+ * Load a checkpoint into nn (shape given), a new history array and the time
+ * spent before it (zero from a version 1 checkpoint, which did not keep it).
  * Returns 0, 1 if the file does not exist, or a negative error.
  */
 static int checkpoint_read(const char *path, struct cospin_nn *nn,
                            const struct cospin_train_opts *o, long *iters_done,
                            struct cospin_train_point **hist, long *nhist,
-                           struct cospin_error *err)
+                           struct ckpt_times *times, struct cospin_error *err)
 {
     *hist = NULL;
+    memset(times, 0, sizeof *times);
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (errno == ENOENT)
@@ -209,7 +222,7 @@ static int checkpoint_read(const char *path, struct cospin_nn *nn,
     uint64_t sum = 0xcbf29ce484222325ull, stored;
     int rc = 0;
     if (read_block(f, &sum, &h, sizeof h) != 0 || memcmp(h.magic, CKPT_MAGIC, 8) != 0 ||
-        h.version != CKPT_VERSION) {
+        (h.version != CKPT_VERSION && h.version != CKPT_VERSION_NO_TIMES)) {
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
                               "not a cospin checkpoint (or another format version)");
         goto out;
@@ -232,7 +245,10 @@ static int checkpoint_read(const char *path, struct cospin_nn *nn,
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0, "corrupt checkpoint header");
         goto out;
     }
-    int bad = 0;
+    int bad = h.version == CKPT_VERSION && read_block(f, &sum, times, sizeof *times) != 0;
+    if (!bad && h.version == CKPT_VERSION_NO_TIMES)
+        cospin_info("%s: a checkpoint of an older cospin; the time spent before it is not "
+                    "known and not counted", path);
     for (int l = 0; l < COSPIN_NN_LAYERS && !bad; l++) {
         size_t r = nn->n_units[l + 1];
         bad |= read_block(f, &sum, nn->w[l], cospin_nn_weight_count(nn, l) * sizeof(float));
@@ -354,7 +370,8 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
         return rc;
     if (o->blas_threads > 0)
         cospin_blas_set_threads(o->blas_threads);
-    const double t0 = cospin_now_s(), c0 = cospin_cpu_s();
+    /* Start times; a resume moves them back by the time the checkpoint records. */
+    double t0 = cospin_now_s(), c0 = cospin_cpu_s();
     const size_t n = train->n, n_in = train->n_in;
     const size_t m = o->batch ? o->batch : n;
     size_t ntest = test ? (o->test_limit && o->test_limit < test->n ? o->test_limit : test->n) : 0;
@@ -409,10 +426,13 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
     if (o->resume && o->checkpoint_path) {
         struct cospin_train_point *hist = NULL;
         long done = 0, nh = 0;
-        rc = checkpoint_read(o->checkpoint_path, nn, o, &done, &hist, &nh, err);
+        struct ckpt_times before;
+        rc = checkpoint_read(o->checkpoint_path, nn, o, &done, &hist, &nh, &before, err);
         if (rc < 0)
             goto out;
         if (rc == 0) {
+            c0 -= before.cpu_s;
+            t0 -= before.wall_s;
             if (done > o->iters)
                 done = o->iters;
             if (nh > done)
@@ -521,17 +541,20 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
         if (o->show_progress)
             cospin_progress_update(&prog, it + 1);
         int stopping = o->stop && *o->stop;
+        /* The run's time so far: what the checkpoint records and a stop reports. */
+        struct ckpt_times now = {cospin_cpu_s() - c0, cospin_now_s() - t0};
         if (o->checkpoint_path &&
             (stopping || cospin_now_s() - last_ckpt >= o->checkpoint_every_s)) {
-            rc = checkpoint_write(o->checkpoint_path, nn, o, it + 1, res->history, it + 1, err);
+            rc = checkpoint_write(o->checkpoint_path, nn, o, it + 1, res->history, it + 1, &now,
+                                  err);
             if (rc != 0)
                 goto out;
             last_ckpt = cospin_now_s();
         }
         if (stopping) {
             res->iters_done = it + 1;
-            res->cpu_s = cospin_cpu_s() - c0;
-            res->wall_s = cospin_now_s() - t0;
+            res->cpu_s = now.cpu_s;
+            res->wall_s = now.wall_s;
             rc = cospin_error_set(err, COSPIN_ERR_INTERRUPTED, NULL, 0,
                                   "interrupted after iteration %ld%s", it + 1,
                                   o->checkpoint_path ? "; rerun with --resume to continue" : "");
@@ -553,10 +576,13 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
         res->final_test_acc = NAN;
     if (rc != 0)
         goto out;
-    if (o->checkpoint_path)
-        rc = checkpoint_write(o->checkpoint_path, nn, o, o->iters, res->history, o->iters, err);
     res->cpu_s = cospin_cpu_s() - c0;
     res->wall_s = cospin_now_s() - t0;
+    if (o->checkpoint_path) {
+        struct ckpt_times now = {res->cpu_s, res->wall_s};
+        rc = checkpoint_write(o->checkpoint_path, nn, o, o->iters, res->history, o->iters, &now,
+                              err);
+    }
     if (rc == 0) {
         *out = nn;
         nn = NULL;

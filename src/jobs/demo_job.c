@@ -509,9 +509,11 @@ static int set_paths(const struct cospin_demo_job *job, struct cospin_demo_resul
     res->train.out_dir = res->dir_train;
     res->train.neuron_table = res->fit_csv;
     res->train.opts.stop = job->stop;
+    res->train.fresh = 1;   /* a rerun trains again, as before */
     res->infer = job->infer;
     res->infer.model = res->model_xml;
     res->infer.out_dir = res->dir_infer;
+    res->infer.stop = job->stop;
     res->energy = job->energy;
     res->energy.out_dir = res->dir_energy;
     res->energy.stop = job->stop;

@@ -335,6 +335,16 @@ static void current_deviation(struct infer *r, size_t v)
     }
 }
 
+/* COSPIN_ERR_INTERRUPTED when the job's stop flag is set, after `done` of n images. */
+static int stopped(const struct infer *r, size_t done, size_t n, struct cospin_error *err)
+{
+    if (!r->job->stop || !*r->job->stop)
+        return 0;
+    return cospin_error_set(err, COSPIN_ERR_INTERRUPTED, NULL, 0,
+                            "the circuit level ran %zu of %zu images; nothing is written: "
+                            "rerun to run them all", done, n);
+}
+
 /*
  * The first n images through the network netlist in ngspice: outputs a (n x
  * n_o) and column currents cur (n x ncur).
@@ -348,6 +358,7 @@ static int ngspice_run(struct infer *r, size_t n, double *a, double *cur, const 
     co.auto_scale = 0;
     co.workers = r->job->workers;
     co.codemodel_path = r->job->codemodel_path;
+    co.stop = r->job->stop;
     struct cospin_cosim *cs = NULL;
     int rc = cospin_cosim_new(&co, &cs, err);
     if (rc)
@@ -356,11 +367,18 @@ static int ngspice_run(struct infer *r, size_t n, double *a, double *cur, const 
     cospin_progress_start(&pg, what, (long)n);
     for (size_t v0 = 0; v0 < n && rc == 0; v0 += CHUNK_IMAGES) {
         size_t m = n - v0 < CHUNK_IMAGES ? n - v0 : CHUNK_IMAGES;
-        rc = cospin_cosim_network(cs, r->layers, 2, r->x + v0 * r->n_in, m, a + v0 * r->n_o,
-                                  cur + v0 * r->ncur, err);
+        rc = stopped(r, v0, n, err);
+        if (!rc)
+            rc = cospin_cosim_network(cs, r->layers, 2, r->x + v0 * r->n_in, m, a + v0 * r->n_o,
+                                      cur + v0 * r->ncur, err);
+        if (rc == COSPIN_ERR_INTERRUPTED) {   /* the workers stopped: say what it means */
+            cospin_error_clear(err);
+            rc = stopped(r, v0, n, err);
+        }
         cospin_progress_update(&pg, (long)(v0 + m));
     }
-    cospin_progress_end(&pg);
+    if (!rc)
+        cospin_progress_end(&pg);
     /* Stop the workers now, so that their CPU time is counted (cospin_cpu_children_s). */
     cospin_cosim_free(cs);
     return rc;
@@ -389,11 +407,14 @@ static int sparse_run(struct infer *r, struct cospin_error *err)
     cospin_progress_start(&pg, "infer (sparse circuit)", (long)r->n);
     for (size_t v0 = 0; v0 < r->n && rc == 0; v0 += CHUNK_IMAGES) {
         size_t m = r->n - v0 < CHUNK_IMAGES ? r->n - v0 : CHUNK_IMAGES;
-        rc = cospin_xbar_net_forward(r->net, st, range, r->x + v0 * r->n_in, m, v0,
-                                     r->a + v0 * r->n_o, r->cur + v0 * r->ncur, err);
+        rc = stopped(r, v0, r->n, err);
+        if (!rc)
+            rc = cospin_xbar_net_forward(r->net, st, range, r->x + v0 * r->n_in, m, v0,
+                                         r->a + v0 * r->n_o, r->cur + v0 * r->ncur, err);
         cospin_progress_update(&pg, (long)(v0 + m));
     }
-    cospin_progress_end(&pg);
+    if (!rc)
+        cospin_progress_end(&pg);
     return rc;
 }
 

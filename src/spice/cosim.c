@@ -58,6 +58,7 @@ int cospin_cosim_new(const struct cospin_cosim_opts *opts, struct cospin_cosim *
         free(cs);
         return rc;
     }
+    cospin_pool_set_stop(cs->pool, opts->stop);   /* no pool (NULL): nothing to do */
     *out = cs;
     return 0;
 }

@@ -358,6 +358,36 @@ static int check_opts(const struct cospin_train_data *train, const struct cospin
     return 0;
 }
 
+/*
+ * Continue from o->checkpoint_path when it exists: nn, the history in res,
+ * *start (the next iteration) and the time spent before (*before); without
+ * the file nothing changes.  Returns 0 or the checkpoint's error.
+ */
+static int resume(const struct cospin_train_opts *o, struct cospin_nn *nn,
+                  struct cospin_train_result *res, long *start, struct ckpt_times *before,
+                  struct cospin_error *err)
+{
+    struct cospin_train_point *hist = NULL;
+    long done = 0, nh = 0;
+    int rc = checkpoint_read(o->checkpoint_path, nn, o, &done, &hist, &nh, before, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {   /* no checkpoint: a fresh start */
+        memset(before, 0, sizeof *before);
+        return COSPIN_OK;
+    }
+    if (done > o->iters)
+        done = o->iters;
+    if (nh > done)
+        nh = done;
+    memcpy(res->history, hist, (size_t)nh * sizeof *hist);
+    free(hist);
+    *start = done;
+    res->resumed_from = done;
+    cospin_info("resuming from %s at iteration %ld", o->checkpoint_path, done);
+    return COSPIN_OK;
+}
+
 int cospin_train_run(const struct cospin_train_data *train, const struct cospin_train_data *test,
                      const struct cospin_train_opts *o, struct cospin_nn **out,
                      struct cospin_train_result *res, struct cospin_error *err)
@@ -424,26 +454,11 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
         device_project(nn, o->neuron_map);
     clamp_weights(nn, o);
     if (o->resume && o->checkpoint_path) {
-        struct cospin_train_point *hist = NULL;
-        long done = 0, nh = 0;
-        struct ckpt_times before;
-        rc = checkpoint_read(o->checkpoint_path, nn, o, &done, &hist, &nh, &before, err);
-        if (rc < 0)
+        struct ckpt_times before = {0, 0};
+        if ((rc = resume(o, nn, res, &start, &before, err)) != 0)
             goto out;
-        if (rc == 0) {
-            c0 -= before.cpu_s;
-            t0 -= before.wall_s;
-            if (done > o->iters)
-                done = o->iters;
-            if (nh > done)
-                nh = done;
-            memcpy(res->history, hist, (size_t)nh * sizeof *hist);
-            free(hist);
-            start = done;
-            res->resumed_from = done;
-            cospin_info("resuming from %s at iteration %ld", o->checkpoint_path, done);
-        }
-        rc = 0;
+        c0 -= before.cpu_s;
+        t0 -= before.wall_s;
     }
     res->n_history = start;
 

@@ -401,6 +401,10 @@ interrupted "infer --circuit, SIGTERM" TERM "[ -d \"$out\" ] && sleep 1" \
     "$COSPIN" -q infer --model "$model" --circuit --engine ngspice --r-wire 1 --limit 1000 \
     --out "$out"
 [ -e "$out" ] && bad "infer, SIGTERM: left $(ls -A "$out" | tr '\n' ' ')"
+expect "infer --job-timeout 0.5" 1 \
+    "^cospin infer: error: job 0 did not finish within the job time limit of 0\.5 s" \
+    "$COSPIN" -q infer --model "$model" --circuit --engine ngspice --r-wire 1 --limit 1000 \
+    --job-timeout 0.5 --out "$out"
 cat >"$tmp/infer.xml" <<EOF
 <?xml version="1.0"?>
 <experiment type="infer" name="inf">

@@ -27,6 +27,7 @@ static void infer_init(void *p)
 {
     struct infer_cli *c = p;
     cospin_infer_job_init(&c->job);
+    c->job.job_timeout_s = COSPIN_CLI_JOB_TIMEOUT_S;
 }
 
 /* The circuit lines of the report: engine, array, non-idealities, verify. */
@@ -145,6 +146,10 @@ static const struct cospin_opt infer_table[] = {
     {.name = "workers", .type = COSPIN_OPT_INT, AT(job.workers), COSPIN_OPT_MIN(0),
      COSPIN_OPT_MAX(64),
      .help = "ngspice worker processes (0: in this process); the sparse engine's threads"},
+    {.name = "job-timeout", .type = COSPIN_OPT_NUMBER, AT(job.job_timeout_s), .metavar = "T",
+     .unit = "s", COSPIN_OPT_MIN(0), .default_text = "3600 (an hour)",
+     .help = "ngspice workers: a chunk of images running longer fails the run (a hung "
+             "simulation); 0: no limit"},
     {.name = "verify", .type = COSPIN_OPT_INT, AT(job.verify), COSPIN_OPT_MIN(0),
      COSPIN_OPT_MAX(100000000),
      .help = "sparse engine: also stream the first N images through the ngspice netlist of "

@@ -27,6 +27,7 @@ struct train_cli {
     struct cospin_device_train_opts dt;
     int circuit;               /* forward passes through ngspice */
     int circuit_workers;       /* ngspice worker processes (0 = in-process); solver threads */
+    double job_timeout_s;      /* --circuit: longest ngspice job, s; 0: none */
     int circuit_aware;         /* forward passes through the sparse crossbar network */
     struct cospin_xbar_opts xbar;   /* its crossbar ... */
     struct cospin_nonideal ni;      /* ... and non-idealities */
@@ -42,6 +43,7 @@ static void train_init(void *p)
     cospin_device_train_opts_init(&c->dt);
     c->circuit = 0;
     c->circuit_workers = TRAIN_CIRCUIT_WORKERS_DEFAULT;
+    c->job_timeout_s = COSPIN_CLI_JOB_TIMEOUT_S;
     c->circuit_aware = 0;
     cospin_xbar_opts_default(&c->xbar);
     cospin_nonideal_init(&c->ni);
@@ -130,6 +132,7 @@ static int train_prepare(struct train_cli *c, struct cospin_device_train **dt,
     struct cospin_cosim_opts co;
     cospin_cosim_opts_default(&co);
     co.workers = c->circuit_workers;
+    co.job_timeout_s = c->job_timeout_s;
     rc = cospin_cosim_new(&co, cosim, err);
     if (!rc) {
         o->hooks.forward.forward_layer = cospin_cosim_forward_layer;
@@ -392,6 +395,10 @@ static const struct cospin_opt train_table[] = {
      COSPIN_OPT_MAX(64),
      .help = "ngspice worker processes (0 = in-process); with --circuit-aware the sparse "
              "solver's threads (0: one)"},
+    {.name = "job-timeout", .type = COSPIN_OPT_NUMBER, AT(job_timeout_s), .metavar = "T",
+     .unit = "s", COSPIN_OPT_MIN(0), .default_text = "3600 (an hour)",
+     .help = "--circuit with workers: a forward pass's ngspice job running longer fails "
+             "the run (a hung simulation); 0: no limit"},
 
     {.name = "circuit-aware", .type = COSPIN_OPT_FLAG, AT(circuit_aware),
      .section = "Circuit-aware training (doc/circuits.md)",

@@ -359,6 +359,7 @@ static int ngspice_run(struct infer *r, size_t n, double *a, double *cur, const 
     co.workers = r->job->workers;
     co.codemodel_path = r->job->codemodel_path;
     co.stop = r->job->stop;
+    co.job_timeout_s = r->job->job_timeout_s;
     struct cospin_cosim *cs = NULL;
     int rc = cospin_cosim_new(&co, &cs, err);
     if (rc)

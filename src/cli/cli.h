@@ -43,6 +43,8 @@ struct cospin_cli_command {
     cospin_cli_fn fn;
     const char *summary;                  /* one line for `cospin help` */
     const struct cospin_opts_cmd *spec;   /* the option table, or NULL (own parsing) */
+    int distributed;                      /* under mpirun: runs on every rank and spreads
+                                             its own work (else on rank 0 alone) */
 };
 
 /* The registered commands, *n of them (static storage). */
@@ -82,6 +84,23 @@ struct cospin_cli_signals {
 };
 volatile sig_atomic_t *cospin_cli_signals_catch(struct cospin_cli_signals *s);
 void cospin_cli_signals_restore(const struct cospin_cli_signals *s);
+
+/*
+ * Under mpirun with several ranks (dist.h): on the ranks other than 0,
+ * stdout and stderr go to /dev/null (rank 0 prints the results and the
+ * job's errors) and only warnings and errors are logged, to the original
+ * stderr as "cospin[rank R]: ...".  Call once, after cospin_dist_init() and
+ * before any thread starts.  Nothing to do with one rank.
+ */
+void cospin_cli_dist_setup(void);
+
+/*
+ * Run command c on args (args[0] is its name).  With several ranks a
+ * distributed command runs on every rank; any other runs on rank 0 alone
+ * while the others wait.  Every rank returns rank 0's status, so mpirun
+ * and the shell see one outcome.
+ */
+int cospin_cli_dispatch(const struct cospin_cli_command *c, int nargs, char **args);
 
 int cospin_cli_ngspice(int argc, char **argv);
 int cospin_cli_run(int argc, char **argv);

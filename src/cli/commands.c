@@ -5,21 +5,28 @@
  */
 #include <config.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "dist.h"
 #include "opts.h"
 
+#define LOG_PREFIX "cli"
+#include "log.h"
+
 static const struct cospin_cli_command commands[] = {
-    {"run", cospin_cli_run, NULL, &cospin_cli_run_cmd},
-    {"netlist", cospin_cli_netlist, NULL, &cospin_cli_netlist_cmd},
-    {"demo", cospin_cli_demo, NULL, &cospin_cli_demo_cmd},
-    {"ngspice", cospin_cli_ngspice, NULL, &cospin_cli_ngspice_cmd},
-    {"dataset", cospin_cli_dataset, NULL, &cospin_cli_dataset_cmd},
-    {"characterize", cospin_cli_characterize, NULL, &cospin_cli_characterize_cmd},
-    {"train", cospin_cli_train, NULL, &cospin_cli_train_cmd},
-    {"infer", cospin_cli_infer, NULL, &cospin_cli_infer_cmd},
-    {"energy", cospin_cli_energy, NULL, &cospin_cli_energy_cmd},
+    {"run", cospin_cli_run, NULL, &cospin_cli_run_cmd, 1},
+    {"netlist", cospin_cli_netlist, NULL, &cospin_cli_netlist_cmd, 0},
+    {"demo", cospin_cli_demo, NULL, &cospin_cli_demo_cmd, 0},
+    {"ngspice", cospin_cli_ngspice, NULL, &cospin_cli_ngspice_cmd, 0},
+    {"dataset", cospin_cli_dataset, NULL, &cospin_cli_dataset_cmd, 0},
+    {"characterize", cospin_cli_characterize, NULL, &cospin_cli_characterize_cmd, 1},
+    {"train", cospin_cli_train, NULL, &cospin_cli_train_cmd, 0},
+    {"infer", cospin_cli_infer, NULL, &cospin_cli_infer_cmd, 0},
+    {"energy", cospin_cli_energy, NULL, &cospin_cli_energy_cmd, 0},
 };
 
 const struct cospin_cli_command *cospin_cli_commands(size_t *n)
@@ -124,4 +131,60 @@ int cospin_cli_report(const char *cmd, const struct cospin_error *err)
     else
         fprintf(stderr, "cospin: %s%s\n", what, cospin_error_format(err, buf, sizeof buf));
     return err->code ? err->code : COSPIN_ERR_INTERNAL;
+}
+
+/* Where a rank other than 0 logs: its original stderr, tagged with its rank. */
+struct rank_log {
+    FILE *f;
+    char tag[32];
+};
+
+static void rank_log_handler(enum cospin_log_level level, const char *prefix, const char *msg,
+                             void *user_data)
+{
+    const struct rank_log *rl = user_data;
+    if (level > COSPIN_LOG_WARN)
+        return; /* progress and details: rank 0 reports them for the job */
+    fprintf(rl->f, "%s: %s: %s: %s\n", rl->tag, prefix,
+            level == COSPIN_LOG_ERROR ? "error" : "warning", msg);
+    fflush(rl->f);
+}
+
+void cospin_cli_dist_setup(void)
+{
+    int rank = cospin_dist_rank();
+    if (cospin_dist_size() == 1 || rank == 0)
+        return;
+    /* Kept for the rest of the process (the logger refers to it). */
+    struct rank_log *rl = malloc(sizeof *rl);
+    int fd = dup(STDERR_FILENO);
+    if (!rl || fd < 0 || !(rl->f = fdopen(fd, "w"))) {
+        if (fd >= 0)
+            close(fd);
+        free(rl);
+        return; /* then this rank prints like rank 0: noisy, not wrong */
+    }
+    snprintf(rl->tag, sizeof rl->tag, "cospin[rank %d]", rank);
+    if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+        cospin_dist_abort("cannot redirect the output of rank %d to /dev/null", rank);
+    if (cospin_log_get_level() > COSPIN_LOG_WARN)
+        cospin_log_set_level(COSPIN_LOG_WARN);
+    cospin_log_set_handler(rank_log_handler, rl);
+}
+
+int cospin_cli_dispatch(const struct cospin_cli_command *c, int nargs, char **args)
+{
+    if (cospin_dist_size() == 1)
+        return c->fn(nargs, args);
+    int rank = cospin_dist_rank();
+    long status = 0;
+    if (c->distributed || rank == 0)
+        status = c->fn(nargs, args);
+    long mine = status;
+    if (cospin_dist_bcast_longs(&status, 1, 0) != 0)
+        cospin_dist_abort("cannot share the exit status of rank 0");
+    if (c->distributed && mine != status)
+        cospin_warn("this rank ended with status %ld (%s), rank 0 with %ld",
+                   mine, cospin_strerror((int)mine), status);
+    return (int)status;
 }

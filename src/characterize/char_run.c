@@ -19,8 +19,10 @@
 #define LOG_PREFIX "characterize"
 #include "char_fp.h"
 #include "char_internal.h"
+#include "char_sched.h"
 #include "characterize.h"
 #include "char_ngspice.h"
+#include "dist.h"
 #include "error.h"
 #include "log.h"
 #include "mtj_device.h"
@@ -363,32 +365,9 @@ static int read_whole(const char *path, char **out)
 
 /* ---- the run ------------------------------------------------------------------------------- */
 
-struct task {
-    size_t point;      /* index into the run's point list */
-    long first, n;     /* trial range */
-};
-
-struct run_state {
-    const struct cospin_char_opts *o;
-    struct cospin_char_point *points;  /* the run's points (not yet finished ones) */
-    size_t npoints;
-    const struct cospin_mtj_derived *derived; /* per point: pointer into dtab */
-    const struct cospin_mtj_derived **pd;
-    long *remaining;                   /* per point: tasks not yet finished */
-    struct task *tasks;
-    size_t ntasks, next_task;
-    int append_fd;                     /* psw.csv opened O_APPEND, or -1 */
-    pthread_mutex_t lock;
-    struct cospin_progress progress;
-    long done_trials;
-    size_t done_points;
-    int rc;
-    struct cospin_error err;
-};
-
 /* Append finished points p[0 .. n) to psw.csv, each in a single write, then
    fsync once (the Fokker-Planck engine finishes a curve's points together). */
-static int append_points(struct run_state *s, const struct cospin_char_point *p, size_t n)
+static int append_points(struct char_sched *s, const struct cospin_char_point *p, size_t n)
 {
     if (s->append_fd < 0)
         return 0;
@@ -406,10 +385,15 @@ static int append_points(struct run_state *s, const struct cospin_char_point *p,
     return 0;
 }
 
-/* Record a task's result under the lock; append the point when complete. */
-static void task_done(struct run_state *s, const struct task *tk, long switched)
+void char_task_done(struct char_sched *s, size_t task, long switched)
 {
-    pthread_mutex_lock(&s->lock);
+    const struct char_task *tk = &s->tasks[task];
+    if (s->remote) {
+        s->outbox[2 * s->noutbox] = (long)task;
+        s->outbox[2 * s->noutbox + 1] = switched;
+        s->noutbox++;
+        return;
+    }
     struct cospin_char_point *p = &s->points[tk->point];
     p->switched += switched;
     s->done_trials += tk->n;
@@ -421,45 +405,95 @@ static void task_done(struct run_state *s, const struct task *tk, long switched)
     }
     if (s->done_points < s->npoints)
         cospin_progress_update(&s->progress, s->done_trials);
-    pthread_mutex_unlock(&s->lock);
+}
+
+void char_task_failed(struct char_sched *s, long task, int rc, const struct cospin_error *e)
+{
+    if (s->rc)
+        return;
+    s->rc = rc;
+    s->failed_task = task;
+    if (e && e->code)
+        s->err = *e;
+    else
+        cospin_error_set(&s->err, rc, NULL, 0, "%s", cospin_strerror(rc));
+    pthread_cond_broadcast(&s->more);
+}
+
+void char_task_describe(const struct char_sched *s, long task, char *buf, size_t n)
+{
+    if (task < 0 || (size_t)task >= s->ntasks) {
+        snprintf(buf, n, "no work item");
+        return;
+    }
+    const struct char_task *tk = &s->tasks[task];
+    const struct cospin_char_point *p = &s->points[tk->point];
+    snprintf(buf, n, "work item %ld (width %g s, Ku %g J/m^3, current %g A, trials %ld-%ld)", task,
+             p->width_s, p->ku_j_per_m3, p->current_a, tk->first, tk->first + tk->n - 1);
+}
+
+void char_plan_point(struct char_sched *s, size_t idx, long chunk)
+{
+    long trials = s->points[idx].trials;
+    for (long first = 0; first < trials; first += chunk) {
+        struct char_task tk = {idx, first, first + chunk <= trials ? chunk : trials - first};
+        s->tasks[s->ntasks++] = tk;
+        s->remaining[idx]++;
+    }
+}
+
+/* Under s->lock: the next item of the queue into *task, waiting while the
+   queue is open and empty.  0 when none will come (closed and empty, the
+   run stopped or failed). */
+static int take_locked(struct char_sched *s, size_t *task)
+{
+    for (;;) {
+        if (s->rc || s->halt || (s->o->stop && *s->o->stop))
+            return 0;
+        if (s->qhead < s->qtail) {
+            *task = s->queue ? s->queue[s->qhead] : s->qhead;
+            s->qhead++;
+            return 1;
+        }
+        if (s->qclosed)
+            return 0;
+        pthread_cond_wait(&s->more, &s->lock);
+    }
 }
 
 static void *fast_worker(void *arg)
 {
-    struct run_state *s = arg;
-    for (;;) {
-        pthread_mutex_lock(&s->lock);
-        int stop = s->rc != 0 || (s->o->stop && *s->o->stop) || s->next_task >= s->ntasks;
-        struct task tk = {0, 0, 0};
-        if (!stop)
-            tk = s->tasks[s->next_task++];
+    struct char_sched *s = arg;
+    size_t id;
+    pthread_mutex_lock(&s->lock);
+    while (take_locked(s, &id)) {
         pthread_mutex_unlock(&s->lock);
-        if (stop)
-            break;
-        const struct cospin_char_point *p = &s->points[tk.point];
-        long sw = cospin_char_fast_trials(s->pd[tk.point], p, s->o->relax_s, s->o->seed, tk.first,
-                                          tk.n);
+        const struct char_task *tk = &s->tasks[id];
+        const struct cospin_char_point *p = &s->points[tk->point];
+        double t0 = cospin_now_s();
+        long sw = cospin_char_fast_trials(s->pd[tk->point], p, s->o->relax_s, s->o->seed, tk->first,
+                                          tk->n);
+        double dt = cospin_now_s() - t0;
+        pthread_mutex_lock(&s->lock);
+        s->busy_s += dt / s->slots;
+        s->items_run++;
+        s->trials_run += tk->n;
         if (sw < 0) {
-            pthread_mutex_lock(&s->lock);
-            if (!s->rc)
-                s->rc = cospin_error_set(&s->err, COSPIN_ERR_INTERNAL, NULL, 0,
-                                         "trial run failed (%ld)", sw);
-            pthread_mutex_unlock(&s->lock);
+            struct cospin_error e = {0};
+            cospin_error_set(&e, COSPIN_ERR_INTERNAL, NULL, 0, "trial run failed (%ld)", sw);
+            char_task_failed(s, (long)id, COSPIN_ERR_INTERNAL, &e);
             break;
         }
-        task_done(s, &tk, sw);
+        char_task_done(s, id, sw);
     }
+    pthread_mutex_unlock(&s->lock);
     return NULL;
 }
 
-static int run_fast(struct run_state *s)
+static int run_fast(struct char_sched *s)
 {
-    int nth = s->o->threads;
-    if (nth <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        nth = n > 0 ? (int)n : 1;
-    }
-    if ((size_t)nth > s->ntasks)
+    int nth = s->slots;
+    if (!s->remote && (size_t)nth > s->ntasks)
         nth = s->ntasks > 0 ? (int)s->ntasks : 1;
     pthread_t *th = calloc((size_t)nth, sizeof *th);
     if (!th)
@@ -476,52 +510,80 @@ static int run_fast(struct run_state *s)
     return s->rc;
 }
 
-/* Ngspice path: hands the task list to char_ngspice.c, which reports each
-   finished task through the callback. */
-static void ngspice_done(void *ctx, size_t task_index, long switched)
+/* Ngspice path: char_ngspice.c takes items through ngspice_next (all that
+   are ready, waiting for the first) and reports each through ngspice_done. */
+static size_t ngspice_next(void *ctx, struct cospin_char_ngspice_task *out, size_t *ids,
+                           size_t max)
 {
-    struct run_state *s = ctx;
-    task_done(s, &s->tasks[task_index], switched);
+    struct char_sched *s = ctx;
+    size_t n = 0, id;
+    pthread_mutex_lock(&s->lock);
+    while (n < max && (n == 0 || s->qhead < s->qtail) && take_locked(s, &id)) {
+        const struct char_task *tk = &s->tasks[id];
+        const struct cospin_char_point *p = &s->points[tk->point];
+        out[n].width_s = p->width_s;
+        out[n].ku_j_per_m3 = p->ku_j_per_m3;
+        out[n].current_a = p->current_a;
+        out[n].seed = cospin_char_point_seed(s->o->seed, p->width_s, p->ku_j_per_m3, p->current_a);
+        out[n].first_trial = tk->first;
+        out[n].ntrials = tk->n;
+        ids[n++] = id;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+static void ngspice_done(void *ctx, size_t id, long switched, double busy_s,
+                         const struct cospin_error *e)
+{
+    struct char_sched *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    s->busy_s += busy_s;
+    if (switched < 0) {
+        char_task_failed(s, (long)id, (int)switched, e);
+    } else {
+        s->items_run++;
+        s->trials_run += s->tasks[id].n;
+        char_task_done(s, id, switched);
+    }
+    pthread_mutex_unlock(&s->lock);
 }
 
 static int ngspice_stop(void *ctx)
 {
-    struct run_state *s = ctx;
-    return (s->o->stop && *s->o->stop) || s->rc != 0;
+    struct char_sched *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    int stop = (s->o->stop && *s->o->stop) || s->halt || s->rc != 0;
+    pthread_mutex_unlock(&s->lock);
+    return stop;
 }
 
-static int run_ngspice(struct run_state *s)
+static int run_ngspice(struct char_sched *s)
 {
-    struct cospin_char_ngspice_task *nt = calloc(s->ntasks ? s->ntasks : 1, sizeof *nt);
-    if (!nt)
-        return cospin_error_set(&s->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    for (size_t i = 0; i < s->ntasks; i++) {
-        const struct cospin_char_point *p = &s->points[s->tasks[i].point];
-        nt[i].width_s = p->width_s;
-        nt[i].ku_j_per_m3 = p->ku_j_per_m3;
-        nt[i].current_a = p->current_a;
-        nt[i].seed = cospin_char_point_seed(s->o->seed, p->width_s, p->ku_j_per_m3, p->current_a);
-        nt[i].first_trial = s->tasks[i].first;
-        nt[i].ntrials = s->tasks[i].n;
-    }
     struct cospin_char_ngspice_opts no = {.device = s->o->device,
                                           .relax_s = s->o->relax_s,
-                                          .pool_workers = s->o->pool_workers,
+                                          .pool_workers = s->slots,
                                           .codemodel_path = s->o->codemodel_path,
                                           .job_timeout_s = s->o->job_timeout_s,
                                           .stop = s->o->stop};
-    int rc = cospin_char_ngspice_run(&no, nt, s->ntasks, ngspice_done, ngspice_stop, s, &s->err);
-    free(nt);
-    if (rc && !s->rc)
-        s->rc = rc;
-    return s->rc;
+    struct cospin_error e = {0};
+    int rc = cospin_char_ngspice_run(&no, s->o->instances_per_netlist, ngspice_next, ngspice_done,
+                                     ngspice_stop, s, &e);
+    pthread_mutex_lock(&s->lock);
+    if (rc && rc != COSPIN_ERR_INTERRUPTED)
+        char_task_failed(s, -1, rc, &e);  /* no-op when an item's failure came first */
+    rc = s->rc;
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
+
+
 
 /* Fokker-Planck engine: the engine fills a curve's points [first, first + n),
    appended together (progress counts points). */
 static void fp_done(void *ctx, size_t first, size_t n)
 {
-    struct run_state *s = ctx;
+    struct char_sched *s = ctx;
     pthread_mutex_lock(&s->lock);
     s->done_points += n;
     s->done_trials += (long)n;
@@ -533,7 +595,7 @@ static void fp_done(void *ctx, size_t first, size_t n)
     pthread_mutex_unlock(&s->lock);
 }
 
-static int run_fp(struct run_state *s)
+static int run_fp(struct char_sched *s)
 {
     /* ngspice_stop: the same stop test as the ngspice path. */
     int rc = cospin_char_fp_run(s->o, s->points, s->npoints, fp_done, ngspice_stop, s, &s->err);
@@ -542,6 +604,15 @@ static int run_fp(struct run_state *s)
     if (rc && !s->rc)
         s->rc = rc;
     return s->rc;
+}
+
+int char_run_engine(struct char_sched *s)
+{
+    switch (s->o->engine) {
+    case COSPIN_CHAR_FAST: return run_fast(s);
+    case COSPIN_CHAR_NGSPICE: return run_ngspice(s);
+    default: return run_fp(s);
+    }
 }
 
 /* Whether psw.csv holds anything besides its header (blank and '#' lines aside). */
@@ -681,8 +752,21 @@ struct grid_kus {
     double ku_dev;
 };
 
+/* Items the local engine runs at once: the threads (fast) or worker
+   processes (ngspice) asked for, else this node's CPUs shared among the
+   MPI ranks on it (all of them in one process). */
+static int engine_slots(const struct cospin_char_opts *o)
+{
+    int asked = o->engine == COSPIN_CHAR_FAST ? o->threads : o->pool_workers;
+    if (asked > 0)
+        return asked;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    int per_rank = (n > 0 ? (int)n : 1) / cospin_dist_local_size();
+    return per_rank > 0 ? per_rank : 1;
+}
+
 /* Allocate the run's point and task lists for the whole grid. */
-static int alloc_plan(struct run_state *s, size_t ntotal, struct cospin_error *err)
+static int alloc_plan(struct char_sched *s, size_t ntotal, struct cospin_error *err)
 {
     const struct cospin_char_opts *o = s->o;
     long chunk = task_trials(o);
@@ -701,7 +785,7 @@ static int alloc_plan(struct run_state *s, size_t ntotal, struct cospin_error *e
  * union is the result); the grid's points not among them, in grid order,
  * become s->points, each split into trial blocks (s->tasks).
  */
-static int plan_points(struct run_state *s, const struct cospin_char_grid *g,
+static int plan_points(struct char_sched *s, const struct cospin_char_grid *g,
                        const struct grid_kus *gk, const struct cospin_mtj_derived *dtab,
                        const struct cospin_char_table *old, struct cospin_char_table *res,
                        size_t *cap, struct cospin_error *err)
@@ -727,12 +811,7 @@ static int plan_points(struct run_state *s, const struct cospin_char_grid *g,
                 size_t idx = s->npoints++;
                 s->points[idx] = p;
                 s->pd[idx] = &dtab[k];
-                for (long first = 0; first < o->trials; first += chunk) {
-                    struct task tk = {idx, first,
-                                      first + chunk <= o->trials ? chunk : o->trials - first};
-                    s->tasks[s->ntasks++] = tk;
-                    s->remaining[idx]++;
-                }
+                char_plan_point(s, idx, chunk);
             }
     if (res->nresumed)
         cospin_info("resuming: %zu point%s already done in %s", res->nresumed,
@@ -785,26 +864,43 @@ static int set_aside(struct cospin_char_table *old, const struct cospin_char_gri
     return COSPIN_OK;
 }
 
-/* Run the planned tasks on the chosen engine, with progress; an interrupt
-   becomes COSPIN_ERR_INTERRUPTED saying what was kept. */
-static int execute(struct run_state *s, struct cospin_error *err)
+/* Run the planned tasks on the chosen engine (over all MPI ranks when there
+   are several), with progress; an interrupt becomes COSPIN_ERR_INTERRUPTED
+   saying what was kept. */
+static int execute(struct char_sched *s, struct cospin_error *err)
 {
     const struct cospin_char_opts *o = s->o;
     if (pthread_mutex_init(&s->lock, NULL) != 0)
         return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0, "mutex init failed");
+    if (pthread_cond_init(&s->more, NULL) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0, "condition init failed");
+    }
     double t0 = cospin_now_s();
     int fp = o->engine == COSPIN_CHAR_FOKKER_PLANCK;
-    cospin_progress_start(&s->progress, fp ? "P_sw points (Fokker-Planck)" : "P_sw trials",
-                          (long)s->npoints * (fp ? 1 : o->trials));
+    s->slots = engine_slots(o);
+    s->failed_task = -1;
+    s->remote = cospin_dist_rank() != 0;
+    if (!s->remote)
+        cospin_progress_start(&s->progress, fp ? "P_sw points (Fokker-Planck)" : "P_sw trials",
+                              (long)s->npoints * (fp ? 1 : o->trials));
     int rc = COSPIN_OK;
-    if (s->ntasks > 0)
-        rc = o->engine == COSPIN_CHAR_FAST      ? run_fast(s)
-             : o->engine == COSPIN_CHAR_NGSPICE ? run_ngspice(s)
-                                                : run_fp(s);
+    if (cospin_dist_size() > 1 && !fp) {
+        rc = char_dist_execute(s);
+    } else if (!s->remote) {
+        /* One process, or the Fokker-Planck engine (seconds for a whole
+           grid: rank 0 computes it alone). */
+        s->qtail = s->ntasks;   /* every item, in plan order */
+        s->qclosed = 1;
+        if (s->ntasks > 0)
+            rc = char_run_engine(s);
+    }
     if (!rc && s->done_points < s->npoints && o->stop && *o->stop)
         rc = COSPIN_ERR_INTERRUPTED;
-    if (!rc && s->npoints > 0)
+    if (!rc && s->npoints > 0 && !s->remote)
         cospin_progress_end(&s->progress);
+    char_dist_report(s);
+    pthread_cond_destroy(&s->more);
     pthread_mutex_destroy(&s->lock);
     if (s->err.code && err && !err->code && rc != COSPIN_ERR_INTERRUPTED)
         *err = s->err;
@@ -822,7 +918,7 @@ static int execute(struct run_state *s, struct cospin_error *err)
 
 /* Add the new points to res, fit every curve and write the files (psw.csv
    with the points set aside as well). */
-static int finish(struct run_state *s, struct cospin_char_table *res, size_t *cap,
+static int finish(struct char_sched *s, struct cospin_char_table *res, size_t *cap,
                   const struct cospin_char_table *aside, struct cospin_error *err)
 {
     for (size_t i = 0; i < s->npoints; i++)
@@ -857,6 +953,12 @@ int cospin_char_check(const struct cospin_char_opts *o, const struct cospin_char
     return rc;
 }
 
+/*
+ * Under MPI: rank 0 alone reads and writes out_dir and plans; every rank
+ * runs items; each step ends with the ranks agreeing on rank 0's outcome, so
+ * all return the same status, and on success the same table.  In one
+ * process the agreements and shares do nothing.
+ */
 int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_grid *g,
                     struct cospin_char_table **out, struct cospin_error *err)
 {
@@ -864,13 +966,14 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
         *out = NULL;
     int rc = validate(o, g, err);
     if (rc)
-        return rc;
+        return cospin_dist_agree(rc, err);
+    int lead = cospin_dist_rank() == 0;
     struct grid_kus gk = {.ku_dev = cospin_mtj_ku_j_per_m3(&o->device)};
     gk.nkus = g->kus_j_per_m3 && g->nkus ? g->nkus : 1;
     gk.kus = g->kus_j_per_m3 && g->nkus ? g->kus_j_per_m3 : &gk.ku_dev;
     struct cospin_mtj_derived *dtab = NULL;
     struct cospin_char_table *old = NULL, *res = NULL, *aside = NULL;
-    struct run_state s;
+    struct char_sched s;
     memset(&s, 0, sizeof s);
     s.o = o;
     s.append_fd = -1;
@@ -878,31 +981,41 @@ int cospin_char_run(const struct cospin_char_opts *o, const struct cospin_char_g
     rc = derive_all(o, gk.kus, gk.nkus, &dtab, err);
     if (!rc && o->engine == COSPIN_CHAR_FOKKER_PLANCK)
         rc = cospin_char_fp_check(o, gk.kus, gk.nkus, err); /* refuse before touching out_dir */
-    if (!rc)   /* before the directory is touched: a refused run leaves nothing */
+    if (!rc && lead)   /* before the directory is touched: a refused run leaves nothing */
         rc = check_estimate(o, g, gk.nkus, &dtab[0], err);
+    rc = cospin_dist_agree(rc, err);
     char figures[12288];
-    if (!rc && o->out_dir) {
+    if (!rc && o->out_dir && lead) {
         figures_text(o, gk.kus, gk.nkus, figures, sizeof figures);
         rc = prepare_dir(o, figures, &old, &s.append_fd, err);
     }
-    if (!rc)
+    if (!rc && lead)
         rc = set_aside(old, g, &gk, o->out_dir, &aside, err);
     if (!rc && !(res = calloc(1, sizeof *res)))
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     if (!rc)
         rc = alloc_plan(&s, gk.nkus * g->nwidths * g->ncurrents, err);
-    if (!rc)
+    if (!rc && lead)
         rc = plan_points(&s, g, &gk, dtab, old, res, &cap, err);
+    rc = cospin_dist_agree(rc, err);
+    if (!rc)
+        rc = char_dist_share_plan(&s, dtab, gk.nkus, task_trials(o), err);
     if (!rc)
         rc = execute(&s, err);
-    if (!rc)
+    rc = cospin_dist_agree(lead ? rc : 0, err);
+    if (!rc && lead)
         rc = finish(&s, res, &cap, aside, err);
+    rc = cospin_dist_agree(lead ? rc : 0, err);
+    if (!rc)
+        rc = char_dist_share_table(res, err);
     if (s.append_fd >= 0)
         close(s.append_fd);
     free(s.points);
     free(s.pd);
     free(s.remaining);
     free(s.tasks);
+    free(s.queue);
+    free(s.outbox);
     free(dtab);
     cospin_char_table_free(old);
     cospin_char_table_free(aside);

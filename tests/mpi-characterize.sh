@@ -75,7 +75,8 @@ same x1 x3 $files
 cmp -s "$tmp/x1.out" "$tmp/x3.out" || bad "run, 3 ranks: the printed table differs"
 
 # ---- a failing rank: rank 1 loads ngspice's own analog.cm (no mtj_stt model), so
-# its first netlist fails; the job stops with the rank and the item named, and
+# its first netlist fails (SPICE_SCRIPTS, whose spinit would load cospin.cm too,
+# is unset); the job stops with the rank and the item named, and
 # only psw.csv (finished points) and run.txt are left. -------------------------------
 wrong_cm=
 for d in /usr/lib/x86_64-linux-gnu/ngspice /usr/lib64/ngspice /usr/lib/ngspice /usr/local/lib/ngspice; do
@@ -83,7 +84,7 @@ for d in /usr/lib/x86_64-linux-gnu/ngspice /usr/lib64/ngspice /usr/lib/ngspice /
 done
 mkdir -p "$tmp/bad"
 # shellcheck disable=SC2086
-(cd "$tmp/bad" && $MPI -n 1 "$COSPIN" $ng : -n 1 env COSPIN_CM="${wrong_cm:-/nonexistent/cospin.cm}" \
+(cd "$tmp/bad" && $MPI -n 1 "$COSPIN" $ng : -n 1 env -u SPICE_SCRIPTS COSPIN_CM="${wrong_cm:-/nonexistent/cospin.cm}" \
     "$COSPIN" $ng >../bad.out 2>../bad.err)
 rc=$?
 msg=$(grep "^cospin characterize: error:" "$tmp/bad.err")

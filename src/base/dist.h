@@ -119,4 +119,28 @@ int cospin_dist_probe(int source, int tag, int *src_out, int *tag_out, size_t *b
 int cospin_dist_recv_longs(long *v, size_t cap, int source, int tag, size_t *n);
 int cospin_dist_recv_bytes(void *v, size_t cap, int source, int tag, size_t *n);
 
+/* ---- files (dist_dir.c) ------------------------------------------------------------ */
+
+/*
+ * Send every regular file under dir (recursively; none when dir does not
+ * exist; names starting with '.' skipped) to rank dest with tag, for
+ * cospin_dist_recv_dir at dest.  Returns 0, or the status of a file that
+ * could not be read (the receiver gets the same status and error).
+ */
+int cospin_dist_send_dir(const char *dir, int dest, int tag, struct cospin_error *err);
+
+/*
+ * Receive what cospin_dist_send_dir sent from source with tag into dir
+ * (created as needed), each file written to a temporary and renamed when
+ * complete (output.h); dir NULL receives and drops everything.  Returns 0,
+ * the sender's failure, or a write error.
+ */
+int cospin_dist_recv_dir(const char *dir, int source, int tag, struct cospin_error *err);
+
+/* Create a private scratch directory "$TMPDIR/cospin-rank<R>-XXXXXX" (TMPDIR
+   default /tmp) into buf of size n; remove it and its contents again with
+   cospin_dist_scratch_remove (NULL or "" is a no-op). */
+int cospin_dist_scratch(char *buf, size_t n, struct cospin_error *err);
+void cospin_dist_scratch_remove(const char *dir);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "characterize.h"
 #include "cli.h"
+#include "dist.h"
 #include "error.h"
 #include "experiment.h"
 #include "opts.h"
@@ -76,11 +77,19 @@ static int check_only(const char *path, const struct cospin_experiment_type *t,
 
 /* Run the experiment into ctx->out_dir, held for the whole run and with
    SIGINT/SIGTERM stopping it (finished work is kept). */
+/* Under MPI only rank 0 touches out_dir; the other ranks take part in the
+   runs of the types that spread their work (experiment.h) and return rank
+   0's status (cospin_cli_dispatch). */
 static int run_experiment(const struct cospin_experiment_type *t, const struct cospin_xml_node *root,
                           struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    int lead = cospin_dist_rank() == 0;
+    if (!lead && !t->parallel)
+        return COSPIN_OK;   /* rank 0 runs it alone */
     struct cospin_output_dir od;
-    int rc = cospin_output_dir_lock(&od, ctx->out_dir, err);
+    int rc = lead ? cospin_output_dir_lock(&od, ctx->out_dir, err) : COSPIN_OK;
+    if (t->parallel)
+        rc = cospin_dist_agree(rc, err);
     if (rc)
         return rc;
     struct cospin_cli_signals sig;
@@ -88,8 +97,9 @@ static int run_experiment(const struct cospin_experiment_type *t, const struct c
     rc = t->run(root, ctx, err);
     cospin_cli_signals_restore(&sig);
     /* A directory the lock created goes again if the runner left it empty, as it must. */
-    cospin_output_dir_unlock(&od, rc != 0);
-    for (size_t i = 0; !rc && i < sizeof summaries / sizeof summaries[0]; i++)
+    if (lead)
+        cospin_output_dir_unlock(&od, rc != 0);
+    for (size_t i = 0; !rc && lead && i < sizeof summaries / sizeof summaries[0]; i++)
         if (strcmp(t->type, summaries[i].type) == 0)
             rc = summaries[i].print(ctx->out_dir, err);
     return rc;
@@ -101,11 +111,12 @@ static int run_main(void *p, const struct cospin_opts_result *res)
     const char *path = res->args[0];
     struct cospin_error err = {0};
     struct cospin_xml_doc *cfg = NULL;
-    if (cospin_xml_load(path, &cfg, &err) != 0)
-        return cospin_cli_report("run", &err);
-    const struct cospin_xml_node *root = cospin_xml_root(cfg);
     const struct cospin_experiment_type *t = NULL;
-    int rc = cospin_experiment_find(root, &t, &err);
+    int rc = cospin_xml_load(path, &cfg, &err);
+    const struct cospin_xml_node *root = rc ? NULL : cospin_xml_root(cfg);
+    if (!rc)
+        rc = cospin_experiment_find(root, &t, &err);
+    rc = cospin_dist_agree(rc, &err);   /* under MPI every rank reads the file */
     if (!rc && o->check) {
         rc = check_only(path, t, root, &o->ctx, &err);
     } else if (!rc) {

@@ -15,6 +15,7 @@
 #define LOG_PREFIX "characterize"
 #include "characterize.h"
 #include "csv.h"
+#include "dist.h"
 #include "error.h"
 #include "experiment.h"
 #include "log.h"
@@ -250,7 +251,8 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root,
         cospin_mtj_device_log(&x.dev, NULL);
         rc = at_sweep(&x, cospin_char_run(&x.o, &g, &t, err), err);
     }
-    if (!rc) {
+    int lead = cospin_dist_rank() == 0;   /* every rank has the table; rank 0 writes */
+    if (!rc && lead) {
         /* The device of the run: one Ku of the grid is the device's. */
         if (x.nk == 1) {
             x.dev.p.ku_j_per_m3 = x.ku[0];
@@ -258,7 +260,7 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root,
         }
         rc = cospin_mtj_device_save(&x.dev, ctx->out_dir, err);
     }
-    if (!rc)
+    if (!rc && lead)
         rc = answer_queries(root, &x.o, &g, t, ctx->out_dir, err);
     cospin_char_table_free(t);
     char_exp_free(&x);

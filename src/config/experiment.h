@@ -65,6 +65,9 @@ struct cospin_experiment_type {
     cospin_experiment_fn run;
     const char *summary;       /* one line for `cospin run --help` */
     cospin_experiment_check_fn check;   /* may be NULL */
+    int parallel;              /* under MPI (dist.h): the runner runs on every rank and
+                                  spreads its own work, writing only at rank 0; else
+                                  rank 0 runs the experiment alone */
 };
 
 /* The registered types, *n of them (static storage; do not free). */

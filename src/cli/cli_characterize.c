@@ -361,7 +361,7 @@ static const struct cospin_opt char_table[] = {
      .section = "Trials and engine", .help = "trials per point (the thesis uses 100)"},
     {.name = "seed", .type = COSPIN_OPT_INT, AT(o.seed), COSPIN_OPT_MIN(0),
      .help = "user seed; results depend only on the seed and the point, "
-             "not on --threads or the grid's other points"},
+             "not on --threads, the number of MPI ranks or the grid's other points"},
     {.name = "relax", .type = COSPIN_OPT_NUMBER, AT(o.relax_s), .metavar = "T", .unit = "s",
      COSPIN_OPT_MIN(0), .help = "relaxation after the pulse"},
     {.name = "engine", .type = COSPIN_OPT_ENUM, AT(o.engine), .names = engines,
@@ -371,9 +371,14 @@ static const struct cospin_opt char_table[] = {
              "exact P_sw of the same model without trials (Nx = Ny devices "
              "only; --trials and --seed unused)"},
     {.name = "threads", .type = COSPIN_OPT_INT, AT(o.threads), COSPIN_OPT_MIN(1),
-     .default_text = "all CPUs", .help = "fast engine threads"},
+     .default_text = "all CPUs (under mpirun: shared by the ranks on a node)",
+     .help = "fast engine threads"},
+    {.name = "block", .type = COSPIN_OPT_INT, AT(o.block_trials), COSPIN_OPT_MIN(1),
+     .metavar = "N", .help = "fast engine: trials per work item (the unit handed to a "
+                             "thread or an MPI rank)"},
     {.name = "workers", .type = COSPIN_OPT_INT, AT(o.pool_workers), COSPIN_OPT_MIN(1),
-     .default_text = "all CPUs", .help = "ngspice engine worker processes"},
+     .default_text = "all CPUs (under mpirun: shared by the ranks on a node)",
+     .help = "ngspice engine worker processes"},
     {.name = "instances", .type = COSPIN_OPT_INT, AT(o.instances_per_netlist), COSPIN_OPT_MIN(1),
      .help = "ngspice engine: mtj_stt instances per netlist"},
     {.name = "job-timeout", .type = COSPIN_OPT_NUMBER, AT(o.job_timeout_s), .metavar = "T",
@@ -459,6 +464,12 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "            (Ctrl-C, kill) keeps them and rerunning the same command resumes\n"
         "            (skips finished points).\n"
         "  device.xml the device of the run as a device file (--device reads it)\n"
+        "\n"
+        "MPI:\n"
+        "  Under `mpirun -n N cospin characterize ...` (or srun) the work items of\n"
+        "  the grid (--block trials of one point) are spread over the N ranks; rank 0\n"
+        "  writes the files, the same bytes as one process, and logs each rank's busy\n"
+        "  time.  doc/cluster.md has a Slurm example and how to size a job.\n"
         "\n"
         "Examples:\n"
         "  $ cospin characterize --pulse-width 30n,200n --current 6u:20u:1u \\\n"

@@ -175,7 +175,12 @@ const struct cospin_opts_cmd cospin_cli_run_cmd = {
         "Validate an experiment file against cospin's schema and run it.  What\n"
         "runs and which files are written depend on <experiment type=\"...\">.\n"
         "A characterize experiment also prints its neuron table (k and c per\n"
-        "pulse width and Ku), as `cospin characterize` does.\n",
+        "pulse width and Ku), as `cospin characterize` does.\n"
+        "\n"
+        "Under `mpirun -n N cospin run ...` a characterize experiment spreads its grid\n"
+        "over the ranks, and train and sot experiments their <train> rows (row i on\n"
+        "rank i mod N); rank 0 writes every file, as one process would.  The other\n"
+        "types run on rank 0.  doc/cluster.md.\n",
     .describe = list_types,
     COSPIN_OPTS_TABLE(run_table),
     COSPIN_OPTS_STRUCT(struct run_opts, run_init, run_main),

@@ -96,6 +96,8 @@ const struct cospin_opts_cmd cospin_cli_top_cmd = {
         "                from it, else the installed\n"
         "                " COSPIN_PKGLIBDIR "/cospin.cm)\n"
         "  COSPIN_DATA   the dataset directory\n"
+        "  COSPIN_MPI    0: do not start MPI even under mpirun or srun (each process\n"
+        "                then runs the whole command on its own)\n"
         "\n"
         "Documentation: the user guide, installed as\n"
         "  " COSPIN_DOCDIR "/user-guide.md\n",

@@ -120,6 +120,29 @@ START_TEST(test_mpi_off_by_environment)
 }
 END_TEST
 
+/* Built without MPI: a launch of several processes is refused (each would
+   run the whole command), unless COSPIN_MPI=0 says that is meant. */
+START_TEST(test_without_mpi_refuses_a_launch)
+{
+    unsetenv("COSPIN_MPI");
+    setenv("OMPI_COMM_WORLD_SIZE", "3", 1);
+    int argc = 1;
+    char arg0[] = "check_dist", *args[] = {arg0, NULL}, **argv = args;
+    struct cospin_error e = {0};
+    ck_assert_int_eq(cospin_dist_init(&argc, &argv, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "--with-mpi"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "3 processes"));
+    setenv("COSPIN_MPI", "0", 1);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_dist_init(&argc, &argv, &e), 0);
+    /* One process under a launcher is fine. */
+    unsetenv("COSPIN_MPI");
+    setenv("OMPI_COMM_WORLD_SIZE", "1", 1);
+    ck_assert_int_eq(cospin_dist_init(&argc, &argv, &e), 0);
+    ck_assert_int_eq(cospin_dist_size(), 1);
+}
+END_TEST
+
 static Suite *suite_dist(void)
 {
     Suite *s = suite_create("dist");
@@ -132,6 +155,8 @@ static Suite *suite_dist(void)
     TCase *te = tcase_create("errors");
     tcase_add_test(te, test_point_to_point_needs_two);
     tcase_add_test(te, test_mpi_off_by_environment);
+    if (!cospin_dist_built())   /* with MPI such a launch starts MPI: tests/mpi-*.sh */
+        tcase_add_test(te, test_without_mpi_refuses_a_launch);
     suite_add_tcase(s, te);
     return s;
 }

@@ -3,7 +3,7 @@
 # launcher with the options a small test machine needs, so that
 # `$MPI -n 3 PROGRAM ...` runs 3 ranks.
 if [ "${COSPIN_WITH_MPI:-no}" != yes ]; then
-    echo "SKIP: cospin was built without MPI (configure found no libopenmpi-dev; see --with-mpi)"
+    echo "SKIP: cospin was built without MPI (configure --with-mpi needs libopenmpi-dev)"
     exit 77
 fi
 if [ -z "${MPIRUN:-}" ] || ! command -v "$MPIRUN" >/dev/null 2>&1; then

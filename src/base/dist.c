@@ -36,6 +36,15 @@ int cospin_dist_built(void)
 #endif
 }
 
+/* Started by an MPI launcher (and not told to ignore it with COSPIN_MPI=0). */
+static int launched_by_mpi(void)
+{
+    const char *off = getenv("COSPIN_MPI");
+    if (off && strcmp(off, "0") == 0)
+        return 0;
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
+}
+
 void cospin_dist_nap(double *nap_s)
 {
     if (!(*nap_s >= DIST_NAP_MIN_S))
@@ -60,14 +69,6 @@ static int dist_on(void)
         return 0;
     MPI_Finalized(&fin);
     return !fin;
-}
-
-static int launched_by_mpi(void)
-{
-    const char *off = getenv("COSPIN_MPI");
-    if (off && strcmp(off, "0") == 0)
-        return 0;
-    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_RANK");
 }
 
 int cospin_dist_init(int *argc, char ***argv, struct cospin_error *err)
@@ -371,11 +372,30 @@ int cospin_dist_recv_bytes(void *v, size_t cap, int source, int tag, size_t *n)
 
 #else /* !HAVE_MPI: one process */
 
+/* The job's size as the launcher announces it (1 when it does not). */
+static long launcher_size(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && atol(v) > 1)
+            return atol(v);
+    }
+    return 1;
+}
+
 int cospin_dist_init(int *argc, char ***argv, struct cospin_error *err)
 {
     (void)argc;
     (void)argv;
-    (void)err;
+    /* Every process of the job would run the whole command and write the same files. */
+    if (launched_by_mpi() && launcher_size() > 1)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                "this cospin was built without MPI, so each of the %ld "
+                                "processes mpirun started would run the whole command: "
+                                "rebuild with ./configure --with-mpi (libopenmpi-dev), run "
+                                "one process, or set COSPIN_MPI=0 to run them independently",
+                                launcher_size());
     return COSPIN_OK;
 }
 

@@ -42,7 +42,9 @@
  * built with MPI; otherwise do nothing.  COSPIN_MPI=0 in the environment
  * keeps MPI off even then.  argc/argv are MPI_Init's.  Call once, first
  * thing in main().  Returns 0, or COSPIN_ERR_INTERNAL with err set when MPI
- * cannot give the thread level.
+ * cannot give the thread level.  Built without MPI, a launch with more than
+ * one process is COSPIN_ERR_INVALID (each would run the whole command and
+ * write the same files), unless COSPIN_MPI=0.
  */
 int cospin_dist_init(int *argc, char ***argv, struct cospin_error *err);
 

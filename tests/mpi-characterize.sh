@@ -2,7 +2,7 @@
 # mpi-characterize.sh -- `mpirun -n N cospin characterize` and `cospin run`
 # of a characterize experiment write the same bytes as one process (psw.csv,
 # fit.csv, fit.xml, psw.svg, run.txt, the printed table) for N = 2 and 3, on
-# both engines; a rank that fails ends the job with an error naming the rank
+# the three engines; a rank that fails ends the job with an error naming the rank
 # and the work item and leaves no fit files; an interrupted job keeps its
 # finished points and resumes from them.
 # SKIP without MPI.  By hand:
@@ -67,6 +67,12 @@ ng="characterize --width 10n --current 6u:30u:8u --trials 12 --relax 2n --engine
 run ng1 0 $ng --workers 2 || bad "ngspice, one process: $(cat "$tmp/ng1.err")"
 run ng2 2 $ng || bad "ngspice, 2 ranks: exit $?: $(cat "$tmp/ng2.err")"
 same ng1 ng2 $files
+
+# ---- the Fokker-Planck engine: rank 0 computes the grid, the files are the same ----------
+fp="characterize --engine fokker-planck --width 10n,30n --current 10u:40u:5u --out out"
+run fp1 0 $fp || bad "fokker-planck, one process: $(cat "$tmp/fp1.err")"
+run fp2 2 $fp || bad "fokker-planck, 2 ranks: exit $?: $(cat "$tmp/fp2.err")"
+same fp1 fp2 $files
 
 # ---- an experiment file ----------------------------------------------------------------
 run x1 0 run "$here/data/char_small.xml" --out out || bad "run, one process: $(cat "$tmp/x1.err")"

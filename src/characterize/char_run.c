@@ -434,7 +434,9 @@ void char_task_describe(const struct char_sched *s, long task, char *buf, size_t
 
 void char_plan_point(struct char_sched *s, size_t idx, long chunk)
 {
-    long trials = s->points[idx].trials;
+    /* The run's trials, not the point's: a deterministic engine's points
+       have none, and are one item each. */
+    long trials = s->o->trials;
     for (long first = 0; first < trials; first += chunk) {
         struct char_task tk = {idx, first, first + chunk <= trials ? chunk : trials - first};
         s->tasks[s->ntasks++] = tk;

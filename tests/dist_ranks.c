@@ -1,9 +1,9 @@
 /*
  * dist_ranks.c -- the MPI wrapper (dist.h) across ranks: gathers,
  * reductions, broadcasts, agreement on a failure (which rank, which
- * message), point to point.  tests/mpi-dist.sh runs it under mpirun with 3
- * ranks; alone it checks the one-rank case.  Exit status 0 when every
- * check held on every rank.
+ * message), point to point, rank 0 acting alone (solo).
+ * tests/mpi-dist.sh runs it under mpirun with 3 ranks; alone it checks the
+ * one-rank case.  Exit status 0 when every check held on every rank.
  */
 #include <config.h>
 
@@ -105,6 +105,25 @@ static int check_point_to_point(int r, int n)
     return bad;
 }
 
+/* Solo: rank 0 acts as the only rank while the others wait at a barrier. */
+static int check_solo(int r, int n)
+{
+    int bad = 0;
+    if (r == 0) {
+        cospin_dist_solo(1);
+        CHECK(cospin_dist_size() == 1 && cospin_dist_rank() == 0);
+        /* A collective of one: no other rank takes part. */
+        struct cospin_error e = {0};
+        CHECK(cospin_dist_agree(COSPIN_ERR_IO, &e) == COSPIN_ERR_IO);
+        long v = 5;
+        CHECK(cospin_dist_reduce_longs(&v, &v, 1, COSPIN_DIST_SUM, -1) == 0 && v == 5);
+        cospin_dist_solo(0);
+    }
+    CHECK(cospin_dist_barrier() == 0);
+    CHECK(cospin_dist_size() == n && cospin_dist_rank() == r);
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
     struct cospin_error e = {0};
@@ -116,6 +135,7 @@ int main(int argc, char **argv)
     long bad = check_collectives(r, n);
     bad += check_agree(r, n);
     bad += check_point_to_point(r, n);
+    bad += check_solo(r, n);
     cospin_dist_reduce_longs(&bad, &bad, 1, COSPIN_DIST_SUM, -1);
     if (r == 0)
         printf("dist_ranks: %d rank%s: %s\n", n, n == 1 ? "" : "s",

@@ -59,13 +59,15 @@ void cospin_dist_nap(double *nap_s)
 static struct {
     int started;      /* cospin_dist_init() called MPI_Init_thread */
     int local_size;   /* ranks on this node */
+    int solo;         /* cospin_dist_solo(): act as the only rank */
 } dist_state;
 
-/* MPI is usable by cospin: we started it and nobody finalized it yet. */
+/* MPI is usable by cospin: we started it, nobody finalized it yet, and
+   this process is not running solo. */
 static int dist_on(void)
 {
     int fin = 0;
-    if (!dist_state.started)
+    if (!dist_state.started || dist_state.solo)
         return 0;
     MPI_Finalized(&fin);
     return !fin;
@@ -97,8 +99,14 @@ int cospin_dist_init(int *argc, char ***argv, struct cospin_error *err)
 
 void cospin_dist_finalize(void)
 {
+    dist_state.solo = 0;
     if (dist_on())
         MPI_Finalize();
+}
+
+void cospin_dist_solo(int on)
+{
+    dist_state.solo = on != 0;
 }
 
 int cospin_dist_rank(void)
@@ -401,6 +409,11 @@ int cospin_dist_init(int *argc, char ***argv, struct cospin_error *err)
 
 void cospin_dist_finalize(void)
 {
+}
+
+void cospin_dist_solo(int on)
+{
+    (void)on;
 }
 
 int cospin_dist_rank(void)

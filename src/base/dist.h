@@ -58,6 +58,16 @@ int cospin_dist_built(void);
 int cospin_dist_rank(void);
 int cospin_dist_size(void);
 
+/*
+ * Solo (on nonzero): until it is turned off again, this process acts as the
+ * only rank (rank 0 of 1), so that rank 0 can run a command or an
+ * experiment alone while the other ranks wait, even when that work calls
+ * functions that spread their work over the ranks (a characterisation
+ * inside `cospin demo`).  Turn it on and off between collectives, in the
+ * thread that called cospin_dist_init().
+ */
+void cospin_dist_solo(int on);
+
 /* Ranks on this node (they share its cores; 1 without MPI). */
 int cospin_dist_local_size(void);
 

@@ -94,7 +94,13 @@ static int run_experiment(const struct cospin_experiment_type *t, const struct c
         return rc;
     struct cospin_cli_signals sig;
     ctx->stop = cospin_cli_signals_catch(&sig);
-    rc = t->run(root, ctx, err);
+    if (t->parallel) {
+        rc = t->run(root, ctx, err);
+    } else {
+        cospin_dist_solo(1);   /* rank 0 alone: nothing it calls waits for the others */
+        rc = t->run(root, ctx, err);
+        cospin_dist_solo(0);
+    }
     cospin_cli_signals_restore(&sig);
     /* A directory the lock created goes again if the runner left it empty, as it must. */
     if (lead)

@@ -180,8 +180,13 @@ int cospin_cli_dispatch(const struct cospin_cli_command *c, int nargs, char **ar
         return c->fn(nargs, args);
     int rank = cospin_dist_rank();
     long status = 0;
-    if (c->distributed || rank == 0)
+    if (c->distributed) {
         status = c->fn(nargs, args);
+    } else if (rank == 0) {
+        cospin_dist_solo(1);   /* what it calls must not wait for the other ranks */
+        status = c->fn(nargs, args);
+        cospin_dist_solo(0);
+    }
     long mine = status;
     if (cospin_dist_bcast_longs(&status, 1, 0) != 0)
         cospin_dist_abort("cannot share the exit status of rank 0");

@@ -97,7 +97,11 @@ static void run_own(struct rows_run *d)
         }
         struct cospin_error e = {0};
         const char *base = d->rank == 0 ? d->out_dir : d->scratch;
+        /* A row is this rank's alone: what it runs (a training job with
+           several runs) must not wait for the other ranks. */
+        cospin_dist_solo(1);
         d->status[i] = run_row(d->r, i, base, d->results + i * d->r->result_size, &e);
+        cospin_dist_solo(0);
         d->ran[i] = 1;
         if (d->status[i]) {
             failed = 1;

@@ -141,6 +141,11 @@ int cospin_dist_recv_bytes(void *v, size_t cap, int source, int tag, size_t *n);
  */
 int cospin_dist_send_dir(const char *dir, int dest, int tag, struct cospin_error *err);
 
+/* The same for the files and directories names[0 .. n) of dir (relative
+   paths; the absent ones are skipped). */
+int cospin_dist_send_paths(const char *dir, const char *const *names, size_t n, int dest, int tag,
+                           struct cospin_error *err);
+
 /*
  * Receive what cospin_dist_send_dir sent from source with tag into dir
  * (created as needed), each file written to a temporary and renamed when

@@ -111,20 +111,6 @@ static int send_tree(const char *root, const char *rel, int dest, int tag, struc
     return rc;
 }
 
-int cospin_dist_send_dir(const char *dir, int dest, int tag, struct cospin_error *err)
-{
-    struct cospin_error e = {0};
-    int rc = send_tree(dir, "", dest, tag, &e);
-    long head[DIR_HEAD] = {DIR_END, rc, 0, 0};
-    send_or_abort(cospin_dist_send_longs(head, DIR_HEAD, dest, tag));
-    if (rc) {
-        send_or_abort(cospin_dist_send_bytes(&e, sizeof e, dest, tag));
-        if (err && !err->code)
-            *err = e;
-    }
-    return rc;
-}
-
 /* A path the receiver may write: relative, without "..", "." or empty parts. */
 static int safe_relative(const char *rel)
 {
@@ -137,6 +123,57 @@ static int safe_relative(const char *rel)
         p += n + (p[n] == '/');
     }
     return 1;
+}
+
+/* dir/rel: a directory's files (recursively), a file, or nothing when absent. */
+static int send_path(const char *dir, const char *rel, int dest, int tag, struct cospin_error *err)
+{
+    char path[COSPIN_OUTPUT_PATH_MAX];
+    struct stat st;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, rel) >= sizeof path)
+        return cospin_error_set(err, COSPIN_ERR_IO, dir, 0, "path too long: %s", rel);
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? COSPIN_OK
+                               : cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot stat: %s",
+                                                  strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return send_tree(dir, rel, dest, tag, err);
+    return S_ISREG(st.st_mode) ? send_file(dir, rel, dest, tag, err) : COSPIN_OK;
+}
+
+/* The END message with the sender's status (and its error when nonzero). */
+static int send_end(int rc, const struct cospin_error *e, int dest, int tag,
+                    struct cospin_error *err)
+{
+    long head[DIR_HEAD] = {DIR_END, rc, 0, 0};
+    send_or_abort(cospin_dist_send_longs(head, DIR_HEAD, dest, tag));
+    if (rc) {
+        send_or_abort(cospin_dist_send_bytes(e, sizeof *e, dest, tag));
+        if (err && !err->code)
+            *err = *e;
+    }
+    return rc;
+}
+
+int cospin_dist_send_paths(const char *dir, const char *const *names, size_t n, int dest, int tag,
+                           struct cospin_error *err)
+{
+    struct cospin_error e = {0};
+    int rc = COSPIN_OK;
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!safe_relative(names[i]))
+            rc = cospin_error_set(&e, COSPIN_ERR_INTERNAL, dir, 0, "bad name to send: %s",
+                                  names[i]);
+        else
+            rc = send_path(dir, names[i], dest, tag, &e);
+    return send_end(rc, &e, dest, tag, err);
+}
+
+int cospin_dist_send_dir(const char *dir, int dest, int tag, struct cospin_error *err)
+{
+    struct cospin_error e = {0};
+    int rc = send_tree(dir, "", dest, tag, &e);
+    return send_end(rc, &e, dest, tag, err);
 }
 
 /* Open dir/rel for writing through a temporary, creating its directory. */

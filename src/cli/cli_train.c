@@ -14,6 +14,7 @@
 #include "cli_xbar.h"
 #include "cosim.h"
 #include "device_train.h"
+#include "dist.h"
 #include "energy_net.h"
 #include "error.h"
 #include "opts.h"
@@ -260,7 +261,8 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     if (rc != 0)
         return cospin_cli_report("train", &err);
     circuit_aware_summary(&c->job);
-    train_summary(&c->job);
+    if (cospin_dist_rank() == 0)   /* under MPI: rank 0 has the files it reads */
+        train_summary(&c->job);
     return COSPIN_OK;
 }
 

@@ -24,7 +24,7 @@ static const struct cospin_cli_command commands[] = {
     {"ngspice", cospin_cli_ngspice, NULL, &cospin_cli_ngspice_cmd, 0},
     {"dataset", cospin_cli_dataset, NULL, &cospin_cli_dataset_cmd, 0},
     {"characterize", cospin_cli_characterize, NULL, &cospin_cli_characterize_cmd, 1},
-    {"train", cospin_cli_train, NULL, &cospin_cli_train_cmd, 0},
+    {"train", cospin_cli_train, NULL, &cospin_cli_train_cmd, 1},
     {"infer", cospin_cli_infer, NULL, &cospin_cli_infer_cmd, 1},
     {"energy", cospin_cli_energy, NULL, &cospin_cli_energy_cmd, 0},
 };

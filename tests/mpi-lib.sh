@@ -12,8 +12,9 @@ if [ -z "${MPIRUN:-}" ] || ! command -v "$MPIRUN" >/dev/null 2>&1; then
 fi
 MPI=$MPIRUN
 if "$MPIRUN" --version 2>/dev/null | grep -q "Open MPI"; then
-    # More ranks than cores: the tests run 3 ranks on 2-core machines.
-    MPI="$MPI --oversubscribe"
+    # More ranks than cores: the tests run 3 ranks on 2-core machines; no
+    # binding, which would pin each rank's threads to one core.
+    MPI="$MPI --oversubscribe --bind-to none"
     # CI containers run as root; OpenMPI refuses that unless told twice.
     if [ "$(id -u)" -eq 0 ]; then
         OMPI_ALLOW_RUN_AS_ROOT=1

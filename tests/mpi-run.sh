@@ -43,16 +43,16 @@ same() {
         bad "$2: other files than one process: $(diff "$tmp/$1.files" "$tmp/$2.files" | tr '\n' ' ')"
         return
     fi
-    n=0
+    count=0
     while read -r f; do
-        n=$((n + 1))
+        count=$((count + 1))
         case "$f" in
         */summary.csv) untimed "$tmp/$1/$f" >"$tmp/a.csv" && untimed "$tmp/$2/$f" >"$tmp/b.csv" &&
             cmp -s "$tmp/a.csv" "$tmp/b.csv" ;;
         *) cmp -s "$tmp/$1/$f" "$tmp/$2/$f" ;;
         esac || { bad "$2: $f differs from the one-process run"; return; }
     done <"$tmp/$1.files"
-    say "ok: $2: the $n files equal the one-process run's"
+    say "ok: $2: the $count files equal the one-process run's"
 }
 
 runx t1 0 "$here/data/train_rows.xml"

@@ -184,9 +184,9 @@ const struct cospin_opts_cmd cospin_cli_run_cmd = {
         "pulse width and Ku), as `cospin characterize` does.\n"
         "\n"
         "Under `mpirun -n N cospin run ...` a characterize experiment spreads its grid\n"
-        "over the ranks, and train and sot experiments their <train> rows (row i on\n"
-        "rank i mod N); rank 0 writes every file, as one process would.  The other\n"
-        "types run on rank 0.  doc/cluster.md.\n",
+        "over the ranks, and train, sot and infer experiments their rows (<train>,\n"
+        "<infer>; row i on rank i mod N); rank 0 writes every file, as one process\n"
+        "would.  The other types run on rank 0.  doc/cluster.md.\n",
     .describe = list_types,
     COSPIN_OPTS_TABLE(run_table),
     COSPIN_OPTS_STRUCT(struct run_opts, run_init, run_main),

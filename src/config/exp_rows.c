@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dist.h"
 #include "error.h"
@@ -37,11 +38,14 @@ static int run_row(const struct cospin_exp_rows *r, size_t i, const char *base, 
                    struct cospin_error *err)
 {
     char dir[COSPIN_OUTPUT_PATH_MAX];
+    int created = 0;
     int rc = row_path(dir, sizeof dir, base, r->name(r->ctx, i), err);
     if (!rc)
-        rc = cospin_output_mkdir(dir, NULL, err);
+        rc = cospin_output_mkdir(dir, &created, err);
     if (!rc)
         rc = r->run(r->ctx, i, dir, result, err);
+    if (rc && created)
+        rmdir(dir);   /* only when the failed row left it empty */
     return rc;
 }
 

@@ -21,10 +21,11 @@ struct cospin_exp_rows {
 };
 
 /*
- * Run every row of r, each into out_dir/<name> (created), leaving their
- * results in results[i * r->result_size ...] and the number of rows that
- * finished in *done at rank 0.  Every rank returns the status of the first
- * row (in row order) that failed, with its error, or 0.
+ * Run every row of r, each into out_dir/<name> (created; removed again
+ * when a failed row left it empty), leaving their results in
+ * results[i * r->result_size ...] and the number of rows that finished in
+ * *done at rank 0.  Every rank returns the status of the first row (in row
+ * order) that failed, with its error, or 0.
  *
  * One process: row after row, stopping at the first failure.  Several
  * ranks: row i runs on rank i mod N, each rank stopping at its own first

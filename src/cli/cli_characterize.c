@@ -13,6 +13,7 @@
 #include "characterize.h"
 #include "cli.h"
 #include "cli_device.h"
+#include "dist.h"
 #include "error.h"
 #define LOG_PREFIX "characterize"
 #include "log.h"
@@ -296,14 +297,14 @@ static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
     struct cospin_char_table *t = NULL;
     struct cospin_error err = {0};
     struct cospin_output_dir od;
-    int rc = cospin_output_dir_lock(&od, c->o.out_dir, &err);
+    int rc = cospin_cli_dir_lock(&od, c->o.out_dir, &err);
     if (!rc) {
         print_device(c);
         rc = cospin_char_run(&c->o, &g, &t, &err);
     }
-    if (!rc)
+    if (!rc && cospin_dist_rank() == 0)   /* under MPI rank 0 writes the files */
         rc = cospin_mtj_device_save(&c->dev, c->o.out_dir, &err);
-    cospin_output_dir_unlock(&od, rc != 0);
+    cospin_cli_dir_unlock(&od, rc != 0);
     cospin_cli_signals_restore(&sig);
     if (rc) {
         cospin_char_table_free(t);

@@ -102,14 +102,14 @@ static int infer_main(void *p, const struct cospin_opts_result *res)
     struct cospin_error err = {0};
     struct cospin_infer_result r;
     struct cospin_output_dir od;
-    int rc = cospin_output_dir_lock(&od, job->out_dir, &err);
+    int rc = cospin_cli_dir_lock(&od, job->out_dir, &err);
     if (!rc) {
         struct cospin_cli_signals sig;
         job->stop = cospin_cli_signals_catch(&sig);
         rc = cospin_infer_job_run(job, &r, &err);
         cospin_cli_signals_restore(&sig);
     }
-    cospin_output_dir_unlock(&od, rc != 0);
+    cospin_cli_dir_unlock(&od, rc != 0);
     if (rc)
         return cospin_cli_report("infer", &err);
     cospin_cli_infer_report(job, &r);

@@ -238,17 +238,17 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     struct cospin_cosim *cosim = NULL;
     struct cospin_error err = {0};
     struct cospin_output_dir od;
-    int rc = cospin_output_dir_lock(&od, c->job.out_dir, &err);
-    if (!rc)
-        rc = train_prepare(c, &dt, &cosim, &err);
+    int rc = cospin_cli_dir_lock(&od, c->job.out_dir, &err);
+    if (!rc)   /* under MPI every rank, and all of them go on or none */
+        rc = cospin_dist_agree(train_prepare(c, &dt, &cosim, &err), &err);
     if (!rc)
         rc = train_run(c, &err);
-    if (rc == 0 && cospin_device_train_active(dt)) {
+    if (rc == 0 && cospin_device_train_active(dt) && cospin_dist_rank() == 0) {
         char dbuf[4096];
         fputs(cospin_device_train_format(dt, dbuf, sizeof dbuf), stdout);
         rc = cospin_device_train_write_report(dt, c->job.out_dir, &err);
     }
-    cospin_output_dir_unlock(&od, rc != 0);
+    cospin_cli_dir_unlock(&od, rc != 0);
     cospin_device_train_free(dt);
     if (cosim) {
         struct cospin_cosim_stats cst;

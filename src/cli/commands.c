@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "dist.h"
 #include "opts.h"
+#include "output.h"
 
 #define LOG_PREFIX "cli"
 #include "log.h"
@@ -194,4 +195,16 @@ int cospin_cli_dispatch(const struct cospin_cli_command *c, int nargs, char **ar
         cospin_warn("this rank ended with status %ld (%s), rank 0 with %ld",
                    mine, cospin_strerror((int)mine), status);
     return (int)status;
+}
+
+int cospin_cli_dir_lock(struct cospin_output_dir *od, const char *dir, struct cospin_error *err)
+{
+    int rc = cospin_dist_rank() == 0 ? cospin_output_dir_lock(od, dir, err) : COSPIN_OK;
+    return cospin_dist_agree(rc, err);
+}
+
+void cospin_cli_dir_unlock(struct cospin_output_dir *od, int failed)
+{
+    if (cospin_dist_rank() == 0)
+        cospin_output_dir_unlock(od, failed);
 }

@@ -131,7 +131,7 @@ rc=$?
 done_rows=$(($(wc -l <"$tmp/long2/out/psw.csv") - 1))
 if [ -e "$tmp/long2/out/fit.csv" ]; then
     say "note: the grid finished before the interrupt (a fast machine): resume not exercised"
-elif [ "$rc" -ne 6 ] || ! grep -q "error: .*interrupted after $done_rows of 8 points" "$tmp/long2.err"; then
+elif [ "$rc" -ne 6 ] || ! grep -q "interrupted: .*$done_rows of 8 points finished" "$tmp/long2.err"; then
     bad "interrupted: exit $rc (expected 6) and $done_rows points kept: $(cat "$tmp/long2.err")"
 elif [ "$done_rows" -lt 1 ]; then
     bad "interrupted: no finished point kept in psw.csv"

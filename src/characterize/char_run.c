@@ -213,15 +213,18 @@ static const char *format_duration(double s, char *buf, size_t n)
     return buf;
 }
 
-/* Threads (fast path) or worker processes (ngspice) that share the trials. */
+/* Threads (fast path) or worker processes (ngspice) that share the trials (over all
+   ranks under MPI). */
 static int run_parallelism(const struct cospin_char_opts *o)
 {
     int n = o->engine == COSPIN_CHAR_FAST ? o->threads : o->pool_workers;
+    /* Under MPI: every rank's share (the CPUs of a node are shared by its ranks). */
+    int ranks = cospin_dist_size(), share = n > 0 ? ranks : ranks / cospin_dist_local_size();
     if (n <= 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         n = cpus > 0 ? (int)cpus : 1;
     }
-    return n;
+    return n * (share > 0 ? share : 1);
 }
 
 /* The estimate against o->max_run_s (see cospin_char_check); d: the device at

@@ -34,7 +34,7 @@ static void fill_problem(struct cospin_nn *nn, float *x, uint8_t *y, uint64_t se
     for (int s = 0; s < M; s++)
         y[s] = (uint8_t)(cospin_rng_u64(&r) % N_OUT);
     /* Moderate k so that no unit is saturated and the finite differences see curvature. */
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++)
+    for (int l = 0; l < nn->n_layers; l++)
         for (size_t j = 0; j < nn->n_units[l + 1]; j++)
             nn->k[l][j] = 0.5f + 0.25f * (float)j * (j % 2 ? -1.0f : 1.0f);
 }
@@ -82,7 +82,7 @@ START_TEST(test_gradients_fd)
     double j0 = cospin_nn_backward(nn, w, x, y, M, NULL, g);
     ck_assert(isfinite(j0) && j0 > 0);
     double gmax = 0;
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    for (int l = 0; l < nn->n_layers; l++) {
         size_t nw = cospin_nn_weight_count(nn, l);
         for (size_t i = 0; i < nw; i++) {
             check_param(nn, w, x, y, &nn->w[l][i], g->w[l][i], l ? "W2" : "W1", i);

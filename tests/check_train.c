@@ -38,6 +38,7 @@ struct problem {
 
 static void make_problem(struct problem *p, uint64_t seed)
 {
+    memset(p, 0, sizeof *p);   /* n_classes 0: 1 + the largest label */
     struct cospin_rng r;
     cospin_rng_seed(&r, seed, 0);
     float proto[10][N_IN];
@@ -114,7 +115,7 @@ START_TEST(test_modes_learn)
         /* 300 test samples: at a true accuracy of 0.97 the standard error is 1 %, so
            0.85 is 12 standard errors away; an untrained network sits at 0.10. */
         ck_assert_msg(acc > 0.85, "mode %d batch %zu: test accuracy %.3f", _i, o.batch, acc);
-        for (int l = 0; l < COSPIN_NN_LAYERS; l++)
+        for (int l = 0; l < nn->n_layers; l++)
             for (size_t j = 0; j < nn->n_units[l + 1]; j++) {
                 if (o.mode == COSPIN_NN_BASELINE)
                     ck_assert(nn->k[l][j] == 1.0f);

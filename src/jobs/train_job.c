@@ -73,8 +73,17 @@ static int load_init(struct cospin_train_job *job, struct cospin_nn **init, doub
     }
     if (rc)
         return rc;
-    job->opts.init_net = *init;
-    job->opts.hidden = (*init)->n_units[1];
+    /* The initial network's shape replaces the job's (its first size and last are still
+       checked against the dataset). */
+    const struct cospin_nn *in = *init;
+    job->opts.init_net = in;
+    if (in->n_layers == 2) {
+        job->opts.hidden = in->n_units[1];
+        job->opts.n_layers = 0;
+    } else {
+        job->opts.n_layers = in->n_layers;
+        memcpy(job->opts.layers, in->n_units, (size_t)(in->n_layers + 1) * sizeof *in->n_units);
+    }
     return 0;
 }
 
@@ -82,7 +91,7 @@ static int load_init(struct cospin_train_job *job, struct cospin_nn **init, doub
 static double max_abs_weight(const struct cospin_nn *nn)
 {
     double m = 0;
-    for (int l = 0; nn && l < COSPIN_NN_LAYERS; l++)
+    for (int l = 0; nn && l < nn->n_layers; l++)
         for (size_t k = 0; k < cospin_nn_weight_count(nn, l); k++)
             m = fmax(m, fabs((double)nn->w[l][k]));
     return m;
@@ -93,8 +102,9 @@ static double max_abs_weight(const struct cospin_nn *nn)
  * its hooks, w_max, and the one-line description model.xml records (desc).
  */
 static int setup_circuit(struct cospin_train_job *job, const struct cospin_nn *init,
-                         double w_max_rec, size_t n_in, struct cospin_xbar_net **net, char *desc,
-                         size_t ndesc, struct cospin_error *err)
+                         double w_max_rec, const size_t *units, int n_layers,
+                         struct cospin_xbar_net **net, char *desc, size_t ndesc,
+                         struct cospin_error *err)
 {
     struct cospin_train_opts *o = &job->opts;
     if (o->hooks.weights.effective_weights || o->hooks.forward.forward_layer ||
@@ -118,9 +128,8 @@ static int setup_circuit(struct cospin_train_job *job, const struct cospin_nn *i
         ni = *job->nonideal;
     else
         cospin_nonideal_init(&ni);
-    size_t units[3] = {n_in, o->hidden, 10};
-    int rc = cospin_xbar_net_new(&xo, &ni, units, 2, job->xbar_threads, COSPIN_XBAR_NET_GRAD, net,
-                                 err);
+    int rc = cospin_xbar_net_new(&xo, &ni, units, n_layers, job->xbar_threads,
+                                 COSPIN_XBAR_NET_GRAD, net, err);
     if (rc)
         return rc;
     cospin_xbar_net_train_hooks(*net, o);
@@ -299,8 +308,9 @@ static int write_mean_metrics(const char *dir, const struct series *s, int runs,
 static void put_settings(struct cospin_csv_writer *w, const char *mode,
                          const struct cospin_train_opts *o)
 {
+    char hidden[400];
     cospin_csv_put(w, "%s", mode);
-    cospin_csv_put(w, "%zu", o->hidden);
+    cospin_csv_put(w, "%s", cospin_train_hidden_text(o, hidden, sizeof hidden));
     cospin_csv_put(w, "%g", o->lr);
     cospin_csv_put(w, "%ld", o->iters);
 }
@@ -362,7 +372,7 @@ static int write_summary(const struct cospin_train_job *job, const char *mode,
 static int write_figures(const char *dir, const struct series *s, int runs, const char *title,
                          struct cospin_error *err)
 {
-    char path[1100], t[256];
+    char path[1100], t[700];
     struct cospin_plot *p = cospin_plot_new(NULL, "iteration", "loss J (Eq. 3.8)");
     if (!p)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
@@ -474,6 +484,67 @@ static int job_check(const struct cospin_train_job *job, struct cospin_mtj_devic
     return job_device(job, dev, have, err);
 }
 
+/*
+ * The files of finished run r (network nn, options ro): with several runs
+ * its seed-S/ metrics.csv and model.xml; for the first run DIR/model.xml
+ * and the job's .npz (its records read back from that model.xml, so both
+ * files hold the same).
+ */
+static int save_run(const struct cospin_train_job *job, int r, const struct cospin_nn *nn,
+                    const struct cospin_train_opts *ro, const struct cospin_train_result *res,
+                    const struct cospin_neuron_map *map, struct cospin_error *err)
+{
+    char rundir[1100], mpath[1200];
+    int rc = 0;
+    if (job->runs > 1) {
+        snprintf(rundir, sizeof rundir, "%s/seed-%llu", job->out_dir,
+                 (unsigned long long)ro->seed);
+        snprintf(mpath, sizeof mpath, "%s/model.xml", rundir);
+        if ((rc = cospin_output_mkdir(rundir, NULL, err)) != 0 ||
+            (rc = write_metrics(rundir, res, err)) != 0 ||
+            (rc = cospin_train_save_model(mpath, nn, ro, job->dataset, map, err)) != 0)
+            return rc;
+    }
+    if (r != 0)
+        return 0;
+    snprintf(mpath, sizeof mpath, "%s/model.xml", job->out_dir);
+    if ((rc = cospin_train_save_model(mpath, nn, ro, job->dataset, map, err)) != 0 ||
+        !job->save_npz)
+        return rc;
+    struct cospin_model_hw hw;
+    if ((rc = cospin_model_hw_load(mpath, nn, &hw, err)) == 0) {
+        rc = cospin_model_write_npz(job->save_npz, nn, &hw, err);
+        cospin_model_hw_clear(&hw);
+    }
+    return rc;
+}
+
+/* summary.csv, metrics.csv and the figures of the finished runs. */
+static int write_outputs(struct cospin_train_job *job, const char *mode,
+                         const struct cospin_train_result *res, const double *acc,
+                         const double *loss, struct cospin_error *err)
+{
+    int rc = write_summary(job, mode, res, acc, loss, err);
+    if (rc == 0 && job->runs == 1)
+        rc = write_metrics(job->out_dir, &res[0], err);
+    if (rc != 0 || (job->runs == 1 && !job->figures))
+        return rc;
+    struct series ser;
+    if (series_build(res, job->runs, &ser) != 0)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    if (job->runs > 1)
+        rc = write_mean_metrics(job->out_dir, &ser, job->runs, err);
+    if (rc == 0 && job->figures) {
+        char title[600], shape[400];
+        snprintf(title, sizeof title, "%s, %s, lr %g",
+                 cospin_nn_shape_text(job->n_units, job->n_layers, shape, sizeof shape), mode,
+                 job->opts.lr);
+        rc = write_figures(job->out_dir, &ser, job->runs, title, err);
+    }
+    series_free(&ser);
+    return rc;
+}
+
 int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
 {
     struct cospin_train_opts *o = &job->opts;
@@ -487,7 +558,6 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     struct cospin_train_result *res = calloc((size_t)job->runs, sizeof *res);
     double *acc = calloc((size_t)job->runs, sizeof *acc);
     double *loss = calloc((size_t)job->runs, sizeof *loss);
-    struct series ser = {0};
     struct cospin_nn *init = NULL;           /* the initial model (fine-tuning) */
     struct cospin_xbar_net *net = NULL;      /* the circuit (circuit-aware training) */
     char desc[600];
@@ -502,12 +572,14 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     if ((rc = cospin_train_data_from(dtrain, o->train_limit, &train, err)) != 0 ||
         (rc = cospin_train_data_from(dtest, o->test_limit, &test, err)) != 0)
         goto out;
-    cospin_info("dataset %s: %zu training, %zu test images of %zu pixels", job->dataset, train.n,
-                test.n, train.n_in);
+    cospin_info("dataset %s: %zu training, %zu test images of %zu pixels, %zu classes",
+                job->dataset, train.n, test.n, train.n_in, cospin_train_classes(&train, &test));
     if ((rc = load_map(job, &map, err)) != 0 ||
         (rc = load_init(job, &init, &w_max_rec, err)) != 0 ||
-        (job->xbar &&
-         (rc = setup_circuit(job, init, w_max_rec, train.n_in, &net, desc, sizeof desc, err))))
+        (rc = cospin_train_shape(o, train.n_in, cospin_train_classes(&train, &test),
+                                 job->n_units, &job->n_layers, err)) != 0 ||
+        (job->xbar && (rc = setup_circuit(job, init, w_max_rec, job->n_units, job->n_layers,
+                                          &net, desc, sizeof desc, err))))
         goto out;
     /* The output directory only once the inputs are known to be good. */
     if ((rc = cospin_output_mkdir(job->out_dir, NULL, err)) != 0)
@@ -519,7 +591,7 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
     for (int r = 0; r < job->runs; r++) {
         struct cospin_train_opts ro = *o;
         ro.seed = seed0 + (uint64_t)r;
-        char ckpt[1100], rundir[1100], mpath[1200];
+        char ckpt[1100];
         snprintf(ckpt, sizeof ckpt, "%s/checkpoint-seed%llu.bin", job->out_dir,
                  (unsigned long long)ro.seed);
         ro.checkpoint_path = ckpt;
@@ -528,63 +600,28 @@ int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
         struct cospin_nn *nn = NULL;
         rc = cospin_train_run(&train, &test, &ro, &nn, &res[r], err);
         nres = r + 1;
-        if (rc != 0) {
-            cospin_nn_free(nn);
+        if (rc == 0) {
+            acc[r] = res[r].final_test_acc;
+            loss[r] = res[r].final_loss;
+            job->cpu_s += res[r].cpu_s;
+            job->wall_s += res[r].wall_s;
+            cospin_info("seed %llu: test accuracy %.2f %%, loss %.4f (%.1f s CPU)",
+                        (unsigned long long)ro.seed, 100 * acc[r], loss[r], res[r].cpu_s);
+            rc = save_run(job, r, nn, &ro, &res[r], map, err);
+        }
+        cospin_nn_free(nn);
+        if (rc != 0)
             goto out;
-        }
-        acc[r] = res[r].final_test_acc;
-        loss[r] = res[r].final_loss;
-        job->cpu_s += res[r].cpu_s;
-        job->wall_s += res[r].wall_s;
-        cospin_info("seed %llu: test accuracy %.2f %%, loss %.4f (%.1f s CPU)",
-                    (unsigned long long)ro.seed, 100 * acc[r], loss[r], res[r].cpu_s);
-        if (job->runs > 1) {
-            snprintf(rundir, sizeof rundir, "%s/seed-%llu", job->out_dir,
-                     (unsigned long long)ro.seed);
-            if ((rc = cospin_output_mkdir(rundir, NULL, err)) != 0 || (rc = write_metrics(rundir, &res[r], err)) != 0)
-                goto run_fail;
-            snprintf(mpath, sizeof mpath, "%s/model.xml", rundir);
-            if ((rc = cospin_train_save_model(mpath, nn, &ro, job->dataset, map, err)) != 0)
-                goto run_fail;
-        }
-        if (r == 0) {
-            snprintf(mpath, sizeof mpath, "%s/model.xml", job->out_dir);
-            if ((rc = cospin_train_save_model(mpath, nn, &ro, job->dataset, map, err)) != 0)
-                goto run_fail;
-        }
-        cospin_nn_free(nn);
-        continue;
-    run_fail:
-        cospin_nn_free(nn);
-        goto out;
     }
     job->runs_done = job->runs;
     int cnt;
     mean_std(acc, job->runs, &job->test_acc_mean, &job->test_acc_std, &cnt);
     mean_std(loss, job->runs, &job->loss_mean, &job->loss_std, &cnt);
-    const char *mode = o->neuron_map ? cospin_device_mode_name(map->mode)
-                                     : cospin_train_mode_name(o->mode);
-    if ((rc = write_summary(job, mode, res, acc, loss, err)) != 0)
-        goto out;
-    /* metrics.csv and figures */
-    if (job->runs == 1)
-        rc = write_metrics(job->out_dir, &res[0], err);
-    if (rc == 0 && (job->runs > 1 || job->figures)) {
-        if (series_build(res, job->runs, &ser) != 0) {
-            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-            goto out;
-        }
-        if (job->runs > 1)
-            rc = write_mean_metrics(job->out_dir, &ser, job->runs, err);
-        if (rc == 0 && job->figures) {
-            char title[200];
-            snprintf(title, sizeof title, "784-%zu-10, %s, lr %g", o->hidden, mode, o->lr);
-            rc = write_figures(job->out_dir, &ser, job->runs, title, err);
-        }
-    }
+    rc = write_outputs(job, o->neuron_map ? cospin_device_mode_name(map->mode)
+                                          : cospin_train_mode_name(o->mode),
+                       res, acc, loss, err);
 out:
     circuit_done(job, net, init);
-    series_free(&ser);
     for (int r = 0; r < nres; r++)
         cospin_train_result_clear(&res[r]);
     free(res);

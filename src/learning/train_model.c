@@ -133,7 +133,11 @@ int cospin_model_hw_set_pulse(struct cospin_model_hw *hw, const struct cospin_nn
 
 /* ---- writing ------------------------------------------------------------------------ */
 
-/* s with the five XML special characters escaped, to f. */
+/*
+ * s as an attribute value to f: the five XML special characters escaped, and
+ * tab, newline and carriage return as character references (a parser turns
+ * them into blanks otherwise).
+ */
 static void put_escaped(FILE *f, const char *s)
 {
     for (; *s; s++)
@@ -143,6 +147,9 @@ static void put_escaped(FILE *f, const char *s)
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
         case '\'': fputs("&apos;", f); break;
+        case '\t': fputs("&#9;", f); break;
+        case '\n': fputs("&#10;", f); break;
+        case '\r': fputs("&#13;", f); break;
         default: fputc(*s, f);
         }
 }

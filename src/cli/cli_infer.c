@@ -231,8 +231,9 @@ const struct cospin_opts_cmd cospin_cli_infer_cmd = {
         "infer.rng, example examples/infer.xml).\n"
         "\n"
         "Exit status:\n"
-        "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value or\n"
-        "  singular network, 4 file error, 5 dataset missing or corrupt.\n",
+        "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value,\n"
+        "  singular network or a network that does not fit the dataset, 4 file error,\n"
+        "  5 dataset missing or corrupt, or a corrupt .npz.\n",
 };
 
 int cospin_cli_infer(int argc, char **argv)

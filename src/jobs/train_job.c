@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "csv.h"
 #include "dataset.h"
@@ -481,6 +482,17 @@ static int job_check(const struct cospin_train_job *job, struct cospin_mtj_devic
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "the device level needs a neuron table (fit.csv of "
                                 "`cospin characterize`)");
+    if (job->save_npz) {   /* its directory must exist before hours of training */
+        char dir[4096];
+        const char *slash = strrchr(job->save_npz, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - job->save_npz) : 1,
+                 slash ? job->save_npz : ".");
+        struct stat st;
+        if (!*job->save_npz || slash == job->save_npz + strlen(job->save_npz) - 1 ||
+            (*dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))))
+            return cospin_error_set(err, COSPIN_ERR_IO, job->save_npz, 0,
+                                    "cannot write the .npz there: no such directory '%s'", dir);
+    }
     return job_device(job, dev, have, err);
 }
 

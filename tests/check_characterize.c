@@ -13,6 +13,7 @@
 
 #include "characterize.h"
 #include "check_util.h"
+#include "log.h"
 #include "xml.h"
 
 /* A short pulse keeps the tests fast: 10 ns + 2 ns relaxation = 2400 RK4
@@ -202,6 +203,123 @@ START_TEST(test_resume_and_files)
 }
 END_TEST
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Resume takes only complete, consistent rows of psw.csv.  A torn row with a
+   line break, a p_sw that is not switched/trials, other trials, a number
+   that is not one, a duplicate: each dropped with a warning and its point
+   run again.  A row off the run's grid (a Ku column cut to "11") is kept in
+   psw.csv but never fitted.  (Before: the torn row failed the resume, and
+   off-grid rows became curves of their own.) */
+START_TEST(test_resume_verified_rows)
+{
+    char *dir = tmpdir();
+    char psw[256], fit[256];
+    snprintf(psw, sizeof psw, "%s/psw.csv", dir);
+    snprintf(fit, sizeof fit, "%s/fit.csv", dir);
+    struct cospin_char_opts o;
+    small_opts(&o, 20);
+    o.out_dir = dir;
+    const double i3[3] = {9e-6, 19e-6, 29e-6};
+    struct cospin_char_grid g3 = {W10, 1, NULL, 0, i3, 3};
+    struct cospin_char_table *t1, *t2, *rp;
+    struct cospin_error e = {0};
+    ck_assert_int_eq(cospin_char_run(&o, &g3, &t1, &e), 0);
+    char rows[3][128], text[2048];
+    for (int i = 0; i < 3; i++)
+        snprintf(rows[i], sizeof rows[i], "1e-08,%.12g,20,%ld,%.6g,1100000\n",
+                 t1->points[i].current_a, t1->points[i].switched,
+                 t1->points[i].switched / 20.0);
+    snprintf(text, sizeof text,
+             "width_s,current_a,trials,switched,p_sw,ku_j_per_m3\n"
+             "%s"                                   /* 9 uA: intact */
+             "1e-08,1.9e-05,20,%ld,0.999,1100000\n"  /* p_sw wrong */
+             "1e-08,2.9e-05,19,%ld,0.5,1100000\n"    /* other trials */
+             "1e-08,2.9e-05,20,10,0.5\n"             /* torn: Ku missing */
+             "1e-08,x,20,10,0.5,1100000\n"           /* not a number */
+             "%s"                                   /* 9 uA again */
+             "1e-08,9e-06,20,3,0.15,11\n",           /* Ku cut short: off the grid */
+             rows[0], t1->points[1].switched, t1->points[2].switched, rows[0]);
+    write_text(psw, text);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &g3, &t2, &e), 0);
+    ck_assert_int_eq(t2->nresumed, 1);
+    ck_assert_int_eq(t2->npoints, 3);
+    ck_assert_int_eq(t2->nfits, 1);
+    ck_assert(t2->fits[0].fit.status != COSPIN_FIT_OK ||
+              (isfinite(t2->fits[0].fit.k) && isfinite(t2->fits[0].fit.c)));
+    for (int i = 0; i < 3; i++) {   /* rerun points give the first run's counts */
+        ck_assert_rel(t2->points[i].ku_j_per_m3, 1.1e6, 1e-12);
+        ck_assert_int_eq(t2->points[i].trials, 20);
+        ck_assert_int_eq(t2->points[i].switched, t1->points[i].switched);
+    }
+    ck_assert_int_eq(count_lines(fit), 2);
+    /* psw.csv: the three points and the row set aside. */
+    ck_assert_int_eq(cospin_char_read_psw_csv(psw, 0, &rp, NULL), 0);
+    ck_assert_int_eq(rp->npoints, 4);
+    ck_assert_rel(rp->points[0].ku_j_per_m3, 11, 1e-12);
+    /* Consistent rows of another grid: kept, not fitted, resumed when asked for. */
+    const double i1[1] = {19e-6};
+    struct cospin_char_grid g1 = {W10, 1, NULL, 0, i1, 1};
+    struct cospin_char_table *t3;
+    ck_assert_int_eq(cospin_char_run(&o, &g1, &t3, &e), 0);
+    ck_assert_int_eq(t3->nresumed, 1);
+    ck_assert_int_eq(t3->npoints, 1);
+    ck_assert_int_eq(t3->fits[0].fit.status, COSPIN_FIT_TOO_FEW);
+    ck_assert_int_eq(count_lines(psw), 5);
+    cospin_char_table_free(t1);
+    cospin_char_table_free(t2);
+    cospin_char_table_free(t3);
+    cospin_char_table_free(rp);
+    rm_rf(dir);
+}
+END_TEST
+
+/* A run far too long for this machine is refused before it starts (widths
+   of 30 s at a 5 ps step ran until killed): the message gives the estimate
+   and --force; the directory is not touched.  With no limit the check
+   passes; a tiny limit makes even a small grid measure the step and fail. */
+START_TEST(test_estimate_refused)
+{
+    char *dir = tmpdir();
+    char runtxt[256];
+    snprintf(runtxt, sizeof runtxt, "%s/run.txt", dir);
+    struct cospin_char_opts o;
+    small_opts(&o, 100);
+    o.out_dir = dir;
+    const double w30[1] = {30.0}, i1[1] = {10e-6};
+    struct cospin_char_grid g = {w30, 1, NULL, 0, i1, 1};
+    struct cospin_error e = {0};
+    double t0 = cospin_now_s();
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), COSPIN_ERR_INVALID);
+    ck_assert_msg(cospin_now_s() - t0 < 5, "the estimate took %g s", cospin_now_s() - t0);
+    ck_assert_ptr_nonnull(strstr(e.msg, "this run would take about"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "days"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "6e+14 LLGS steps"));
+    ck_assert_ptr_nonnull(strstr(e.msg, "--force"));
+    ck_assert_int_eq(access(runtxt, F_OK), -1);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_check(&o, &g, &e), COSPIN_ERR_INVALID);
+    o.max_run_s = 0;   /* --force */
+    ck_assert_int_eq(cospin_char_check(&o, &g, NULL), 0);
+    /* 1 point x 100 trials x 2400 steps is ~10 ms: over a 1 us limit. */
+    o.max_run_s = 1e-6;
+    struct cospin_char_grid g1 = {W10, 1, NULL, 0, i1, 1};
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_check(&o, &g1, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "ns per step on 2 threads"));
+    o.max_run_s = COSPIN_CHAR_DEFAULT_MAX_RUN_S;
+    ck_assert_int_eq(cospin_char_check(&o, &g1, NULL), 0);
+    rm_rf(dir);
+}
+END_TEST
+
 /* A synthetic neuron table with k, c bilinear in (log10 w, Ku/1e6): the
    interpolation is then exact and the inverse must hit the target. */
 static struct cospin_char_table *synthetic_table(void)
@@ -252,6 +370,35 @@ START_TEST(test_design)
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(cospin_char_design_kc(t, 2.6, 13.0, 0.01, sol, 8, &ns, &e), COSPIN_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(e.msg, "complete grid"));
+    cospin_char_table_free(t);
+}
+END_TEST
+
+/* A table written by an older cospin: a curve of one current was fitted
+   "ok" with NaN k and c.  The inverse must not interpolate through it (it
+   printed NaN and succeeded): such a row counts as a missing fit. */
+START_TEST(test_design_nan_rows)
+{
+    struct cospin_char_table *t = synthetic_table();
+    struct cospin_char_design sol[8], d;
+    size_t ns = 0;
+    struct cospin_error e = {0};
+    t->fits[0].fit.k = NAN;   /* 10 ns, 1.1e6: status still ok */
+    t->fits[0].fit.c = NAN;
+    ck_assert_int_eq(cospin_char_design_kc(t, 1.1, 14.0, 0.01, sol, 8, &ns, &e),
+                     COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "complete grid"));
+    /* Width alone at 1.1e6: k = 1.2 lies between 10 ns (NaN) and 30 ns. */
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_width(t, 1.1e6, 1.2, &d, &e), COSPIN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(e.msg, "outside the range"));
+    /* Only c is NaN: the same. */
+    t->fits[0].fit.k = 1.0;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_width(t, 1.1e6, 1.2, &d, &e), COSPIN_ERR_INVALID);
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_design_kc(t, 1.1, 14.0, 0.01, sol, 8, &ns, &e),
+                     COSPIN_ERR_INVALID);
     cospin_char_table_free(t);
 }
 END_TEST
@@ -413,9 +560,9 @@ START_TEST(test_bad_files)
     memset(&e, 0, sizeof e);
     snprintf(p, sizeof p, "%s/missing.csv", dir);
     ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_IO);
-    /* A psw.csv without run.txt is not silently overwritten. */
+    /* Points in a psw.csv without run.txt are not silently overwritten... */
     snprintf(p, sizeof p, "%s/psw.csv", dir);
-    write_file(p, "width_s,current_a,trials,switched,p_sw\n");
+    write_file(p, "width_s,current_a,trials,switched,p_sw\n1e-08,4e-06,10,0,0\n");
     struct cospin_char_opts o;
     small_opts(&o, 10);
     o.out_dir = dir;
@@ -423,6 +570,10 @@ START_TEST(test_bad_files)
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), COSPIN_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(e.msg, "run.txt"));
+    /* ...but a header alone (a run that failed writing run.txt) starts over. */
+    write_file(p, "width_s,current_a,trials,switched,p_sw\n");
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), 0);
     rm_rf(dir);
 }
 END_TEST
@@ -745,6 +896,7 @@ static Suite *suite_characterize(void)
     tcase_add_test(tc, test_monotone);
     tcase_add_test(tc, test_thread_independence);
     tcase_add_test(tc, test_resume_and_files);
+    tcase_add_test(tc, test_resume_verified_rows);
     tcase_add_test(tc, test_design);
     tcase_add_test(tc, test_svg_styles);
     tcase_add_test(tc, test_cli_interrupt_resume);
@@ -760,6 +912,8 @@ static Suite *suite_characterize(void)
     tcase_add_test(te, test_cli_errors);
     tcase_add_test(te, test_experiment_errors);
     tcase_add_test(te, test_not_rising);
+    tcase_add_test(te, test_design_nan_rows);
+    tcase_add_test(te, test_estimate_refused);
     tcase_set_timeout(te, 120);
     suite_add_tcase(s, te);
     return s;

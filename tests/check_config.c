@@ -8,6 +8,7 @@
 #include "xml.h"
 #include "error.h"
 #include "exp_netlist.h"
+#include "experiment.h"
 
 #define DATA(f) COSPIN_TEST_SRCDIR "/data/" f
 
@@ -107,7 +108,7 @@ START_TEST(test_example_and_netlist)
     int rc = cospin_xml_load(COSPIN_TEST_SRCDIR "/../examples/rc_step.xml", &cfg, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     struct cospin_exp_netlist *x = NULL;
-    rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
+    rc = cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     ck_assert_has(x->circuit, "Vin in 0 dc 0 pulse(0 1 0 1n 1n 1 2)");
     ck_assert_has(x->circuit, "R1 in out 1k");
@@ -132,7 +133,7 @@ START_TEST(test_good_netlist_elements)
     struct cospin_xml_doc *cfg = NULL;
     ck_assert_int_eq(cospin_xml_load(DATA("good.xml"), &cfg, &e), 0);
     struct cospin_exp_netlist *x = NULL;
-    int rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
+    int rc = cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     ck_assert_has(x->circuit, "Ib 0 x dc 2u\n");
     ck_assert_has(x->circuit, "R2 x 0 2.5meg\n");
@@ -175,7 +176,7 @@ START_TEST(test_vectors_many_separators)
     int rc = cospin_xml_load_memory(xml, 0, "<many>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     struct cospin_exp_netlist *x = NULL;
-    rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
+    rc = cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     ck_assert_uint_eq(x->analyses[0].nvectors, 300);
     ck_assert_str_eq(x->analyses[0].vectors[299], "v(in)");
@@ -205,7 +206,7 @@ START_TEST(test_duplicate_name_many)
     int rc = cospin_xml_load_memory(xml, 0, "<dup>", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg, &e);
     ck_assert_msg(rc == 0, "%s:%d: %s", e.file, e.line, e.msg);
     struct cospin_exp_netlist *x = NULL;
-    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e), COSPIN_ERR_INVALID);
     ck_assert_int_eq(e.line, 3003);
     ck_assert_has(e.msg, "'RA1234' is already used by <resistor> at line 1237");
     cospin_xml_free(cfg);
@@ -226,7 +227,7 @@ START_TEST(test_netlist_injection)
     ck_assert_int_eq(cospin_xml_load_memory(xml, 0, "<inj>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
                                             &cfg, &e), 0);
     struct cospin_exp_netlist *x = NULL;
-    int rc = cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e);
+    int rc = cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e);
     ck_assert_msg(rc == 0, "%s", e.msg);
     ck_assert_has(x->circuit, "t .control shell touch x .endc\n");
     ck_assert_ptr_null(strstr(x->circuit, "\n.control"));
@@ -240,8 +241,69 @@ START_TEST(test_netlist_injection)
                                             &cfg, &e), 0);
     x = NULL;
     memset(&e, 0, sizeof e);
-    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e), COSPIN_ERR_INVALID);
     ck_assert_has(e.msg, "vector name 'v(in);x' has the character ';'");
+    cospin_xml_free(cfg);
+}
+END_TEST
+
+/* Inline netlist text that is code (.control, .exec, shell, .include, .lib)
+   is refused at its own line unless COSPIN_EXP_NETLIST_ALLOW_CODE. */
+START_TEST(test_netlist_code_refused)
+{
+    static const char *const lines[] = {".control", ".ENDC", ".exec", "shell touch x",
+                                        ".include /etc/passwd", ".inc a.lib", ".lib a.lib tt"};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        char xml[512];
+        snprintf(xml, sizeof xml,
+                 "<experiment type='netlist'>\n<circuit>\n<netlist>\n"
+                 "  r1 in 0 1k\n  %s\n</netlist>\n</circuit><op vectors='v(in)'/></experiment>",
+                 lines[i]);
+        struct cospin_error e = {0};
+        struct cospin_xml_doc *cfg = NULL;
+        ck_assert_int_eq(cospin_xml_load_memory(xml, 0, "<code>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
+                                                &cfg, &e), 0);
+        struct cospin_exp_netlist *x = NULL;
+        ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e),
+                         COSPIN_ERR_INVALID);
+        ck_assert_int_eq(e.line, 5);
+        ck_assert_has(e.msg, "--allow-netlist-code");
+        memset(&e, 0, sizeof e);
+        ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg),
+                                                 COSPIN_EXP_NETLIST_ALLOW_CODE, &x, &e), 0);
+        ck_assert_has(x->circuit, lines[i]);
+        cospin_exp_netlist_free(x);
+        cospin_xml_free(cfg);
+    }
+}
+END_TEST
+
+/* A transient of more than 1e9 time points is refused before it runs (.tran
+   1f 1 ran until killed), with --force (ctx.force) it passes the check. */
+START_TEST(test_tran_points_refused)
+{
+    static const char xml[] =
+        "<experiment type='netlist'><circuit><resistor name='1' p='in' n='0' r='1k'/>"
+        "</circuit>\n<tran step='1f' stop='1' vectors='v(in)'/>\n"
+        "<tran step='1p' stop='1u' max_step='1f' vectors='v(in)' file='b.csv'/></experiment>";
+    struct cospin_error e = {0};
+    struct cospin_xml_doc *cfg = NULL;
+    ck_assert_int_eq(cospin_xml_load_memory(xml, 0, "<tran>", COSPIN_CONFIG_SCHEMA_EXPERIMENT,
+                                            &cfg, &e), 0);
+    struct cospin_exp_netlist *x = NULL;
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e), 0);
+    ck_assert_rel(x->analyses[0].tran_points, 1e15, 1e-12);
+    ck_assert_rel(x->analyses[1].tran_points, 1e9, 1e-12);   /* max_step sets the step */
+    cospin_exp_netlist_free(x);
+    struct cospin_experiment_ctx ctx = {0};
+    ck_assert_int_eq(cospin_experiment_netlist_check(cospin_xml_root(cfg), &ctx, &e),
+                     COSPIN_ERR_INVALID);
+    ck_assert_int_eq(e.line, 2);
+    ck_assert_has(e.msg, "about 1e+15 time points");
+    ck_assert_has(e.msg, "--force");
+    ctx.force = 1;
+    memset(&e, 0, sizeof e);
+    ck_assert_int_eq(cospin_experiment_netlist_check(cospin_xml_root(cfg), &ctx, &e), 0);
     cospin_xml_free(cfg);
 }
 END_TEST
@@ -374,7 +436,7 @@ START_TEST(test_bad_suffix)
     /* and the netlist reader reports the same */
     struct cospin_error e2 = {0};
     struct cospin_exp_netlist *x = NULL;
-    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e2), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e2), COSPIN_ERR_PARSE);
     ck_assert_ptr_null(x);
     ck_assert_int_eq(e2.line, 5);
     ck_assert_has(e2.msg, "c=\"1x\"");
@@ -418,7 +480,7 @@ START_TEST(test_semantic_errors)
     struct cospin_xml_doc *cfg = NULL;
     ck_assert_int_eq(cospin_xml_load(DATA("negative_r.xml"), &cfg, &e), 0);
     struct cospin_exp_netlist *x = NULL;
-    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), &x, &e), COSPIN_ERR_INVALID);
+    ck_assert_int_eq(cospin_exp_netlist_read(cospin_xml_root(cfg), 0, &x, &e), COSPIN_ERR_INVALID);
     ck_assert_int_eq(e.line, 4);
     ck_assert_has(e.msg, "<resistor r=\"-1k\">: must be > 0");
     cospin_xml_free(cfg);
@@ -466,7 +528,7 @@ START_TEST(test_semantic_errors)
                                            &e1);
         ck_assert_msg(rc == 0, "case %zu does not validate: %s:%d: %s", i, e1.file, e1.line,
                       e1.msg);
-        rc = cospin_exp_netlist_read(cospin_xml_root(c1), &x, &e1);
+        rc = cospin_exp_netlist_read(cospin_xml_root(c1), 0, &x, &e1);
         ck_assert_msg(rc == COSPIN_ERR_INVALID, "case %zu: rc %d", i, rc);
         ck_assert_msg(e1.line == cases[i].line, "case %zu: line %d, expected %d (%s)", i, e1.line,
                       cases[i].line, e1.msg);
@@ -612,6 +674,8 @@ static Suite *suite_config(void)
     tcase_add_test(errors, test_semantic_errors);
     tcase_add_test(errors, test_duplicate_name_many);
     tcase_add_test(errors, test_netlist_injection);
+    tcase_add_test(errors, test_netlist_code_refused);
+    tcase_add_test(errors, test_tran_points_refused);
     tcase_add_test(errors, test_typed_reader_errors);
     tcase_add_test(errors, test_memory_errors);
     suite_add_tcase(s, errors);

@@ -355,6 +355,51 @@ START_TEST(test_idx_errors)
 }
 END_TEST
 
+/* Headers announcing more than the file holds fail before allocating (a
+   16-byte file announcing 2^28 x 4096 x 4096 = 2^52 bytes gave "out of
+   memory", exit code 70), with both sizes in the message; a directory
+   named like an IDX file is reported as one (it gave "corrupt gzip
+   stream"). */
+START_TEST(test_idx_sizes)
+{
+    char p[400];
+    struct cospin_error err = {0};
+    uint8_t *px = NULL;
+    size_t n, r, c;
+    uint8_t huge[16] = {0, 0, 8, 3, 0x10, 0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x10, 0};
+    path_in(p, sizeof p, "huge");
+    write_bytes(p, huge, sizeof huge);
+    ck_assert_int_eq(cospin_idx_read_images(p, &px, &n, &r, &c, &err), COSPIN_ERR_DATA);
+    ck_assert_ptr_null(px);
+    ck_assert_ptr_nonnull(strstr(err.msg, "announces 4503599627370496 data bytes"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "the file has 0 after its 16-byte header"));
+    /* The same header gzip-compressed: 2^52 bytes cannot come out of ~40. */
+    cospin_error_clear(&err);
+    path_in(p, sizeof p, "huge.gz");
+    write_gz(p, huge, sizeof huge);
+    ck_assert_int_eq(cospin_idx_read_images(p, &px, &n, &r, &c, &err), COSPIN_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "gzip file can hold"));
+    /* A label file announcing 2^28 labels in 8 header bytes. */
+    cospin_error_clear(&err);
+    uint8_t lab[8] = {0, 0, 8, 1, 0x10, 0, 0, 0};
+    path_in(p, sizeof p, "huge-labels");
+    write_bytes(p, lab, sizeof lab);
+    ck_assert_int_eq(cospin_idx_read_labels(p, &px, &n, &err), COSPIN_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "announces 268435456 data bytes"));
+    /* A directory. */
+    cospin_error_clear(&err);
+    path_in(p, sizeof p, "a-dir-idx3-ubyte");
+    ck_assert_int_eq(mkdir(p, 0777), 0);
+    ck_assert_int_eq(cospin_idx_read_images(p, &px, &n, &r, &c, &err), COSPIN_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "is a directory"));
+    int nd;
+    cospin_error_clear(&err);
+    ck_assert_int_eq(cospin_idx_probe(p, &nd, &err), COSPIN_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "is a directory"));
+    rmdir(p);
+}
+END_TEST
+
 START_TEST(test_dataset_errors)
 {
     struct cospin_error err = {0};
@@ -487,6 +532,7 @@ static Suite *suite_dataset(void)
     TCase *errors = tcase_create("errors");
     tcase_add_checked_fixture(errors, setup, teardown);
     tcase_add_test(errors, test_idx_errors);
+    tcase_add_test(errors, test_idx_sizes);
     tcase_add_test(errors, test_dataset_errors);
     tcase_add_test(errors, test_import_errors);
     suite_add_tcase(s, errors);

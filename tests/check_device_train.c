@@ -443,10 +443,11 @@ END_TEST
 static int run_exp(const char *xml, const char *dir, struct cospin_error *err)
 {
     struct cospin_xml_doc *cfg = NULL;
+    struct cospin_experiment_ctx ctx = {.out_dir = dir};
     int rc = cospin_xml_load_memory(xml, 0, "exp.xml", COSPIN_CONFIG_SCHEMA_EXPERIMENT, &cfg,
                                        err);
     if (rc == 0)
-        rc = cospin_experiment_sot(cospin_xml_root(cfg), dir, err);
+        rc = cospin_experiment_sot(cospin_xml_root(cfg), &ctx, err);
     cospin_xml_free(cfg);
     return rc;
 }

@@ -417,6 +417,65 @@ START_TEST(test_pool_timeout)
 }
 END_TEST
 
+/* The stop flag a SIGALRM sets in test_pool_stop (a handler reaches only
+   file-level state). */
+static volatile sig_atomic_t alarm_stop;
+
+static void on_stop_alarm(int sig)
+{
+    (void)sig;
+    alarm_stop = 1;
+}
+
+/* A stop flag (set by a signal) interrupts a pool run: the job in flight is
+   killed with its worker, the jobs not sent are not run, the finished ones
+   keep their results, and the next run starts the worker again.  (Before:
+   pool runs ignored SIGINT/SIGTERM until every job was done.) */
+START_TEST(test_pool_stop)
+{
+    struct cospin_pool *pool = NULL;
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_pool_new(NULL, 1, &pool, &err), COSPIN_OK);
+    cospin_pool_set_stop(pool, &alarm_stop);
+    const char *op[] = {"op", NULL}, *runaway[] = {"tran 1f 1", NULL}, *vecs[] = {"v(b)", NULL};
+    const char *net = "* rc\nv1 a 0 pulse(0 1 0 1n 1n 1 2)\nr1 a b 1k\nc1 b 0 1n\n";
+    struct cospin_sim_job jobs[3] = {{.netlist = net, .commands = op, .vectors = vecs},
+                                     {.netlist = net, .commands = runaway, .vectors = vecs},
+                                     {.netlist = net, .commands = op, .vectors = vecs}};
+    struct cospin_sim_result res[3];
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_alarm;
+    sigemptyset(&sa.sa_mask);
+    ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+    int pid0 = cospin_pool_worker_pid(pool, 0);
+    alarm(1);
+    double t0 = cospin_now_s();
+    ck_assert_int_eq(cospin_pool_run(pool, jobs, 3, res, &err), COSPIN_ERR_INTERRUPTED);
+    double took_s = cospin_now_s() - t0;
+    ck_assert_msg(took_s < 30.0, "took %g s", took_s);   /* the runaway job alone: hours */
+    ck_assert_ptr_nonnull(strstr(err.msg, "1 of 3 simulation jobs finished"));
+    ck_assert_int_eq(res[0].status, COSPIN_OK);
+    ck_assert_int_eq(res[0].nvec, 1);
+    ck_assert_int_eq(res[1].status, COSPIN_ERR_INTERRUPTED);
+    ck_assert_int_eq(res[2].status, COSPIN_ERR_INTERRUPTED);
+    ck_assert_int_eq(kill(pid0, 0), -1);   /* killed and reaped */
+    for (int i = 0; i < 3; i++)
+        cospin_sim_result_clear(&res[i]);
+    /* Still set: nothing runs. */
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(cospin_pool_run(pool, jobs, 1, res, &err), COSPIN_ERR_INTERRUPTED);
+    ck_assert_int_eq(res[0].status, COSPIN_ERR_INTERRUPTED);
+    /* Cleared: the worker is back and the jobs run. */
+    alarm_stop = 0;
+    ck_assert_int_eq(cospin_pool_run(pool, jobs, 1, res, &err), COSPIN_OK);
+    ck_assert_int_eq(res[0].status, COSPIN_OK);
+    ck_assert_int_ne(cospin_pool_worker_pid(pool, 0), pid0);
+    cospin_sim_result_clear(&res[0]);
+    cospin_pool_free(pool);
+}
+END_TEST
+
 /* 10,000 load/tran/clear cycles through a one-worker pool built with opts;
    the largest worker RSS (kB) seen after batches 1-5 and after batches
    15-19 (500 jobs each) in *early and *late, the parent's growth in *parent. */
@@ -613,6 +672,31 @@ START_TEST(test_errors_netlists)
 }
 END_TEST
 
+/* An error that quotes a line of an included file names it as such but does
+   not copy it (".include /etc/passwd" put a line of it into the message);
+   the netlist's own lines are still quoted. */
+START_TEST(test_errors_include_not_quoted)
+{
+    struct cospin_engine *eng = new_engine();
+    char path[] = "/tmp/cospin-check-engine-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    const char secret[] = "secret:x:1:2:not for the error message\nr9 q\n";
+    ck_assert_int_eq(write(fd, secret, sizeof secret - 1), (ssize_t)(sizeof secret - 1));
+    close(fd);
+    char net[256];
+    snprintf(net, sizeof net, "* include\n.include %s\nv1 a 0 1\nr1 a 0 1k\n", path);
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_engine_load(eng, net, &err), COSPIN_ERR_SIM);
+    ck_assert_msg(!strstr(err.msg, "secret"), "message '%s' quotes the included file", err.msg);
+    ck_assert_ptr_nonnull(strstr(err.msg, "a line of an included file, not shown"));
+    /* The netlist's own bad line is quoted, whatever its case and blanks. */
+    expect_load_error(eng, "* garbage\nv1 a 0 1\nr1 a 0 1k\nFoo   Bar baz\n", "foo bar baz");
+    unlink(path);
+    cospin_engine_free(eng);
+}
+END_TEST
+
 START_TEST(test_errors_second_engine)
 {
     struct cospin_engine *eng = new_engine(), *eng2 = NULL;
@@ -764,12 +848,14 @@ static Suite *suite_engine(void)
     tcase_add_test(core, test_pool_crash);
     tcase_add_test(core, test_pool_recycle);
     tcase_add_test(core, test_pool_timeout);
+    tcase_add_test(core, test_pool_stop);
     tcase_add_test(core, test_pool_memory_flat);
     tcase_add_test(core, test_pool_stream);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);
     tcase_add_test(errors, test_errors_netlists);
+    tcase_add_test(errors, test_errors_include_not_quoted);
     tcase_add_test(errors, test_errors_second_engine);
     tcase_add_test(errors, test_errors_missing_cm);
     tcase_add_test(errors, test_errors_pool_missing_cm);

@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_util.h"
@@ -156,6 +158,97 @@ END_TEST
 
 /* ---- errors: each leaves no file behind ------------------------------------------------ */
 
+/* Two processes, one directory: the second is refused at once with the
+   holder's pid; the lock goes with the process that held it, even when it is
+   killed (SIGKILL); a released lock leaves no file behind.  (Before: two
+   runs wrote into one directory and mixed their results.) */
+START_TEST(test_dir_lock)
+{
+    const char *top = tmpdir();
+    char dir[256], lock[300];
+    snprintf(dir, sizeof dir, "%s/a/b", top);
+    snprintf(lock, sizeof lock, "%s/%s", dir, COSPIN_OUTPUT_LOCK_NAME);
+    int ready[2];
+    ck_assert_int_eq(pipe(ready), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        struct cospin_output_dir d;
+        char c = cospin_output_dir_lock(&d, dir, NULL) == 0 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
+        pause();   /* killed by the parent, lock still held */
+        _exit(0);
+    }
+    char c = 0;
+    ck_assert_int_eq(read(ready[0], &c, 1), 1);
+    ck_assert_int_eq(c, 'y');
+    struct cospin_output_dir d;
+    struct cospin_error err = {0};
+    ck_assert_int_eq(cospin_output_dir_lock(&d, dir, &err), COSPIN_ERR_IO);
+    ck_assert_int_eq(d.fd, -1);
+    ck_assert_str_eq(err.file, dir);
+    char want[64];
+    snprintf(want, sizeof want, "in use by another cospin run (pid %ld)", (long)child);
+    ck_assert_msg(strstr(err.msg, want), "message '%s' lacks '%s'", err.msg, want);
+    char text[64];
+    read_text(lock, text, sizeof text);   /* the holder's pid, for people */
+    ck_assert_int_eq(atol(text), (long)child);
+    /* kill -9: the kernel drops the lock; the stale file is taken over. */
+    kill(child, SIGKILL);
+    int st;
+    ck_assert_int_eq(waitpid(child, &st, 0), child);
+    memset(&err, 0, sizeof err);
+    ck_assert_int_eq(cospin_output_dir_lock(&d, dir, &err), 0);
+    ck_assert_int_eq(d.created, 0);
+    read_text(lock, text, sizeof text);
+    ck_assert_int_eq(atol(text), (long)getpid());
+    cospin_output_dir_unlock(&d, 0);
+    ck_assert_int_eq(access(lock, F_OK), -1);
+    ck_assert_int_eq(entries(dir, NULL, 0), 0);
+    cospin_output_dir_unlock(&d, 0);   /* twice: harmless */
+    close(ready[0]);
+    close(ready[1]);
+    rm_tree(top);
+}
+END_TEST
+
+/* A failed run removes the directory its lock created, if it is empty. */
+START_TEST(test_dir_lock_cleanup)
+{
+    const char *top = tmpdir();
+    char dir[256], path[300];
+    snprintf(dir, sizeof dir, "%s/new", top);
+    struct cospin_output_dir d;
+    ck_assert_int_eq(cospin_output_dir_lock(&d, dir, NULL), 0);
+    ck_assert_int_eq(d.created, 1);
+    cospin_output_dir_unlock(&d, 1);
+    ck_assert_int_eq(access(dir, F_OK), -1);
+    /* Not when it holds results, nor when it existed before. */
+    ck_assert_int_eq(cospin_output_dir_lock(&d, dir, NULL), 0);
+    snprintf(path, sizeof path, "%s/kept.csv", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    cospin_output_dir_unlock(&d, 1);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    unlink(path);
+    ck_assert_int_eq(cospin_output_dir_lock(&d, dir, NULL), 0);
+    ck_assert_int_eq(d.created, 0);
+    cospin_output_dir_unlock(&d, 1);
+    ck_assert_int_eq(access(dir, F_OK), 0);
+    /* A file where the directory should be. */
+    struct cospin_error err = {0};
+    f = fopen(path, "w");
+    fclose(f);
+    char sub[400];
+    snprintf(sub, sizeof sub, "%s/x", path);
+    ck_assert_int_eq(cospin_output_dir_lock(&d, sub, &err), COSPIN_ERR_IO);
+    ck_assert_int_eq(d.fd, -1);
+    rm_tree(top);
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
     const char *dir = tmpdir();
@@ -240,6 +333,8 @@ static Suite *suite_output(void)
     tcase_add_test(core, test_permissions);
     tcase_add_test(core, test_abort);
     tcase_add_test(core, test_mkdir);
+    tcase_add_test(core, test_dir_lock);
+    tcase_add_test(core, test_dir_lock_cleanup);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_open_errors);

@@ -14,6 +14,7 @@
 #include "characterize.h"
 #include "check_util.h"
 #include "error.h"
+#include "log.h"
 #include "neuron_map.h"
 #include "train.h"
 
@@ -383,6 +384,70 @@ START_TEST(test_deep_learns)
     char hidden[64];
     ck_assert_str_eq(cospin_train_hidden_text(&o, hidden, sizeof hidden), "16-12");
     cospin_nn_free(nn);
+}
+END_TEST
+
+/* The update hook of test_resume_times: upd_apply, slowed down by `sleep_us`
+   per call, so that the part before the interrupt takes long. */
+struct slow_upd {
+    struct upd u;
+    unsigned sleep_us;
+};
+
+static int slow_apply(void *ctx, int layer, float *w, const float *dw, size_t n,
+                      struct cospin_error *err)
+{
+    struct slow_upd *s = ctx;
+    if (s->sleep_us)
+        usleep(s->sleep_us);
+    return upd_apply(&s->u, layer, w, dw, n, err);
+}
+
+/* After a resume, cpu_s and wall_s cover the whole run, the part before the
+   interrupt included (they counted only the resumed part): a slow first part
+   of 28 iterations (~0.56 s) and a quick resumed one of 2. */
+START_TEST(test_resume_times)
+{
+    struct problem p;
+    make_problem(&p, 14);
+    char ck[] = "/tmp/cospin-check-train-XXXXXX";
+    int fd = mkstemp(ck);
+    close(fd);
+    unlink(ck);
+    struct cospin_train_opts o;
+    quiet_opts(&o);
+    o.iters = 30;
+    volatile sig_atomic_t stop = 0;
+    struct slow_upd s = {.u = {.stop_after = 56, .stop = &stop}, .sleep_us = 10000};
+    o.weight_update.apply = slow_apply;
+    o.weight_update.ctx = &s;
+    o.stop = &stop;
+    o.checkpoint_path = ck;
+    struct cospin_nn *nn = NULL;
+    struct cospin_train_result r1, r2;
+    ck_assert_int_eq(cospin_train_run(&p.train, &p.test, &o, &nn, &r1, NULL),
+                     COSPIN_ERR_INTERRUPTED);
+    ck_assert_int_eq(r1.iters_done, 28);
+    ck_assert(r1.wall_s >= 0.5);   /* 56 calls of 10 ms */
+    cospin_nn_free(nn);
+    stop = 0;
+    s.u.stop_after = 0;
+    s.sleep_us = 0;
+    o.resume = 1;
+    double t0 = cospin_now_s();
+    ck_assert_int_eq(cospin_train_run(&p.train, &p.test, &o, &nn, &r2, NULL), 0);
+    double resumed_s = cospin_now_s() - t0;
+    ck_assert_int_eq(r2.resumed_from, 28);
+    /* r1's time (what its checkpoint records) plus this call's. */
+    ck_assert_msg(r2.wall_s >= r1.wall_s && r2.wall_s <= r1.wall_s + resumed_s + 1e-6,
+                  "wall %g s after a resume, %g s before it, %g s resumed", r2.wall_s, r1.wall_s,
+                  resumed_s);
+    ck_assert_msg(r2.cpu_s >= r1.cpu_s, "cpu %g s after a resume, %g s before", r2.cpu_s,
+                  r1.cpu_s);
+    cospin_nn_free(nn);
+    cospin_train_result_clear(&r1);
+    cospin_train_result_clear(&r2);
+    unlink(ck);
     free_problem(&p);
 }
 END_TEST
@@ -838,6 +903,7 @@ static Suite *suite_train(void)
     tcase_add_test(core, test_init_net_grad_hook_clamp);
     tcase_add_loop_test(core, test_checkpoint_resume, 0, 3);
     tcase_add_test(core, test_deep_learns);
+    tcase_add_test(core, test_resume_times);
     tcase_add_test(core, test_model_roundtrip);
     tcase_add_test(core, test_neuron_map);
     tcase_add_test(core, test_device_level_training);

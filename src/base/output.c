@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LOG_PREFIX "output"
 #include "error.h"
+#include "log.h"
 #include "output.h"
 
 /* Temporary-name attempts before giving up (each collides with probability ~1e-11). */
@@ -200,4 +202,103 @@ int cospin_output_mkdir(const char *dir, int *created, struct cospin_error *err)
     if (created)
         *created = 1;
     return COSPIN_OK;
+}
+
+/* Attempts to take a lock file that a releasing run removes meanwhile. */
+#define DIR_LOCK_TRIES 20
+
+/* The pid holding fd's lock (F_GETLK), or 0 if none holds it any more. */
+static long lock_holder(int fd)
+{
+    struct flock q = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_GETLK, &q) != 0 || q.l_type == F_UNLCK)
+        return 0;
+    return (long)q.l_pid;
+}
+
+/* Whether fd is still the file at path (a run that releases its lock removes
+   the file; a lock taken on the removed file would guard nothing). */
+static int still_linked(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+/*
+ * One attempt at d->lock_path: 1 locked (d->fd set), 0 try again,
+ * negative an error (in err).
+ */
+static int dir_lock_try(struct cospin_output_dir *d, struct cospin_error *err)
+{
+    int fd = open(d->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return cospin_error_set(err, COSPIN_ERR_IO, d->dir, 0, "cannot create the lock file %s: %s",
+                                COSPIN_OUTPUT_LOCK_NAME, strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        int e = errno;
+        long pid = (e == EACCES || e == EAGAIN) ? lock_holder(fd) : 0;
+        close(fd);
+        if (e == EACCES || e == EAGAIN)
+            return pid ? cospin_error_set(err, COSPIN_ERR_IO, d->dir, 0,
+                                          "in use by another cospin run (pid %ld): wait for it "
+                                          "to end or choose another output directory", pid)
+                       : 0;
+        cospin_warn("%s: cannot lock (%s): running without protection against a second run "
+                    "into the same directory", d->dir, strerror(e));
+        fd = open(d->lock_path, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+            return cospin_error_set(err, COSPIN_ERR_IO, d->dir, 0, "cannot open %s: %s",
+                                    COSPIN_OUTPUT_LOCK_NAME, strerror(errno));
+    } else if (!still_linked(fd, d->lock_path)) {
+        close(fd);
+        return 0;
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || write(fd, pid, (size_t)n) != n)
+        cospin_dbg("%s: could not record the pid in %s", d->dir, COSPIN_OUTPUT_LOCK_NAME);
+    d->fd = fd;
+    return 1;
+}
+
+int cospin_output_dir_lock(struct cospin_output_dir *d, const char *dir, struct cospin_error *err)
+{
+    memset(d, 0, sizeof *d);
+    d->fd = -1;
+    if (!dir || !*dir)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "empty output directory name");
+    int w1 = snprintf(d->dir, sizeof d->dir, "%s", dir);
+    int w2 = snprintf(d->lock_path, sizeof d->lock_path, "%s/%s", dir, COSPIN_OUTPUT_LOCK_NAME);
+    if (w1 < 0 || w2 < 0 || (size_t)w2 >= sizeof d->lock_path)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "output path too long: %s", dir);
+    int rc = cospin_output_mkdir(dir, &d->created, err);
+    for (int i = 0; rc == 0 && i < DIR_LOCK_TRIES; i++) {
+        int r = dir_lock_try(d, err);
+        if (r == 1)
+            return COSPIN_OK;
+        rc = r;
+    }
+    if (rc == 0)
+        rc = cospin_error_set(err, COSPIN_ERR_IO, d->dir, 0,
+                              "cannot lock: the lock file keeps being replaced");
+    if (d->created)
+        rmdir(d->dir);
+    d->created = 0;
+    return rc;
+}
+
+void cospin_output_dir_unlock(struct cospin_output_dir *d, int failed)
+{
+    if (!d || d->fd < 0)
+        return;
+    /* Remove the file while still holding the lock: a run that opened it
+       meanwhile finds it unlinked (still_linked) and starts over. */
+    unlink(d->lock_path);
+    close(d->fd);
+    d->fd = -1;
+    if (failed && d->created)
+        rmdir(d->dir);
+    d->created = 0;
 }

@@ -73,6 +73,51 @@ int cospin_output_commit(struct cospin_output *o, struct cospin_error *err);
 void cospin_output_abort(struct cospin_output *o);
 
 /*
+ * An output directory held by one run.  Two runs writing into one
+ * directory mix their results (run.txt of one, fit.csv of the other), so
+ * every command that writes a directory holds it for the whole run:
+ * cospin_output_dir_lock creates it if missing and takes an exclusive
+ * fcntl(2) lock on the file COSPIN_OUTPUT_LOCK_NAME in it, which holds the
+ * holder's pid as text.  The lock belongs to the process: it goes away when
+ * the process ends, however it ends (kill -9 included), and forked workers
+ * neither hold nor release it.  cospin_output_dir_unlock removes the file,
+ * so a finished run leaves nothing behind; a killed run leaves the file
+ * unlocked, and the next run takes it over.
+ *
+ * fcntl locks are per process: a process must hold a directory once (the
+ * command line takes the lock once per command, around the whole run), as
+ * closing a second descriptor of the file would drop the first one's lock.
+ */
+struct cospin_output_dir {
+    int fd;               /* the open lock file, -1 when not held */
+    int created;          /* the directory did not exist before the lock */
+    char dir[COSPIN_OUTPUT_PATH_MAX];
+    char lock_path[COSPIN_OUTPUT_PATH_MAX];
+};
+
+/* The lock file in a held output directory. */
+#define COSPIN_OUTPUT_LOCK_NAME ".cospin.lock"
+
+/*
+ * Create dir (and its missing parents) if needed and lock it for this
+ * process.  Returns 0 with d held; COSPIN_ERR_IO when another process
+ * holds it ("DIR: in use by another cospin run (pid N): ...", at once,
+ * without waiting) or the directory or lock file cannot be created;
+ * COSPIN_ERR_INVALID for an empty or too long name.  On a file system
+ * without fcntl locks the run goes on unlocked, with a warning.  On failure
+ * d is not held and a directory the call created is removed again.
+ */
+int cospin_output_dir_lock(struct cospin_output_dir *d, const char *dir,
+                           struct cospin_error *err);
+
+/*
+ * Release d: remove the lock file and unlock.  With failed nonzero, a
+ * directory that the lock created is removed if the run left it empty.
+ * Safe on a released or never-held d (fd -1).
+ */
+void cospin_output_dir_unlock(struct cospin_output_dir *d, int failed);
+
+/*
  * Create directory `dir` and its missing parents (mode 0777 & ~umask).
  * Sets *created to 1 if dir itself did not exist before (so a failed run can
  * rmdir it), else 0; created may be NULL.  COSPIN_ERR_IO on failure.

@@ -1023,6 +1023,17 @@ const char *cospin_xml_text(const struct cospin_xml_node *node)
     return kept;
 }
 
+int cospin_xml_text_line(const struct cospin_xml_node *node)
+{
+    int line = cospin_xml_line(node);
+    xmlChar *t = node ? xmlNodeGetContent(X(node)) : NULL;
+    for (const char *s = (const char *)t; s && (*s == ' ' || *s == '\t' || *s == '\n' ||
+                                                *s == '\r'); s++)
+        line += *s == '\n';
+    xmlFree(t);
+    return line;
+}
+
 /* ---- attributes -------------------------------------------------------------------- */
 
 const char *cospin_xml_attr(const struct cospin_xml_node *node, const char *attr)

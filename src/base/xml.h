@@ -119,6 +119,11 @@ size_t cospin_xml_count(const struct cospin_xml_node *node, const char *name);
  */
 const char *cospin_xml_text(const struct cospin_xml_node *node);
 
+/* The line of the file on which cospin_xml_text's first character stands
+   (the element's line plus the line breaks trimmed before it), so that
+   line k of the text (from 0) is on line cospin_xml_text_line + k. */
+int cospin_xml_text_line(const struct cospin_xml_node *node);
+
 /* ---- attributes --------------------------------------------------------------------- */
 
 /* The attribute's value owned by the document, or NULL if absent. */

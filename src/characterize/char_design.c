@@ -34,10 +34,19 @@ static size_t unique_sorted(double *v, size_t n)
     return m;
 }
 
+/* A row the inverse may use: a fit with status ok and finite k > 0 and c.  A
+   neuron table written by an older cospin may say "ok" beside NaN (a curve of
+   one current); such a row would make every interpolation through it NaN. */
+static int fit_usable(const struct cospin_char_fit *f)
+{
+    return f->fit.status == COSPIN_FIT_OK && isfinite(f->fit.k) && f->fit.k > 0 &&
+           isfinite(f->fit.c);
+}
+
 static const struct cospin_char_fit *find_fit(const struct cospin_char_table *t, double w, double ku)
 {
     for (size_t i = 0; i < t->nfits; i++)
-        if (t->fits[i].fit.status == COSPIN_FIT_OK && cospin_char_same(t->fits[i].width_s, w) &&
+        if (fit_usable(&t->fits[i]) && cospin_char_same(t->fits[i].width_s, w) &&
             cospin_char_same(t->fits[i].ku_j_per_m3, ku))
             return &t->fits[i];
     return NULL;
@@ -80,7 +89,7 @@ int cospin_char_design_kc(const struct cospin_char_table *t, double k_target, do
     }
     size_t nok = 0;
     for (size_t i = 0; i < t->nfits; i++)
-        if (t->fits[i].fit.status == COSPIN_FIT_OK) {
+        if (fit_usable(&t->fits[i])) {
             ws[nok] = t->fits[i].width_s;
             ks[nok++] = t->fits[i].ku_j_per_m3;
         }
@@ -184,7 +193,7 @@ int cospin_char_design_width(const struct cospin_char_table *t, double ku_j_per_
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     size_t n = 0;
     for (size_t i = 0; i < t->nfits; i++)
-        if (t->fits[i].fit.status == COSPIN_FIT_OK && cospin_char_same(t->fits[i].ku_j_per_m3, ku_j_per_m3))
+        if (fit_usable(&t->fits[i]) && cospin_char_same(t->fits[i].ku_j_per_m3, ku_j_per_m3))
             ws[n++] = t->fits[i].width_s;
     n = unique_sorted(ws, n);
     int rc = COSPIN_ERR_INVALID;

@@ -66,105 +66,165 @@ int cospin_char_ngspice_netlist(const struct cospin_char_ngspice_opts *o,
     return 0;
 }
 
-int cospin_char_ngspice_run(const struct cospin_char_ngspice_opts *o,
-                            const struct cospin_char_ngspice_task *tasks, size_t n,
-                            cospin_char_done_fn done, cospin_char_stop_fn stop, void *ctx,
-                            struct cospin_error *err)
+/* The buffers of one batch of up to `cap` jobs of up to maxn instances each. */
+struct ng_batch {
+    size_t cap;
+    long maxn;
+    struct cospin_char_ngspice_task *tasks;
+    size_t *ids;
+    struct cospin_sim_job *jobs;
+    struct cospin_sim_result *res;
+    char **nets;
+    char (*cmds)[64];
+    const char **cmdv;
+    char (*vnames)[32];
+    const char **vecs;           /* per job: its instances' m_z vectors, NULL-terminated */
+};
+
+static void batch_free(struct ng_batch *b)
+{
+    if (b->nets)
+        for (size_t i = 0; i < b->cap; i++)
+            free(b->nets[i]);
+    free(b->tasks);
+    free(b->ids);
+    free(b->jobs);
+    free(b->res);
+    free(b->nets);
+    free(b->cmds);
+    free(b->cmdv);
+    free(b->vnames);
+    free(b->vecs);
+}
+
+static int batch_alloc(struct ng_batch *b, size_t cap, long maxn, struct cospin_error *err)
+{
+    memset(b, 0, sizeof *b);
+    b->cap = cap;
+    b->maxn = maxn;
+    b->tasks = calloc(cap, sizeof *b->tasks);
+    b->ids = calloc(cap, sizeof *b->ids);
+    b->jobs = calloc(cap, sizeof *b->jobs);
+    b->res = calloc(cap, sizeof *b->res);
+    b->nets = calloc(cap, sizeof *b->nets);
+    b->cmds = calloc(cap, sizeof *b->cmds);
+    b->cmdv = calloc(cap * 2, sizeof *b->cmdv);
+    b->vnames = calloc((size_t)maxn, sizeof *b->vnames);
+    b->vecs = calloc(cap * ((size_t)maxn + 1), sizeof *b->vecs);
+    if (!b->tasks || !b->ids || !b->jobs || !b->res || !b->nets || !b->cmds || !b->cmdv ||
+        !b->vnames || !b->vecs)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (long j = 0; j < maxn; j++)
+        snprintf(b->vnames[j], sizeof b->vnames[j], "v(mz%ld)", j);
+    return COSPIN_OK;
+}
+
+/* Netlist, command and vector list of job i of the batch (its task is b->tasks[i]). */
+static int batch_job(const struct cospin_char_ngspice_opts *o, struct ng_batch *b, size_t i,
+                     struct cospin_error *err)
+{
+    const struct cospin_char_ngspice_task *t = &b->tasks[i];
+    if (t->ntrials > b->maxn)
+        return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0,
+                                "a task of %ld trials in netlists of at most %ld", t->ntrials,
+                                b->maxn);
+    int rc = cospin_char_ngspice_netlist(o, t, &b->nets[i], err);
+    if (rc)
+        return rc;
+    double tstop = t->width_s + o->relax_s;
+    /* The model integrates internally at dt whatever ngspice's step;
+       ngspice only needs the pulse edges (breakpoints) and the end. */
+    snprintf(b->cmds[i], sizeof b->cmds[i], "tran %.6g %.12g", tstop / 50, tstop);
+    b->cmdv[2 * i] = b->cmds[i];
+    b->cmdv[2 * i + 1] = NULL;
+    b->jobs[i].netlist = b->nets[i];
+    b->jobs[i].commands = &b->cmdv[2 * i];
+    /* Only this task's instances: terminate the vector list. */
+    const char **v = b->vecs + i * ((size_t)b->maxn + 1);
+    for (long j = 0; j < t->ntrials; j++)
+        v[j] = b->vnames[j];
+    v[t->ntrials] = NULL;
+    b->jobs[i].vectors = v;
+    return COSPIN_OK;
+}
+
+/*
+ * Report every task of a batch that finished through done(), also after an
+ * interrupt or another task's failure: its trials are done and belong in
+ * psw.csv.  A task that failed (not by an interrupt) is reported as its
+ * negative status.  Returns 0 or the first such failure (its message in
+ * err).
+ */
+static int batch_collect(struct ng_batch *b, size_t nb, double busy_s, cospin_char_done_fn done,
+                         void *ctx, struct cospin_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const struct cospin_char_ngspice_task *t = &b->tasks[i];
+        const struct cospin_sim_result *r = &b->res[i];
+        struct cospin_error e = {0};
+        int st = r->status;
+        long sw = 0, j = 0;
+        if (st == COSPIN_ERR_INTERRUPTED)
+            continue;   /* its trials did not finish: they run again on resume */
+        if (st)
+            e = r->error;
+        for (; !st && j < t->ntrials && r->len[j] > 0; j++)
+            sw += r->data[j][r->len[j] - 1] > 0;
+        if (!st && j < t->ntrials)
+            st = cospin_error_set(&e, COSPIN_ERR_SIM, NULL, 0,
+                                  "ngspice returned no m_z for instance %ld", j);
+        done(ctx, b->ids[i], st ? st : sw, busy_s, &e);
+        if (st && !rc) {
+            rc = st;
+            if (err && !err->code)
+                *err = e;
+        }
+    }
+    return rc;
+}
+
+int cospin_char_ngspice_run(const struct cospin_char_ngspice_opts *o, long max_trials,
+                            cospin_char_next_fn next, cospin_char_done_fn done,
+                            cospin_char_stop_fn stop, void *ctx, struct cospin_error *err)
 {
     struct cospin_engine_opts eo = {0};
     eo.codemodel_path = o->codemodel_path;
+    eo.job_timeout_s = o->job_timeout_s;
     struct cospin_pool *pool = NULL;
+    struct ng_batch b;
+    memset(&b, 0, sizeof b);
     int rc = cospin_pool_new(&eo, o->pool_workers, &pool, err);
-    if (rc)
-        return rc;
-    size_t batch = (size_t)cospin_pool_size(pool) * NGSPICE_JOBS_PER_WORKER;
-    if (batch == 0)
-        batch = 1;
-    struct cospin_sim_job *jobs = calloc(batch, sizeof *jobs);
-    struct cospin_sim_result *res = calloc(batch, sizeof *res);
-    char **nets = calloc(batch, sizeof *nets);
-    char (*cmds)[64] = calloc(batch, sizeof *cmds);
-    const char **cmdv = calloc(batch * 2, sizeof *cmdv);
-    long maxn = 0;
-    for (size_t i = 0; i < n; i++)
-        if (tasks[i].ntrials > maxn)
-            maxn = tasks[i].ntrials;
-    char (*vnames)[32] = calloc((size_t)maxn, sizeof *vnames);
-    /* Per job: the m_z vectors of its own instances, NULL-terminated. */
-    const char **vecs = calloc(batch * ((size_t)maxn + 1), sizeof *vecs);
-    if (!jobs || !res || !nets || !cmds || !cmdv || !vnames || !vecs) {
-        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-        goto out;
+    if (!rc)
+        cospin_pool_set_stop(pool, o->stop);
+    if (!rc) {
+        size_t cap = (size_t)cospin_pool_size(pool) * NGSPICE_JOBS_PER_WORKER;
+        rc = batch_alloc(&b, cap ? cap : 1, max_trials > 0 ? max_trials : 1, err);
     }
-    for (long j = 0; j < maxn; j++)
-        snprintf(vnames[j], sizeof vnames[j], "v(mz%ld)", j);
-    for (size_t start = 0; start < n && rc == 0; start += batch) {
+    while (!rc) {
         if (stop && stop(ctx)) {
             rc = COSPIN_ERR_INTERRUPTED;
             break;
         }
-        size_t nb = n - start < batch ? n - start : batch;
-        for (size_t i = 0; i < nb; i++) {
-            const struct cospin_char_ngspice_task *t = &tasks[start + i];
-            rc = cospin_char_ngspice_netlist(o, t, &nets[i], err);
-            if (rc)
-                break;
-            double tstop = t->width_s + o->relax_s;
-            /* The model integrates internally at dt whatever ngspice's step;
-               ngspice only needs the pulse edges (breakpoints) and the end. */
-            snprintf(cmds[i], sizeof cmds[i], "tran %.6g %.12g", tstop / 50, tstop);
-            cmdv[2 * i] = cmds[i];
-            cmdv[2 * i + 1] = NULL;
-            /* Only this task's instances: terminate the vector list. */
-            jobs[i].netlist = nets[i];
-            jobs[i].commands = &cmdv[2 * i];
-            const char **v = vecs + i * ((size_t)maxn + 1);
-            for (long j = 0; j < t->ntrials; j++)
-                v[j] = vnames[j];
-            v[t->ntrials] = NULL;
-            jobs[i].vectors = v;
-        }
+        size_t nb = next(ctx, b.tasks, b.ids, b.cap);
+        if (nb == 0)
+            break;
+        for (size_t i = 0; i < nb && !rc; i++)
+            rc = batch_job(o, &b, i, err);
         if (rc)
             break;
-        if (!rc)
-            rc = cospin_pool_run(pool, jobs, nb, res, err);
-        for (size_t i = 0; i < nb && rc == 0; i++) {
-            const struct cospin_char_ngspice_task *t = &tasks[start + i];
-            if (res[i].status != 0) {
-                if (err && !err->code)
-                    *err = res[i].error;
-                rc = res[i].status;
-                break;
-            }
-            long sw = 0;
-            for (long j = 0; j < t->ntrials; j++) {
-                if (res[i].len[j] == 0) {
-                    rc = cospin_error_set(err, COSPIN_ERR_SIM, NULL, 0,
-                                          "ngspice returned no m_z for instance %ld", j);
-                    break;
-                }
-                sw += res[i].data[j][res[i].len[j] - 1] > 0;
-            }
-            if (!rc)
-                done(ctx, start + i, sw);
-        }
+        double t0 = cospin_now_s();
+        rc = cospin_pool_run(pool, b.jobs, nb, b.res, err);
+        int crc = batch_collect(&b, nb, (cospin_now_s() - t0) / (double)nb, done, ctx, err);
+        if (!rc || rc == COSPIN_ERR_INTERRUPTED)
+            rc = crc ? crc : rc;
         for (size_t i = 0; i < nb; i++) {
-            cospin_sim_result_clear(&res[i]);
-            free(nets[i]);
-            nets[i] = NULL;
+            cospin_sim_result_clear(&b.res[i]);
+            free(b.nets[i]);
+            b.nets[i] = NULL;
         }
     }
-out:
     cospin_pool_free(pool);
-    if (nets)
-        for (size_t i = 0; i < batch; i++)
-            free(nets[i]);
-    free(jobs);
-    free(res);
-    free(nets);
-    free(cmds);
-    free(cmdv);
-    free(vnames);
-    free(vecs);
+    batch_free(&b);
     return rc;
 }

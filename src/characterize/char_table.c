@@ -154,6 +154,100 @@ int cospin_char_read_psw_csv(const char *path, double default_ku, struct cospin_
     return 0;
 }
 
+/* p_sw is written with 6 significant digits (cospin_char_psw_line): a
+   relative difference below this from switched/trials is rounding. */
+#define PSW_P_REL 1e-5
+
+/* Dropped rows warned about one by one; the rest are only counted. */
+#define PSW_WARN_ROWS 5
+
+/*
+ * Why a psw.csv row (already split and its numbers read) cannot be resumed,
+ * or NULL if it can: the checks of cospin_char_read_psw_resume.
+ */
+static const char *psw_row_problem(const struct cospin_csv *r,
+                                   const struct cospin_char_resume_rules *rules,
+                                   struct cospin_char_point *pt)
+{
+    double w = cospin_csv_num(r, PSW_W), i = cospin_csv_num(r, PSW_I);
+    double tr = cospin_csv_num(r, PSW_TRIALS), sw = cospin_csv_num(r, PSW_SWITCHED);
+    double ku = cospin_csv_has(r, PSW_KU) ? cospin_csv_num(r, PSW_KU) : rules->default_ku;
+    if (!(w > 0) || !isfinite(w) || !(i >= 0) || !isfinite(i) || !(ku > 0) || !isfinite(ku))
+        return "width_s and ku_j_per_m3 must be > 0, current_a >= 0";
+    if (tr != (double)rules->trials)
+        return "trials is not the run's, see run.txt";
+    double p = cospin_csv_has(r, PSW_P) ? cospin_csv_num(r, PSW_P) : NAN;
+    *pt = (struct cospin_char_point){w, ku, i, (long)tr, (long)sw, 0};
+    if (tr == 0) {   /* a deterministic engine's point: the probability itself */
+        if (sw != 0 || !(p >= 0 && p <= 1))
+            return "a point without trials needs switched 0 and p_sw in [0, 1]";
+        pt->p_sw = p;
+        return NULL;
+    }
+    if (!(sw >= 0) || sw > tr || sw != floor(sw))
+        return "switched must be a whole number in 0..trials";
+    if (cospin_csv_has(r, PSW_P) && !(fabs(p - sw / tr) <= PSW_P_REL * (sw / tr) + 1e-12))
+        return "p_sw is not switched/trials";
+    return NULL;
+}
+
+static int same_point(const struct cospin_char_point *a, const struct cospin_char_point *b)
+{
+    return cospin_char_same(a->width_s, b->width_s) &&
+           cospin_char_same(a->ku_j_per_m3, b->ku_j_per_m3) &&
+           (a->current_a == b->current_a || cospin_char_same(a->current_a, b->current_a));
+}
+
+int cospin_char_read_psw_resume(const char *path, const struct cospin_char_resume_rules *rules,
+                                struct cospin_char_table **out, size_t *ndropped,
+                                struct cospin_error *err)
+{
+    *out = NULL;
+    *ndropped = 0;
+    struct cospin_csv *r;
+    int rc = cospin_csv_open(path, psw_cols, PSW_NCOL, COSPIN_CSV_APPENDED, &r, err);
+    if (rc)
+        return rc;
+    struct cospin_char_table *t = calloc(1, sizeof *t);
+    size_t cap = 0;
+    if (!t)
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
+    for (;;) {
+        struct cospin_error e = {0};
+        int got = rc ? 0 : cospin_csv_next(r, &e);
+        if (got == COSPIN_ERR_PARSE) {   /* torn row or a field that is not a number */
+            if (++*ndropped <= PSW_WARN_ROWS)
+                cospin_warn("%s:%d: dropping a damaged row (%s); its point runs again", path,
+                            e.line, e.msg);
+            continue;
+        }
+        if (got <= 0) {
+            if (got < 0)
+                rc = cospin_error_set(err, got, e.file, e.line, "%s", e.msg);
+            break;
+        }
+        struct cospin_char_point pt;
+        const char *why = psw_row_problem(r, rules, &pt);
+        for (size_t k = 0; !why && k < t->npoints; k++)
+            if (same_point(&t->points[k], &pt))
+                why = "the point is listed twice";
+        if (why) {
+            if (++*ndropped <= PSW_WARN_ROWS)
+                cospin_warn("%s:%d: dropping an inconsistent row (%s); its point runs again",
+                            path, cospin_csv_line(r), why);
+        } else if (cospin_char_table_add_point(t, &cap, &pt) != 0) {
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory");
+        }
+    }
+    cospin_csv_close(r);
+    if (rc) {
+        cospin_char_table_free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
 static int status_from_name(const char *s)
 {
     for (int i = 0; i <= COSPIN_FIT_TOO_FEW; i++)
@@ -294,6 +388,13 @@ static void fit_curve(const struct cospin_char_point *pts, size_t n, struct fit_
             f->fit.status = COSPIN_FIT_NOT_RISING;
     } else {
         cospin_char_fit_prob_curve(b->x, b->p, n, &f->fit, &e);
+    }
+    if (f->fit.status == COSPIN_FIT_OK && (!isfinite(f->fit.k) || !isfinite(f->fit.c))) {
+        /* Never "nan ... ok" in a neuron table: a consumer would use it. */
+        f->fit.status = COSPIN_FIT_NO_CONVERGENCE;
+        cospin_warn("width %g s, Ku %g J/m^3: the fit gave no finite k and c", f->width_s,
+                    f->ku_j_per_m3);
+        return;
     }
     if (e.code)
         cospin_warn("width %g s, Ku %g J/m^3: %s", f->width_s, f->ku_j_per_m3, e.msg);
@@ -540,10 +641,30 @@ done:
     return rc;
 }
 
-int cospin_char_write_all(const struct cospin_char_table *t, const char *dir, struct cospin_error *err)
+/* psw.csv of t's points and extra's, sorted as cospin_char_fit_all sorts. */
+static int write_psw_merged(const struct cospin_char_table *t, const struct cospin_char_table *extra,
+                            const char *dir, struct cospin_error *err)
+{
+    if (!extra || extra->npoints == 0)
+        return cospin_char_write_psw_csv(t, dir, err);
+    struct cospin_char_table all = {0};
+    all.npoints = t->npoints + extra->npoints;
+    all.points = malloc(all.npoints * sizeof *all.points);
+    if (!all.points)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    memcpy(all.points, t->points, t->npoints * sizeof *all.points);
+    memcpy(all.points + t->npoints, extra->points, extra->npoints * sizeof *all.points);
+    qsort(all.points, all.npoints, sizeof *all.points, cmp_points);
+    int rc = cospin_char_write_psw_csv(&all, dir, err);
+    free(all.points);
+    return rc;
+}
+
+int cospin_char_write_all(const struct cospin_char_table *t, const struct cospin_char_table *extra,
+                          const char *dir, struct cospin_error *err)
 {
     char path[4096];
-    int rc = cospin_char_write_psw_csv(t, dir, err);
+    int rc = write_psw_merged(t, extra, dir, err);
     if (!rc)
         rc = cospin_char_write_fit_csv(t, dir, err);
     if (!rc)

@@ -44,7 +44,11 @@
  *   fit.xml      the same table as XML
  *   psw.svg      P_sw(I) points with binomial error bars and fitted sigmoids
  *   run.txt      the settings of the run; a rerun with the same out_dir and
- *                the same settings skips the points already in psw.csv.
+ *                the same settings skips the points of its grid already in
+ *                psw.csv.  Only complete, consistent rows are resumed (the
+ *                rules are in doc/characterization.md); others are dropped
+ *                with a warning, and rows off the rerun's grid stay in
+ *                psw.csv without being fitted.
  */
 #ifndef COSPIN_CHARACTERIZE_H
 #define COSPIN_CHARACTERIZE_H
@@ -81,6 +85,7 @@ COSPIN_API const char *cospin_char_engine_name(enum cospin_char_engine engine);
                                                 (fokker_planck.h: <= 1e-3 for pulses of
                                                 5 ns and longer); points within it of 0 or 1
                                                 count as never / always switching */
+#define COSPIN_CHAR_DEFAULT_MAX_RUN_S (24.0 * 3600.0) /* longest estimated run accepted: a day */
 
 /* The grid of a characterisation. */
 struct cospin_char_grid {
@@ -111,6 +116,9 @@ struct cospin_char_opts {
                                     after the work items in flight */
     struct cospin_fp_opts fp;    /* Fokker-Planck engine: discretisation
                                     (cospin_fp_opts_default) */
+    double max_run_s;            /* refuse a run estimated to take longer, s (default
+                                    COSPIN_CHAR_DEFAULT_MAX_RUN_S); 0: no limit */
+    double job_timeout_s;        /* ngspice path: longest job, s (engine.h); 0: no limit */
 };
 
 /* One grid point's result. */
@@ -145,8 +153,24 @@ struct cospin_char_table {
 };
 
 /* Defaults: thesis Table 3.1 device, 100 trials, 10 ns relaxation, seed 1, all CPUs, fast path,
-   the Fokker-Planck engine's default discretisation. */
+   the Fokker-Planck engine's default discretisation, runs up to an estimated day, no job
+   time limit. */
 COSPIN_API void cospin_char_opts_default(struct cospin_char_opts *o);
+
+/*
+ * Check what cospin_char_run checks before any work: the options, the
+ * grid, the device at every Ku, and the estimated run time.  The estimate
+ * is the grid's LLGS steps, points x trials x (width + relax_s) / dt, at
+ * the cost of a step measured on this machine (only when the steps could
+ * exceed the limit at all), over the threads (fast) or workers (ngspice)
+ * that run them; it counts the whole grid, points resumed from out_dir
+ * included.  (The Fokker-Planck engine has no such steps; its own checks
+ * apply instead.)  A run estimated longer than o->max_run_s is COSPIN_ERR_INVALID
+ * with the estimate and how it was made in the message (30 s pulses at a
+ * 5 ps step, say).  Returns 0 or the error cospin_char_run would return.
+ */
+COSPIN_API int cospin_char_check(const struct cospin_char_opts *o,
+                                 const struct cospin_char_grid *g, struct cospin_error *err);
 
 /*
  * Run the characterisation of grid g with options o.  On success *out
@@ -155,7 +179,8 @@ COSPIN_API void cospin_char_opts_default(struct cospin_char_opts *o);
  * logged as a warning).  With o->out_dir, writes the files listed above.
  *
  * Returns 0; COSPIN_ERR_INVALID for bad options or grid (message names the
- * value); COSPIN_ERR_IO for out_dir problems or a run.txt that does not
+ * value) or a run estimated to take longer than o->max_run_s
+ * (cospin_char_check); COSPIN_ERR_IO for out_dir problems or a run.txt that does not
  * match (resuming a different run); COSPIN_ERR_INTERRUPTED when o->stop was
  * set (finished points are in psw.csv; *out is NULL); COSPIN_ERR_SIM /
  * COSPIN_ERR_CRASH from the ngspice path.  The caller frees *out.

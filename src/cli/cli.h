@@ -14,10 +14,16 @@
 #ifndef COSPIN_CLI_H
 #define COSPIN_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "cospin.h"
+
+/* Default --job-timeout (s) of the commands that run ngspice jobs in worker
+   processes: a hung or runaway simulation fails after an hour instead of
+   running until it is killed. */
+#define COSPIN_CLI_JOB_TIMEOUT_S 3600.0
 
 /* Returned by a subcommand for a command-line usage error (exit code 2). */
 #define COSPIN_CLI_USAGE 1000
@@ -37,6 +43,8 @@ struct cospin_cli_command {
     cospin_cli_fn fn;
     const char *summary;                  /* one line for `cospin help` */
     const struct cospin_opts_cmd *spec;   /* the option table, or NULL (own parsing) */
+    int distributed;                      /* under mpirun: runs on every rank and spreads
+                                             its own work (else on rank 0 alone) */
 };
 
 /* The registered commands, *n of them (static storage). */
@@ -57,10 +65,52 @@ int cospin_cli_help(int nargs, char **args);
 
 /*
  * Print err as "cospin <cmd>: error: file:line: message" on stderr (cmd
- * NULL: "cospin: error: ...") and return err->code.  Subcommands use it for
+ * NULL: "cospin: error: ..."; "interrupted" instead of "error" for
+ * COSPIN_ERR_INTERRUPTED) and return err->code.  Subcommands use it for
  * every failure other than a usage error (opts.h: cospin_opts_usage_error).
  */
 int cospin_cli_report(const char *cmd, const struct cospin_error *err);
+
+/*
+ * Interrupts.  While a command runs, SIGINT and SIGTERM behave alike: the
+ * first one sets the flag that cospin_cli_signals_catch returns (to the
+ * signal's number); the run polls it, stops its children, keeps its
+ * finished work, removes its temporaries and returns COSPIN_ERR_INTERRUPTED
+ * (exit code 6, one line on stderr).  A second signal ends the process at
+ * once.  cospin_cli_signals_restore puts the previous handlers back.
+ */
+struct cospin_cli_signals {
+    struct sigaction old_int, old_term;
+};
+volatile sig_atomic_t *cospin_cli_signals_catch(struct cospin_cli_signals *s);
+void cospin_cli_signals_restore(const struct cospin_cli_signals *s);
+
+/*
+ * Under mpirun with several ranks (dist.h): on the ranks other than 0,
+ * stdout and stderr go to /dev/null (rank 0 prints the results and the
+ * job's errors) and only warnings and errors are logged, to the original
+ * stderr as "cospin[rank R]: ...".  Call once, after cospin_dist_init() and
+ * before any thread starts.  Nothing to do with one rank.
+ */
+void cospin_cli_dist_setup(void);
+
+/*
+ * Run command c on args (args[0] is its name).  With several ranks a
+ * distributed command runs on every rank; any other runs on rank 0 alone
+ * while the others wait.  Every rank returns rank 0's status, so mpirun
+ * and the shell see one outcome.
+ */
+int cospin_cli_dispatch(const struct cospin_cli_command *c, int nargs, char **args);
+
+/*
+ * Hold a distributed command's output directory (output.h): under MPI rank
+ * 0 holds it (the other ranks write nothing there) and every rank returns
+ * its outcome; in one process cospin_output_dir_lock itself.  Release with
+ * cospin_cli_dir_unlock from every rank.
+ */
+struct cospin_output_dir;
+int cospin_cli_dir_lock(struct cospin_output_dir *od, const char *dir, struct cospin_error *err);
+void cospin_cli_dir_unlock(struct cospin_output_dir *od, int failed);
 
 int cospin_cli_ngspice(int argc, char **argv);
 int cospin_cli_run(int argc, char **argv);

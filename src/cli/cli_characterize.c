@@ -5,7 +5,6 @@
 #include <config.h>
 
 #include <math.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +13,12 @@
 #include "characterize.h"
 #include "cli.h"
 #include "cli_device.h"
+#include "dist.h"
 #include "error.h"
 #define LOG_PREFIX "characterize"
 #include "log.h"
 #include "opts.h"
+#include "output.h"
 #include "units.h"
 
 /* The options of `cospin characterize`: the library's run options plus the grid and the inverse. */
@@ -30,6 +31,7 @@ struct char_cli {
     double target_k;           /* inverse: 1/uA */
     double target_c;           /* inverse: uA */
     double tol;                /* inverse: relative */
+    int force;                 /* --force: no limit on the estimated run time */
 };
 
 static void char_init(void *p)
@@ -38,20 +40,8 @@ static void char_init(void *p)
     cospin_char_opts_default(&c->o);
     cospin_mtj_device_default(&c->dev);
     c->o.device = c->dev.p;
+    c->o.job_timeout_s = COSPIN_CLI_JOB_TIMEOUT_S;
     c->tol = 0.01;
-}
-
-/* The stop flag set by SIGINT/SIGTERM.  A signal handler can only reach
-   file-level state; this is the one such variable of the program. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-    /* A second signal kills at once. */
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
 }
 
 /* Control voltage of a Ku (V), or NaN without a coefficient. */
@@ -300,21 +290,22 @@ static int char_grid(struct char_cli *c, const struct cospin_opts_result *res)
     }
     struct cospin_char_grid g = {c->widths.v, c->widths.n, c->kus.v, c->kus.n, c->currents.v,
                                  c->currents.n};
-    c->o.stop = &stop_requested;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    if (c->force)
+        c->o.max_run_s = 0;
+    struct cospin_cli_signals sig;
+    c->o.stop = cospin_cli_signals_catch(&sig);
     struct cospin_char_table *t = NULL;
     struct cospin_error err = {0};
-    print_device(c);
-    int rc = cospin_char_run(&c->o, &g, &t, &err);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    if (!rc)
+    struct cospin_output_dir od;
+    int rc = cospin_cli_dir_lock(&od, c->o.out_dir, &err);
+    if (!rc) {
+        print_device(c);
+        rc = cospin_char_run(&c->o, &g, &t, &err);
+    }
+    if (!rc && cospin_dist_rank() == 0)   /* under MPI rank 0 writes the files */
         rc = cospin_mtj_device_save(&c->dev, c->o.out_dir, &err);
+    cospin_cli_dir_unlock(&od, rc != 0);
+    cospin_cli_signals_restore(&sig);
     if (rc) {
         cospin_char_table_free(t);
         return cospin_cli_report("characterize", &err);
@@ -371,7 +362,7 @@ static const struct cospin_opt char_table[] = {
      .section = "Trials and engine", .help = "trials per point (the thesis uses 100)"},
     {.name = "seed", .type = COSPIN_OPT_INT, AT(o.seed), COSPIN_OPT_MIN(0),
      .help = "user seed; results depend only on the seed and the point, "
-             "not on --threads or the grid's other points"},
+             "not on --threads, the number of MPI ranks or the grid's other points"},
     {.name = "relax", .type = COSPIN_OPT_NUMBER, AT(o.relax_s), .metavar = "T", .unit = "s",
      COSPIN_OPT_MIN(0), .help = "relaxation after the pulse"},
     {.name = "engine", .type = COSPIN_OPT_ENUM, AT(o.engine), .names = engines,
@@ -381,11 +372,24 @@ static const struct cospin_opt char_table[] = {
              "exact P_sw of the same model without trials (Nx = Ny devices "
              "only; --trials and --seed unused)"},
     {.name = "threads", .type = COSPIN_OPT_INT, AT(o.threads), COSPIN_OPT_MIN(1),
-     .default_text = "all CPUs", .help = "fast engine threads"},
+     .default_text = "all CPUs (under mpirun: shared by the ranks on a node)",
+     .help = "fast engine threads"},
+    {.name = "block", .type = COSPIN_OPT_INT, AT(o.block_trials), COSPIN_OPT_MIN(1),
+     .metavar = "N", .help = "fast engine: trials per work item (the unit handed to a "
+                             "thread or an MPI rank)"},
     {.name = "workers", .type = COSPIN_OPT_INT, AT(o.pool_workers), COSPIN_OPT_MIN(1),
-     .default_text = "all CPUs", .help = "ngspice engine worker processes"},
+     .default_text = "all CPUs (under mpirun: shared by the ranks on a node)",
+     .help = "ngspice engine worker processes"},
     {.name = "instances", .type = COSPIN_OPT_INT, AT(o.instances_per_netlist), COSPIN_OPT_MIN(1),
      .help = "ngspice engine: mtj_stt instances per netlist"},
+    {.name = "job-timeout", .type = COSPIN_OPT_NUMBER, AT(o.job_timeout_s), .metavar = "T",
+     .unit = "s", COSPIN_OPT_MIN(0), .default_text = "3600 (an hour)",
+     .help = "ngspice engine: a netlist running longer fails the run (a hung or "
+             "runaway simulation); 0: no limit"},
+    {.name = "force", .type = COSPIN_OPT_FLAG, AT(force),
+     .help = "run even when the estimated run time is over 24 h (the estimate: "
+             "points x trials x (width + relax) / dt LLGS steps at the cost of a "
+             "step measured on this machine)"},
 
     COSPIN_CLI_DEVICE_FILE_OPT(struct char_cli, device_file),
     COSPIN_CLI_DEVICE_LAYER_OPTS(struct char_cli, dev),
@@ -462,6 +466,12 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "            (skips finished points).\n"
         "  device.xml the device of the run as a device file (--device reads it)\n"
         "\n"
+        "MPI:\n"
+        "  Under `mpirun -n N cospin characterize ...` (or srun) the work items of\n"
+        "  the grid (--block trials of one point) are spread over the N ranks; rank 0\n"
+        "  writes the files, the same bytes as one process, and logs each rank's busy\n"
+        "  time.  doc/cluster.md has a Slurm example and how to size a job.\n"
+        "\n"
         "Examples:\n"
         "  $ cospin characterize --pulse-width 30n,200n --current 6u:20u:1u \\\n"
         "  > --trials 200 --out r\n"
@@ -477,8 +487,10 @@ const struct cospin_opts_cmd cospin_cli_characterize_cmd = {
         "  > --table fpgrid/fit.csv\n"
         "\n"
         "Exit status:\n"
-        "  0 success, 2 usage error, 3 invalid value, 4 file error, 6 interrupted\n"
-        "  (rerun to resume).\n",
+        "  0 success, 1 simulation failed (ngspice engine), 2 usage error, 3 invalid\n"
+        "  value (also a run the estimate refuses: see --force), 4 file error or DIR\n"
+        "  in use by another run, 6 interrupted by SIGINT or SIGTERM (rerun to\n"
+        "  resume).\n",
 };
 
 int cospin_cli_characterize(int argc, char **argv)

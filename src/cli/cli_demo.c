@@ -6,7 +6,6 @@
 #include <config.h>
 
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +14,8 @@
 #include "demo_job.h"
 #include "error.h"
 #include "opts.h"
+#include "output.h"
 #include "units.h"
-
-/* The stop flag set by SIGINT/SIGTERM during the demo.  A signal handler can
-   only reach file-level state. */
-static volatile sig_atomic_t demo_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    demo_stop = 1;
-    /* A second signal kills at once. */
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-}
 
 /* n values with SPICE suffixes, comma-separated, into buf (size sz). */
 static char *format_list(const double *v, size_t n, char *buf, size_t sz)
@@ -200,19 +187,17 @@ static void demo_init(void *p)
 /* Run the job with SIGINT/SIGTERM stopping it (finished work is kept). */
 static int demo_run(struct cospin_demo_job *job, int *failed_step, struct cospin_error *err)
 {
-    job->stop = &demo_stop;
+    struct cospin_cli_signals sig;
+    job->stop = cospin_cli_signals_catch(&sig);
     job->hooks = (struct cospin_demo_hooks){on_step_begin, on_step_end, failed_step};
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     struct cospin_demo_result *res = calloc(1, sizeof *res);   /* large: paths, tables */
-    int rc = res ? cospin_demo_job_run(job, res, err)
+    struct cospin_output_dir od = {.fd = -1};
+    int rc = res ? cospin_output_dir_lock(&od, job->out_dir, err)
                  : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    if (!rc)
+        rc = cospin_demo_job_run(job, res, err);
+    cospin_output_dir_unlock(&od, 0);   /* finished steps stay, failed or not */
+    cospin_cli_signals_restore(&sig);
     cospin_demo_result_clear(res);
     free(res);
     return rc;
@@ -233,7 +218,8 @@ static int demo_main(void *p, const struct cospin_opts_result *res)
     int rc = demo_run(&c->job, &failed_step, &err);
     if (rc && failed_step) {
         char buf[1200];
-        fprintf(stderr, "cospin demo: error: step %d (%s): %s\n", failed_step,
+        fprintf(stderr, "cospin demo: %s: step %d (%s): %s\n",
+                err.code == COSPIN_ERR_INTERRUPTED ? "interrupted" : "error", failed_step,
                 step_titles[failed_step], cospin_error_format(&err, buf, sizeof buf));
         return err.code ? err.code : COSPIN_ERR_INTERNAL;
     }

@@ -18,6 +18,7 @@
 #include "energy_job.h"
 #include "error.h"
 #include "opts.h"
+#include "output.h"
 
 static void fmt_j(double e_j, char *buf, size_t n)
 {
@@ -197,10 +198,19 @@ static int energy_main(void *p, const struct cospin_opts_result *res)
                                 c->device_file ? c->device_file : "(options; thesis defaults else)");
     struct cospin_error err = {0};
     struct cospin_energy_result r;
-    if ((rc = cospin_energy_job_run(&c->job, &r, &err)))
+    /* Only the waveform mode writes into --out. */
+    struct cospin_output_dir od = {.fd = -1};
+    if (c->job.out_dir && c->job.mode == COSPIN_ENERGY_WAVEFORM &&
+        (rc = cospin_output_dir_lock(&od, c->job.out_dir, &err)))
         return cospin_cli_report("energy", &err);
-    if (mtj && c->job.out_dir && (rc = cospin_mtj_device_save(&c->job.pulse.device,
-                                                              c->job.out_dir, &err)))
+    struct cospin_cli_signals sig;
+    c->job.stop = cospin_cli_signals_catch(&sig);
+    rc = cospin_energy_job_run(&c->job, &r, &err);
+    cospin_cli_signals_restore(&sig);
+    if (!rc && mtj && c->job.out_dir)
+        rc = cospin_mtj_device_save(&c->job.pulse.device, c->job.out_dir, &err);
+    cospin_output_dir_unlock(&od, rc != 0);
+    if (rc)
         return cospin_cli_report("energy", &err);
     cospin_cli_energy_report(&c->job, &r);
     return COSPIN_OK;

@@ -16,6 +16,7 @@
 #include "error.h"
 #include "infer_job.h"
 #include "opts.h"
+#include "output.h"
 #include "train.h"
 
 struct infer_cli {
@@ -26,6 +27,7 @@ static void infer_init(void *p)
 {
     struct infer_cli *c = p;
     cospin_infer_job_init(&c->job);
+    c->job.job_timeout_s = COSPIN_CLI_JOB_TIMEOUT_S;
 }
 
 /* The circuit lines of the report: engine, array, non-idealities, verify. */
@@ -113,7 +115,16 @@ static int infer_main(void *p, const struct cospin_opts_result *res)
                                                  "need --circuit");
     struct cospin_error err = {0};
     struct cospin_infer_result r;
-    if (cospin_infer_job_run(job, &r, &err))
+    struct cospin_output_dir od;
+    int rc = cospin_cli_dir_lock(&od, job->out_dir, &err);
+    if (!rc) {
+        struct cospin_cli_signals sig;
+        job->stop = cospin_cli_signals_catch(&sig);
+        rc = cospin_infer_job_run(job, &r, &err);
+        cospin_cli_signals_restore(&sig);
+    }
+    cospin_cli_dir_unlock(&od, rc != 0);
+    if (rc)
         return cospin_cli_report("infer", &err);
     cospin_cli_infer_report(job, &r);
     return COSPIN_OK;
@@ -155,6 +166,10 @@ static const struct cospin_opt infer_table[] = {
     {.name = "workers", .type = COSPIN_OPT_INT, AT(job.workers), COSPIN_OPT_MIN(0),
      COSPIN_OPT_MAX(64),
      .help = "ngspice worker processes (0: in this process); the sparse engine's threads"},
+    {.name = "job-timeout", .type = COSPIN_OPT_NUMBER, AT(job.job_timeout_s), .metavar = "T",
+     .unit = "s", COSPIN_OPT_MIN(0), .default_text = "3600 (an hour)",
+     .help = "ngspice workers: a chunk of images running longer fails the run (a hung "
+             "simulation); 0: no limit"},
     {.name = "verify", .type = COSPIN_OPT_INT, AT(job.verify), COSPIN_OPT_MIN(0),
      COSPIN_OPT_MAX(100000000),
      .help = "sparse engine: also stream the first N images through the ngspice netlist of "
@@ -232,8 +247,9 @@ const struct cospin_opts_cmd cospin_cli_infer_cmd = {
         "\n"
         "Exit status:\n"
         "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value,\n"
-        "  singular network or a network that does not fit the dataset, 4 file error,\n"
-        "  5 dataset missing or corrupt, or a corrupt .npz.\n",
+        "  singular network or a network that does not fit the dataset, 4 file error\n"
+        "  or DIR in use by another run, 5 dataset missing or corrupt, or a corrupt\n"
+        "  .npz, 6 interrupted by SIGINT or SIGTERM (nothing written).\n",
 };
 
 int cospin_cli_infer(int argc, char **argv)

@@ -43,12 +43,14 @@ struct netlist_opts {
     const char *device_file;   /* --device FILE: print the device's .model card */
     const char *model_name;    /* the card's model name */
     struct cospin_mtj_device dev;
+    int allow_code;            /* --allow-netlist-code */
 };
 
 static void netlist_init(void *p)
 {
     struct netlist_opts *o = p;
     o->output = NULL;
+    o->allow_code = 0;
     o->model_name = "mtj";
     cospin_mtj_device_default(&o->dev);
 }
@@ -154,7 +156,8 @@ static int netlist_main(void *p, const struct cospin_opts_result *res)
             rc = cospin_xml_error(root, "type", COSPIN_ERR_INVALID, &err,
                                      "only netlist experiments describe a circuit to print");
         else
-            rc = cospin_exp_netlist_read(root, &x, &err);
+            rc = cospin_exp_netlist_read(root, no->allow_code ? COSPIN_EXP_NETLIST_ALLOW_CODE : 0u,
+                                         &x, &err);
     }
     if (!rc)
         rc = cospin_exp_netlist_deck(x, &deck, &err);
@@ -176,6 +179,10 @@ static const struct cospin_opt netlist_table[] = {
      .help = "write the deck to FILE instead of stdout (written to a "
              "temporary and renamed: no half-written file on error)",
      .default_text = "stdout"},
+    {.name = "allow-netlist-code", .type = COSPIN_OPT_FLAG,
+     COSPIN_OPT_AT(struct netlist_opts, allow_code),
+     .help = "accept inline <netlist> text with .control/.exec blocks, shell, "
+             ".include or .lib (netlists are code: only for files you trust)"},
     {.name = "model-name", .type = COSPIN_OPT_STRING, COSPIN_OPT_AT(struct netlist_opts, model_name),
      .metavar = "NAME", .help = "the .model card's name (with --device)"},
     COSPIN_CLI_DEVICE_FILE_OPT(struct netlist_opts, device_file),

@@ -7,10 +7,10 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "characterize.h"
 #include "cli.h"
+#include "dist.h"
 #include "error.h"
 #include "experiment.h"
 #include "opts.h"
@@ -20,6 +20,7 @@
 struct run_opts {
     const char *out_dir;       /* NULL: the file's base name + "-out" */
     int check;
+    struct cospin_experiment_ctx ctx;   /* --force, --job-timeout, --allow-netlist-code */
 };
 
 static void run_init(void *p)
@@ -27,6 +28,8 @@ static void run_init(void *p)
     struct run_opts *o = p;
     o->out_dir = NULL;
     o->check = 0;
+    memset(&o->ctx, 0, sizeof o->ctx);
+    o->ctx.job_timeout_s = COSPIN_CLI_JOB_TIMEOUT_S;
 }
 
 /* "dir/rc_step.xml" -> "rc_step-out". */
@@ -63,47 +66,71 @@ static const struct {
 };
 
 static int check_only(const char *path, const struct cospin_experiment_type *t,
-                      const struct cospin_xml_node *root, struct cospin_error *err)
+                      const struct cospin_xml_node *root, const struct cospin_experiment_ctx *ctx,
+                      struct cospin_error *err)
 {
-    int rc = t->check ? t->check(root, err) : COSPIN_OK;
+    int rc = t->check ? t->check(root, ctx, err) : COSPIN_OK;
     if (!rc)
         printf("%s: valid %s experiment\n", path, t->type);
     return rc;
 }
 
+/* Run the experiment into ctx->out_dir, held for the whole run and with
+   SIGINT/SIGTERM stopping it (finished work is kept). */
+/* Under MPI only rank 0 touches out_dir; the other ranks take part in the
+   runs of the types that spread their work (experiment.h) and return rank
+   0's status (cospin_cli_dispatch). */
 static int run_experiment(const struct cospin_experiment_type *t, const struct cospin_xml_node *root,
-                          const char *out_dir, struct cospin_error *err)
+                          struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
-    int created = 0;
-    int rc = cospin_output_mkdir(out_dir, &created, err);
-    if (!rc)
-        rc = t->run(root, out_dir, err);
-    if (rc && created)
-        rmdir(out_dir);   /* only succeeds if the runner left it empty, as it must */
-    for (size_t i = 0; !rc && i < sizeof summaries / sizeof summaries[0]; i++)
+    int lead = cospin_dist_rank() == 0;
+    if (!lead && !t->parallel)
+        return COSPIN_OK;   /* rank 0 runs it alone */
+    struct cospin_output_dir od;
+    int rc = lead ? cospin_output_dir_lock(&od, ctx->out_dir, err) : COSPIN_OK;
+    if (t->parallel)
+        rc = cospin_dist_agree(rc, err);
+    if (rc)
+        return rc;
+    struct cospin_cli_signals sig;
+    ctx->stop = cospin_cli_signals_catch(&sig);
+    if (t->parallel) {
+        rc = t->run(root, ctx, err);
+    } else {
+        cospin_dist_solo(1);   /* rank 0 alone: nothing it calls waits for the others */
+        rc = t->run(root, ctx, err);
+        cospin_dist_solo(0);
+    }
+    cospin_cli_signals_restore(&sig);
+    /* A directory the lock created goes again if the runner left it empty, as it must. */
+    if (lead)
+        cospin_output_dir_unlock(&od, rc != 0);
+    for (size_t i = 0; !rc && lead && i < sizeof summaries / sizeof summaries[0]; i++)
         if (strcmp(t->type, summaries[i].type) == 0)
-            rc = summaries[i].print(out_dir, err);
+            rc = summaries[i].print(ctx->out_dir, err);
     return rc;
 }
 
 static int run_main(void *p, const struct cospin_opts_result *res)
 {
-    const struct run_opts *o = p;
+    struct run_opts *o = p;
     const char *path = res->args[0];
     struct cospin_error err = {0};
     struct cospin_xml_doc *cfg = NULL;
-    if (cospin_xml_load(path, &cfg, &err) != 0)
-        return cospin_cli_report("run", &err);
-    const struct cospin_xml_node *root = cospin_xml_root(cfg);
     const struct cospin_experiment_type *t = NULL;
-    int rc = cospin_experiment_find(root, &t, &err);
+    int rc = cospin_xml_load(path, &cfg, &err);
+    const struct cospin_xml_node *root = rc ? NULL : cospin_xml_root(cfg);
+    if (!rc)
+        rc = cospin_experiment_find(root, &t, &err);
+    rc = cospin_dist_agree(rc, &err);   /* under MPI every rank reads the file */
     if (!rc && o->check) {
-        rc = check_only(path, t, root, &err);
+        rc = check_only(path, t, root, &o->ctx, &err);
     } else if (!rc) {
         char defdir[1024];
         if (!o->out_dir)
             default_out(path, defdir, sizeof defdir);
-        rc = run_experiment(t, root, o->out_dir ? o->out_dir : defdir, &err);
+        o->ctx.out_dir = o->out_dir ? o->out_dir : defdir;
+        rc = run_experiment(t, root, &o->ctx, &err);
     }
     cospin_xml_free(cfg);
     return rc ? cospin_cli_report("run", &err) : COSPIN_OK;
@@ -130,6 +157,20 @@ static const struct cospin_opt run_table[] = {
      COSPIN_OPT_AT(struct run_opts, check),
      .help = "only validate the file against the grammar (and check its "
              "values as a run would, for the types marked *); run nothing"},
+    {.name = "job-timeout", .type = COSPIN_OPT_NUMBER,
+     COSPIN_OPT_AT(struct run_opts, ctx.job_timeout_s), .metavar = "T", .unit = "s",
+     COSPIN_OPT_MIN(0), .section = "Limits and safety", .default_text = "3600 (an hour)",
+     .help = "an ngspice job (a netlist analysis, a batch of characterisation "
+             "trials) running longer fails the run: a hung or runaway simulation; "
+             "0: no limit"},
+    {.name = "force", .type = COSPIN_OPT_FLAG, COSPIN_OPT_AT(struct run_opts, ctx.force),
+     .help = "run even what the estimate refuses: a characterisation over 24 h on "
+             "this machine, a transient of more than 1e9 time points"},
+    {.name = "allow-netlist-code", .type = COSPIN_OPT_FLAG,
+     COSPIN_OPT_AT(struct run_opts, ctx.allow_netlist_code),
+     .help = "run inline <netlist> text that holds .control/.exec blocks, shell, "
+             ".include or .lib: netlists are code (they run commands and read "
+             "files), so use it only for files you trust"},
 };
 
 const struct cospin_opts_cmd cospin_cli_run_cmd = {
@@ -140,7 +181,12 @@ const struct cospin_opts_cmd cospin_cli_run_cmd = {
         "Validate an experiment file against cospin's schema and run it.  What\n"
         "runs and which files are written depend on <experiment type=\"...\">.\n"
         "A characterize experiment also prints its neuron table (k and c per\n"
-        "pulse width and Ku), as `cospin characterize` does.\n",
+        "pulse width and Ku), as `cospin characterize` does.\n"
+        "\n"
+        "Under `mpirun -n N cospin run ...` a characterize experiment spreads its grid\n"
+        "over the ranks, and train, sot and infer experiments their rows (<train>,\n"
+        "<infer>; row i on rank i mod N); rank 0 writes every file, as one process\n"
+        "would.  The other types run on rank 0.  doc/cluster.md.\n",
     .describe = list_types,
     COSPIN_OPTS_TABLE(run_table),
     COSPIN_OPTS_STRUCT(struct run_opts, run_init, run_main),
@@ -169,8 +215,10 @@ const struct cospin_opts_cmd cospin_cli_run_cmd = {
         "  $ cospin run --check my_experiment.xml\n"
         "\n"
         "Exit status:\n"
-        "  0 success, 1 simulation failed, 2 usage error, 3 bad input file or value\n"
-        "  (the message starts with FILE:LINE:), 4 unreadable or unwritable file.\n",
+        "  0 success, 1 simulation failed (or ran past --job-timeout), 2 usage error,\n"
+        "  3 bad input file or value (the message starts with FILE:LINE:; also a run\n"
+        "  the estimate refuses), 4 unreadable or unwritable file, or DIR in use by\n"
+        "  another run, 6 interrupted by SIGINT or SIGTERM (finished work kept).\n",
 };
 
 int cospin_cli_run(int argc, char **argv)

@@ -6,7 +6,6 @@
 #include <config.h>
 
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +14,11 @@
 #include "cli_xbar.h"
 #include "cosim.h"
 #include "device_train.h"
+#include "dist.h"
 #include "energy_net.h"
 #include "error.h"
 #include "opts.h"
+#include "output.h"
 #include "train_job.h"
 #include "units.h"
 
@@ -27,6 +28,7 @@ struct train_cli {
     struct cospin_device_train_opts dt;
     int circuit;               /* forward passes through ngspice */
     int circuit_workers;       /* ngspice worker processes (0 = in-process); solver threads */
+    double job_timeout_s;      /* --circuit: longest ngspice job, s; 0: none */
     int circuit_aware;         /* forward passes through the sparse crossbar network */
     struct cospin_xbar_opts xbar;   /* its crossbar ... */
     struct cospin_nonideal ni;      /* ... and non-idealities */
@@ -42,19 +44,10 @@ static void train_init(void *p)
     cospin_device_train_opts_init(&c->dt);
     c->circuit = 0;
     c->circuit_workers = TRAIN_CIRCUIT_WORKERS_DEFAULT;
+    c->job_timeout_s = COSPIN_CLI_JOB_TIMEOUT_S;
     c->circuit_aware = 0;
     cospin_xbar_opts_default(&c->xbar);
     cospin_nonideal_init(&c->ni);
-}
-
-/* The stop flag set by SIGINT.  A signal handler can only reach file-level
-   state; this is the one such variable of the command. */
-static volatile sig_atomic_t stop_flag;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
 }
 
 /* ---- custom values ------------------------------------------------------------------ */
@@ -149,6 +142,7 @@ static int train_prepare(struct train_cli *c, struct cospin_device_train **dt,
     struct cospin_cosim_opts co;
     cospin_cosim_opts_default(&co);
     co.workers = c->circuit_workers;
+    co.job_timeout_s = c->job_timeout_s;
     rc = cospin_cosim_new(&co, cosim, err);
     if (!rc) {
         o->hooks.forward.forward_layer = cospin_cosim_forward_layer;
@@ -157,17 +151,14 @@ static int train_prepare(struct train_cli *c, struct cospin_device_train **dt,
     return rc;
 }
 
-/* Train with Ctrl-C stopping after the current iteration (a checkpoint is written). */
+/* Train with SIGINT or SIGTERM stopping after the current iteration (a
+   checkpoint is written). */
 static int train_run(struct train_cli *c, struct cospin_error *err)
 {
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old);
-    c->job.opts.stop = &stop_flag;
+    struct cospin_cli_signals sig;
+    c->job.opts.stop = cospin_cli_signals_catch(&sig);
     int rc = cospin_train_job_run(&c->job, err);
-    sigaction(SIGINT, &old, NULL);
+    cospin_cli_signals_restore(&sig);
     return rc;
 }
 
@@ -237,6 +228,8 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     struct cospin_train_opts *o = &c->job.opts;
     if (c->job.neuron_table && !c->job.device_level)
         return cospin_opts_usage_error(res->cmd, "--neuron-table needs --level device");
+    if (c->job.fresh && o->resume)
+        return cospin_opts_usage_error(res->cmd, "give --resume or --fresh, not both");
     if (c->job.device_file && !c->job.device_level)
         return cospin_opts_usage_error(res->cmd, "--device needs --level device (the neuron "
                                                  "table's device)");
@@ -259,14 +252,18 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     struct cospin_device_train *dt = NULL;
     struct cospin_cosim *cosim = NULL;
     struct cospin_error err = {0};
-    int rc = train_prepare(c, &dt, &cosim, &err);
+    struct cospin_output_dir od;
+    int rc = cospin_cli_dir_lock(&od, c->job.out_dir, &err);
+    if (!rc)   /* under MPI every rank, and all of them go on or none */
+        rc = cospin_dist_agree(train_prepare(c, &dt, &cosim, &err), &err);
     if (!rc)
         rc = train_run(c, &err);
-    if (rc == 0 && cospin_device_train_active(dt)) {
+    if (rc == 0 && cospin_device_train_active(dt) && cospin_dist_rank() == 0) {
         char dbuf[16384];
         fputs(cospin_device_train_format(dt, dbuf, sizeof dbuf), stdout);
         rc = cospin_device_train_write_report(dt, c->job.out_dir, &err);
     }
+    cospin_cli_dir_unlock(&od, rc != 0);
     cospin_device_train_free(dt);
     if (cosim) {
         struct cospin_cosim_stats cst;
@@ -279,7 +276,8 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     if (rc != 0)
         return cospin_cli_report("train", &err);
     circuit_aware_summary(&c->job);
-    train_summary(&c->job);
+    if (cospin_dist_rank() == 0)   /* under MPI: rank 0 has the files it reads */
+        train_summary(&c->job);
     return COSPIN_OK;
 }
 
@@ -403,7 +401,11 @@ static const struct cospin_opt train_table[] = {
              "(W of shape (outputs, inputs)), the device level's pulse1, ... and the "
              "provenance (cospin_meta); `cospin infer --weights` reads it"},
     {.name = "resume", .type = COSPIN_OPT_FLAG, AT(job.opts.resume),
-     .help = "continue interrupted runs from their checkpoints"},
+     .help = "continue interrupted runs from their checkpoints (a finished run "
+             "is not recomputed)"},
+    {.name = "fresh", .type = COSPIN_OPT_FLAG, AT(job.fresh),
+     .help = "start over, overwriting the checkpoints of an earlier run in DIR "
+             "(without --resume or --fresh such a checkpoint is refused)"},
     {.name = "checkpoint-every", .type = COSPIN_OPT_NUMBER, AT(job.opts.checkpoint_every_s),
      .metavar = "S", .unit = "s", COSPIN_OPT_ABOVE(0), .help = "time between checkpoints"},
     {.name = "no-figures", .type = COSPIN_OPT_FLAG, AT(job.figures), .flags = COSPIN_OPT_INVERT,
@@ -422,6 +424,10 @@ static const struct cospin_opt train_table[] = {
      COSPIN_OPT_MAX(64),
      .help = "ngspice worker processes (0 = in-process); with --circuit-aware the sparse "
              "solver's threads (0: one)"},
+    {.name = "job-timeout", .type = COSPIN_OPT_NUMBER, AT(job_timeout_s), .metavar = "T",
+     .unit = "s", COSPIN_OPT_MIN(0), .default_text = "3600 (an hour)",
+     .help = "--circuit with workers: a forward pass's ngspice job running longer fails "
+             "the run (a hung simulation); 0: no limit"},
 
     {.name = "circuit-aware", .type = COSPIN_OPT_FLAG, AT(circuit_aware),
      .section = "Circuit-aware training (doc/circuits.md)",
@@ -520,12 +526,16 @@ const struct cospin_opts_cmd cospin_cli_train_cmd = {
         "  $ cospin train --layers 784,256,128,10 --batch 100 --iters 2k \\\n"
         "  > --save-npz mlp.npz --out out/mlp\n"
         "\n"
-        "Interrupt with Ctrl-C: the current run stops after its iteration, writes its\n"
-        "checkpoint and exits with code 6; rerun with --resume.\n"
+        "Interrupt with Ctrl-C or SIGTERM: the current run stops after its iteration,\n"
+        "writes its checkpoint and exits with code 6; rerun with --resume (cpu_s and\n"
+        "wall_s then count the time before the interrupt too).  A rerun into DIR\n"
+        "without --resume is refused while DIR holds a checkpoint (--fresh starts\n"
+        "over), and so is a second run while the first one holds DIR.\n"
         "\n"
         "Exit status:\n"
         "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value or\n"
-        "  neuron table, 4 file error, 5 dataset missing or corrupt, 6 interrupted.\n",
+        "  neuron table, or a checkpoint without --resume, 4 file error or DIR in use\n"
+        "  by another run, 5 dataset missing or corrupt, 6 interrupted.\n",
 };
 
 int cospin_cli_train(int argc, char **argv)

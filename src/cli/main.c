@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dist.h"
 #include "opts.h"
 
 static int exit_code(int status)
@@ -28,7 +29,8 @@ static int exit_code(int status)
     }
 }
 
-int main(int argc, char **argv)
+/* Everything after MPI's start and before its end. */
+static int cospin_main(int argc, char **argv)
 {
     const struct cospin_opts_cmd *top = &cospin_cli_top_cmd;
     struct cospin_opts_result res;
@@ -51,5 +53,17 @@ int main(int argc, char **argv)
     const struct cospin_cli_command *c = cospin_cli_find(res.args[0]);
     if (!c)
         return exit_code(cospin_opts_usage_error(top, "unknown command '%s'", res.args[0]));
-    return exit_code(c->fn(res.nargs, res.args));
+    return exit_code(cospin_cli_dispatch(c, res.nargs, res.args));
+}
+
+/* Under mpirun every rank runs main(); MPI starts only then (dist.h). */
+int main(int argc, char **argv)
+{
+    struct cospin_error err = {0};
+    if (cospin_dist_init(&argc, &argv, &err) != 0)
+        return exit_code(cospin_cli_report(NULL, &err));
+    cospin_cli_dist_setup();
+    int code = cospin_main(argc, argv);
+    cospin_dist_finalize();
+    return code;
 }

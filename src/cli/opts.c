@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "error.h"
 #include "log.h"
 #include "opts.h"
@@ -622,6 +623,11 @@ void cospin_opts_version(FILE *f, const struct cospin_opts_result *res)
         fprintf(f, "code models: %s\n", cospin_path_cm());
         fprintf(f, "schema: %s\n", cospin_path_data_file("schema/cospin.rng", schema, sizeof schema));
         fprintf(f, "datasets: %s\n", cospin_path_data_dir());
+        if (cospin_dist_built())
+            fprintf(f, "MPI: yes, this process is rank %d of %d\n", cospin_dist_rank(),
+                    cospin_dist_size());
+        else
+            fprintf(f, "MPI: no (built without it: configure --with-mpi)\n");
     }
 }
 

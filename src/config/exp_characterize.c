@@ -15,6 +15,7 @@
 #define LOG_PREFIX "characterize"
 #include "characterize.h"
 #include "csv.h"
+#include "dist.h"
 #include "error.h"
 #include "experiment.h"
 #include "log.h"
@@ -139,37 +140,35 @@ static int answer_queries(const struct cospin_xml_node *root, const struct cospi
     return cospin_csv_write_commit(&out, err);
 }
 
-int cospin_experiment_characterize(const struct cospin_xml_node *root, const char *out_dir,
-                                   struct cospin_error *err)
-{
-    struct cospin_char_opts o;
-    cospin_char_opts_default(&o);
+/* A characterize experiment as read from its file: the device, the run's
+   options and grid (the arrays are owned: char_exp_free). */
+struct char_exp {
     struct cospin_mtj_device dev;
-    int rc = read_device(root, &dev, err);
-    if (rc)
-        return rc;
-    o.device = dev.p;
-    cospin_mtj_device_log(&dev, NULL);
-    const struct cospin_xml_node *s = cospin_xml_child(root, "sweep");
-    if (!s)
-        return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <sweep>");
-    double *w = NULL, *cur = NULL, *ku = NULL, *vc = NULL;
-    size_t nw = 0, nc = 0, nk = 0, nv = 0;
-    int trials = (int)o.trials, seed = 1, threads = 0, inst = o.instances_per_netlist, eng = 0;
+    struct cospin_char_opts o;
+    const struct cospin_xml_node *sweep;
+    double *w, *cur, *ku, *vc;
+    size_t nw, nc, nk, nv;
+};
+
+static void char_exp_free(struct char_exp *x)
+{
+    free(x->w);
+    free(x->cur);
+    free(x->ku);
+    free(x->vc);
+}
+
+/* <sweep>'s run settings into o. */
+static int read_settings(const struct cospin_xml_node *s, struct cospin_char_opts *o,
+                         struct cospin_error *err)
+{
+    int trials = (int)o->trials, seed = 1, threads = 0, inst = o->instances_per_netlist, eng = 0;
     static const char *const engines[] = {"fast", "ngspice", "fokker-planck", NULL};
-    rc = attr_list(s, "widths", &w, &nw, err);
-    if (!rc)
-        rc = attr_list(s, "currents", &cur, &nc, err);
-    if (!rc)
-        rc = attr_list(s, "kus", &ku, &nk, err);
-    if (!rc)
-        rc = attr_list(s, "vctrl", &vc, &nv, err);
-    if (!rc)
-        rc = cospin_xml_attr_int(s, "trials", trials, &trials, err);
+    int rc = cospin_xml_attr_int(s, "trials", trials, &trials, err);
     if (!rc)
         rc = cospin_xml_attr_int(s, "seed", seed, &seed, err);
     if (!rc)
-        rc = cospin_xml_attr_double(s, "relax", o.relax_s, &o.relax_s, err);
+        rc = cospin_xml_attr_double(s, "relax", o->relax_s, &o->relax_s, err);
     if (!rc)
         rc = cospin_xml_attr_enum(s, "engine", engines, 0, &eng, err);
     if (!rc)
@@ -179,52 +178,105 @@ int cospin_experiment_characterize(const struct cospin_xml_node *root, const cha
     if (!rc && (trials <= 0 || threads < 0 || inst <= 0 || seed < 0))
         rc = cospin_xml_error(s, NULL, COSPIN_ERR_INVALID, err,
                                  "trials, threads, instances must be positive, seed >= 0");
-    if (!rc && nv) {
-        if (o.device.ku_per_volt_j_per_m3_v == 0) {
-            rc = cospin_xml_error(s, "vctrl", COSPIN_ERR_INVALID, err,
-                                     "control voltages need <device ku-per-volt=\"...\"> (J/(m^3 V))");
-        } else {
-            double ku0 = cospin_mtj_ku_j_per_m3(&o.device);
-            ku = malloc(nv * sizeof *ku);
-            if (!ku)
-                rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-            for (size_t i = 0; ku && i < nv; i++)
-                ku[i] = ku0 + o.device.ku_per_volt_j_per_m3_v * vc[i];
-            nk = nv;
-        }
-    }
-    struct cospin_char_table *t = NULL;
-    struct cospin_char_grid g = {w, nw, ku, nk, cur, nc};
-    if (!rc) {
-        o.trials = trials;
-        o.seed = (uint64_t)seed;
-        o.threads = threads;
-        o.instances_per_netlist = inst;
-        o.engine = (enum cospin_char_engine)eng;
-        o.out_dir = out_dir;
-        g.nkus = nk; /* set by vctrl above */
-        g.kus_j_per_m3 = ku;
-        rc = cospin_char_run(&o, &g, &t, err);
-        if (rc && err && err->file[0] == 0) {
-            /* Point at the <sweep> element the bad value came from. */
-            snprintf(err->file, sizeof err->file, "%s", cospin_xml_file(s));
-            err->line = cospin_xml_line(s);
-        }
-    }
-    if (!rc) {
-        /* The device of the run: one Ku of the grid is the device's. */
-        if (nk == 1) {
-            dev.p.ku_j_per_m3 = ku[0];
-            dev.p.k_i_j_per_m2 = 0.0;
-        }
-        rc = cospin_mtj_device_save(&dev, out_dir, err);
-    }
+    o->trials = trials;
+    o->seed = (uint64_t)seed;
+    o->threads = threads;
+    o->instances_per_netlist = inst;
+    o->engine = (enum cospin_char_engine)eng;
+    return rc;
+}
+
+/* The device, <sweep>'s grid and settings, and ctx's options into x. */
+static int read_exp(const struct cospin_xml_node *root, const struct cospin_experiment_ctx *ctx,
+                    struct char_exp *x, struct cospin_error *err)
+{
+    memset(x, 0, sizeof *x);
+    cospin_char_opts_default(&x->o);
+    x->o.out_dir = ctx->out_dir;
+    x->o.stop = ctx->stop;
+    x->o.job_timeout_s = ctx->job_timeout_s;
+    if (ctx->force)
+        x->o.max_run_s = 0;
+    int rc = read_device(root, &x->dev, err);
+    if (rc)
+        return rc;
+    x->o.device = x->dev.p;
+    const struct cospin_xml_node *s = x->sweep = cospin_xml_child(root, "sweep");
+    if (!s)
+        return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "missing <sweep>");
+    rc = attr_list(s, "widths", &x->w, &x->nw, err);
     if (!rc)
-        rc = answer_queries(root, &o, &g, t, out_dir, err);
+        rc = attr_list(s, "currents", &x->cur, &x->nc, err);
+    if (!rc)
+        rc = attr_list(s, "kus", &x->ku, &x->nk, err);
+    if (!rc)
+        rc = attr_list(s, "vctrl", &x->vc, &x->nv, err);
+    if (!rc)
+        rc = read_settings(s, &x->o, err);
+    if (rc || !x->nv)
+        return rc;
+    double kupv = x->o.device.ku_per_volt_j_per_m3_v;
+    if (kupv == 0)
+        return cospin_xml_error(s, "vctrl", COSPIN_ERR_INVALID, err,
+                                "control voltages need <device ku-per-volt=\"...\"> (J/(m^3 V))");
+    double ku0 = cospin_mtj_ku_j_per_m3(&x->o.device);
+    free(x->ku);
+    if (!(x->ku = malloc(x->nv * sizeof *x->ku)))
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t i = 0; i < x->nv; i++)
+        x->ku[i] = ku0 + kupv * x->vc[i];
+    x->nk = x->nv;
+    return COSPIN_OK;
+}
+
+/* A library error about the grid points at the <sweep> element it came from. */
+static int at_sweep(const struct char_exp *x, int rc, struct cospin_error *err)
+{
+    if (rc && err && err->file[0] == 0) {
+        snprintf(err->file, sizeof err->file, "%s", cospin_xml_file(x->sweep));
+        err->line = cospin_xml_line(x->sweep);
+    }
+    return rc;
+}
+
+int cospin_experiment_characterize(const struct cospin_xml_node *root,
+                                   const struct cospin_experiment_ctx *ctx,
+                                   struct cospin_error *err)
+{
+    struct char_exp x;
+    struct cospin_char_table *t = NULL;
+    int rc = read_exp(root, ctx, &x, err);
+    struct cospin_char_grid g = {x.w, x.nw, x.ku, x.nk, x.cur, x.nc};
+    if (!rc) {
+        cospin_mtj_device_log(&x.dev, NULL);
+        rc = at_sweep(&x, cospin_char_run(&x.o, &g, &t, err), err);
+    }
+    int lead = cospin_dist_rank() == 0;   /* every rank has the table; rank 0 writes */
+    if (!rc && lead) {
+        /* The device of the run: one Ku of the grid is the device's. */
+        if (x.nk == 1) {
+            x.dev.p.ku_j_per_m3 = x.ku[0];
+            x.dev.p.k_i_j_per_m2 = 0.0;
+        }
+        rc = cospin_mtj_device_save(&x.dev, ctx->out_dir, err);
+    }
+    if (!rc && lead)
+        rc = answer_queries(root, &x.o, &g, t, ctx->out_dir, err);
     cospin_char_table_free(t);
-    free(w);
-    free(cur);
-    free(ku);
-    free(vc);
+    char_exp_free(&x);
+    return rc;
+}
+
+int cospin_experiment_characterize_check(const struct cospin_xml_node *root,
+                                         const struct cospin_experiment_ctx *ctx,
+                                         struct cospin_error *err)
+{
+    struct char_exp x;
+    int rc = read_exp(root, ctx, &x, err);
+    if (!rc) {
+        struct cospin_char_grid g = {x.w, x.nw, x.ku, x.nk, x.cur, x.nc};
+        rc = at_sweep(&x, cospin_char_check(&x.o, &g, err), err);
+    }
+    char_exp_free(&x);
     return rc;
 }

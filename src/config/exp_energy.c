@@ -163,9 +163,59 @@ static void put_energy_row(struct cospin_csv_writer *csv, int idx,
     cospin_csv_end_row(csv);
 }
 
-int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out_dir,
-                             struct cospin_error *err)
+/*
+ * Pulse idx (element n, on the experiment's device dev): its trials through
+ * eng, its waveform files (first trial) and its energy.csv row.
+ * COSPIN_ERR_INTERRUPTED (nothing of the pulse in energy.csv) when *stop is
+ * set before a trial.
+ */
+static int run_pulse(struct cospin_engine *eng, const struct cospin_mtj_device *dev,
+                     const struct cospin_xml_node *n, int idx, const char *out_dir,
+                     volatile sig_atomic_t *stop, struct cospin_csv_writer *csv,
+                     struct cospin_error *err)
 {
+    struct cospin_energy_pulse p;
+    int trials = 1;
+    int rc = read_pulse(n, dev, &p, &trials, err);
+    if (rc)
+        return rc;
+    double sum = 0, sum2 = 0;
+    int nsw = 0;
+    struct cospin_energy_wave w = {0};
+    unsigned long seed0 = p.seed;
+    for (int t = 0; t < trials; t++) {
+        if (stop && *stop)
+            rc = COSPIN_ERR_INTERRUPTED;
+        p.seed = seed0 + (unsigned long)t;
+        if (!rc)
+            rc = cospin_energy_sim_run(eng, &p, &w, err);
+        if (rc)
+            return rc;
+        sum += w.e_vi_j;
+        sum2 += w.e_vi_j * w.e_vi_j;
+        nsw += w.switched;
+        if (t == 0 && !(rc = write_wave(out_dir, idx, &w, err)))
+            rc = write_wave_svg(out_dir, idx, &p, &w, err);
+        if (t + 1 < trials || rc)
+            cospin_energy_wave_clear(&w);
+        if (rc)
+            return rc;
+    }
+    double mean = sum / trials;
+    double var = trials > 1 ? (sum2 - trials * mean * mean) / (trials - 1) : 0.0;
+    put_energy_row(csv, idx, &p, &w, trials, nsw, mean, sqrt(var > 0 ? var : 0));
+    cospin_info("pulse %d: %.3g uA x %.3g ns: I^2 R_P t %.3g fJ, waveform %.3g fJ "
+                "(%d/%d switched)",
+                idx, p.current_a * 1e6, p.width_s * 1e9, w.e_p_j * 1e15, mean * 1e15, nsw,
+                trials);
+    cospin_energy_wave_clear(&w);
+    return COSPIN_OK;
+}
+
+int cospin_experiment_energy(const struct cospin_xml_node *root,
+                             const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
+{
+    const char *out_dir = ctx->out_dir;
     struct cospin_engine *eng = NULL;
     struct cospin_engine_opts eo = {0};
     struct cospin_csv_writer csv;
@@ -187,44 +237,21 @@ int cospin_experiment_energy(const struct cospin_xml_node *root, const char *out
                                     "pulse,load,current_a,width_s,t_eff_s,trials,switched,"
                                     "e_p_j,e_ap_j,e_vi_mean_j,e_vi_std_j", err)))
         goto out;
-    int idx = 0;
-    for (const struct cospin_xml_node *n = cospin_xml_child(root, "pulse"); n;
-         n = cospin_xml_next(n, "pulse")) {
-        idx++;
-        struct cospin_energy_pulse p;
-        int trials = 1;
-        if ((rc = read_pulse(n, &dev, &p, &trials, err)))
-            goto out;
-        double sum = 0, sum2 = 0;
-        int nsw = 0;
-        struct cospin_energy_wave w = {0};
-        unsigned long seed0 = p.seed;
-        for (int t = 0; t < trials; t++) {
-            p.seed = seed0 + (unsigned long)t;
-            if ((rc = cospin_energy_sim_run(eng, &p, &w, err)))
-                goto out;
-            sum += w.e_vi_j;
-            sum2 += w.e_vi_j * w.e_vi_j;
-            nsw += w.switched;
-            if (t == 0 && !(rc = write_wave(out_dir, idx, &w, err)))
-                rc = write_wave_svg(out_dir, idx, &p, &w, err);
-            if (t + 1 < trials || rc)
-                cospin_energy_wave_clear(&w);
-            if (rc)
-                goto out;
-        }
-        double mean = sum / trials;
-        double var = trials > 1 ? (sum2 - trials * mean * mean) / (trials - 1) : 0.0;
-        put_energy_row(&csv, idx, &p, &w, trials, nsw, mean, sqrt(var > 0 ? var : 0));
-        cospin_info("pulse %d: %.3g uA x %.3g ns: I^2 R_P t %.3g fJ, waveform %.3g fJ "
-                    "(%d/%d switched)",
-                    idx, p.current_a * 1e6, p.width_s * 1e9, w.e_p_j * 1e15, mean * 1e15, nsw,
-                    trials);
-        cospin_energy_wave_clear(&w);
-    }
-    if ((rc = cospin_csv_write_commit(&csv, err)))
+    int idx = 0, npulses = (int)cospin_xml_count(root, "pulse");
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, "pulse"); n && !rc;
+         n = cospin_xml_next(n, "pulse"))
+        rc = run_pulse(eng, &dev, n, ++idx, out_dir, ctx->stop, &csv, err);
+    if (rc == COSPIN_ERR_INTERRUPTED) {
+        /* Keep the finished pulses: their rows and waveform files. */
+        int kept = idx - 1, wrc = kept > 0 ? cospin_csv_write_commit(&csv, err) : 0;
+        rc = wrc ? wrc : cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                                          "%d of %d pulses finished%s", kept, npulses,
+                                          kept > 0 ? " and written to energy.csv" : "");
         goto out;
-    if (cospin_xml_child(root, "sot"))
+    }
+    if (!rc)
+        rc = cospin_csv_write_commit(&csv, err);
+    if (!rc && cospin_xml_child(root, "sot"))
         rc = write_sot(out_dir, err);
 out:
     cospin_csv_write_abort(&csv);

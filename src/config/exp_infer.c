@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist.h"
 #include "error.h"
+#include "exp_rows.h"
 #include "experiment.h"
 #include "infer_job.h"
 
@@ -187,45 +189,71 @@ static void summary_row(FILE *f, const char *name, const struct cospin_infer_job
     fprintf(f, ",%.3f\n", r->wall_s);
 }
 
-int cospin_experiment_infer(const struct cospin_xml_node *root, const char *out_dir,
-                            struct cospin_error *err)
+/* The rows: the <infer> elements (exp_rows.h); a row's result is its
+   struct cospin_infer_result (plain data). */
+struct infer_rows {
+    const struct cospin_xml_node *defs;
+    const struct cospin_xml_node **nodes;
+    size_t n;
+    const struct cospin_experiment_ctx *ctx;
+};
+
+static const char *infer_row_name(void *ctx, size_t i)
 {
-    const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
-    size_t total = cospin_xml_count(root, "infer"), k = 0;
+    const struct infer_rows *rows = ctx;
+    return cospin_xml_attr(rows->nodes[i], "name");
+}
+
+static int infer_row_run(void *ctx, size_t i, const char *dir, void *result,
+                         struct cospin_error *err)
+{
+    const struct infer_rows *rows = ctx;
+    struct cospin_infer_job job;
+    struct cospin_infer_result *res = result;
+    char model[1100];
+    cospin_infer_job_init(&job);
+    int rc = job_from_xml(rows->nodes[i], rows->defs, &job, model, sizeof model, err);
+    if (rc)
+        return rc;
+    const char *name = infer_row_name(ctx, i);
+    job.out_dir = dir;
+    job.stop = rows->ctx->stop;
+    if (rows->ctx->stop && *rows->ctx->stop)
+        return COSPIN_ERR_INTERRUPTED;
+    cospin_info("<infer name=\"%s\"> (%zu of %zu): %s, %s", name, i + 1, rows->n,
+                job.model ? job.model : job.weights, job.circuit ? "math level and circuit" : "math level");
+    if ((rc = cospin_infer_job_run(&job, res, err))) {
+        if (rc != COSPIN_ERR_INTERRUPTED && (!err || !err->line)) {
+            char what[200];
+            snprintf(what, sizeof what, "<infer name=\"%s\">", name);
+            cospin_error_prefix(err, what);
+        }
+        return rc;
+    }
+    if (job.circuit)
+        cospin_info("%s: math level %.2f %%, circuit %.2f %% (predictions agree on %.2f %%)",
+                    name, 100 * res->acc_math, 100 * res->acc_circuit, 100 * res->agreement);
+    else
+        cospin_info("%s: math level %.2f %%", name, 100 * res->acc_math);
+    return COSPIN_OK;
+}
+
+/* summary.csv of the rows' results (rank 0). */
+static int write_summary(const struct infer_rows *rows, const struct cospin_infer_result *res,
+                         const char *out_dir, struct cospin_error *err)
+{
     struct cospin_output sum;
     int rc = cospin_output_open(&sum, out_dir, "summary.csv", err);
     if (rc)
         return rc;
     fprintf(sum.fp, "name,images,circuit,accuracy_math,accuracy_circuit,agreement,"
                     "max_current_rel_dev,max_activation_dev,energy_per_inference_j,wall_s\n");
-    for (const struct cospin_xml_node *n = cospin_xml_child(root, "infer"); n && !rc;
-         n = cospin_xml_next(n, "infer"), k++) {
+    for (size_t i = 0; i < rows->n && !rc; i++) {
         struct cospin_infer_job job;
-        struct cospin_infer_result res;
-        char model[1100], dir[1100];
+        char model[1100];
         cospin_infer_job_init(&job);
-        if ((rc = job_from_xml(n, defs, &job, model, sizeof model, err)))
-            break;
-        const char *name = cospin_xml_attr(n, "name");
-        snprintf(dir, sizeof dir, "%s/%s", out_dir, name);
-        job.out_dir = dir;
-        cospin_info("<infer name=\"%s\"> (%zu of %zu): %s, %s", name, k + 1, total,
-                    job.model ? job.model : job.weights,
-                    job.circuit ? "math level and circuit" : "math level");
-        if ((rc = cospin_infer_job_run(&job, &res, err))) {
-            if (!err || !err->line) {
-                char what[200];
-                snprintf(what, sizeof what, "<infer name=\"%s\">", name);
-                cospin_error_prefix(err, what);
-            }
-            break;
-        }
-        if (job.circuit)
-            cospin_info("%s: math level %.2f %%, circuit %.2f %% (predictions agree on %.2f %%)",
-                        name, 100 * res.acc_math, 100 * res.acc_circuit, 100 * res.agreement);
-        else
-            cospin_info("%s: math level %.2f %%", name, 100 * res.acc_math);
-        summary_row(sum.fp, name, &job, &res);
+        if (!(rc = job_from_xml(rows->nodes[i], rows->defs, &job, model, sizeof model, err)))
+            summary_row(sum.fp, infer_row_name((void *)rows, i), &job, &res[i]);
     }
     if (!rc)
         rc = cospin_output_commit(&sum, err);
@@ -233,8 +261,45 @@ int cospin_experiment_infer(const struct cospin_xml_node *root, const char *out_
     return rc;
 }
 
-int cospin_experiment_infer_check(const struct cospin_xml_node *root, struct cospin_error *err)
+/* Under MPI the <infer> rows are spread over the ranks (exp_rows.h); rank 0
+   writes summary.csv. */
+int cospin_experiment_infer(const struct cospin_xml_node *root,
+                            const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    const char *out_dir = ctx->out_dir;
+    struct infer_rows rows = {cospin_xml_child(root, "defaults"), NULL,
+                              cospin_xml_count(root, "infer"), ctx};
+    rows.nodes = calloc(rows.n + 1, sizeof *rows.nodes);
+    struct cospin_infer_result *res = calloc(rows.n + 1, sizeof *res);
+    int rc = rows.nodes && res ? COSPIN_OK
+                               : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    rc = cospin_dist_agree(rc, err);
+    size_t k = 0, done = 0;
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, "infer"); !rc && n;
+         n = cospin_xml_next(n, "infer"))
+        rows.nodes[k++] = n;
+    struct cospin_exp_rows spec = {rows.n, sizeof *res, infer_row_name, infer_row_run, &rows};
+    if (!rc)
+        rc = cospin_exp_rows_run(&spec, out_dir, res, &done, err);
+    if (!rc && cospin_dist_rank() == 0)
+        rc = write_summary(&rows, res, out_dir, err);
+    if (rc == COSPIN_ERR_INTERRUPTED) {   /* the jobs before this one are complete */
+        cospin_error_clear(err);
+        cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                         "%zu of %zu <infer> jobs finished (their directories are kept); "
+                         "summary.csv is written by a complete run", done, rows.n);
+    }
+    free(rows.nodes);
+    free(res);
+    return rc;
+}
+
+
+int cospin_experiment_infer_check(const struct cospin_xml_node *root,
+                                  const struct cospin_experiment_ctx *ctx,
+                                  struct cospin_error *err)
+{
+    (void)ctx;
     const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
     int rc = COSPIN_OK;
     for (const struct cospin_xml_node *n = cospin_xml_child(root, "infer"); n && !rc;

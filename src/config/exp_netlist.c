@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct reader {
     size_t nnames, cap;
     size_t *slot;             /* open-addressing hash of names: index + 1, 0 = empty */
     size_t nslots;            /* a power of two, > 2 * nnames */
+    unsigned flags;           /* COSPIN_EXP_NETLIST_* */
     struct cospin_error *err;
 };
 
@@ -200,34 +202,71 @@ static int waveform(struct reader *r, const struct cospin_xml_node *src)
     return COSPIN_OK;
 }
 
+/*
+ * What an inline netlist line q (l bytes, leading blanks removed) does that
+ * makes it code rather than a circuit, or NULL: ngspice runs .control and
+ * .exec blocks as commands (shell among them) and reads any file named by
+ * .include or .lib (the prefixes as ngspice matches them: .inc is
+ * .include).  "shell" as the first word is refused too.
+ */
+static const char *netlist_code(const char *q, size_t l)
+{
+    static const char *const cards[][2] = {
+        {".control", "a .control block (ngspice commands)"},
+        {".endc", "the end of a .control block"},
+        {".exec", "an .exec block (ngspice commands)"},
+        {".inc", "an .include card (reads a file)"},
+        {".lib", "a .lib card (reads a file)"},
+    };
+    for (size_t i = 0; i < sizeof cards / sizeof cards[0]; i++) {
+        size_t k = strlen(cards[i][0]);
+        if (l >= k && strncasecmp(q, cards[i][0], k) == 0)
+            return cards[i][1];
+    }
+    if (l >= 5 && strncasecmp(q, "shell", 5) == 0 && (l == 5 || isspace((unsigned char)q[5])))
+        return "a shell command";
+    return NULL;
+}
+
+/* An inline <netlist>: each line as written, minus leading blanks (SPICE
+   continuation '+' kept); code (netlist_code) only when the flags allow it. */
+static int inline_netlist(struct reader *r, const struct cospin_xml_node *n)
+{
+    const char *t = cospin_xml_text(n);
+    if (!t)
+        return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    int line = cospin_xml_text_line(n);
+    for (const char *p = t; *p; line++) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *q = p;
+        while (q < p + len && (*q == ' ' || *q == '\t'))
+            q++;
+        size_t l2 = len - (size_t)(q - p);
+        while (l2 > 0 && (q[l2 - 1] == '\r' || q[l2 - 1] == ' ' || q[l2 - 1] == '\t'))
+            l2--;
+        if (l2 >= 4 && strncasecmp(q, ".end", 4) == 0 && (l2 == 4 || isspace((unsigned char)q[4])))
+            return cospin_xml_error(n, NULL, COSPIN_ERR_INVALID, r->err,
+                                    "inline netlist must not contain .end (cospin adds it)");
+        const char *code = netlist_code(q, l2);
+        if (code && !(r->flags & COSPIN_EXP_NETLIST_ALLOW_CODE))
+            return cospin_error_set(r->err, COSPIN_ERR_INVALID, cospin_xml_file(n), line,
+                                    "<netlist>: %s: netlists are code, and an experiment file "
+                                    "runs this only with --allow-netlist-code (use it only for "
+                                    "files you trust)", code);
+        if (l2 > 0)
+            cospin_netlist_printf(r->net, "%.*s\n", (int)l2, q);
+        p = e ? e + 1 : p + len;
+    }
+    return COSPIN_OK;
+}
+
 static int element(struct reader *r, const struct cospin_xml_node *n)
 {
     const char *kind = cospin_xml_name(n);
     char b1[64], b2[64], b3[64], sname[128];
-    if (strcmp(kind, "netlist") == 0) {
-        const char *t = cospin_xml_text(n);
-        if (!t)
-            return cospin_error_set(r->err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-        /* Each line as written, minus leading blanks (SPICE continuation '+' kept). */
-        const char *p = t;
-        while (*p) {
-            const char *e = strchr(p, '\n');
-            size_t len = e ? (size_t)(e - p) : strlen(p);
-            const char *q = p;
-            while (q < p + len && (*q == ' ' || *q == '\t'))
-                q++;
-            size_t l2 = len - (size_t)(q - p);
-            while (l2 > 0 && (q[l2 - 1] == '\r' || q[l2 - 1] == ' ' || q[l2 - 1] == '\t'))
-                l2--;
-            if (l2 >= 4 && strncasecmp(q, ".end", 4) == 0 && (l2 == 4 || isspace((unsigned char)q[4])))
-                return cospin_xml_error(n, NULL, COSPIN_ERR_INVALID, r->err,
-                                           "inline netlist must not contain .end (cospin adds it)");
-            if (l2 > 0)
-                cospin_netlist_printf(r->net, "%.*s\n", (int)l2, q);
-            p = e ? e + 1 : p + len;
-        }
-        return COSPIN_OK;
-    }
+    if (strcmp(kind, "netlist") == 0)
+        return inline_netlist(r, n);
     const char *name, *pn, *nn;
     int rc = cospin_xml_req_str(n, "name", &name, r->err);
     if (!rc)
@@ -425,6 +464,9 @@ static int analysis(struct reader *r, const struct cospin_xml_node *n,
     if (max_step < 0)
         return cospin_xml_error(n, "max_step", COSPIN_ERR_INVALID, r->err, "must be > 0");
     snprintf(a->scale, sizeof a->scale, "time");
+    /* ngspice's largest internal step: max_step, else min(step, (stop - start) / 50);
+       it simulates from 0 to stop whatever start is. */
+    a->tran_points = stop / (max_step > 0 ? max_step : fmin(step, (stop - start) / 50));
     int w = snprintf(a->command, sizeof a->command, "tran %s %s", fmt_num(step, b[0], 64),
                      fmt_num(stop, b[1], 64));
     if (start > 0 || max_step > 0)
@@ -453,15 +495,16 @@ void cospin_exp_netlist_free(struct cospin_exp_netlist *x)
     free(x);
 }
 
-int cospin_exp_netlist_read(const struct cospin_xml_node *root, struct cospin_exp_netlist **out,
-                            struct cospin_error *err)
+int cospin_exp_netlist_read(const struct cospin_xml_node *root, unsigned flags,
+                            struct cospin_exp_netlist **out, struct cospin_error *err)
 {
     *out = NULL;
     const struct cospin_xml_node *circ = cospin_xml_child(root, "circuit");
     if (!circ)
         return cospin_xml_error(root, NULL, COSPIN_ERR_INVALID, err, "no <circuit>");
     struct cospin_exp_netlist *x = calloc(1, sizeof *x);
-    struct reader r = {.err = err, .net = cospin_netlist_new(), .models = cospin_netlist_new()};
+    struct reader r = {.err = err, .flags = flags, .net = cospin_netlist_new(),
+                       .models = cospin_netlist_new()};
     int rc = COSPIN_OK;
     if (!x || !r.net || !r.models) {
         free(x);
@@ -546,6 +589,7 @@ int cospin_exp_netlist_deck(const struct cospin_exp_netlist *x, char **text,
 }
 
 int cospin_exp_netlist_simulate(const struct cospin_exp_netlist *x, const char *file,
+                                double job_timeout_s, volatile sig_atomic_t *stop,
                                 struct cospin_sim_result *res, struct cospin_error *err)
 {
     struct cospin_sim_job *jobs = calloc(x->nanalyses, sizeof *jobs);
@@ -575,7 +619,9 @@ int cospin_exp_netlist_simulate(const struct cospin_exp_netlist *x, const char *
     struct cospin_pool *pool = NULL;
     if (!rc) {
         struct cospin_engine_opts opts = {0};
+        opts.job_timeout_s = job_timeout_s;
         rc = cospin_pool_new(&opts, 1, &pool, err);
+        cospin_pool_set_stop(pool, stop);
     }
     if (!rc)
         rc = cospin_pool_run(pool, jobs, x->nanalyses, res, err);
@@ -613,6 +659,8 @@ int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
     for (size_t i = 0; !rc && i < x->nanalyses; i++) {
         const struct cospin_exp_analysis *a = &x->analyses[i];
         const struct cospin_sim_result *r = &res[i];
+        if (r->status != COSPIN_OK)
+            continue;   /* did not run (an interrupt) */
         size_t nrows = r->nvec ? r->len[0] : 0;
         for (size_t v = 1; v < r->nvec; v++)
             if (r->len[v] != nrows) {
@@ -646,25 +694,73 @@ int cospin_exp_netlist_write(const struct cospin_exp_netlist *x,
     return rc;
 }
 
-int cospin_experiment_netlist(const struct cospin_xml_node *root, const char *out_dir,
-                              struct cospin_error *err)
+/* Without ctx->force, refuse a transient of more than COSPIN_EXP_NETLIST_MAX_POINTS
+   time points (.tran 1f 1 ran until killed, its memory growing). */
+static int check_size(const struct cospin_exp_netlist *x, const struct cospin_xml_node *root,
+                      const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    for (size_t i = 0; ctx && !ctx->force && i < x->nanalyses; i++) {
+        const struct cospin_exp_analysis *a = &x->analyses[i];
+        if (a->tran_points > COSPIN_EXP_NETLIST_MAX_POINTS)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, cospin_xml_file(root), a->line,
+                                    "<tran>: about %.2g time points (stop over the largest "
+                                    "internal step, max_step or else step); more than %.0g are "
+                                    "refused, as they would run for hours and need %.2g bytes "
+                                    "per saved vector: raise step or max_step, or give --force "
+                                    "to run it anyway",
+                                    a->tran_points, COSPIN_EXP_NETLIST_MAX_POINTS,
+                                    8 * a->tran_points);
+    }
+    return COSPIN_OK;
+}
+
+/* The reader's flags for a run with ctx's options. */
+static unsigned netlist_flags(const struct cospin_experiment_ctx *ctx)
+{
+    return ctx && ctx->allow_netlist_code ? COSPIN_EXP_NETLIST_ALLOW_CODE : 0u;
+}
+
+int cospin_experiment_netlist(const struct cospin_xml_node *root,
+                              const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
+{
+    const char *out_dir = ctx->out_dir;
     struct cospin_exp_netlist *x = NULL;
-    int rc = cospin_exp_netlist_read(root, &x, err);
-    if (rc)
+    int rc = cospin_exp_netlist_read(root, netlist_flags(ctx), &x, err);
+    if (!rc)
+        rc = check_size(x, root, ctx, err);
+    if (rc) {
+        cospin_exp_netlist_free(x);
         return rc;
+    }
     struct cospin_sim_result *res = calloc(x->nanalyses, sizeof *res);
     if (!res) {
         cospin_exp_netlist_free(x);
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     }
-    rc = cospin_exp_netlist_simulate(x, cospin_xml_file(root), res, err);
-    if (!rc)
-        rc = cospin_exp_netlist_write(x, res, out_dir, err);
-    if (!rc)
-        for (size_t i = 0; i < x->nanalyses; i++)
-            cospin_info("wrote %s/%s (%zu points)", out_dir, x->analyses[i].file,
-                        res[i].nvec ? res[i].len[0] : (size_t)0);
+    rc = cospin_exp_netlist_simulate(x, cospin_xml_file(root), ctx->job_timeout_s, ctx->stop, res,
+                                     err);
+    size_t nwritten = 0;
+    /* An interrupt keeps what finished: the files of the analyses that ran. */
+    if (!rc || rc == COSPIN_ERR_INTERRUPTED) {
+        struct cospin_error werr = {0};
+        int wrc = cospin_exp_netlist_write(x, res, out_dir, &werr);
+        if (wrc && !rc && err)
+            *err = werr;
+        rc = rc ? rc : wrc;
+    }
+    for (size_t i = 0; i < x->nanalyses; i++)
+        if (res[i].status == COSPIN_OK && (!rc || rc == COSPIN_ERR_INTERRUPTED)) {
+            nwritten++;
+            if (!rc)   /* after an interrupt its one line says it */
+                cospin_info("wrote %s/%s (%zu points)", out_dir, x->analyses[i].file,
+                            res[i].nvec ? res[i].len[0] : (size_t)0);
+        }
+    if (rc == COSPIN_ERR_INTERRUPTED) {
+        cospin_error_clear(err);
+        cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                         "%zu of %zu analyses finished and written; the others did not run "
+                         "(rerun the experiment for them)", nwritten, x->nanalyses);
+    }
     for (size_t i = 0; i < x->nanalyses; i++)
         cospin_sim_result_clear(&res[i]);
     free(res);
@@ -673,10 +769,13 @@ int cospin_experiment_netlist(const struct cospin_xml_node *root, const char *ou
 }
 
 int cospin_experiment_netlist_check(const struct cospin_xml_node *root,
+                                    const struct cospin_experiment_ctx *ctx,
                                     struct cospin_error *err)
 {
     struct cospin_exp_netlist *x = NULL;
-    int rc = cospin_exp_netlist_read(root, &x, err);
+    int rc = cospin_exp_netlist_read(root, netlist_flags(ctx), &x, err);
+    if (!rc)
+        rc = check_size(x, root, ctx, err);
     cospin_exp_netlist_free(x);
     return rc;
 }

@@ -13,7 +13,9 @@
 #include "csv.h"
 #include "device.h"
 #include "device_train.h"
+#include "dist.h"
 #include "error.h"
+#include "exp_rows.h"
 #include "experiment.h"
 #include "output.h"
 #include "plot.h"
@@ -138,6 +140,7 @@ static int prepare(const struct cospin_xml_node *root, const struct cospin_xml_n
     *dt = NULL;
     cospin_train_job_init(job);
     job->figures = 0;
+    job->fresh = 1;                   /* a rerun trains again (device runs cannot resume) */
     job->opts.hidden = 100;           /* the 784-100-10 network of thesis ch. 4 */
     job->opts.eval_every = 0;
     int rc = apply_settings(cospin_xml_child(root, "defaults"), job, err);
@@ -159,8 +162,10 @@ static int prepare(const struct cospin_xml_node *root, const struct cospin_xml_n
     return rc;
 }
 
-int cospin_experiment_sot_check(const struct cospin_xml_node *root, struct cospin_error *err)
+int cospin_experiment_sot_check(const struct cospin_xml_node *root,
+                                const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
 {
+    (void)ctx;
     for (const struct cospin_xml_node *n = cospin_xml_child(root, "train"); n;
          n = cospin_xml_next(n, "train")) {
         struct cospin_train_job job;
@@ -300,53 +305,124 @@ static void put_summary_row(struct cospin_csv_writer *w, const char *name,
     cospin_csv_end_row(w);
 }
 
-int cospin_experiment_sot(const struct cospin_xml_node *root, const char *out_dir,
-                          struct cospin_error *err)
+/* The rows: the <train> elements (exp_rows.h). */
+struct sot_rows {
+    const struct cospin_xml_node *root;
+    const struct cospin_xml_node **nodes;
+    size_t n;
+    const struct cospin_experiment_ctx *ctx;
+};
+
+/* What a row's summary line needs of its run (the rest comes from the file). */
+struct sot_result {
+    double test_acc_mean, test_acc_std, loss_mean, loss_std, cpu_s;
+};
+
+static const char *sot_row_name(void *ctx, size_t i)
 {
-    int rc = cospin_experiment_sot_check(root, err);
-    if (rc)
+    const struct sot_rows *rows = ctx;
+    return cospin_xml_attr(rows->nodes[i], "name");
+}
+
+static int sot_row_run(void *ctx, size_t i, const char *dir, void *result,
+                       struct cospin_error *err)
+{
+    const struct sot_rows *rows = ctx;
+    const struct cospin_xml_node *n = rows->nodes[i];
+    struct cospin_train_job job;
+    struct cospin_device_train_opts dto;
+    struct cospin_device_train *dt;
+    const char *name = cospin_xml_attr(n, "name");
+    int rc = prepare(rows->root, n, &job, &dto, &dt, err);
+    if (rc == 0 && rows->ctx->stop && *rows->ctx->stop)
+        rc = COSPIN_ERR_INTERRUPTED;
+    if (rc == 0) {
+        job.out_dir = dir;
+        job.opts.stop = rows->ctx->stop;
+        cospin_info("run %zu/%zu: %s", i + 1, rows->n, name);
+        rc = cospin_train_job_run(&job, err);
+    }
+    if (rc == 0 && cospin_device_train_active(dt))
+        rc = cospin_device_train_write_report(dt, dir, err);
+    cospin_device_train_free(dt);
+    if (rc) {
+        if (rc != COSPIN_ERR_INTERRUPTED)
+            cospin_error_prefix(err, name);
         return rc;
-    const struct cospin_xml_node *c = cospin_xml_child(root, "curves");
-    if (c && (rc = write_curves(c, out_dir, err)) != 0)
-        return rc;
-    size_t ntrain = cospin_xml_count(root, "train");
-    if (ntrain == 0)
-        return COSPIN_OK;
+    }
+    struct sot_result r = {job.test_acc_mean, job.test_acc_std, job.loss_mean, job.loss_std,
+                           job.cpu_s};
+    memcpy(result, &r, sizeof r);
+    return COSPIN_OK;
+}
+
+/* summary.csv from the rows' results (rank 0). */
+static int write_summary(const struct sot_rows *rows, const struct sot_result *res,
+                         const char *out_dir, struct cospin_error *err)
+{
     struct cospin_csv_writer sum;
-    rc = cospin_csv_write_open(&sum, out_dir, "summary.csv", 0,
-                               "name,synapse,states,quant,cells,neuron,mode,runs,test_acc_mean,"
-                               "test_acc_std,loss_mean,loss_std,cpu_s", err);
-    if (rc)
-        return rc;
-    size_t k = 0;
-    for (const struct cospin_xml_node *n = cospin_xml_child(root, "train"); n && rc == 0;
-         n = cospin_xml_next(n, "train"), k++) {
+    int rc = cospin_csv_write_open(&sum, out_dir, "summary.csv", 0,
+                                   "name,synapse,states,quant,cells,neuron,mode,runs,test_acc_mean,"
+                                   "test_acc_std,loss_mean,loss_std,cpu_s", err);
+    for (size_t i = 0; i < rows->n && rc == 0; i++) {
         struct cospin_train_job job;
         struct cospin_device_train_opts dto;
         struct cospin_device_train *dt;
-        rc = prepare(root, n, &job, &dto, &dt, err);
-        const char *name = cospin_xml_attr(n, "name");
-        char dir[1024];
-        if (rc == 0 && (size_t)snprintf(dir, sizeof dir, "%s/%s", out_dir, name) >= sizeof dir)
-            rc = cospin_xml_error(n, "name", COSPIN_ERR_IO, err, "output path too long");
-        if (rc == 0)
-            rc = cospin_output_mkdir(dir, NULL, err);
+        rc = prepare(rows->root, rows->nodes[i], &job, &dto, &dt, err);
         if (rc == 0) {
-            job.out_dir = dir;
-            cospin_info("run %zu/%zu: %s", k + 1, ntrain, name);
-            rc = cospin_train_job_run(&job, err);
+            job.test_acc_mean = res[i].test_acc_mean;
+            job.test_acc_std = res[i].test_acc_std;
+            job.loss_mean = res[i].loss_mean;
+            job.loss_std = res[i].loss_std;
+            job.cpu_s = res[i].cpu_s;
+            put_summary_row(&sum, sot_row_name((void *)rows, i), cospin_device_train_device(dt),
+                            &dto, &job);
         }
-        if (rc == 0 && cospin_device_train_active(dt))
-            rc = cospin_device_train_write_report(dt, dir, err);
-        if (rc == 0)
-            put_summary_row(&sum, name, cospin_device_train_device(dt), &dto, &job);
         cospin_device_train_free(dt);
-        if (rc)
-            cospin_error_prefix(err, name);
     }
     if (rc) {
         cospin_csv_write_abort(&sum);
         return rc;
     }
     return cospin_csv_write_commit(&sum, err);
+}
+
+/* Under MPI the curves are rank 0's, the <train> rows are spread over the
+   ranks (exp_rows.h), and rank 0 writes summary.csv. */
+int cospin_experiment_sot(const struct cospin_xml_node *root,
+                          const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
+{
+    const char *out_dir = ctx->out_dir;
+    int rc = cospin_experiment_sot_check(root, ctx, err);
+    if (rc)
+        return rc;
+    int lead = cospin_dist_rank() == 0;
+    const struct cospin_xml_node *c = cospin_xml_child(root, "curves");
+    if (c && lead)
+        rc = write_curves(c, out_dir, err);
+    struct sot_rows rows = {root, NULL, cospin_xml_count(root, "train"), ctx};
+    rows.nodes = calloc(rows.n + 1, sizeof *rows.nodes);
+    struct sot_result *res = calloc(rows.n + 1, sizeof *res);
+    if (!rc && (!rows.nodes || !res))
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    rc = cospin_dist_agree(rc, err);
+    size_t k = 0, done = 0;
+    for (const struct cospin_xml_node *n = cospin_xml_child(root, "train"); !rc && n;
+         n = cospin_xml_next(n, "train"))
+        rows.nodes[k++] = n;
+    struct cospin_exp_rows spec = {rows.n, sizeof *res, sot_row_name, sot_row_run, &rows};
+    if (!rc && rows.n > 0)
+        rc = cospin_exp_rows_run(&spec, out_dir, res, &done, err);
+    if (!rc && rows.n > 0 && lead)
+        rc = write_summary(&rows, res, out_dir, err);
+    if (rc == COSPIN_ERR_INTERRUPTED) {
+        cospin_error_clear(err);
+        cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                         "%zu of %zu <train> runs finished (their directories are kept); "
+                         "summary.csv is written by a complete run",
+                         done, rows.n);
+    }
+    free(rows.nodes);
+    free(res);
+    return rc;
 }

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "csv.h"
+#include "dist.h"
 #include "error.h"
+#include "exp_rows.h"
 #include "experiment.h"
 #include "plot.h"
 #include "train_job.h"
@@ -286,76 +288,154 @@ static void put_summary_row(struct cospin_csv_writer *w, const char *name,
     cospin_csv_end_row(w);
 }
 
-int cospin_experiment_train(const struct cospin_xml_node *root, const char *out_dir,
-                            struct cospin_error *err)
+/* The rows: the <train> elements (exp_rows.h). */
+struct train_rows {
+    const struct cospin_xml_node *defs;
+    const struct cospin_xml_node **nodes;
+    size_t n;
+    const struct cospin_experiment_ctx *ctx;
+};
+
+/* What a row's summary line needs of its run (the rest comes from the file). */
+struct train_result {
+    double test_acc_mean, test_acc_std, loss_mean, loss_std, cpu_s;
+};
+
+static const char *train_row_name(void *ctx, size_t i)
 {
-    const struct cospin_xml_node *defs = cospin_xml_child(root, "defaults");
-    size_t ntrain = cospin_xml_count(root, "train");
+    const struct train_rows *rows = ctx;
+    return cospin_xml_attr(rows->nodes[i], "name");
+}
+
+static int train_row_run(void *ctx, size_t i, const char *dir, void *result,
+                         struct cospin_error *err)
+{
+    const struct train_rows *rows = ctx;
+    const struct cospin_xml_node *t = rows->nodes[i];
+    struct cospin_train_job job;
+    cospin_train_job_init(&job);
+    job.opts.resume = 1; /* rerunning the file continues from the checkpoints */
+    char table[1100], devfile[1100], npz[2300], shape[400];
+    int rc = job_from_xml(t, rows->defs, &job, table, sizeof table, devfile, sizeof devfile, err);
+    if (rc)
+        return rc;
+    const char *name = cospin_xml_attr(t, "name");
+    job.out_dir = dir;
+    job.opts.stop = rows->ctx->stop;   /* a checkpoint is written when it stops */
+    if (rows->ctx->stop && *rows->ctx->stop)
+        return COSPIN_ERR_INTERRUPTED;
+    /* save-npz: a relative name goes into the <train>'s own directory */
+    const char *s = get_str(t, rows->defs, "save-npz");
+    if (s) {
+        snprintf(npz, sizeof npz, s[0] == '/' ? "%.0s%s" : "%s/%s", dir, s);
+        job.save_npz = npz;
+    }
+    if (job.opts.n_layers)
+        cospin_nn_shape_text(job.opts.layers, job.opts.n_layers, shape, sizeof shape);
+    else
+        snprintf(shape, sizeof shape, "N_IN-%zu-N_CLASSES", job.opts.hidden);
+    cospin_info("<train name=\"%s\"> (%zu of %zu): %s, %s, lr %g, %ld iterations, %d run%s",
+                name, i + 1, rows->n, job.device_level ? "device level" :
+                cospin_train_mode_name(job.opts.mode), shape, job.opts.lr,
+                job.opts.iters, job.runs, job.runs == 1 ? "" : "s");
+    if ((rc = cospin_train_job_run(&job, err)) != 0) {
+        if (rc != COSPIN_ERR_INTERRUPTED && (!err || !err->line)) {
+            char what[200];
+            snprintf(what, sizeof what, "<train name=\"%s\">", name);
+            cospin_error_prefix(err, what);
+        }
+        return rc;
+    }
+    struct train_result r = {job.test_acc_mean, job.test_acc_std, job.loss_mean, job.loss_std,
+                             job.cpu_s};
+    memcpy(result, &r, sizeof r);
+    return COSPIN_OK;
+}
+
+/* summary.csv and accuracy.svg from the rows' results and metrics files. */
+static int write_summary(const struct train_rows *rows, const struct train_result *res,
+                         struct cospin_csv_writer *sum, const char *out_dir,
+                         struct cospin_error *err)
+{
     struct cospin_plot *plot = cospin_plot_new("test accuracy (mean of runs)", "iteration",
                                                "test accuracy");
-    struct cospin_csv_writer sum;
-    int rc = cospin_csv_write_open(&sum, out_dir, "summary.csv", 0,
-                                   "name,mode,level,hidden,lr,iters,batch,runs,test_acc_mean,"
-                                   "test_acc_std,loss_mean,loss_std,cpu_s", err);
     double *it = malloc(200000 * sizeof *it), *acc = malloc(200000 * sizeof *acc);
-    if (rc == 0 && (!plot || !it || !acc))
-        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-    if (rc != 0)
-        goto out;
-    size_t k = 0;
-    for (const struct cospin_xml_node *t = cospin_xml_child(root, "train"); t;
-         t = cospin_xml_next(t, "train"), k++) {
+    int rc = plot && it && acc ? COSPIN_OK
+                               : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t i = 0; i < rows->n && !rc; i++) {
         struct cospin_train_job job;
         cospin_train_job_init(&job);
-        job.opts.resume = 1; /* rerunning the file continues from the checkpoints */
-        char table[1100], devfile[1100], dir[1100], npz[2300], shape[400];
-        if ((rc = job_from_xml(t, defs, &job, table, sizeof table, devfile, sizeof devfile,
-                               err)) != 0)
-            goto out;
-        const char *name = cospin_xml_attr(t, "name");
-        snprintf(dir, sizeof dir, "%s/%s", out_dir, name);
-        job.out_dir = dir;
-        /* save-npz: a relative name goes into the <train>'s own directory */
-        const char *s = get_str(t, defs, "save-npz");
-        if (s) {
-            snprintf(npz, sizeof npz, s[0] == '/' ? "%.0s%s" : "%s/%s", dir, s);
-            job.save_npz = npz;
-        }
-        if (job.opts.n_layers)
-            cospin_nn_shape_text(job.opts.layers, job.opts.n_layers, shape, sizeof shape);
-        else
-            snprintf(shape, sizeof shape, "N_IN-%zu-N_CLASSES", job.opts.hidden);
-        cospin_info("<train name=\"%s\"> (%zu of %zu): %s, %s, lr %g, %ld iterations, %d run%s",
-                    name, k + 1, ntrain, job.device_level ? "device level" :
-                    cospin_train_mode_name(job.opts.mode), shape, job.opts.lr,
-                    job.opts.iters, job.runs, job.runs == 1 ? "" : "s");
-        if ((rc = cospin_train_job_run(&job, err)) != 0) {
-            if (!err || !err->line) {
-                char what[200];
-                snprintf(what, sizeof what, "<train name=\"%s\">", name);
-                cospin_error_prefix(err, what);
-            }
-            goto out;
-        }
-        put_summary_row(&sum, name, &job);
-        char mpath[1200];
-        snprintf(mpath, sizeof mpath, "%s/metrics.csv", dir);
+        char table[1100], devfile[1100], mpath[1200];
+        if ((rc = job_from_xml(rows->nodes[i], rows->defs, &job, table, sizeof table, devfile,
+                               sizeof devfile, err)))
+            break;
+        job.test_acc_mean = res[i].test_acc_mean;
+        job.test_acc_std = res[i].test_acc_std;
+        job.loss_mean = res[i].loss_mean;
+        job.loss_std = res[i].loss_std;
+        job.cpu_s = res[i].cpu_s;
+        const char *name = train_row_name((void *)rows, i);
+        put_summary_row(sum, name, &job);
+        snprintf(mpath, sizeof mpath, "%s/%s/metrics.csv", out_dir, name);
         size_t n = read_test_curve(mpath, it, acc, 200000);
         if (n > 0)
             cospin_plot_add(plot, name, it, acc, NULL, n, COSPIN_PLOT_LINE, NULL);
     }
-    if ((rc = cospin_csv_write_commit(&sum, err)) != 0)
-        goto out;
-    cospin_plot_set_yrange(plot, 0.0, 1.0);
-    char fig[1100];
-    snprintf(fig, sizeof fig, "%s/accuracy.svg", out_dir);
-    struct cospin_error perr = {0};
-    if (cospin_plot_write_svg(plot, fig, &perr) != 0)
-        cospin_warn("no accuracy figure: %s", perr.msg);
-out:
-    cospin_csv_write_abort(&sum);
+    if (!rc)
+        rc = cospin_csv_write_commit(sum, err);
+    if (!rc) {
+        cospin_plot_set_yrange(plot, 0.0, 1.0);
+        char fig[1100];
+        snprintf(fig, sizeof fig, "%s/accuracy.svg", out_dir);
+        struct cospin_error perr = {0};
+        if (cospin_plot_write_svg(plot, fig, &perr) != 0)
+            cospin_warn("no accuracy figure: %s", perr.msg);
+    }
     cospin_plot_free(plot);
     free(it);
     free(acc);
+    return rc;
+}
+
+/* Under MPI the <train> rows are spread over the ranks (exp_rows.h); rank 0
+   writes summary.csv and accuracy.svg. */
+int cospin_experiment_train(const struct cospin_xml_node *root,
+                            const struct cospin_experiment_ctx *ctx, struct cospin_error *err)
+{
+    const char *out_dir = ctx->out_dir;
+    struct train_rows rows = {cospin_xml_child(root, "defaults"), NULL,
+                              cospin_xml_count(root, "train"), ctx};
+    int lead = cospin_dist_rank() == 0;
+    struct cospin_csv_writer sum;
+    memset(&sum, 0, sizeof sum);
+    int rc = lead ? cospin_csv_write_open(&sum, out_dir, "summary.csv", 0,
+                                          "name,mode,level,hidden,lr,iters,batch,runs,"
+                                          "test_acc_mean,test_acc_std,loss_mean,loss_std,cpu_s",
+                                          err)
+                  : COSPIN_OK;
+    rows.nodes = calloc(rows.n + 1, sizeof *rows.nodes);
+    struct train_result *res = calloc(rows.n + 1, sizeof *res);
+    if (!rc && (!rows.nodes || !res))
+        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    rc = cospin_dist_agree(rc, err);
+    size_t k = 0, done = 0;
+    for (const struct cospin_xml_node *t = cospin_xml_child(root, "train"); !rc && t;
+         t = cospin_xml_next(t, "train"))
+        rows.nodes[k++] = t;
+    struct cospin_exp_rows spec = {rows.n, sizeof *res, train_row_name, train_row_run, &rows};
+    if (!rc)
+        rc = cospin_exp_rows_run(&spec, out_dir, res, &done, err);
+    if (!rc && lead)
+        rc = write_summary(&rows, res, &sum, out_dir, err);
+    if (rc == COSPIN_ERR_INTERRUPTED) {
+        cospin_error_clear(err);
+        cospin_error_set(err, COSPIN_ERR_INTERRUPTED, out_dir, 0,
+                         "%zu of %zu <train> jobs finished; the one in progress left a "
+                         "checkpoint: rerun the experiment to continue from it", done, rows.n);
+    }
+    if (lead)
+        cospin_csv_write_abort(&sum);
+    free(rows.nodes);
+    free(res);
     return rc;
 }

@@ -12,19 +12,22 @@
 static const struct cospin_experiment_type experiment_types[] = {
     {"netlist", cospin_experiment_netlist,
      "a circuit (elements and/or inline netlist), its analyses, vectors as CSV",
-     cospin_experiment_netlist_check},
+     cospin_experiment_netlist_check, 0},
     {"characterize", cospin_experiment_characterize,
-     "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits (neuron table), designer queries", NULL},
+     "Monte Carlo P_sw(I) of the MTJ neuron, sigmoid fits (neuron table), designer queries",
+     cospin_experiment_characterize_check, 1},
     {"sot", cospin_experiment_sot,
      "synapse-device curves and training with devices, PTQ/QAT and SOT neurons (thesis ch. 4)",
-     cospin_experiment_sot_check},
+     cospin_experiment_sot_check, 1},
     {"train", cospin_experiment_train,
-     "train 784-H-10 with trainable activations k, c (math or device level; thesis ch. 3)", NULL},
+     "train 784-H-10 with trainable activations k, c (math or device level; thesis ch. 3)", NULL,
+     1},
     {"energy", cospin_experiment_energy,
-     "neuron write pulses through ngspice: I^2 R t vs the integrated waveform; SOT energy", NULL},
+     "neuron write pulses through ngspice: I^2 R t vs the integrated waveform; SOT energy", NULL,
+     0},
     {"infer", cospin_experiment_infer,
      "a trained model at the math level and as one netlist through ngspice, compared",
-     cospin_experiment_infer_check},
+     cospin_experiment_infer_check, 1},
 };
 
 const struct cospin_experiment_type *cospin_experiment_types(size_t *n)

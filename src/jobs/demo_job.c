@@ -183,8 +183,8 @@ static int circuit_netlists(char **rc, char **xb, struct cospin_error *err)
 }
 
 /* Run both circuits in one worker process (a crash inside ngspice is an error). */
-static int circuit_simulate(double step_s, struct cospin_sim_result res[2],
-                            struct cospin_error *err)
+static int circuit_simulate(double step_s, volatile sig_atomic_t *stop,
+                            struct cospin_sim_result res[2], struct cospin_error *err)
 {
     char *rc_net = NULL, *xb_net = NULL, tran[128], b[2][32];
     int rc = circuit_netlists(&rc_net, &xb_net, err);
@@ -198,6 +198,7 @@ static int circuit_simulate(double step_s, struct cospin_sim_result res[2],
     struct cospin_engine_opts eo = {0};
     if (!rc)
         rc = cospin_pool_new(&eo, 1, &pool, err);
+    cospin_pool_set_stop(pool, stop);
     if (!rc)
         rc = cospin_pool_run(pool, jobs, 2, res, err);
     cospin_pool_free(pool);
@@ -294,7 +295,7 @@ static int step_circuit(const struct cospin_demo_job *job, struct cospin_demo_re
     int created = 0, k = 0;
     int rc = cospin_output_mkdir(res->dir_circuit, &created, err);
     if (!rc)
-        rc = circuit_simulate(job->rc_step_s, sim, err);
+        rc = circuit_simulate(job->rc_step_s, job->stop, sim, err);
     for (; k < 3 && !rc; k++)
         rc = cospin_output_open(&o[k], res->dir_circuit, names[k], err);
     if (!rc) {
@@ -508,11 +509,14 @@ static int set_paths(const struct cospin_demo_job *job, struct cospin_demo_resul
     res->train.out_dir = res->dir_train;
     res->train.neuron_table = res->fit_csv;
     res->train.opts.stop = job->stop;
+    res->train.fresh = 1;   /* a rerun trains again, as before */
     res->infer = job->infer;
     res->infer.model = res->model_xml;
     res->infer.out_dir = res->dir_infer;
+    res->infer.stop = job->stop;
     res->energy = job->energy;
     res->energy.out_dir = res->dir_energy;
+    res->energy.stop = job->stop;
     return COSPIN_OK;
 }
 

@@ -77,7 +77,7 @@ struct cospin_demo_job {
     struct cospin_infer_job infer;          /* model and out_dir set by the run */
     struct cospin_energy_job energy;        /* waveform trials and seed; the pulse is the
                                                trained operating point, set by the run */
-    volatile sig_atomic_t *stop;   /* may be NULL; nonzero stops characterisation and training
+    volatile sig_atomic_t *stop;   /* may be NULL; nonzero stops any step
                                       (COSPIN_ERR_INTERRUPTED, finished work kept) */
     struct cospin_demo_hooks hooks;
 };

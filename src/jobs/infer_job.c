@@ -13,6 +13,7 @@
 
 #include "cosim.h"
 #include "dataset.h"
+#include "dist.h"
 #include "error.h"
 #include "infer_job.h"
 #include "model_hw.h"
@@ -393,32 +394,103 @@ static void current_deviation(struct infer *r, size_t v)
     }
 }
 
-/*
- * The first n images through the network netlist in ngspice: outputs a (n x
- * n_o) and column currents cur (n x ncur).
- */
-static int ngspice_run(struct infer *r, size_t n, double *a, double *cur, const char *what,
-                       struct cospin_error *err)
+/* COSPIN_ERR_INTERRUPTED when the job's stop flag is set, after `done` of n images. */
+static int stopped(const struct infer *r, size_t done, size_t n, struct cospin_error *err)
 {
+    if (!r->job->stop || !*r->job->stop)
+        return 0;
+    return cospin_error_set(err, COSPIN_ERR_INTERRUPTED, NULL, 0,
+                            "the circuit level ran %zu of %zu images; nothing is written: "
+                            "rerun to run them all", done, n);
+}
+
+/*
+ * Under MPI, rank `rank`'s share [*v0, *v1) of the first n images: an even
+ * contiguous part (images cost the same).  An image's outputs do not depend
+ * on the images evaluated with it (the sparse engine seeds each read by the
+ * image's index; ngspice solves each image's operating point), so any
+ * split gives the one-process results.  In one process all n.
+ */
+static void rank_images(size_t n, int rank, int size, size_t *v0, size_t *v1)
+{
+    *v0 = n * (size_t)rank / (size_t)size;
+    *v1 = n * (size_t)(rank + 1) / (size_t)size;
+}
+
+/*
+ * After each rank evaluated its images of the first n (rc its status): the
+ * ranks agree on the outcome (a failure names its rank and images), then
+ * every rank's outputs a (n x n_o) and currents cur (n x ncur) go to every
+ * rank.  Nothing to share in one process.
+ */
+static int share_images(const struct infer *r, size_t n, double *a, double *cur, int rc,
+                        struct cospin_error *err)
+{
+    int size = cospin_dist_size();
+    if (size == 1)
+        return rc;
+    size_t v0, v1;
+    rank_images(n, cospin_dist_rank(), size, &v0, &v1);
+    if (rc) {
+        char what[80];
+        snprintf(what, sizeof what, "images %zu-%zu", v0, v1 - 1);
+        cospin_error_prefix(err, what);
+    }
+    rc = cospin_dist_agree(rc, err);
+    for (int k = 0; k < size && !rc; k++) {
+        rank_images(n, k, size, &v0, &v1);
+        if (cospin_dist_bcast_doubles(a + v0 * r->n_o, (v1 - v0) * r->n_o, k) ||
+            cospin_dist_bcast_doubles(cur + v0 * r->ncur, (v1 - v0) * r->ncur, k))
+            cospin_dist_abort("cannot share the circuit's outputs of rank %d", k);
+    }
+    return rc;
+}
+
+/* This process's images of the first n ([*v0, *v1); all in one process). */
+static void my_images(size_t n, size_t *v0, size_t *v1)
+{
+    rank_images(n, cospin_dist_rank(), cospin_dist_size(), v0, v1);
+}
+
+/*
+ * Images [v0, v1) through the network netlist in ngspice, in chunks of
+ * CHUNK_IMAGES from v0: outputs into a (row v of n_o) and column currents
+ * into cur (row v of ncur).
+ */
+static int ngspice_run(struct infer *r, size_t v0, size_t v1, double *a, double *cur,
+                       const char *what, struct cospin_error *err)
+{
+    if (v0 >= v1)
+        return COSPIN_OK;   /* no images here (more ranks than images) */
     struct cospin_cosim_opts co;
     cospin_cosim_opts_default(&co);
     co.xbar = r->res->xbar;
     co.auto_scale = 0;
     co.workers = r->job->workers;
     co.codemodel_path = r->job->codemodel_path;
+    co.stop = r->job->stop;
+    co.job_timeout_s = r->job->job_timeout_s;
     struct cospin_cosim *cs = NULL;
     int rc = cospin_cosim_new(&co, &cs, err);
     if (rc)
         return rc;
+    size_t n = v1 - v0;
     struct cospin_progress pg;
     cospin_progress_start(&pg, what, (long)n);
-    for (size_t v0 = 0; v0 < n && rc == 0; v0 += CHUNK_IMAGES) {
-        size_t m = n - v0 < CHUNK_IMAGES ? n - v0 : CHUNK_IMAGES;
-        rc = cospin_cosim_network(cs, r->layers, r->L, r->x + v0 * r->n_in, m, a + v0 * r->n_o,
-                                  cur + v0 * r->ncur, err);
-        cospin_progress_update(&pg, (long)(v0 + m));
+    for (size_t v = v0; v < v1 && rc == 0; v += CHUNK_IMAGES) {
+        size_t m = v1 - v < CHUNK_IMAGES ? v1 - v : CHUNK_IMAGES;
+        rc = stopped(r, v - v0, n, err);
+        if (!rc)
+            rc = cospin_cosim_network(cs, r->layers, r->L, r->x + v * r->n_in, m, a + v * r->n_o,
+                                      cur + v * r->ncur, err);
+        if (rc == COSPIN_ERR_INTERRUPTED) {   /* the workers stopped: say what it means */
+            cospin_error_clear(err);
+            rc = stopped(r, v - v0, n, err);
+        }
+        cospin_progress_update(&pg, (long)(v + m - v0));
     }
-    cospin_progress_end(&pg);
+    if (!rc)
+        cospin_progress_end(&pg);
     /* Stop the workers now, so that their CPU time is counted (cospin_cpu_children_s). */
     cospin_cosim_free(cs);
     return rc;
@@ -436,8 +508,8 @@ static void adc_ranges(const struct infer *r, double *range)
     }
 }
 
-/* Every image through the sparse engine (image v is read v of each layer). */
-static int sparse_run(struct infer *r, struct cospin_error *err)
+/* Images [v0, v1) through the sparse engine (image v is read v of each layer). */
+static int sparse_run(struct infer *r, size_t v0, size_t v1, struct cospin_error *err)
 {
     const struct cospin_neuron_compact *st[COSPIN_NN_MAX_LAYERS];
     for (int l = 0; l < r->L; l++)
@@ -446,14 +518,17 @@ static int sparse_run(struct infer *r, struct cospin_error *err)
     adc_ranges(r, range);
     int rc = 0;
     struct cospin_progress pg;
-    cospin_progress_start(&pg, "infer (sparse circuit)", (long)r->n);
-    for (size_t v0 = 0; v0 < r->n && rc == 0; v0 += CHUNK_IMAGES) {
-        size_t m = r->n - v0 < CHUNK_IMAGES ? r->n - v0 : CHUNK_IMAGES;
-        rc = cospin_xbar_net_forward(r->net, st, range, r->x + v0 * r->n_in, m, v0,
-                                     r->a + v0 * r->n_o, r->cur + v0 * r->ncur, err);
-        cospin_progress_update(&pg, (long)(v0 + m));
+    cospin_progress_start(&pg, "infer (sparse circuit)", (long)(v1 - v0));
+    for (size_t v = v0; v < v1 && rc == 0; v += CHUNK_IMAGES) {
+        size_t m = v1 - v < CHUNK_IMAGES ? v1 - v : CHUNK_IMAGES;
+        rc = stopped(r, v - v0, v1 - v0, err);
+        if (!rc)
+            rc = cospin_xbar_net_forward(r->net, st, range, r->x + v * r->n_in, m, v,
+                                         r->a + v * r->n_o, r->cur + v * r->ncur, err);
+        cospin_progress_update(&pg, (long)(v + m - v0));
     }
-    cospin_progress_end(&pg);
+    if (!rc)
+        cospin_progress_end(&pg);
     return rc;
 }
 
@@ -496,9 +571,12 @@ static int verify(struct infer *r, struct cospin_error *err)
     for (int l = 0; l <= r->L; l++)
         widest = r->nn->n_units[l] > widest ? r->nn->n_units[l] : widest;
     double *in = malloc(widest * sizeof *in), *scale = malloc(r->ncur * sizeof *scale);
-    int rc = a && cur && in && scale ? ngspice_run(r, n, a, cur, "verify (ngspice)", err)
+    size_t v0, v1;
+    my_images(n, &v0, &v1);
+    int rc = a && cur && in && scale ? ngspice_run(r, v0, v1, a, cur, "verify (ngspice)", err)
                                      : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0,
                                                         "out of memory");
+    rc = share_images(r, n, a, cur, rc, err);
     double dev = 0;
     for (size_t v = 0; v < n && rc == 0; v++)
         dev = fmax(dev, verify_image(r, v, cur + v * r->ncur, in, scale));
@@ -515,9 +593,12 @@ static int verify(struct infer *r, struct cospin_error *err)
 /* The circuit level: the engine's run, predictions, deviations from the math level. */
 static int circuit_level(struct infer *r, struct cospin_error *err)
 {
+    size_t v0, v1;
+    my_images(r->n, &v0, &v1);   /* under MPI: this rank's share, then all of them */
     int rc = r->res->engine == COSPIN_INFER_ENGINE_SPARSE
-                 ? sparse_run(r, err)
-                 : ngspice_run(r, r->n, r->a, r->cur, "infer (circuit)", err);
+                 ? sparse_run(r, v0, v1, err)
+                 : ngspice_run(r, v0, v1, r->a, r->cur, "infer (circuit)", err);
+    rc = share_images(r, r->n, r->a, r->cur, rc, err);
     if (rc == 0 && r->job->verify)
         rc = verify(r, err);
     if (rc)
@@ -668,6 +749,12 @@ static void energy(struct infer *r)
         &res->energy, &res->pulse_neurons, &res->energy_error);
 }
 
+/*
+ * Under MPI every rank loads the model and builds the chip, the circuit
+ * level's images are spread over the ranks (circuit_level), and rank 0
+ * alone writes the files and computes the energy; each step ends with the
+ * ranks agreeing on its outcome, and every rank returns rank 0's result.
+ */
 int cospin_infer_job_run(const struct cospin_infer_job *job, struct cospin_infer_result *res,
                          struct cospin_error *err)
 {
@@ -676,27 +763,32 @@ int cospin_infer_job_run(const struct cospin_infer_job *job, struct cospin_infer
     res->nonideal = job->nonideal;
     int rc = check_job(job, err);
     if (rc)
-        return rc;
+        return cospin_dist_agree(rc, err);
+    int lead = cospin_dist_rank() == 0;
     double t0 = cospin_now_s(), c0 = cospin_cpu_s() + cospin_cpu_children_s();
     struct infer r = {.job = job, .res = res};
     int created = 0;
-    if ((rc = load(&r, err)) || (rc = neuron_stages(&r, err)) || (rc = math_level(&r, err)))
-        goto out;
-    res->engine = resolve_engine(job, &res->xbar);
-    if ((rc = build_chip(&r, err)))
-        goto out;
+    if (!(rc = load(&r, err)) && !(rc = neuron_stages(&r, err)) && !(rc = math_level(&r, err))) {
+        res->engine = resolve_engine(job, &res->xbar);
+        rc = build_chip(&r, err);
+    }
     /* The inputs are good: the directory, before the (long) circuit run. */
-    if ((rc = cospin_output_mkdir(job->out_dir, &created, err)))
-        goto out;
-    if (job->circuit && (rc = circuit_level(&r, err)))
-        goto out;
-    tally(&r);
-    res->wall_s = cospin_now_s() - t0;
-    res->cpu_s = cospin_cpu_s() + cospin_cpu_children_s() - c0;
-    if ((rc = write_files(&r, err)))
-        goto out;
-    energy(&r);
-out:
+    if (!rc && lead)
+        rc = cospin_output_mkdir(job->out_dir, &created, err);
+    rc = cospin_dist_agree(rc, err);
+    if (!rc && job->circuit)
+        rc = circuit_level(&r, err);
+    if (!rc) {
+        tally(&r);
+        res->wall_s = cospin_now_s() - t0;
+        double cpu = cospin_cpu_s() + cospin_cpu_children_s() - c0;
+        cospin_dist_reduce_doubles(&cpu, &res->cpu_s, 1, COSPIN_DIST_SUM, -1);   /* all ranks */
+        if (lead && !(rc = write_files(&r, err)))
+            energy(&r);
+    }
+    rc = cospin_dist_agree(lead ? rc : 0, err);
+    if (!rc && cospin_dist_bcast_bytes(res, sizeof *res, 0))
+        cospin_dist_abort("cannot share the inference's result");
     if (rc && created)
         rmdir(job->out_dir);
     infer_free(&r);

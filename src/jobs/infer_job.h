@@ -49,6 +49,7 @@
 #ifndef COSPIN_INFER_JOB_H
 #define COSPIN_INFER_JOB_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "cospin.h"
@@ -94,6 +95,11 @@ struct cospin_infer_job {
     double dev_c_ua;               /* ... and midpoint, uA (default 11.8) */
     const char *codemodel_path;    /* cospin.cm; NULL (default): paths.h's choice */
     struct cospin_energy_infer_opts energy;   /* pulse and read time of the energy section */
+    double job_timeout_s;          /* ngspice workers: longest job (a chunk of images), s;
+                                      0 (default): no limit */
+    volatile sig_atomic_t *stop;   /* may be NULL; nonzero stops the circuit level (its worker
+                                      processes at once, else after the chunk of images in
+                                      flight): COSPIN_ERR_INTERRUPTED, nothing written */
 };
 
 struct cospin_infer_result {

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "csv.h"
 #include "dataset.h"
+#include "dist.h"
 #include "error.h"
 #include "mtj_device.h"
 #include "output.h"
@@ -19,6 +21,7 @@
 #include "model_hw.h"
 #include "nonideal.h"
 #include "train_job.h"
+#include "train_runs.h"
 #include "xbar_circuit.h"
 #include "xbar_net.h"
 
@@ -470,6 +473,29 @@ static int job_device(const struct cospin_train_job *job, struct cospin_mtj_devi
 }
 
 /* The job's own settings, before any work; the device (job_device). */
+/* The checkpoint of run r (seed opts.seed + r) in out_dir into buf. */
+static void checkpoint_path(const struct cospin_train_job *job, int r, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/checkpoint-seed%llu.bin", job->out_dir,
+             (unsigned long long)(job->opts.seed + (uint64_t)r));
+}
+
+/* Without resume or fresh, a run's checkpoint in out_dir is an earlier run's
+   work: starting over would overwrite it, so say what to do instead. */
+static int check_checkpoints(const struct cospin_train_job *job, struct cospin_error *err)
+{
+    char path[1100];
+    for (int r = 0; !job->opts.resume && !job->fresh && r < job->runs; r++) {
+        checkpoint_path(job, r, path, sizeof path);
+        if (access(path, F_OK) == 0)
+            return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
+                                    "a checkpoint of an earlier run: give --resume to continue "
+                                    "it (a finished run is not recomputed), or --fresh to start "
+                                    "over and overwrite it");
+    }
+    return COSPIN_OK;
+}
+
 static int job_check(const struct cospin_train_job *job, struct cospin_mtj_device *dev, int *have,
                      struct cospin_error *err)
 {
@@ -493,35 +519,22 @@ static int job_check(const struct cospin_train_job *job, struct cospin_mtj_devic
             return cospin_error_set(err, COSPIN_ERR_IO, job->save_npz, 0,
                                     "cannot write the .npz there: no such directory '%s'", dir);
     }
-    return job_device(job, dev, have, err);
+    int rc = check_checkpoints(job, err);
+    return rc ? rc : job_device(job, dev, have, err);
 }
 
 /*
- * The files of finished run r (network nn, options ro): with several runs
- * its seed-S/ metrics.csv and model.xml; for the first run DIR/model.xml
- * and the job's .npz (its records read back from that model.xml, so both
- * files hold the same).
+ * The first run's DIR/model.xml (network nn, options ro) and the job's .npz
+ * (its records read back from that model.xml, so both files hold the same).
  */
-static int save_run(const struct cospin_train_job *job, int r, const struct cospin_nn *nn,
-                    const struct cospin_train_opts *ro, const struct cospin_train_result *res,
-                    const struct cospin_neuron_map *map, struct cospin_error *err)
+static int save_first(const struct cospin_train_job *job, const char *dir,
+                      const struct cospin_nn *nn, const struct cospin_train_opts *ro,
+                      const struct cospin_neuron_map *map, struct cospin_error *err)
 {
-    char rundir[1100], mpath[1200];
-    int rc = 0;
-    if (job->runs > 1) {
-        snprintf(rundir, sizeof rundir, "%s/seed-%llu", job->out_dir,
-                 (unsigned long long)ro->seed);
-        snprintf(mpath, sizeof mpath, "%s/model.xml", rundir);
-        if ((rc = cospin_output_mkdir(rundir, NULL, err)) != 0 ||
-            (rc = write_metrics(rundir, res, err)) != 0 ||
-            (rc = cospin_train_save_model(mpath, nn, ro, job->dataset, map, err)) != 0)
-            return rc;
-    }
-    if (r != 0)
-        return 0;
-    snprintf(mpath, sizeof mpath, "%s/model.xml", job->out_dir);
-    if ((rc = cospin_train_save_model(mpath, nn, ro, job->dataset, map, err)) != 0 ||
-        !job->save_npz)
+    char mpath[1200];
+    snprintf(mpath, sizeof mpath, "%s/model.xml", dir);
+    int rc = cospin_train_save_model(mpath, nn, ro, job->dataset, map, err);
+    if (rc != 0 || !job->save_npz)
         return rc;
     struct cospin_model_hw hw;
     if ((rc = cospin_model_hw_load(mpath, nn, &hw, err)) == 0) {
@@ -531,119 +544,181 @@ static int save_run(const struct cospin_train_job *job, int r, const struct cosp
     return rc;
 }
 
-/* summary.csv, metrics.csv and the figures of the finished runs. */
-static int write_outputs(struct cospin_train_job *job, const char *mode,
-                         const struct cospin_train_result *res, const double *acc,
-                         const double *loss, struct cospin_error *err)
+int cospin_train_runs_one(struct cospin_train_job *job, int r, const char *dir,
+                          const struct cospin_train_env *env, struct cospin_train_result *res,
+                          struct cospin_error *err)
 {
-    int rc = write_summary(job, mode, res, acc, loss, err);
-    if (rc == 0 && job->runs == 1)
-        rc = write_metrics(job->out_dir, &res[0], err);
-    if (rc != 0 || (job->runs == 1 && !job->figures))
-        return rc;
-    struct series ser;
-    if (series_build(res, job->runs, &ser) != 0)
-        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    struct cospin_train_opts ro = job->opts;
+    ro.seed = env->seed0 + (uint64_t)r;
+    char ckpt[1100], rundir[1100], mpath[1200];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint-seed%llu.bin", dir, (unsigned long long)ro.seed);
+    ro.checkpoint_path = ckpt;
     if (job->runs > 1)
-        rc = write_mean_metrics(job->out_dir, &ser, job->runs, err);
-    if (rc == 0 && job->figures) {
-        char title[600], shape[400];
-        snprintf(title, sizeof title, "%s, %s, lr %g",
-                 cospin_nn_shape_text(job->n_units, job->n_layers, shape, sizeof shape), mode,
-                 job->opts.lr);
-        rc = write_figures(job->out_dir, &ser, job->runs, title, err);
+        cospin_info("run %d of %d (seed %llu)", r + 1, job->runs, (unsigned long long)ro.seed);
+    struct cospin_nn *nn = NULL;
+    int rc = cospin_train_run(env->train, env->test, &ro, &nn, res, err);
+    if (rc == 0)
+        cospin_info("seed %llu: test accuracy %.2f %%, loss %.4f (%.1f s CPU)",
+                    (unsigned long long)ro.seed, 100 * res->final_test_acc, res->final_loss,
+                    res->cpu_s);
+    if (rc == 0 && job->runs > 1) {
+        snprintf(rundir, sizeof rundir, "%s/seed-%llu", dir, (unsigned long long)ro.seed);
+        snprintf(mpath, sizeof mpath, "%s/model.xml", rundir);
+        if ((rc = cospin_output_mkdir(rundir, NULL, err)) == 0 &&
+            (rc = write_metrics(rundir, res, err)) == 0)
+            rc = cospin_train_save_model(mpath, nn, &ro, job->dataset, env->map, err);
     }
-    series_free(&ser);
+    if (rc == 0 && r == 0)
+        rc = save_first(job, dir, nn, &ro, env->map, err);
+    cospin_nn_free(nn);
     return rc;
 }
 
+/* What a job reads and builds before its runs; all owned (inputs_free). */
+struct job_inputs {
+    struct cospin_dataset *dtrain, *dtest;
+    struct cospin_train_data train, test;
+    struct cospin_neuron_map *map;           /* the device level's map */
+    struct cospin_nn *init;                  /* the initial model (fine-tuning) */
+    struct cospin_xbar_net *net;             /* the circuit (circuit-aware training) */
+    char desc[600];                          /* the circuit, as model.xml records it */
+};
+
+/* The dataset, the device map, the initial model and the circuit of job. */
+static int inputs_load(struct cospin_train_job *job, struct job_inputs *in,
+                       struct cospin_error *err)
+{
+    struct cospin_train_opts *o = &job->opts;
+    double w_max_rec = 0;
+    int rc;
+    if ((rc = cospin_dataset_open(job->dataset, &in->dtrain, &in->dtest, err)) != 0 ||
+        (rc = cospin_train_data_from(in->dtrain, o->train_limit, &in->train, err)) != 0 ||
+        (rc = cospin_train_data_from(in->dtest, o->test_limit, &in->test, err)) != 0)
+        return rc;
+    size_t classes = cospin_train_classes(&in->train, &in->test);
+    cospin_info("dataset %s: %zu training, %zu test images of %zu pixels, %zu classes",
+                job->dataset, in->train.n, in->test.n, in->train.n_in, classes);
+    if ((rc = load_map(job, &in->map, err)) != 0 ||
+        (rc = load_init(job, &in->init, &w_max_rec, err)) != 0 ||
+        (rc = cospin_train_shape(o, in->train.n_in, classes, job->n_units, &job->n_layers,
+                                 err)) != 0)
+        return rc;
+    if (job->xbar)
+        rc = setup_circuit(job, in->init, w_max_rec, job->n_units, job->n_layers, &in->net,
+                           in->desc, sizeof in->desc, err);
+    return rc;
+}
+
+/* After the runs: the circuit's figures into job, and everything of in freed. */
+static void inputs_free(struct cospin_train_job *job, struct job_inputs *in)
+{
+    circuit_done(job, in->net, in->init);
+    cospin_neuron_map_free(in->map);
+    job->opts.neuron_map = NULL;
+    cospin_train_data_clear(&in->train);
+    cospin_train_data_clear(&in->test);
+    cospin_dataset_free(in->dtrain);
+    cospin_dataset_free(in->dtest);
+}
+
+/* From the runs' results: the job's figures, summary.csv, metrics.csv and the figures. */
+static int job_outputs(struct cospin_train_job *job, const struct job_inputs *in,
+                       const struct cospin_train_result *res, struct cospin_error *err)
+{
+    const struct cospin_train_opts *o = &job->opts;
+    double *acc = calloc((size_t)job->runs, sizeof *acc);
+    double *loss = calloc((size_t)job->runs, sizeof *loss);
+    struct series ser = {0};
+    int rc = acc && loss ? 0 : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (int r = 0; r < job->runs && !rc; r++) {
+        acc[r] = res[r].final_test_acc;
+        loss[r] = res[r].final_loss;
+        job->cpu_s += res[r].cpu_s;
+        job->wall_s += res[r].wall_s;
+    }
+    int cnt;
+    const char *mode = o->neuron_map ? cospin_device_mode_name(in->map->mode)
+                                     : cospin_train_mode_name(o->mode);
+    if (!rc) {
+        job->runs_done = job->runs;
+        mean_std(acc, job->runs, &job->test_acc_mean, &job->test_acc_std, &cnt);
+        mean_std(loss, job->runs, &job->loss_mean, &job->loss_std, &cnt);
+        rc = write_summary(job, mode, res, acc, loss, err);
+    }
+    /* metrics.csv and figures */
+    if (rc == 0 && job->runs == 1)
+        rc = write_metrics(job->out_dir, &res[0], err);
+    if (rc == 0 && (job->runs > 1 || job->figures)) {
+        if (series_build(res, job->runs, &ser) != 0)
+            rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        if (rc == 0 && job->runs > 1)
+            rc = write_mean_metrics(job->out_dir, &ser, job->runs, err);
+        if (rc == 0 && job->figures) {
+            char title[600], shape[400];
+            snprintf(title, sizeof title, "%s, %s, lr %g",
+                     cospin_nn_shape_text(job->n_units, job->n_layers, shape, sizeof shape),
+                     mode, o->lr);
+            rc = write_figures(job->out_dir, &ser, job->runs, title, err);
+        }
+    }
+    series_free(&ser);
+    free(acc);
+    free(loss);
+    return rc;
+}
+
+/* The job's results from rank 0 to every rank (nothing to do in one process). */
+static void share_results(struct cospin_train_job *job)
+{
+    double v[6] = {job->test_acc_mean, job->test_acc_std, job->loss_mean, job->loss_std,
+                   job->cpu_s, job->wall_s};
+    long done = job->runs_done;
+    if (cospin_dist_bcast_doubles(v, 6, 0) || cospin_dist_bcast_longs(&done, 1, 0))
+        cospin_dist_abort("cannot share the training job's results");
+    job->test_acc_mean = v[0], job->test_acc_std = v[1];
+    job->loss_mean = v[2], job->loss_std = v[3];
+    job->cpu_s = v[4], job->wall_s = v[5];
+    job->runs_done = (int)done;
+}
+
+/*
+ * Under MPI every rank loads the inputs, the runs are spread over the
+ * ranks (cospin_train_runs_all), and rank 0 writes the job's files; each
+ * step ends with the ranks agreeing on its outcome.
+ */
 int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err)
 {
     struct cospin_train_opts *o = &job->opts;
     struct cospin_mtj_device dev;
-    int have_dev = 0, drc = job_check(job, &dev, &have_dev, err);
-    if (drc)
-        return drc;
-    struct cospin_dataset *dtrain = NULL, *dtest = NULL;
-    struct cospin_train_data train = {0}, test = {0};
-    struct cospin_neuron_map *map = NULL;
+    int have_dev = 0, lead = cospin_dist_rank() == 0;
+    /* Every rank checks (rank 0 holds out_dir and its checkpoints). */
+    int rc = cospin_dist_agree(job_check(job, &dev, &have_dev, err), err);
+    if (rc)
+        return rc;
+    struct job_inputs in;
+    memset(&in, 0, sizeof in);
     struct cospin_train_result *res = calloc((size_t)job->runs, sizeof *res);
-    double *acc = calloc((size_t)job->runs, sizeof *acc);
-    double *loss = calloc((size_t)job->runs, sizeof *loss);
-    struct cospin_nn *init = NULL;           /* the initial model (fine-tuning) */
-    struct cospin_xbar_net *net = NULL;      /* the circuit (circuit-aware training) */
-    char desc[600];
-    double w_max_rec = 0;
-    int rc = 0, nres = 0;
-    if (!res || !acc || !loss) {
-        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-        goto out;
-    }
-    if ((rc = cospin_dataset_open(job->dataset, &dtrain, &dtest, err)) != 0)
-        goto out;
-    if ((rc = cospin_train_data_from(dtrain, o->train_limit, &train, err)) != 0 ||
-        (rc = cospin_train_data_from(dtest, o->test_limit, &test, err)) != 0)
-        goto out;
-    cospin_info("dataset %s: %zu training, %zu test images of %zu pixels, %zu classes",
-                job->dataset, train.n, test.n, train.n_in, cospin_train_classes(&train, &test));
-    if ((rc = load_map(job, &map, err)) != 0 ||
-        (rc = load_init(job, &init, &w_max_rec, err)) != 0 ||
-        (rc = cospin_train_shape(o, train.n_in, cospin_train_classes(&train, &test),
-                                 job->n_units, &job->n_layers, err)) != 0 ||
-        (job->xbar && (rc = setup_circuit(job, init, w_max_rec, job->n_units, job->n_layers,
-                                          &net, desc, sizeof desc, err))))
-        goto out;
-    /* The output directory only once the inputs are known to be good. */
-    if ((rc = cospin_output_mkdir(job->out_dir, NULL, err)) != 0)
-        goto out;
-    if (have_dev && (rc = cospin_mtj_device_save(&dev, job->out_dir, err)) != 0)
-        goto out;
-    const uint64_t seed0 = o->seed;
+    rc = res ? inputs_load(job, &in, err)
+             : cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    /* The output directory only once the inputs are known to be good (on every rank). */
+    rc = cospin_dist_agree(rc, err);
+    if (rc == 0 && lead)
+        rc = cospin_output_mkdir(job->out_dir, NULL, err);
+    if (rc == 0 && lead && have_dev)
+        rc = cospin_mtj_device_save(&dev, job->out_dir, err);
+    rc = cospin_dist_agree(rc, err);
     job->cpu_s = job->wall_s = 0;
-    for (int r = 0; r < job->runs; r++) {
-        struct cospin_train_opts ro = *o;
-        ro.seed = seed0 + (uint64_t)r;
-        char ckpt[1100];
-        snprintf(ckpt, sizeof ckpt, "%s/checkpoint-seed%llu.bin", job->out_dir,
-                 (unsigned long long)ro.seed);
-        ro.checkpoint_path = ckpt;
-        if (job->runs > 1)
-            cospin_info("run %d of %d (seed %llu)", r + 1, job->runs, (unsigned long long)ro.seed);
-        struct cospin_nn *nn = NULL;
-        rc = cospin_train_run(&train, &test, &ro, &nn, &res[r], err);
-        nres = r + 1;
-        if (rc == 0) {
-            acc[r] = res[r].final_test_acc;
-            loss[r] = res[r].final_loss;
-            job->cpu_s += res[r].cpu_s;
-            job->wall_s += res[r].wall_s;
-            cospin_info("seed %llu: test accuracy %.2f %%, loss %.4f (%.1f s CPU)",
-                        (unsigned long long)ro.seed, 100 * acc[r], loss[r], res[r].cpu_s);
-            rc = save_run(job, r, nn, &ro, &res[r], map, err);
-        }
-        cospin_nn_free(nn);
-        if (rc != 0)
-            goto out;
-    }
-    job->runs_done = job->runs;
-    int cnt;
-    mean_std(acc, job->runs, &job->test_acc_mean, &job->test_acc_std, &cnt);
-    mean_std(loss, job->runs, &job->loss_mean, &job->loss_std, &cnt);
-    rc = write_outputs(job, o->neuron_map ? cospin_device_mode_name(map->mode)
-                                          : cospin_train_mode_name(o->mode),
-                       res, acc, loss, err);
-out:
-    circuit_done(job, net, init);
-    for (int r = 0; r < nres; r++)
+    struct cospin_train_env env = {&in.train, &in.test, in.map, o->seed};
+    if (rc == 0)
+        rc = cospin_train_runs_all(job, &env, res, err);
+    if (rc == 0 && lead)
+        rc = job_outputs(job, &in, res, err);
+    rc = cospin_dist_agree(lead ? rc : 0, err);
+    if (rc == 0)
+        share_results(job);
+    inputs_free(job, &in);
+    for (int r = 0; res && r < job->runs; r++)
         cospin_train_result_clear(&res[r]);
     free(res);
-    free(acc);
-    free(loss);
-    cospin_neuron_map_free(map);
-    o->neuron_map = NULL;
-    cospin_train_data_clear(&train);
-    cospin_train_data_clear(&test);
-    cospin_dataset_free(dtrain);
-    cospin_dataset_free(dtest);
     return rc;
 }

@@ -61,6 +61,9 @@ struct cospin_train_job {
                                        opts.layers); NULL (default): the random initialisation */
     const char *save_npz;           /* also write the first run's network as this .npz
                                        (model_hw.h: W1, k1, c1, ...); NULL (default): none */
+    int fresh;                      /* nonzero: start over, overwriting the checkpoints of an
+                                       earlier run in out_dir; 0 (default): a run whose
+                                       checkpoint is there needs opts.resume */
 
     /* Circuit-aware training; xbar NULL (default): off.  Not owned. */
     const struct cospin_xbar_opts *xbar;     /* the crossbar (its w_max: see xbar_w_max) */
@@ -87,7 +90,10 @@ COSPIN_API void cospin_train_job_init(struct cospin_train_job *job);
 /*
  * Run the job.  Returns 0; COSPIN_ERR_INTERRUPTED when opts.stop was set
  * (finished runs and checkpoints are kept; rerun with opts.resume);
- * or a negative COSPIN_ERR_* (dataset, table, options, I/O) with err set.
+ * COSPIN_ERR_INVALID before any work when out_dir holds a run's checkpoint
+ * and neither opts.resume nor fresh is set (starting over would destroy
+ * it); or a negative COSPIN_ERR_* (dataset, table, options, I/O) with err
+ * set.
  */
 COSPIN_API int cospin_train_job_run(struct cospin_train_job *job, struct cospin_error *err);
 

@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,56 @@ static const char *idx_type_name(unsigned t)
 }
 
 /*
+ * A path that names a directory would reach gzopen, which opens it and
+ * fails on the first read ("corrupt gzip stream: Is a directory").  Say
+ * what it is instead.  Returns 0 (a file, or a path stat cannot see: the
+ * open reports that) or COSPIN_ERR_IO.
+ */
+static int idx_not_a_directory(const char *path, struct cospin_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "is a directory, not an IDX file");
+    return 0;
+}
+
+/* deflate's largest compression ratio (zlib's technical details: 1032:1). */
+#define IDX_GZIP_MAX_RATIO 1032u
+
+/*
+ * Before any allocation: the data bytes the header announces (the product
+ * of the ndim counts in hdr) must fit in the file.  A plain file must hold
+ * them after the header; a gzip file of S bytes can expand to at most
+ * 1032 S.  A garbage header (2^52 bytes announced by a 16-byte file) is then
+ * COSPIN_ERR_DATA comparing the two sizes, not an attempt to allocate it.
+ * Counts of 0 are left to the caller's dimension check.
+ */
+static int idx_check_size(const char *path, gzFile f, const unsigned char *hdr, int ndim,
+                          struct cospin_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;   /* a pipe or device: the read finds out */
+    unsigned long long total = 1, size = (unsigned long long)st.st_size;
+    for (int d = 0; d < ndim; d++) {
+        unsigned long long dim = be32(hdr + 4 + 4 * (size_t)d);
+        total = dim && total > ULLONG_MAX / dim ? ULLONG_MAX : total * dim;
+    }
+    size_t hlen = 4 + 4 * (size_t)ndim;
+    if (gzdirect(f) && total > size - hlen)
+        return cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                                "truncated: the header announces %llu data bytes, the file has "
+                                "%llu after its %zu-byte header",
+                                total, size - hlen, hlen);
+    if (!gzdirect(f) && total / IDX_GZIP_MAX_RATIO > size)
+        return cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                                "the header announces %llu data bytes, more than this %llu-byte "
+                                "gzip file can hold (deflate expands at most %u:1)",
+                                total, size, IDX_GZIP_MAX_RATIO);
+    return 0;
+}
+
+/*
  * Check the 4-byte IDX magic hdr for an unsigned-byte file of `want`
  * dimensions (1: labels; 0: images, 2 .. COSPIN_IDX_MAX_DIMS); an error
  * names what the file holds instead.
@@ -179,13 +230,15 @@ static int idx_read(const char *path, int want, uint32_t *dims, int *ndim, uint8
                     struct cospin_error *err)
 {
     *data = NULL;
+    int rc = idx_not_a_directory(path, err);
+    if (rc)
+        return rc;
     gzFile f = gzopen(path, "rb");
     if (!f)
         return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open: %s",
                                 strerror(errno ? errno : ENOENT));
     unsigned char hdr[4 + 4 * COSPIN_IDX_MAX_DIMS];
     long got = gz_read_all(f, hdr, 4);
-    int rc = 0;
     if (got < 0) {
         int zerr;
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0, "corrupt gzip stream: %s",
@@ -223,6 +276,8 @@ static int idx_read(const char *path, int want, uint32_t *dims, int *ndim, uint8
         }
         total *= dims[d];
     }
+    if ((rc = idx_check_size(path, f, hdr, *ndim, err)) != 0)
+        goto out;
     got = gz_read_grow(f, total, data);
     if (got == -2) {
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory (%zu bytes)", total);
@@ -302,6 +357,9 @@ int cospin_idx_read_labels(const char *path, uint8_t **labels, size_t *n,
 
 int cospin_idx_probe(const char *path, int *ndim, struct cospin_error *err)
 {
+    int rc = idx_not_a_directory(path, err);
+    if (rc)
+        return rc;
     gzFile f = gzopen(path, "rb");
     if (!f)
         return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open: %s",

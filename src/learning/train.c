@@ -23,9 +23,13 @@
 
 /* Checkpoint file: magic, format version. */
 #define CKPT_MAGIC "COSPINCK"
-#define CKPT_VERSION 1u
-/* ... the version of networks of any depth other than two layers (with their shape). */
-#define CKPT_VERSION_SHAPE 2u
+/* Version 1: a network of two layers; version 2 adds the CPU and wall time
+   spent before the checkpoint (struct ckpt_times after the header); version 3
+   is version 2 for networks of any other depth (their shape after the times).
+   All are read. */
+#define CKPT_VERSION_NO_TIMES 1u
+#define CKPT_VERSION 2u
+#define CKPT_VERSION_SHAPE 3u
 /* Default interval between checkpoints, s. */
 #define DEFAULT_CHECKPOINT_EVERY_S 30.0
 /* Largest chunk of test samples evaluated at once when the work space is small. */
@@ -199,10 +203,17 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 
 /*
  * The header of a checkpoint.  Format version 1 (a network of two layers,
- * n_units its three sizes) is followed by the parameters; version 2 (any
- * other depth; n_units its inputs, first hidden and outputs) by the layer
- * count and all sizes as uint64 first.  Both are checksummed as a whole.
+ * n_units its three sizes) is followed by the parameters; version 2 by the
+ * time spent, then the parameters; version 3 (any other depth; n_units its
+ * inputs, first hidden and outputs) by the time spent, the layer count and
+ * all sizes as uint64, then the parameters.  All are checksummed as a whole.
  */
+/* Time spent on the run up to the checkpoint, s: a resumed run adds it to its
+   own, so that cpu_s and wall_s cover the whole run. */
+struct ckpt_times {
+    double cpu_s, wall_s;
+};
+
 struct ckpt_header {
     char magic[8];
     uint32_t version, mode;
@@ -218,9 +229,11 @@ static int write_block(FILE *f, uint64_t *h, const void *p, size_t n)
     return fwrite(p, 1, n, f) == n ? 0 : -1;
 }
 
-/* The header, the shape (version 2) and the parameters; nonzero on a write error. */
+/* The header, the times, the shape (version 3) and the parameters; nonzero on a write
+   error. */
 static int checkpoint_body(FILE *f, uint64_t *sum, const struct cospin_nn *nn,
-                           const struct cospin_train_opts *o, long iters_done, long nhist)
+                           const struct cospin_train_opts *o, long iters_done, long nhist,
+                           const struct ckpt_times *times)
 {
     const int L = nn->n_layers;
     struct ckpt_header h;
@@ -237,6 +250,7 @@ static int checkpoint_body(FILE *f, uint64_t *sum, const struct cospin_nn *nn,
     h.iters_done = iters_done;
     h.n_history = nhist;
     int bad = write_block(f, sum, &h, sizeof h);
+    bad |= write_block(f, sum, times, sizeof *times);
     if (L != 2) {
         uint64_t shape[COSPIN_NN_MAX_LAYERS + 2];
         shape[0] = (uint64_t)L;
@@ -256,7 +270,7 @@ static int checkpoint_body(FILE *f, uint64_t *sum, const struct cospin_nn *nn,
 static int checkpoint_write(const char *path, const struct cospin_nn *nn,
                             const struct cospin_train_opts *o, long iters_done,
                             const struct cospin_train_point *hist, long nhist,
-                            struct cospin_error *err)
+                            const struct ckpt_times *times, struct cospin_error *err)
 {
     /* fsync'ed: a resumed run trusts the checkpoint it finds. */
     struct cospin_output out;
@@ -265,7 +279,7 @@ static int checkpoint_write(const char *path, const struct cospin_nn *nn,
         return rc;
     FILE *f = out.fp;
     uint64_t sum = 0xcbf29ce484222325ull;
-    int bad = checkpoint_body(f, &sum, nn, o, iters_done, nhist);
+    int bad = checkpoint_body(f, &sum, nn, o, iters_done, nhist, times);
     if (!bad && nhist > 0)
         bad |= write_block(f, &sum, hist, (size_t)nhist * sizeof *hist);
     if (!bad)
@@ -288,14 +302,14 @@ static int read_block(FILE *f, uint64_t *h, void *p, size_t n)
 }
 
 /*
- * The network shape a checkpoint records (header h, then for version 2 the
+ * The network shape a checkpoint records (header h, then for version 3 the
  * shape block read from f) into units and *L.  Returns 0, or -1 when the
  * shape block is unreadable or out of range.
  */
 static int checkpoint_shape(FILE *f, uint64_t *sum, const struct ckpt_header *h, uint64_t *units,
                             int *L)
 {
-    if (h->version == CKPT_VERSION) {
+    if (h->version != CKPT_VERSION_SHAPE) {
         *L = 2;
         memcpy(units, h->n_units, 3 * sizeof *units);
         return 0;
@@ -320,15 +334,17 @@ static int checkpoint_same(const struct ckpt_header *h, const uint64_t *units, i
 }
 
 /*
- * Load a checkpoint into nn (shape given) and a new history array.
+ * Load a checkpoint into nn (shape given), a new history array and the time
+ * spent before it (zero from a version 1 checkpoint, which did not keep it).
  * Returns 0, 1 if the file does not exist, or a negative error.
  */
 static int checkpoint_read(const char *path, struct cospin_nn *nn,
                            const struct cospin_train_opts *o, long *iters_done,
                            struct cospin_train_point **hist, long *nhist,
-                           struct cospin_error *err)
+                           struct ckpt_times *times, struct cospin_error *err)
 {
     *hist = NULL;
+    memset(times, 0, sizeof *times);
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (errno == ENOENT)
@@ -340,12 +356,14 @@ static int checkpoint_read(const char *path, struct cospin_nn *nn,
     uint64_t sum = 0xcbf29ce484222325ull, stored, units[COSPIN_NN_MAX_LAYERS + 1];
     int rc = 0, L = 0;
     if (read_block(f, &sum, &h, sizeof h) != 0 || memcmp(h.magic, CKPT_MAGIC, 8) != 0 ||
-        (h.version != CKPT_VERSION && h.version != CKPT_VERSION_SHAPE)) {
+        (h.version != CKPT_VERSION && h.version != CKPT_VERSION_SHAPE &&
+         h.version != CKPT_VERSION_NO_TIMES)) {
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
                               "not a cospin checkpoint (or another format version)");
         goto out;
     }
-    if (checkpoint_shape(f, &sum, &h, units, &L) != 0) {
+    if ((h.version != CKPT_VERSION_NO_TIMES && read_block(f, &sum, times, sizeof *times) != 0) ||
+        checkpoint_shape(f, &sum, &h, units, &L) != 0) {
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0, "corrupt checkpoint header");
         goto out;
     }
@@ -366,6 +384,9 @@ static int checkpoint_read(const char *path, struct cospin_nn *nn,
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0, "corrupt checkpoint header");
         goto out;
     }
+    if (h.version == CKPT_VERSION_NO_TIMES)
+        cospin_info("%s: a checkpoint of an older cospin; the time spent before it is not "
+                    "known and not counted", path);
     int bad = 0;
     for (int l = 0; l < nn->n_layers && !bad; l++) {
         size_t r = nn->n_units[l + 1];
@@ -501,7 +522,16 @@ struct run {
     uint8_t *yb;                    /* ... and labels */
     size_t *perm;                   /* the epoch's sample order */
     uint64_t perm_epoch;            /* the epoch perm belongs to */
+    double t0, c0;                  /* wall and CPU clocks at the start, moved back by the
+                                       time a resumed checkpoint records */
 };
+
+/* The run's time so far: what a checkpoint records and a stop reports. */
+static struct ckpt_times run_times(const struct run *r)
+{
+    struct ckpt_times t = {cospin_cpu_s() - r->c0, cospin_now_s() - r->t0};
+    return t;
+}
 
 static void run_free(struct run *r)
 {
@@ -582,11 +612,14 @@ static int run_resume(struct run *r, long *start, struct cospin_error *err)
     if (!o->resume || !o->checkpoint_path)
         return 0;
     struct cospin_train_point *hist = NULL;
+    struct ckpt_times before;
     long done = 0, nh = 0;
-    int rc = checkpoint_read(o->checkpoint_path, r->nn, o, &done, &hist, &nh, err);
+    int rc = checkpoint_read(o->checkpoint_path, r->nn, o, &done, &hist, &nh, &before, err);
     if (rc < 0)
         return rc;
     if (rc == 0) {
+        r->c0 -= before.cpu_s;
+        r->t0 -= before.wall_s;
         if (done > o->iters)
             done = o->iters;
         if (nh > done)
@@ -720,9 +753,11 @@ static int run_finish(struct run *r, struct cospin_error *err)
                                 NULL, &res->final_test_acc, err);
     else
         res->final_test_acc = NAN;
-    if (rc == 0 && o->checkpoint_path)
+    if (rc == 0 && o->checkpoint_path) {
+        struct ckpt_times now = run_times(r);
         rc = checkpoint_write(o->checkpoint_path, r->nn, o, o->iters, res->history, o->iters,
-                              err);
+                              &now, err);
+    }
     return rc;
 }
 
@@ -749,7 +784,9 @@ static int run_loop(struct run *r, long start, struct cospin_error *err)
         int stopping = o->stop && *o->stop;
         if (o->checkpoint_path &&
             (stopping || cospin_now_s() - last_ckpt >= o->checkpoint_every_s)) {
-            rc = checkpoint_write(o->checkpoint_path, r->nn, o, it + 1, res->history, it + 1, err);
+            struct ckpt_times now = run_times(r);
+            rc = checkpoint_write(o->checkpoint_path, r->nn, o, it + 1, res->history, it + 1,
+                                  &now, err);
             if (rc != 0)
                 return rc;
             last_ckpt = cospin_now_s();
@@ -786,7 +823,8 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
         return rc;
     if (o->blas_threads > 0)
         cospin_blas_set_threads(o->blas_threads);
-    const double t0 = cospin_now_s(), c0 = cospin_cpu_s();
+    r.t0 = cospin_now_s();
+    r.c0 = cospin_cpu_s();
     r.n = train->n;
     r.n_in = train->n_in;
     r.m = o->batch ? o->batch : r.n;
@@ -801,8 +839,9 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
     rc = run_loop(&r, start, err);
     if (rc == 0)
         rc = run_finish(&r, err);
-    res->cpu_s = cospin_cpu_s() - c0;
-    res->wall_s = cospin_now_s() - t0;
+    struct ckpt_times spent = run_times(&r);
+    res->cpu_s = spent.cpu_s;
+    res->wall_s = spent.wall_s;
     if (rc == 0 || rc == COSPIN_ERR_INTERRUPTED) {
         *out = r.nn;
         r.nn = NULL;

@@ -148,7 +148,8 @@ struct cospin_train_result {
     double final_test_acc;      /* accuracy on the test set after the last update */
     long iters_done;
     long resumed_from;          /* iteration the run resumed from (0 = fresh) */
-    double cpu_s, wall_s;       /* time spent in this process */
+    double cpu_s, wall_s;       /* time spent on the run, s; after a resume the time before
+                                   it is included (the checkpoint records it) */
 };
 
 /* Fill opts with the defaults listed in the struct. */

@@ -50,6 +50,7 @@ int cospin_cosim_new(const struct cospin_cosim_opts *opts, struct cospin_cosim *
     cs->opts = *opts;
     struct cospin_engine_opts eo = {0};
     eo.codemodel_path = opts->codemodel_path;
+    eo.job_timeout_s = opts->job_timeout_s;
     if (opts->workers > 0)
         rc = cospin_pool_new(&eo, opts->workers, &cs->pool, err);
     else
@@ -58,6 +59,7 @@ int cospin_cosim_new(const struct cospin_cosim_opts *opts, struct cospin_cosim *
         free(cs);
         return rc;
     }
+    cospin_pool_set_stop(cs->pool, opts->stop);   /* no pool (NULL): nothing to do */
     *out = cs;
     return 0;
 }

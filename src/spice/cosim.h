@@ -14,6 +14,7 @@
 #ifndef COSPIN_COSIM_H
 #define COSPIN_COSIM_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "cospin.h"
@@ -30,6 +31,9 @@ struct cospin_cosim_opts {
     int copies;            /* input vectors per time point (parallel copies of the crossbar,
                               default 1) */
     const char *codemodel_path; /* cospin.cm; NULL: the default (paths.h) */
+    volatile sig_atomic_t *stop;  /* workers > 0: may be NULL; nonzero kills the workers'
+                                     jobs in flight (cospin_pool_set_stop) */
+    double job_timeout_s;  /* workers > 0: longest job (a chunk of vectors), s; 0: none */
 };
 
 void cospin_cosim_opts_default(struct cospin_cosim_opts *o);

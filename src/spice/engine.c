@@ -78,6 +78,8 @@ struct capture {
     char errtext[ERRTEXT_MAX_BYTES];   /* the error lines, "; "-joined */
     char singular[160];      /* the first "singular matrix" warning */
     char cm_error[512];      /* a COSPIN_CM_ERROR_TAG message: "inst: text" */
+    const char *source;      /* the netlist being loaded (the caller's), else NULL */
+    int quote_next;          /* the last error line announced a quoted input line */
 };
 
 struct cospin_engine {
@@ -124,6 +126,8 @@ static void capture_reset(struct capture *c)
     c->errtext[0] = '\0';
     c->singular[0] = '\0';
     c->cm_error[0] = '\0';
+    c->source = NULL;
+    c->quote_next = 0;
 }
 
 static void capture_append(struct capture *c, const char *line)
@@ -159,6 +163,53 @@ static void errtext_add(struct capture *c, const char *s)
     snprintf(c->errtext + used, sizeof c->errtext - used, "%s%s", used ? "; " : "", s);
 }
 
+/* Lower-cased with blanks collapsed into one space and trimmed: a line as
+   ngspice quotes it and as it stands in the netlist compare equal. */
+static size_t normalise_line(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t k = 0;
+    int blank = 1;   /* drop leading blanks */
+    for (size_t i = 0; i < n && k + 1 < cap; i++) {
+        if (isspace((unsigned char)s[i])) {
+            blank = 1;
+            continue;
+        }
+        if (blank && k > 0)
+            out[k++] = ' ';
+        blank = 0;
+        if (k + 1 < cap)
+            out[k++] = (char)tolower((unsigned char)s[i]);
+    }
+    out[k] = '\0';
+    return k;
+}
+
+/* Whether the quoted line q is one of the lines of source. */
+static int quoted_in_source(const char *source, const char *q)
+{
+    char want[512], have[512];
+    if (normalise_line(q, strlen(q), want, sizeof want) == 0)
+        return 1;
+    for (const char *p = source; *p;) {
+        size_t len = strcspn(p, "\n");
+        normalise_line(p, len, have, sizeof have);
+        if (strcmp(want, have) == 0)
+            return 1;
+        p += len + (p[len] == '\n');
+    }
+    return 0;
+}
+
+/* Whether an error line announces that the next line quotes the input
+   ("Error: bad syntax of line", "Error on line 2 or its substitute:"). */
+static int announces_quote(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        n--;
+    return (n >= 1 && s[n - 1] == ':') || (n >= 4 && strncasecmp(s + n - 4, "line", 4) == 0);
+}
+
 /* A stderr line that is progress or a warning, not an error by itself. */
 static int benign_stderr(const char *s)
 {
@@ -192,6 +243,16 @@ static void classify_line(struct capture *c, const char *raw)
         c->failed = 1;
         return;
     }
+    if (is_err && c->quote_next) {
+        /* A quoted input line.  During a load, one that is not in the netlist
+           comes from a file it included (.include /etc/passwd): say so, but
+           do not copy the file's content into the error. */
+        c->quote_next = 0;
+        c->failed = 1;
+        errtext_add(c, c->source && !quoted_in_source(c->source, s)
+                           ? "(a line of an included file, not shown)" : s);
+        return;
+    }
     if (is_err) {
         if (strstr(s, "singular matrix")) {
             if (!c->singular[0])
@@ -205,11 +266,13 @@ static void classify_line(struct capture *c, const char *raw)
             c->err_line = line;
         c->failed = 1;
         errtext_add(c, s);
+        c->quote_next = announces_quote(s);
         return;
     }
     if (starts_with_ci(s, "error")) {
         c->failed = 1;
         errtext_add(c, s);
+        c->quote_next = announces_quote(s);
     }
 }
 
@@ -608,7 +671,9 @@ int cospin_engine_load(struct cospin_engine *eng, const char *netlist, struct co
         return rc;
     rc = op_begin(eng, err);
     if (rc == COSPIN_OK) {
+        eng->cap.source = netlist;   /* lines it quotes in errors are checked against it */
         ngSpice_Circ(lines);
+        eng->cap.source = NULL;
         eng->have_circuit = 1;
         rc = op_end(eng, "loading the netlist", err);
     }

@@ -21,6 +21,7 @@
 #ifndef COSPIN_ENGINE_H
 #define COSPIN_ENGINE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "cospin.h"
@@ -214,7 +215,9 @@ COSPIN_API int cospin_pool_size(const struct cospin_pool *pool);
  * Run njobs jobs across the workers; res[i] receives the result of jobs[i].
  * A worker that dies (segfault inside ngspice) turns its job into a
  * COSPIN_ERR_CRASH result and is restarted; the other jobs still run.
- * Returns COSPIN_OK if the pool itself worked (check each res[i].status).
+ * Returns COSPIN_OK if the pool itself worked (check each res[i].status),
+ * COSPIN_ERR_INTERRUPTED when the stop flag stopped it
+ * (cospin_pool_set_stop; the finished jobs have their results).
  */
 COSPIN_API int cospin_pool_run(struct cospin_pool *pool, const struct cospin_sim_job *jobs,
                                size_t njobs, struct cospin_sim_result *res,
@@ -229,6 +232,17 @@ COSPIN_API int cospin_pool_run(struct cospin_pool *pool, const struct cospin_sim
  */
 COSPIN_API int cospin_pool_stream(struct cospin_pool *pool, const struct cospin_stream_job *job,
                                   double *results, struct cospin_error *err);
+
+/*
+ * Let *stop (a flag a signal handler sets; NULL: none) interrupt the pool's
+ * runs: while cospin_pool_run or cospin_pool_stream waits, it looks at the
+ * flag at least every 100 ms, and once it is nonzero kills the busy workers,
+ * gives their jobs and the jobs not yet sent the status
+ * COSPIN_ERR_INTERRUPTED, keeps the results of the jobs that finished, and
+ * returns COSPIN_ERR_INTERRUPTED.  The killed workers are started again by
+ * the next run.  The flag stays the caller's; it must outlive its use here.
+ */
+COSPIN_API void cospin_pool_set_stop(struct cospin_pool *pool, volatile sig_atomic_t *stop);
 
 /* Process id of worker i (0 <= i < size), or -1; for tests that kill a worker. */
 COSPIN_API int cospin_pool_worker_pid(const struct cospin_pool *pool, int i);

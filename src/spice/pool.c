@@ -32,6 +32,10 @@
 #include "paths.h"
 #include "pool_wire.h"
 
+/* With a stop flag, the dispatcher looks at it at least this often (ms): a
+   signal may interrupt another thread's poll rather than this one's. */
+#define STOP_POLL_MS 100
+
 /* pool_stream: chunks per worker, and the smallest chunk worth a message (vectors). */
 #define STREAM_CHUNKS_PER_WORKER 4
 #define STREAM_MIN_CHUNK 64
@@ -118,7 +122,11 @@ static void worker_stream(struct cospin_engine *eng, struct rbuf *rb, struct wbu
 static void worker_main(int fd, const char *cm_path, int no_codemodels, pid_t parent)
 {
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGINT, SIG_IGN);   /* the parent decides what an interrupt means */
+    /* The parent decides what an interrupt means (Ctrl-C reaches the whole
+       process group); a SIGTERM sent to the worker itself ends it, whatever
+       handler the parent had when it forked. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_DFL);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(0);
@@ -183,6 +191,7 @@ struct cospin_pool {
     int no_codemodels;
     long max_jobs;        /* recycle a worker after this many jobs; <= 0: never */
     double timeout_s;     /* per-job limit; 0: none */
+    volatile sig_atomic_t *stop;   /* nonzero: stop the jobs in flight (cospin_pool_set_stop) */
     int n;
     struct pool_worker *w;
 };
@@ -320,6 +329,12 @@ int cospin_pool_size(const struct cospin_pool *pool)
     return pool ? pool->n : 0;
 }
 
+void cospin_pool_set_stop(struct cospin_pool *pool, volatile sig_atomic_t *stop)
+{
+    if (pool)
+        pool->stop = stop;
+}
+
 int cospin_pool_worker_pid(const struct cospin_pool *pool, int i)
 {
     if (!pool || i < 0 || i >= pool->n)
@@ -411,7 +426,8 @@ struct dispatch {
     struct cospin_pool *pool;
     struct pool_task *tasks;
     size_t ntasks;
-    size_t next, done;      /* next task never sent; tasks finished */
+    size_t next, done;      /* next task never sent; tasks finished or failed */
+    size_t finished;        /* tasks whose worker answered */
     long *queue;            /* tasks to resend after a dead-on-send worker */
     size_t nq;
     struct pollfd *pfd;
@@ -479,18 +495,39 @@ static int hand_out(struct dispatch *d)
     return COSPIN_OK;
 }
 
-/* Poll timeout in ms: until the earliest job deadline, or -1 without a limit. */
+/* Poll timeout in ms: until the earliest job deadline (or the next look at
+   the stop flag), or -1 without either. */
 static int poll_timeout_ms(const struct dispatch *d)
 {
     if (d->pool->timeout_s <= 0)
-        return -1;
+        return d->pool->stop ? STOP_POLL_MS : -1;
     double now = cospin_now_s(), left = INFINITY;
     for (int i = 0; i < d->pool->n; i++)
         if (d->pool->w[i].task >= 0 && d->pool->w[i].sent_s + d->pool->timeout_s - now < left)
             left = d->pool->w[i].sent_s + d->pool->timeout_s - now;
     if (!isfinite(left))
-        return -1;
-    return left <= 0 ? 0 : (int)ceil(left * 1e3);
+        return d->pool->stop ? STOP_POLL_MS : -1;
+    int ms = left <= 0 ? 0 : (int)ceil(fmin(left, 1e6) * 1e3);
+    return d->pool->stop && ms > STOP_POLL_MS ? STOP_POLL_MS : ms;
+}
+
+/* The stop flag is set: the busy workers are killed (their jobs fail as
+   interrupted, they are started again before the next dispatch) and so are
+   the jobs not sent; finished results stay.  Returns COSPIN_ERR_INTERRUPTED. */
+static int interrupt_dispatch(struct dispatch *d)
+{
+    struct cospin_pool *pool = d->pool;
+    for (int i = 0; i < pool->n; i++)
+        if (pool->w[i].task >= 0) {
+            task_fail(d, pool->w[i].task, COSPIN_ERR_INTERRUPTED, "interrupted while running");
+            worker_stop(&pool->w[i]);
+        }
+    while (d->nq > 0)
+        task_fail(d, d->queue[--d->nq], COSPIN_ERR_INTERRUPTED, "not run: interrupted");
+    for (; d->next < d->ntasks; d->next++)
+        task_fail(d, (long)d->next, COSPIN_ERR_INTERRUPTED, "not run: interrupted");
+    return cospin_error_set(d->err, COSPIN_ERR_INTERRUPTED, NULL, 0,
+                            "%zu of %zu simulation jobs finished", d->finished, d->ntasks);
 }
 
 /* Kill the workers whose job ran past the limit; their jobs fail. */
@@ -510,7 +547,8 @@ static int expire_jobs(struct dispatch *d)
                  "(a runaway simulation?)", d->pool->timeout_s);
         worker_stop(w);
         task_fail(d, t, COSPIN_ERR_SIM, what);
-        cospin_warn("job %ld timed out after %g s; restarting its worker", t, d->pool->timeout_s);
+        /* The job's own error says it; a run going on needs no second line. */
+        cospin_dbg("job %ld timed out after %g s; restarting its worker", t, d->pool->timeout_s);
         int rc = worker_start(d->pool, i, d->err);
         if (rc)
             return rc;
@@ -533,6 +571,7 @@ static int collect(struct dispatch *d, int i)
         free(payload);
         w->task = -1;
         d->done++;
+        d->finished++;
         if (d->pool->max_jobs > 0 && ++w->jobs >= d->pool->max_jobs) {
             cospin_dbg("worker %d recycled after %ld jobs", i, w->jobs);
             worker_stop(w);
@@ -604,12 +643,21 @@ static int pool_dispatch(struct cospin_pool *pool, struct pool_task *tasks, size
     int rc = COSPIN_OK;
     if (!d.queue || !d.pfd || !d.pidx)
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    /* Workers an earlier interrupt stopped start again now (unless the flag
+       still stops everything). */
+    for (int i = 0; rc == COSPIN_OK && !(pool->stop && *pool->stop) && i < pool->n; i++)
+        if (pool->w[i].pid <= 0)
+            rc = worker_start(pool, i, err);
     while (rc == COSPIN_OK && d.done < ntasks) {
+        if (pool->stop && *pool->stop) {
+            rc = interrupt_dispatch(&d);
+            break;
+        }
         rc = hand_out(&d);
         if (rc == COSPIN_OK && d.done < ntasks)
             rc = wait_and_collect(&d);
     }
-    if (rc != COSPIN_OK)
+    if (rc != COSPIN_OK && rc != COSPIN_ERR_INTERRUPTED)
         fail_rest(&d, rc);
     free(d.queue);
     free(d.pfd);

@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_expect(rc, &terr, "cospin_experiment_find");
     if (rc == 0 && strcmp(type->type, "netlist") == 0) {
         struct cospin_error cerr = {0};
-        fuzz_expect(type->check(root, &cerr), &cerr, "cospin_experiment_netlist_check");
+        struct cospin_experiment_ctx ctx = {0};
+        fuzz_expect(type->check(root, &ctx, &cerr), &cerr, "cospin_experiment_netlist_check");
     }
     cospin_xml_free(doc);
     return 0;

@@ -1,0 +1,24 @@
+# mpi-lib.sh -- sourced by tests/mpi-*.sh.  Exits 77 (SKIP) when cospin was
+# built without MPI or no launcher is installed; else sets $MPI to the
+# launcher with the options a small test machine needs, so that
+# `$MPI -n 3 PROGRAM ...` runs 3 ranks.
+if [ "${COSPIN_WITH_MPI:-no}" != yes ]; then
+    echo "SKIP: cospin was built without MPI (configure --with-mpi needs libopenmpi-dev)"
+    exit 77
+fi
+if [ -z "${MPIRUN:-}" ] || ! command -v "$MPIRUN" >/dev/null 2>&1; then
+    echo "SKIP: no MPI launcher (mpirun) found: apt-get install openmpi-bin"
+    exit 77
+fi
+MPI=$MPIRUN
+if "$MPIRUN" --version 2>/dev/null | grep -q "Open MPI"; then
+    # More ranks than cores: the tests run 3 ranks on 2-core machines; no
+    # binding, which would pin each rank's threads to one core.
+    MPI="$MPI --oversubscribe --bind-to none"
+    # CI containers run as root; OpenMPI refuses that unless told twice.
+    if [ "$(id -u)" -eq 0 ]; then
+        OMPI_ALLOW_RUN_AS_ROOT=1
+        OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+        export OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM
+    fi
+fi

@@ -181,16 +181,14 @@ void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *in
 #define KERNEL_BODY static inline
 #endif
 
+#ifdef COSPIN_X86_DISPATCH
 /* AVX2 + FMA available (checked once per call; __builtin_cpu_supports is a table lookup). */
 static int have_avx2_fma(void)
 {
-#ifdef COSPIN_X86_DISPATCH
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
 }
+#endif
 
 /* Width of the padded transposed weight rows: h rounded up to a multiple of 8. */
 static size_t pad8(size_t h)

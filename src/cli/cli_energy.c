@@ -101,9 +101,9 @@ static void print_waveform(const struct cospin_energy_job *job, const struct cos
 
 static void print_crossbar(const struct cospin_energy_job *job, const struct cospin_energy_result *r)
 {
-    char buf[1024];
-    printf("model %s (%zu-%zu-%zu), test images of %s\n", job->model, r->n_units[0],
-           r->n_units[1], r->n_units[2], job->dataset);
+    char buf[2048], shape[400];
+    printf("model %s (%s), test images of %s\n", job->model,
+           cospin_nn_shape_text(r->n_units, r->n_layers, shape, sizeof shape), job->dataset);
     fputs(cospin_energy_net_format(&r->net, buf, sizeof buf), stdout);
 }
 

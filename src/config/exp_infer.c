@@ -44,15 +44,26 @@ static int get_double(const struct cospin_xml_node *n, const struct cospin_xml_n
     return rc;
 }
 
-/* The model path: absolute as given, relative from the experiment file's directory. */
+/*
+ * The network's file, model="model.xml" or weights="w.npz" (the nearer one
+ * when <defaults> gives the other; never both on one element), into buf
+ * and *attr ("model" or "weights"): absolute as given, relative from the
+ * experiment file's directory.
+ */
 static int get_model(const struct cospin_xml_node *n, const struct cospin_xml_node *d,
-                     char *buf, size_t sz, struct cospin_error *err)
+                     char *buf, size_t sz, const char **attr, struct cospin_error *err)
 {
-    const struct cospin_xml_node *o = owner(n, d, "model");
-    if (!o)
+    const struct cospin_xml_node *om = owner(n, d, "model"), *ow = owner(n, d, "weights");
+    if (om && om == ow)
+        return cospin_xml_error(om, "weights", COSPIN_ERR_INVALID, err,
+                                "give model=\"..\" or weights=\"..\", not both");
+    if (!om && !ow)
         return cospin_xml_error(n, "model", COSPIN_ERR_INVALID, err,
-                                "no model: give model=\"DIR/model.xml\" here or in <defaults>");
-    const char *s = cospin_xml_attr(o, "model");
+                                "no model: give model=\"DIR/model.xml\" or weights=\"W.npz\" "
+                                "here or in <defaults>");
+    *attr = om && (!ow || om == n) ? "model" : "weights";
+    const struct cospin_xml_node *o = *attr[0] == 'm' ? om : ow;
+    const char *s = cospin_xml_attr(o, *attr);
     if (s[0] == '/') {
         snprintf(buf, sz, "%s", s);
     } else {
@@ -119,9 +130,13 @@ static int job_from_xml(const struct cospin_xml_node *n, const struct cospin_xml
     struct cospin_xbar_opts *xb = &job->xbar;
     const struct cospin_xml_node *o;
     int rc, iv;
-    if ((rc = get_model(n, d, model_buf, model_sz, err)))
+    const char *which = NULL;
+    if ((rc = get_model(n, d, model_buf, model_sz, &which, err)))
         return rc;
-    job->model = model_buf;
+    if (which[0] == 'm')
+        job->model = model_buf;
+    else
+        job->weights = model_buf;
     if ((o = owner(n, d, "dataset")))
         job->dataset = cospin_xml_attr(o, "dataset");
     if ((o = owner(n, d, "limit"))) {
@@ -205,8 +220,8 @@ static int infer_row_run(void *ctx, size_t i, const char *dir, void *result,
     job.stop = rows->ctx->stop;
     if (rows->ctx->stop && *rows->ctx->stop)
         return COSPIN_ERR_INTERRUPTED;
-    cospin_info("<infer name=\"%s\"> (%zu of %zu): %s, %s", name, i + 1, rows->n, job.model,
-                job.circuit ? "math level and circuit" : "math level");
+    cospin_info("<infer name=\"%s\"> (%zu of %zu): %s, %s", name, i + 1, rows->n,
+                job.model ? job.model : job.weights, job.circuit ? "math level and circuit" : "math level");
     if ((rc = cospin_infer_job_run(&job, res, err))) {
         if (rc != COSPIN_ERR_INTERRUPTED && (!err || !err->line)) {
             char what[200];

@@ -39,9 +39,19 @@ static int apply_settings(const struct cospin_xml_node *n, struct cospin_train_j
     double dv;
     if (cospin_xml_has_attr(n, "dataset"))
         job->dataset = cospin_xml_attr(n, "dataset");
+    if (cospin_xml_has_attr(n, "hidden") && cospin_xml_has_attr(n, "layers"))
+        return cospin_xml_error(n, "layers", COSPIN_ERR_INVALID, err,
+                                "hidden=\"H\" is short for layers=\"N_IN,H,N_CLASSES\": give "
+                                "one of the two");
     if (cospin_xml_has_attr(n, "hidden")) {
         rc = cospin_xml_req_int(n, "hidden", &iv, err);
         o->hidden = (size_t)iv;
+        o->n_layers = 0;   /* the short form overrides layers of the defaults */
+    }
+    if (rc == 0 && cospin_xml_has_attr(n, "layers")) {
+        struct cospin_error perr = {0};
+        if (cospin_nn_parse_layers(cospin_xml_attr(n, "layers"), o->layers, &o->n_layers, &perr))
+            rc = cospin_xml_error(n, "layers", COSPIN_ERR_INVALID, err, "%s", perr.msg);
     }
     if (rc == 0 && cospin_xml_has_attr(n, "iters")) {
         rc = cospin_xml_req_int(n, "iters", &iv, err);

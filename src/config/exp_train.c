@@ -104,6 +104,28 @@ static const char *file_attr(const struct cospin_xml_node *t, const struct cospi
     return buf;
 }
 
+/*
+ * layers="784,256,128,10" (any depth; hidden="H" is short for N_IN,H,N_CLASSES, so the
+ * two exclude each other on one element; a <train>'s one overrides <defaults>' other).
+ */
+static int get_layers(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
+                      struct cospin_train_opts *o, struct cospin_error *err)
+{
+    const struct cospin_xml_node *n = owner(t, d, "layers");
+    if (!n)
+        return 0;
+    if (cospin_xml_has_attr(n, "hidden"))
+        return cospin_xml_error(n, "layers", COSPIN_ERR_INVALID, err,
+                                "hidden=\"H\" is short for layers=\"N_IN,H,N_CLASSES\": "
+                                "give one of the two");
+    if (n == d && cospin_xml_has_attr(t, "hidden"))
+        return 0;   /* the <train>'s hidden wins over the defaults' layers */
+    struct cospin_error perr = {0};
+    if (cospin_nn_parse_layers(cospin_xml_attr(n, "layers"), o->layers, &o->n_layers, &perr))
+        return cospin_xml_error(n, "layers", COSPIN_ERR_INVALID, err, "%s", perr.msg);
+    return 0;
+}
+
 /* Fill job from the attributes of t over d.  path_buf receives a resolved neuron-table path,
    dev_buf a resolved device-file path. */
 static int job_from_xml(const struct cospin_xml_node *t, const struct cospin_xml_node *d,
@@ -121,6 +143,8 @@ static int job_from_xml(const struct cospin_xml_node *t, const struct cospin_xml
     if ((rc = get_long(t, d, "hidden", 1, &lv, err)))
         return rc;
     o->hidden = (size_t)lv;
+    if ((rc = get_layers(t, d, o, err)))
+        return rc;
     if ((s = get_str(t, d, "mode")) && cospin_train_mode_parse(s, &o->mode))
         return cospin_xml_error(owner(t, d, "mode"), "mode", COSPIN_ERR_INVALID, err,
                                    "expected baseline, kc or k");
@@ -246,8 +270,9 @@ static void put_summary_row(struct cospin_csv_writer *w, const char *name,
     cospin_csv_put(w, "%s", name);
     cospin_csv_put(w, "%s", job->device_level ? cospin_device_mode_name(job->map_opts.mode)
                                               : cospin_train_mode_name(o->mode));
+    char hidden[400];
     cospin_csv_put(w, "%s", job->device_level ? "device" : "math");
-    cospin_csv_put(w, "%zu", o->hidden);
+    cospin_csv_put(w, "%s", cospin_train_hidden_text(o, hidden, sizeof hidden));
     cospin_csv_put(w, "%g", o->lr);
     cospin_csv_put(w, "%ld", o->iters);
     if (o->batch)
@@ -290,7 +315,7 @@ static int train_row_run(void *ctx, size_t i, const char *dir, void *result,
     struct cospin_train_job job;
     cospin_train_job_init(&job);
     job.opts.resume = 1; /* rerunning the file continues from the checkpoints */
-    char table[1100], devfile[1100];
+    char table[1100], devfile[1100], npz[2300], shape[400];
     int rc = job_from_xml(t, rows->defs, &job, table, sizeof table, devfile, sizeof devfile, err);
     if (rc)
         return rc;
@@ -299,10 +324,19 @@ static int train_row_run(void *ctx, size_t i, const char *dir, void *result,
     job.opts.stop = rows->ctx->stop;   /* a checkpoint is written when it stops */
     if (rows->ctx->stop && *rows->ctx->stop)
         return COSPIN_ERR_INTERRUPTED;
-    cospin_info("<train name=\"%s\"> (%zu of %zu): %s, 784-%zu-10, lr %g, %ld iterations, "
-                "%d run%s",
+    /* save-npz: a relative name goes into the <train>'s own directory */
+    const char *s = get_str(t, rows->defs, "save-npz");
+    if (s) {
+        snprintf(npz, sizeof npz, s[0] == '/' ? "%.0s%s" : "%s/%s", dir, s);
+        job.save_npz = npz;
+    }
+    if (job.opts.n_layers)
+        cospin_nn_shape_text(job.opts.layers, job.opts.n_layers, shape, sizeof shape);
+    else
+        snprintf(shape, sizeof shape, "N_IN-%zu-N_CLASSES", job.opts.hidden);
+    cospin_info("<train name=\"%s\"> (%zu of %zu): %s, %s, lr %g, %ld iterations, %d run%s",
                 name, i + 1, rows->n, job.device_level ? "device level" :
-                cospin_train_mode_name(job.opts.mode), job.opts.hidden, job.opts.lr,
+                cospin_train_mode_name(job.opts.mode), shape, job.opts.lr,
                 job.opts.iters, job.runs, job.runs == 1 ? "" : "s");
     if ((rc = cospin_train_job_run(&job, err)) != 0) {
         if (rc != COSPIN_ERR_INTERRUPTED && (!err || !err->line)) {

@@ -278,8 +278,8 @@ static int run_crossbar(const struct cospin_energy_job *job, struct cospin_energ
         size_t n = job->limit > 0 && job->limit < test->n ? job->limit : test->n;
         rc = cospin_energy_job_inference(job->model, nn, NULL, test->pixels, n, &job->infer,
                                          &res->net, &res->pulse_neurons, err);
-        for (int l = 0; l < 3; l++)
-            res->n_units[l] = nn->n_units[l];
+        res->n_layers = nn->n_layers;
+        memcpy(res->n_units, nn->n_units, (size_t)(nn->n_layers + 1) * sizeof *nn->n_units);
     }
     cospin_nn_free(nn);
     cospin_dataset_free(test);

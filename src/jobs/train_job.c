@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "csv.h"
@@ -76,8 +77,17 @@ static int load_init(struct cospin_train_job *job, struct cospin_nn **init, doub
     }
     if (rc)
         return rc;
-    job->opts.init_net = *init;
-    job->opts.hidden = (*init)->n_units[1];
+    /* The initial network's shape replaces the job's (its first size and last are still
+       checked against the dataset). */
+    const struct cospin_nn *in = *init;
+    job->opts.init_net = in;
+    if (in->n_layers == 2) {
+        job->opts.hidden = in->n_units[1];
+        job->opts.n_layers = 0;
+    } else {
+        job->opts.n_layers = in->n_layers;
+        memcpy(job->opts.layers, in->n_units, (size_t)(in->n_layers + 1) * sizeof *in->n_units);
+    }
     return 0;
 }
 
@@ -85,7 +95,7 @@ static int load_init(struct cospin_train_job *job, struct cospin_nn **init, doub
 static double max_abs_weight(const struct cospin_nn *nn)
 {
     double m = 0;
-    for (int l = 0; nn && l < COSPIN_NN_LAYERS; l++)
+    for (int l = 0; nn && l < nn->n_layers; l++)
         for (size_t k = 0; k < cospin_nn_weight_count(nn, l); k++)
             m = fmax(m, fabs((double)nn->w[l][k]));
     return m;
@@ -96,8 +106,9 @@ static double max_abs_weight(const struct cospin_nn *nn)
  * its hooks, w_max, and the one-line description model.xml records (desc).
  */
 static int setup_circuit(struct cospin_train_job *job, const struct cospin_nn *init,
-                         double w_max_rec, size_t n_in, struct cospin_xbar_net **net, char *desc,
-                         size_t ndesc, struct cospin_error *err)
+                         double w_max_rec, const size_t *units, int n_layers,
+                         struct cospin_xbar_net **net, char *desc, size_t ndesc,
+                         struct cospin_error *err)
 {
     struct cospin_train_opts *o = &job->opts;
     if (o->hooks.weights.effective_weights || o->hooks.forward.forward_layer ||
@@ -121,9 +132,8 @@ static int setup_circuit(struct cospin_train_job *job, const struct cospin_nn *i
         ni = *job->nonideal;
     else
         cospin_nonideal_init(&ni);
-    size_t units[3] = {n_in, o->hidden, 10};
-    int rc = cospin_xbar_net_new(&xo, &ni, units, 2, job->xbar_threads, COSPIN_XBAR_NET_GRAD, net,
-                                 err);
+    int rc = cospin_xbar_net_new(&xo, &ni, units, n_layers, job->xbar_threads,
+                                 COSPIN_XBAR_NET_GRAD, net, err);
     if (rc)
         return rc;
     cospin_xbar_net_train_hooks(*net, o);
@@ -302,8 +312,9 @@ static int write_mean_metrics(const char *dir, const struct series *s, int runs,
 static void put_settings(struct cospin_csv_writer *w, const char *mode,
                          const struct cospin_train_opts *o)
 {
+    char hidden[400];
     cospin_csv_put(w, "%s", mode);
-    cospin_csv_put(w, "%zu", o->hidden);
+    cospin_csv_put(w, "%s", cospin_train_hidden_text(o, hidden, sizeof hidden));
     cospin_csv_put(w, "%g", o->lr);
     cospin_csv_put(w, "%ld", o->iters);
 }
@@ -365,7 +376,7 @@ static int write_summary(const struct cospin_train_job *job, const char *mode,
 static int write_figures(const char *dir, const struct series *s, int runs, const char *title,
                          struct cospin_error *err)
 {
-    char path[1100], t[256];
+    char path[1100], t[700];
     struct cospin_plot *p = cospin_plot_new(NULL, "iteration", "loss J (Eq. 3.8)");
     if (!p)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
@@ -497,8 +508,40 @@ static int job_check(const struct cospin_train_job *job, struct cospin_mtj_devic
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "the device level needs a neuron table (fit.csv of "
                                 "`cospin characterize`)");
+    if (job->save_npz) {   /* its directory must exist before hours of training */
+        char dir[4096];
+        const char *slash = strrchr(job->save_npz, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - job->save_npz) : 1,
+                 slash ? job->save_npz : ".");
+        struct stat st;
+        if (!*job->save_npz || slash == job->save_npz + strlen(job->save_npz) - 1 ||
+            (*dir && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))))
+            return cospin_error_set(err, COSPIN_ERR_IO, job->save_npz, 0,
+                                    "cannot write the .npz there: no such directory '%s'", dir);
+    }
     int rc = check_checkpoints(job, err);
     return rc ? rc : job_device(job, dev, have, err);
+}
+
+/*
+ * The first run's DIR/model.xml (network nn, options ro) and the job's .npz
+ * (its records read back from that model.xml, so both files hold the same).
+ */
+static int save_first(const struct cospin_train_job *job, const char *dir,
+                      const struct cospin_nn *nn, const struct cospin_train_opts *ro,
+                      const struct cospin_neuron_map *map, struct cospin_error *err)
+{
+    char mpath[1200];
+    snprintf(mpath, sizeof mpath, "%s/model.xml", dir);
+    int rc = cospin_train_save_model(mpath, nn, ro, job->dataset, map, err);
+    if (rc != 0 || !job->save_npz)
+        return rc;
+    struct cospin_model_hw hw;
+    if ((rc = cospin_model_hw_load(mpath, nn, &hw, err)) == 0) {
+        rc = cospin_model_write_npz(job->save_npz, nn, &hw, err);
+        cospin_model_hw_clear(&hw);
+    }
+    return rc;
 }
 
 int cospin_train_runs_one(struct cospin_train_job *job, int r, const char *dir,
@@ -525,10 +568,8 @@ int cospin_train_runs_one(struct cospin_train_job *job, int r, const char *dir,
             (rc = write_metrics(rundir, res, err)) == 0)
             rc = cospin_train_save_model(mpath, nn, &ro, job->dataset, env->map, err);
     }
-    if (rc == 0 && r == 0) {
-        snprintf(mpath, sizeof mpath, "%s/model.xml", dir);
-        rc = cospin_train_save_model(mpath, nn, &ro, job->dataset, env->map, err);
-    }
+    if (rc == 0 && r == 0)
+        rc = save_first(job, dir, nn, &ro, env->map, err);
     cospin_nn_free(nn);
     return rc;
 }
@@ -554,14 +595,17 @@ static int inputs_load(struct cospin_train_job *job, struct job_inputs *in,
         (rc = cospin_train_data_from(in->dtrain, o->train_limit, &in->train, err)) != 0 ||
         (rc = cospin_train_data_from(in->dtest, o->test_limit, &in->test, err)) != 0)
         return rc;
-    cospin_info("dataset %s: %zu training, %zu test images of %zu pixels", job->dataset,
-                in->train.n, in->test.n, in->train.n_in);
+    size_t classes = cospin_train_classes(&in->train, &in->test);
+    cospin_info("dataset %s: %zu training, %zu test images of %zu pixels, %zu classes",
+                job->dataset, in->train.n, in->test.n, in->train.n_in, classes);
     if ((rc = load_map(job, &in->map, err)) != 0 ||
-        (rc = load_init(job, &in->init, &w_max_rec, err)) != 0)
+        (rc = load_init(job, &in->init, &w_max_rec, err)) != 0 ||
+        (rc = cospin_train_shape(o, in->train.n_in, classes, job->n_units, &job->n_layers,
+                                 err)) != 0)
         return rc;
     if (job->xbar)
-        rc = setup_circuit(job, in->init, w_max_rec, in->train.n_in, &in->net, in->desc,
-                           sizeof in->desc, err);
+        rc = setup_circuit(job, in->init, w_max_rec, job->n_units, job->n_layers, &in->net,
+                           in->desc, sizeof in->desc, err);
     return rc;
 }
 
@@ -610,8 +654,10 @@ static int job_outputs(struct cospin_train_job *job, const struct job_inputs *in
         if (rc == 0 && job->runs > 1)
             rc = write_mean_metrics(job->out_dir, &ser, job->runs, err);
         if (rc == 0 && job->figures) {
-            char title[200];
-            snprintf(title, sizeof title, "784-%zu-10, %s, lr %g", o->hidden, mode, o->lr);
+            char title[600], shape[400];
+            snprintf(title, sizeof title, "%s, %s, lr %g",
+                     cospin_nn_shape_text(job->n_units, job->n_layers, shape, sizeof shape),
+                     mode, o->lr);
             rc = write_figures(job->out_dir, &ser, job->runs, title, err);
         }
     }

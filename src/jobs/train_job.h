@@ -1,6 +1,7 @@
 /*
  * train_job.h -- one `cospin train` job: load the dataset, optionally build
- * the device-aware neuron map, train `runs` networks with seeds seed,
+ * the device-aware neuron map, train `runs` networks (784-H-10, or any
+ * shape: opts.layers) with seeds seed,
  * seed+1, ..., and write the output directory.  Shared by the command line
  * (cli_train.c) and experiment files (<experiment type="train">).
  *
@@ -21,6 +22,7 @@
  *                 training); one row per run; runs > 1 adds rows with seed "mean"
  *                 and "std"
  *   model.xml     the trained network of the first run (train.h, train_model.c)
+ *   save_npz      (any path) the same as a NumPy .npz, when set
  *   loss.svg, accuracy.svg   figures of metrics.csv
  *   seed-<S>/     runs > 1: metrics.csv and model.xml of each run
  *   checkpoint-seed<S>.bin   the run's checkpoint (kept after the run so that
@@ -54,9 +56,11 @@ struct cospin_train_job {
                                        device.xml beside neuron_table when there is one) */
     struct cospin_neuron_map_opts map_opts;
     int figures;                    /* write loss.svg / accuracy.svg (default 1) */
-    const char *init_model;         /* start every run from this model.xml (fine-tuning; its
-                                       hidden size replaces opts.hidden); NULL (default): the
-                                       random initialisation */
+    const char *init_model;         /* start every run from this model.xml or .npz
+                                       (fine-tuning; its shape replaces opts.hidden and
+                                       opts.layers); NULL (default): the random initialisation */
+    const char *save_npz;           /* also write the first run's network as this .npz
+                                       (model_hw.h: W1, k1, c1, ...); NULL (default): none */
     int fresh;                      /* nonzero: start over, overwriting the checkpoints of an
                                        earlier run in out_dir; 0 (default): a run whose
                                        checkpoint is there needs opts.resume */
@@ -69,6 +73,8 @@ struct cospin_train_job {
     int xbar_threads;               /* the sparse solver's threads (default 2) */
 
     /* Results (filled by cospin_train_job_run). */
+    size_t n_units[COSPIN_NN_MAX_LAYERS + 1];   /* the network trained: inputs .. outputs */
+    int n_layers;                               /* ... and its weight layers */
     double test_acc_mean, test_acc_std;
     double loss_mean, loss_std;
     double cpu_s, wall_s;           /* totals over the runs */

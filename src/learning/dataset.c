@@ -28,6 +28,8 @@
 #define IDX_MAX_DIM 4096u
 /* Largest image count accepted (2^28); guards against garbage headers. */
 #define IDX_MAX_COUNT (1u << 28)
+/* Most values one image may have (2^24, e.g. 2048 x 2048 x 4). */
+#define IDX_MAX_VALUES (1u << 24)
 
 struct cospin_dataset *cospin_dataset_new(size_t n, size_t rows, size_t cols)
 {
@@ -37,6 +39,9 @@ struct cospin_dataset *cospin_dataset_new(size_t n, size_t rows, size_t cols)
     ds->n = n;
     ds->rows = rows;
     ds->cols = cols;
+    ds->ndim = 2;
+    ds->dims[0] = rows;
+    ds->dims[1] = cols;
     size_t npx = n * rows * cols;
     ds->pixels = calloc(npx > 0 ? npx : 1, 1);
     ds->labels = calloc(n ? n : 1, 1);
@@ -122,6 +127,20 @@ static long gz_read_grow(gzFile f, size_t total, uint8_t **data)
     return (long)have;
 }
 
+/* The name of an IDX type byte, for messages. */
+static const char *idx_type_name(unsigned t)
+{
+    switch (t) {
+    case 0x08: return "unsigned byte";
+    case 0x09: return "signed byte";
+    case 0x0B: return "short";
+    case 0x0C: return "int";
+    case 0x0D: return "float";
+    case 0x0E: return "double";
+    }
+    return "unknown";
+}
+
 /*
  * A path that names a directory would reach gzopen, which opens it and
  * fails on the first read ("corrupt gzip stream: Is a directory").  Say
@@ -173,10 +192,41 @@ static int idx_check_size(const char *path, gzFile f, const unsigned char *hdr, 
 }
 
 /*
- * Read an IDX file of ndim dimensions into *data; dims[] receives the
- * counts.  The common path of the image and label readers.
+ * Check the 4-byte IDX magic hdr for an unsigned-byte file of `want`
+ * dimensions (1: labels; 0: images, 2 .. COSPIN_IDX_MAX_DIMS); an error
+ * names what the file holds instead.
  */
-static int idx_read(const char *path, int ndim, uint32_t *dims, uint8_t **data,
+static int idx_check_magic(const char *path, const unsigned char *hdr, int want,
+                           struct cospin_error *err)
+{
+    const char *what = want == 1 ? "a label file: 1 dimension, the count"
+                                 : "an image file: the count, then 1 or more image dimensions";
+    if (hdr[0] != 0 || hdr[1] != 0)
+        return cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                                "bad IDX magic %02x %02x %02x %02x: expected 00 00 08 0N (%s)",
+                                hdr[0], hdr[1], hdr[2], hdr[3], what);
+    if (hdr[2] != IDX_TYPE_UBYTE)
+        return cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                                "IDX data of type %02x (%s): only unsigned bytes (type 08) are "
+                                "read%s",
+                                hdr[2], idx_type_name(hdr[2]),
+                                want == 1 ? " (labels 0 .. 255, at most 256 classes)" : "");
+    int ok = want == 1 ? hdr[3] == 1 : hdr[3] >= 2 && hdr[3] <= COSPIN_IDX_MAX_DIMS;
+    if (!ok)
+        return cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                                "bad IDX magic %02x %02x %02x %02x: %d dimension%s, expected %s "
+                                "(at most %d dimensions)",
+                                hdr[0], hdr[1], hdr[2], hdr[3], hdr[3], hdr[3] == 1 ? "" : "s",
+                                what, want == 1 ? 1 : COSPIN_IDX_MAX_DIMS);
+    return 0;
+}
+
+/*
+ * Read an IDX file into *data: want 1 (labels) or 0 (images, 2 or more
+ * dimensions); *ndim and dims[] receive the dimensions.  The common path
+ * of the image and label readers.
+ */
+static int idx_read(const char *path, int want, uint32_t *dims, int *ndim, uint8_t **data,
                     struct cospin_error *err)
 {
     *data = NULL;
@@ -187,9 +237,8 @@ static int idx_read(const char *path, int ndim, uint32_t *dims, uint8_t **data,
     if (!f)
         return cospin_error_set(err, COSPIN_ERR_IO, path, 0, "cannot open: %s",
                                 strerror(errno ? errno : ENOENT));
-    unsigned char hdr[4 + 4 * 3];
-    size_t hlen = 4 + 4 * (size_t)ndim;
-    long got = gz_read_all(f, hdr, hlen);
+    unsigned char hdr[4 + 4 * COSPIN_IDX_MAX_DIMS];
+    long got = gz_read_all(f, hdr, 4);
     if (got < 0) {
         int zerr;
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0, "corrupt gzip stream: %s",
@@ -201,23 +250,18 @@ static int idx_read(const char *path, int ndim, uint32_t *dims, uint8_t **data,
                               "truncated: %ld bytes, no IDX header", got);
         goto out;
     }
-    if (hdr[0] != 0 || hdr[1] != 0 || hdr[2] != IDX_TYPE_UBYTE || hdr[3] != ndim) {
+    if ((rc = idx_check_magic(path, hdr, want, err)) != 0)
+        goto out;
+    *ndim = hdr[3];
+    size_t hlen = 4 + 4 * (size_t)*ndim;
+    got = gz_read_all(f, hdr + 4, hlen - 4);
+    if (got < 0 || (size_t)got < hlen - 4) {
         rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
-                              "bad IDX magic %02x %02x %02x %02x: expected 00 00 08 %02x "
-                              "(unsigned bytes, %d dimension%s)",
-                              hdr[0], hdr[1], hdr[2], hdr[3], ndim, ndim,
-                              ndim == 1 ? ", a label file" : "s, an image file");
+                              "truncated header: %ld of %zu bytes", got < 0 ? 4 : got + 4, hlen);
         goto out;
     }
-    if ((size_t)got < hlen) {
-        rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
-                              "truncated header: %ld of %zu bytes", got, hlen);
-        goto out;
-    }
-    if ((rc = idx_check_size(path, f, hdr, ndim, err)) != 0)
-        goto out;
     size_t total = 1;
-    for (int d = 0; d < ndim; d++) {
+    for (int d = 0; d < *ndim; d++) {
         dims[d] = be32(hdr + 4 + 4 * d);
         uint32_t lim = d == 0 ? IDX_MAX_COUNT : IDX_MAX_DIM;
         if (dims[d] == 0 || dims[d] > lim) {
@@ -225,8 +269,15 @@ static int idx_read(const char *path, int ndim, uint32_t *dims, uint8_t **data,
                                   "dimension %d is %u, outside 1..%u", d, dims[d], lim);
             goto out;
         }
+        if (d > 0 && total / dims[0] > IDX_MAX_VALUES / dims[d]) {
+            rc = cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
+                                  "an image of more than %u values", IDX_MAX_VALUES);
+            goto out;
+        }
         total *= dims[d];
     }
+    if ((rc = idx_check_size(path, f, hdr, *ndim, err)) != 0)
+        goto out;
     got = gz_read_grow(f, total, data);
     if (got == -2) {
         rc = cospin_error_set(err, COSPIN_ERR_NOMEM, path, 0, "out of memory (%zu bytes)", total);
@@ -262,16 +313,33 @@ out:
     return rc;
 }
 
+int cospin_idx_read_image_shape(const char *path, uint8_t **pixels, size_t *n, size_t *dims,
+                                int *ndim, struct cospin_error *err)
+{
+    uint32_t d[COSPIN_IDX_MAX_DIMS];
+    int nd = 0;
+    int rc = idx_read(path, 0, d, &nd, pixels, err);
+    if (rc != 0)
+        return rc;
+    *n = d[0];
+    *ndim = nd - 1;
+    for (int i = 1; i < nd; i++)
+        dims[i - 1] = d[i];
+    return 0;
+}
+
 int cospin_idx_read_images(const char *path, uint8_t **pixels, size_t *n, size_t *rows,
                            size_t *cols, struct cospin_error *err)
 {
-    uint32_t dims[3];
-    int rc = idx_read(path, 3, dims, pixels, err);
+    size_t dims[COSPIN_IDX_MAX_DIMS];
+    int nd = 0;
+    int rc = cospin_idx_read_image_shape(path, pixels, n, dims, &nd, err);
     if (rc != 0)
         return rc;
-    *n = dims[0];
-    *rows = dims[1];
-    *cols = dims[2];
+    *rows = dims[0];
+    *cols = 1;
+    for (int i = 1; i < nd; i++)
+        *cols *= dims[i];
     return 0;
 }
 
@@ -279,7 +347,8 @@ int cospin_idx_read_labels(const char *path, uint8_t **labels, size_t *n,
                            struct cospin_error *err)
 {
     uint32_t dims[1];
-    int rc = idx_read(path, 1, dims, labels, err);
+    int nd = 0;
+    int rc = idx_read(path, 1, dims, &nd, labels, err);
     if (rc != 0)
         return rc;
     *n = dims[0];
@@ -299,9 +368,10 @@ int cospin_idx_probe(const char *path, int *ndim, struct cospin_error *err)
     long got = gz_read_all(f, hdr, 4);
     gzclose(f);
     if (got != 4 || hdr[0] != 0 || hdr[1] != 0 || hdr[2] != IDX_TYPE_UBYTE || hdr[3] < 1 ||
-        hdr[3] > 3)
+        hdr[3] > COSPIN_IDX_MAX_DIMS)
         return cospin_error_set(err, COSPIN_ERR_DATA, path, 0,
-                                "not an unsigned-byte IDX file (magic 00 00 08 0N expected)");
+                                "not an unsigned-byte IDX file (magic 00 00 08 0N expected, "
+                                "N = 1 .. %d)", COSPIN_IDX_MAX_DIMS);
     *ndim = hdr[3];
     return 0;
 }
@@ -365,6 +435,18 @@ int cospin_idx_write_labels(const char *path, const uint8_t *labels, size_t n,
     return rc ? rc : cospin_output_commit(&o, err);
 }
 
+/* "28x28" (the image dimensions of ds) into buf (size n); returns buf. */
+static char *dims_text(const struct cospin_dataset *ds, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < ds->ndim && len < n; i++) {
+        int w = snprintf(buf + len, n - len, "%s%zu", i ? "x" : "", ds->dims[i]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
 int cospin_dataset_load_pair(const char *images_path, const char *labels_path,
                              int max_classes, struct cospin_dataset **out,
                              struct cospin_error *err)
@@ -380,9 +462,15 @@ int cospin_dataset_load_pair(const char *images_path, const char *labels_path,
     if (!ds)
         return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
     size_t nl = 0;
-    int rc = cospin_idx_read_images(images_path, &ds->pixels, &ds->n, &ds->rows, &ds->cols, err);
-    if (rc == 0)
+    int rc = cospin_idx_read_image_shape(images_path, &ds->pixels, &ds->n, ds->dims, &ds->ndim,
+                                         err);
+    if (rc == 0) {
+        ds->rows = ds->dims[0];
+        ds->cols = 1;
+        for (int i = 1; i < ds->ndim; i++)
+            ds->cols *= ds->dims[i];
         rc = cospin_idx_read_labels(labels_path, &ds->labels, &nl, err);
+    }
     if (rc == 0 && nl != ds->n)
         rc = cospin_error_set(err, COSPIN_ERR_DATA, labels_path, 0,
                               "%zu labels but %zu images in %s", nl, ds->n, images_path);
@@ -457,7 +545,7 @@ int cospin_dataset_open(const char *name, struct cospin_dataset **train,
         if (rc == 0)
             rc = cospin_dataset_find_file(dir, splits[s], "labels-idx1", lab, sizeof lab, err);
         if (rc == 0)
-            rc = cospin_dataset_load_pair(img, lab, 10, outs[s], err);
+            rc = cospin_dataset_load_pair(img, lab, COSPIN_DATASET_MAX_CLASSES, outs[s], err);
         if (rc != 0) {
             if (s == 1 && train) {
                 cospin_dataset_free(*train);
@@ -466,16 +554,32 @@ int cospin_dataset_open(const char *name, struct cospin_dataset **train,
             return rc;
         }
     }
-    if (train && test && ((*train)->rows != (*test)->rows || (*train)->cols != (*test)->cols)) {
+    if (train && test && !cospin_dataset_same_shape(*train, *test)) {
+        char a[200], b[200];
         int rc = cospin_error_set(err, COSPIN_ERR_DATA, (*test)->source, 0,
-                                  "test images are %zux%zu, training images %zux%zu",
-                                  (*test)->rows, (*test)->cols, (*train)->rows, (*train)->cols);
+                                  "test images are %s, training images %s",
+                                  dims_text(*test, a, sizeof a), dims_text(*train, b, sizeof b));
         cospin_dataset_free(*train);
         cospin_dataset_free(*test);
         *train = *test = NULL;
         return rc;
     }
     return 0;
+}
+
+int cospin_dataset_same_shape(const struct cospin_dataset *a, const struct cospin_dataset *b)
+{
+    if (a->ndim != b->ndim)
+        return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->dims[i] != b->dims[i])
+            return 0;
+    return 1;
+}
+
+char *cospin_dataset_shape_text(const struct cospin_dataset *ds, char *buf, size_t n)
+{
+    return dims_text(ds, buf, n);
 }
 
 void cospin_dataset_histogram(const struct cospin_dataset *ds, size_t *hist, int nbins)

@@ -5,8 +5,10 @@
  *
  * IDX files: a big-endian header (two zero bytes, a type byte 0x08 =
  * unsigned byte, the number of dimensions, then one 32-bit count per
- * dimension) followed by the data.  Images are idx3 (count, rows, cols),
- * labels idx1 (count).  A dataset directory holds the four standard files
+ * dimension) followed by the data.  Images are the count then any shape
+ * (idx3 count, rows, cols for MNIST; idx4 count, 32, 32, 3 for colour
+ * images; idx2 count, values for feature vectors), each image flattened in
+ * the file's order; labels are idx1 (count), class indices 0 .. 255.  A dataset directory holds the four standard files
  * train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
  * t10k-labels-idx1-ubyte, each optionally with a ".gz" suffix.
  */
@@ -26,14 +28,19 @@ COSPIN_BEGIN_DECLS
 /* Image pixels per MNIST image (28 x 28). */
 #define COSPIN_MNIST_PIXELS 784
 
+/* Most dimensions of one image (an IDX image file has one more: the count). */
+#define COSPIN_IDX_MAX_DIMS 8
+
 /* One labelled image set: n images of rows x cols unsigned bytes. */
 struct cospin_dataset {
     size_t n;              /* number of images (and labels) */
-    size_t rows, cols;     /* image size in pixels */
-    uint8_t *pixels;       /* n * rows * cols bytes, image-major, row-major; owned */
+    size_t rows, cols;     /* image size: the first dimension, the product of the others */
+    uint8_t *pixels;       /* n * rows * cols bytes, image-major, in the file's order; owned */
     uint8_t *labels;       /* n class indices; owned */
     int n_classes;         /* 1 + the largest label present */
     char source[512];      /* images file it was read from ("" if built in memory) */
+    int ndim;              /* dimensions of one image (2 for 28 x 28) */
+    size_t dims[COSPIN_IDX_MAX_DIMS];   /* their sizes; their product is rows * cols */
 };
 
 /* Per-split counts reported by the npm converter. */
@@ -53,12 +60,22 @@ COSPIN_API struct cospin_dataset *cospin_dataset_new(size_t n, size_t rows, size
 COSPIN_API void cospin_dataset_free(struct cospin_dataset *ds);
 
 /*
- * Read an IDX image file (idx3, unsigned bytes; raw or gzip, detected from
- * the content) into *pixels (n * rows * cols bytes, caller frees with
- * free()).  Checks the magic, the dimensions (1 .. 4096 each) and that the
- * file holds exactly the announced data.
+ * Read an IDX image file (unsigned bytes, the count and 1 to
+ * COSPIN_IDX_MAX_DIMS image dimensions; raw or gzip, detected from the
+ * content) into *pixels (n images, caller frees with free()); *ndim and
+ * dims[0 .. *ndim) receive the image's dimensions.  Checks the magic (an
+ * error names another IDX type), the dimensions (1 .. 4096 each, at most
+ * 2^24 values per image), and that the file holds exactly the announced
+ * data, before allocating more than the file holds.
  * Returns 0, COSPIN_ERR_IO (cannot open), COSPIN_ERR_DATA (bad magic,
  * truncated, trailing bytes) or COSPIN_ERR_NOMEM; err names the file.
+ */
+COSPIN_API int cospin_idx_read_image_shape(const char *path, uint8_t **pixels, size_t *n,
+                                           size_t *dims, int *ndim, struct cospin_error *err);
+
+/*
+ * The same with the image flattened to rows x cols: rows the first image
+ * dimension, cols the product of the others (28 x 28 for MNIST).
  */
 COSPIN_API int cospin_idx_read_images(const char *path, uint8_t **pixels, size_t *n, size_t *rows,
                                       size_t *cols, struct cospin_error *err);
@@ -73,7 +90,7 @@ COSPIN_API int cospin_idx_read_labels(const char *path, uint8_t **labels, size_t
 
 /*
  * Read only the 4-byte magic of an IDX file (raw or gzip) and return its
- * number of dimensions in *ndim (1 = labels, 3 = images).  Returns 0,
+ * number of dimensions in *ndim (1 = labels, 2 or more = images).  Returns 0,
  * COSPIN_ERR_IO or COSPIN_ERR_DATA (not an unsigned-byte IDX file).
  */
 COSPIN_API int cospin_idx_probe(const char *path, int *ndim, struct cospin_error *err);
@@ -93,7 +110,8 @@ COSPIN_API int cospin_idx_write_labels(const char *path, const uint8_t *labels, 
 /*
  * Load one split from an images file and a labels file: counts must agree
  * and every label must be below max_classes (0 means 10, the MNIST and
- * Fashion-MNIST class count).  On success *out owns a new dataset.
+ * Fashion-MNIST class count; at most COSPIN_DATASET_MAX_CLASSES).
+ * n_classes is 1 + the largest label.  On success *out owns a new dataset.
  * Returns 0 or a negative COSPIN_ERR_* (COSPIN_ERR_DATA for mismatches).
  */
 COSPIN_API int cospin_dataset_load_pair(const char *images_path, const char *labels_path,
@@ -118,7 +136,7 @@ COSPIN_API int cospin_dataset_find_file(const char *dir, const char *split, cons
 
 /*
  * Open a dataset by name (see cospin_dataset_resolve) and load its training
- * and test splits (10 classes).  On success *train and *test own new
+ * and test splits (labels up to 255; both splits' images of one shape).  On success *train and *test own new
  * datasets (either pointer may be NULL to skip that split).
  * Returns 0 or a negative COSPIN_ERR_* with a message naming the file.
  */
@@ -143,6 +161,13 @@ COSPIN_API int cospin_dataset_open(const char *name, struct cospin_dataset **tra
 COSPIN_API int cospin_dataset_import_npm(const char *src_dir, const char *out_dir,
                                          struct cospin_npm_counts *counts,
                                          struct cospin_error *err);
+
+/* Nonzero when a and b have images of the same dimensions. */
+COSPIN_API int cospin_dataset_same_shape(const struct cospin_dataset *a,
+                                         const struct cospin_dataset *b);
+
+/* The image dimensions of ds as "28x28" into buf (size n); returns buf. */
+COSPIN_API char *cospin_dataset_shape_text(const struct cospin_dataset *ds, char *buf, size_t n);
 
 /*
  * Histogram of labels: hist[c] = number of images with label c, for

@@ -29,13 +29,13 @@ struct cospin_device_train {
     int has_device;
     struct cospin_quantizer *q;          /* ptq/qat, or the 1-cell grid of mode none */
     long iters;                          /* of the current job */
-    long calls[2];                       /* weight-update calls in the current run */
+    long calls[COSPIN_NN_MAX_LAYERS];    /* weight-update calls in the current run */
     uint64_t seed;
     struct cospin_rng rng;
-    double *gp[2], *gm[2];               /* pair mode: device states per layer */
-    size_t n_alloc[2];
-    float *wq[2];                        /* qat: the effective weights per layer */
-    size_t wq_alloc[2];
+    double *gp[COSPIN_NN_MAX_LAYERS], *gm[COSPIN_NN_MAX_LAYERS]; /* pair mode: device states */
+    size_t n_alloc[COSPIN_NN_MAX_LAYERS];
+    float *wq[COSPIN_NN_MAX_LAYERS];     /* qat: the effective weights per layer */
+    size_t wq_alloc[COSPIN_NN_MAX_LAYERS];
     struct cospin_device_train_report rep;
     int neuron_thickness;                /* 0: no SOT-N */
 };
@@ -156,7 +156,7 @@ void cospin_device_train_free(struct cospin_device_train *t)
     if (!t)
         return;
     cospin_quantizer_free(t->q);
-    for (int l = 0; l < 2; l++) {
+    for (int l = 0; l < COSPIN_NN_MAX_LAYERS; l++) {
         free(t->gp[l]);
         free(t->gm[l]);
         free(t->wq[l]);
@@ -252,8 +252,10 @@ static int hook_update(void *ctx, int layer, float *w, const float *dw, size_t n
                        struct cospin_error *err)
 {
     struct cospin_device_train *t = ctx;
-    if (layer < 0 || layer > 1)
+    if (layer < 0 || layer >= COSPIN_NN_MAX_LAYERS)
         return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0, "layer %d", layer);
+    if (layer + 1 > t->rep.n_layers)
+        t->rep.n_layers = layer + 1;
     if (t->calls[layer] == 0) {
         int rc = run_start(t, layer, w, n, err);
         if (rc)
@@ -287,7 +289,7 @@ static int hook_update(void *ctx, int layer, float *w, const float *dw, size_t n
     if (t->calls[layer] >= t->iters) {
         run_end(t, layer, w, n);
         t->calls[layer] = 0;
-        if (layer == 1)
+        if (layer == 0)   /* the first layer of the run's last iteration */
             t->rep.runs++;
     }
     return 0;
@@ -296,8 +298,10 @@ static int hook_update(void *ctx, int layer, float *w, const float *dw, size_t n
 static const float *hook_weights(void *ctx, int layer, const float *w, size_t n)
 {
     struct cospin_device_train *t = ctx;
-    if (layer < 0 || layer > 1)
+    if (layer < 0 || layer >= COSPIN_NN_MAX_LAYERS)
         return w;
+    if (layer + 1 > t->rep.n_layers)
+        t->rep.n_layers = layer + 1;
     if (t->wq_alloc[layer] < n) {
         float *a = realloc(t->wq[layer], n * sizeof *a);
         if (!a)
@@ -363,7 +367,7 @@ void cospin_device_train_get_report(const struct cospin_device_train *t,
 {
     *r = t->rep;
     long pulses = 0;
-    for (int l = 0; l < 2; l++)
+    for (int l = 0; l < r->n_layers; l++)
         pulses += r->layer[l].pulses_ltp + r->layer[l].pulses_ltd;
     r->write_energy_j = t->has_device ? (double)pulses * t->dev.write_energy_j : 0.0;
 }
@@ -395,7 +399,7 @@ char *cospin_device_train_format(const struct cospin_device_train *t, char *buf,
                    "programmed at run start\n",
                    t->o.pair ? "differential pair" : "one device per weight", t->o.w_max,
                    rn[t->o.round], t->o.c2c_sigma, r.programmed);
-            for (int l = 0; l < 2; l++) {
+            for (int l = 0; l < r.n_layers; l++) {
                 char s[512];
                 cospin_device_stats_format(&r.layer[l], s, sizeof s);
                 APPEND("  layer %d: %s\n", l + 1, s);
@@ -404,7 +408,7 @@ char *cospin_device_train_format(const struct cospin_device_train *t, char *buf,
                 APPEND("  write energy of all pulses: %.4g J (%.4g J per pulse)\n",
                        r.write_energy_j, t->dev.write_energy_j);
         } else {
-            for (int l = 0; l < 2; l++)
+            for (int l = 0; l < r.n_layers; l++)
                 APPEND("  layer %d: final quantisation w_max %.4g, mean squared change %.4g\n",
                        l + 1, r.w_max_final[l], r.ptq_mse[l]);
         }
@@ -422,7 +426,7 @@ char *cospin_device_train_format(const struct cospin_device_train *t, char *buf,
 int cospin_device_train_write_report(const struct cospin_device_train *t, const char *dir,
                                      struct cospin_error *err)
 {
-    char buf[4096];
+    char buf[16384];
     cospin_device_train_format(t, buf, sizeof buf);
     struct cospin_output o;
     int rc = cospin_output_open(&o, dir, "synapse.txt", err);

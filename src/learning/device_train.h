@@ -60,11 +60,12 @@ struct cospin_device_train_opts {
 
 /* Per-layer realised-versus-requested statistics and totals of a context. */
 struct cospin_device_train_report {
-    struct cospin_device_stats layer[2];
+    struct cospin_device_stats layer[COSPIN_NN_MAX_LAYERS];
+    int n_layers;                /* layers the hooks have seen */
     long programmed;             /* weights programmed at the start of runs (mode none) */
-    double ptq_mse[2];           /* mean squared weight change of the final quantisation
-                                    (ptq/qat, last run) */
-    double w_max_final[2];       /* the range used by that quantisation */
+    double ptq_mse[COSPIN_NN_MAX_LAYERS];      /* mean squared weight change of the final
+                                                  quantisation (ptq/qat, last run) */
+    double w_max_final[COSPIN_NN_MAX_LAYERS];  /* the range used by that quantisation */
     long runs;                   /* runs completed */
     double write_energy_j;       /* pulses x the device's write energy (0 if unknown) */
 };

@@ -14,6 +14,7 @@
 #include "energy_net.h"
 #include "error.h"
 #include "logistic.h"
+#include "model_hw.h"
 #include "netlist.h"
 #include "nn.h"
 #include "train.h"
@@ -41,6 +42,91 @@ int cospin_energy_xbar_row_g(const struct cospin_xbar_opts *o, const double *w, 
     return COSPIN_OK;
 }
 
+/* The crossbar options of a network's energy: xo, or the default map with w_max = max |w|. */
+static void energy_xbar(const struct cospin_nn *nn, const struct cospin_xbar_opts *xo,
+                        struct cospin_xbar_opts *o)
+{
+    if (xo) {
+        *o = *xo;
+        return;
+    }
+    cospin_xbar_opts_default(o);
+    double wmax = 0;
+    for (int l = 0; l < nn->n_layers; l++)
+        for (size_t k = 0; k < cospin_nn_weight_count(nn, l); k++)
+            wmax = fmax(wmax, fabs((double)nn->w[l][k]));
+    o->w_max = wmax > 0 ? wmax : 1.0;
+}
+
+/* Scratch of cospin_energy_network: the weights in double and every layer's row sums. */
+struct energy_work {
+    double *w[COSPIN_NN_MAX_LAYERS], *g[COSPIN_NN_MAX_LAYERS];
+    double *in, *out;   /* one image's inputs and outputs of a layer (widest layer) */
+};
+
+static void energy_work_free(struct energy_work *ew, int L)
+{
+    for (int l = 0; l < L; l++)
+        free(ew->w[l]), free(ew->g[l]);
+    free(ew->in), free(ew->out);
+}
+
+/* The row conductance sums of every layer into ew (weights copied to double). */
+static int energy_rows(const struct cospin_nn *nn, const struct cospin_xbar_opts *o,
+                       struct energy_work *ew, struct cospin_error *err)
+{
+    size_t widest = 0;
+    for (int l = 0; l <= nn->n_layers; l++)
+        widest = nn->n_units[l] > widest ? nn->n_units[l] : widest;
+    ew->in = malloc(widest * sizeof *ew->in);
+    ew->out = malloc(widest * sizeof *ew->out);
+    if (!ew->in || !ew->out)
+        return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+    for (int l = 0; l < nn->n_layers; l++) {
+        size_t n_in = nn->n_units[l], n_out = nn->n_units[l + 1];
+        ew->w[l] = malloc(n_in * n_out * sizeof *ew->w[l]);
+        ew->g[l] = malloc(n_in * sizeof *ew->g[l]);
+        if (!ew->w[l] || !ew->g[l])
+            return cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
+        for (size_t k = 0; k < n_in * n_out; k++)
+            ew->w[l][k] = nn->w[l][k];
+        int rc = cospin_energy_xbar_row_g(o, ew->w[l], (int)n_out, (int)n_in, ew->g[l], err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/*
+ * One image through the network: sum[l] += sum_i g_i x_i^2 of every layer's
+ * inputs x (network units: the pixels / 255, then the activations).
+ */
+static void energy_image(const struct cospin_nn *nn, struct energy_work *ew,
+                         const unsigned char *px, double *sum)
+{
+    double *in = ew->in, *out = ew->out;
+    for (size_t i = 0; i < nn->n_units[0]; i++)
+        in[i] = px[i] / 255.0;
+    for (int l = 0; l < nn->n_layers; l++) {
+        size_t n_in = nn->n_units[l], n_out = nn->n_units[l + 1];
+        for (size_t i = 0; i < n_in; i++)
+            sum[l] += ew->g[l][i] * in[i] * in[i];
+        if (l + 1 == nn->n_layers)
+            break;
+        for (size_t j = 0; j < n_out; j++) {
+            double z = 0;
+            const double *row = ew->w[l] + j * n_in;
+            for (size_t i = 0; i < n_in; i++)
+                if (in[i] != 0)
+                    z += row[i] * in[i];
+            out[j] = cospin_logistic((double)nn->k[l][j] * (z + (double)nn->c[l][j]));
+        }
+        double *t = in;
+        in = out;
+        out = t;
+    }
+}
+
 int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_opts *xo,
                           const unsigned char *pixels, size_t nimg, double t_read_s,
                           const struct cospin_energy_pulse *pulse, struct cospin_energy_net *out,
@@ -53,10 +139,13 @@ int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_o
     if (!(t_read_s > 0.0) || !isfinite(t_read_s))
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "read time must be > 0 s, got %g", t_read_s);
-    size_t n_in = nn->n_units[0], n_h = nn->n_units[1], n_o = nn->n_units[2];
-    if (n_in == 0 || n_h == 0 || n_o == 0 || n_in > 1000000 || n_h > 1000000)
-        return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "network %zu-%zu-%zu", n_in,
-                                n_h, n_o);
+    const int L = nn->n_layers;
+    for (int l = 0; l <= L; l++)
+        if (nn->n_units[l] == 0 || nn->n_units[l] > 1000000) {
+            char shape[400];
+            return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0, "network %s",
+                                    cospin_nn_shape_text(nn->n_units, L, shape, sizeof shape));
+        }
     struct cospin_energy_pulse pd;
     if (!pulse) {
         cospin_energy_pulse_defaults(&pd);
@@ -67,53 +156,26 @@ int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_o
         return cospin_error_set(err, COSPIN_ERR_INVALID, NULL, 0,
                                 "neuron pulse current, width and R_P must be >= 0");
     struct cospin_xbar_opts o;
-    if (xo) {
-        o = *xo;
-    } else {
-        cospin_xbar_opts_default(&o);
-        double wmax = 0;
-        for (size_t l = 0; l < 2; l++)
-            for (size_t k = 0; k < nn->n_units[l + 1] * nn->n_units[l]; k++)
-                wmax = fmax(wmax, fabs((double)nn->w[l][k]));
-        o.w_max = wmax > 0 ? wmax : 1.0;
-    }
-    double *w1 = malloc(n_h * n_in * sizeof *w1), *w2 = malloc(n_o * n_h * sizeof *w2);
-    double *g1 = malloc(n_in * sizeof *g1), *g2 = malloc(n_h * sizeof *g2);
-    int rc = COSPIN_OK;
-    if (!w1 || !w2 || !g1 || !g2) {
-        rc = cospin_error_set(err, COSPIN_ERR_NOMEM, NULL, 0, "out of memory");
-        goto out;
-    }
-    for (size_t k = 0; k < n_h * n_in; k++)
-        w1[k] = nn->w[0][k];
-    for (size_t k = 0; k < n_o * n_h; k++)
-        w2[k] = nn->w[1][k];
-    if ((rc = cospin_energy_xbar_row_g(&o, w1, (int)n_h, (int)n_in, g1, err)) ||
-        (rc = cospin_energy_xbar_row_g(&o, w2, (int)n_o, (int)n_h, g2, err)))
-        goto out;
-    double s1 = 0, s2 = 0;   /* sum over images of sum_i g_i x_i^2 (x in units) */
-    for (size_t v = 0; v < nimg; v++) {
-        const unsigned char *px = pixels + v * n_in;
-        for (size_t i = 0; i < n_in; i++) {
-            double x = px[i] / 255.0;
-            s1 += g1[i] * x * x;
-        }
-        for (size_t j = 0; j < n_h; j++) {
-            double z = 0;
-            const double *row = w1 + j * n_in;
-            for (size_t i = 0; i < n_in; i++)
-                if (px[i])
-                    z += row[i] * (px[i] / 255.0);
-            double a = cospin_logistic((double)nn->k[0][j] * (z + (double)nn->c[0][j]));
-            s2 += g2[j] * a * a;
-        }
-    }
+    energy_xbar(nn, xo, &o);
+    struct energy_work ew;
+    memset(&ew, 0, sizeof ew);
+    int rc = energy_rows(nn, &o, &ew, err);
+    double sum[COSPIN_NN_MAX_LAYERS] = {0};   /* over images: sum_i g_i x_i^2 (x in units) */
+    for (size_t v = 0; rc == 0 && v < nimg; v++)
+        energy_image(nn, &ew, pixels + v * nn->n_units[0], sum);
+    energy_work_free(&ew, L);
+    if (rc)
+        return rc;
     double vv = o.v_read_v * o.v_read_v;
-    out->read_l1_j = t_read_s * vv * s1 / (double)nimg;
-    out->read_l2_j = t_read_s * vv * s2 / (double)nimg;
-    out->read_j = out->read_l1_j + out->read_l2_j;
+    out->n_layers = L;
+    for (int l = 0; l < L; l++) {
+        out->read_layer_j[l] = t_read_s * vv * sum[l] / (double)nimg;
+        out->read_j += out->read_layer_j[l];
+        out->neurons += nn->n_units[l + 1];
+    }
+    out->read_l1_j = out->read_layer_j[0];
+    out->read_l2_j = L > 1 ? out->read_layer_j[1] : 0.0;
     out->per_neuron_j = cospin_energy_i2rt_j(pulse->current_a, r_p, pulse->width_s);
-    out->neurons = n_h + n_o;
     out->neuron_j = (double)out->neurons * out->per_neuron_j;
     out->images = nimg;
     out->t_read_s = t_read_s;
@@ -121,33 +183,78 @@ int cospin_energy_network(const struct cospin_nn *nn, const struct cospin_xbar_o
     out->current_a = pulse->current_a;
     out->width_s = pulse->width_s;
     out->r_p_ohm = r_p;
-out:
-    free(w1);
-    free(w2);
-    free(g1);
-    free(g2);
-    return rc;
+    return COSPIN_OK;
 }
 
 char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, size_t n)
 {
+    char layers[64 * COSPIN_NN_MAX_LAYERS];
+    size_t len = 0;
+    layers[0] = '\0';
+    for (int l = 0; l < e->n_layers && len < sizeof layers; l++) {
+        int w = snprintf(layers + len, sizeof layers - len, "%slayer %d %.4g pJ", l ? ", " : "",
+                         l + 1, e->read_layer_j[l] * 1e12);
+        len += w > 0 ? (size_t)w : 0;
+    }
     snprintf(buf, n,
              "energy per inference (doc/reproduction.md, energy section):\n"
              "  neuron writes: %zu neurons x %.3g fJ (I^2 R_P t: %.3g uA, %.3g ns, %.4g ohm) "
              "= %.4g pJ\n"
-             "  crossbar read: %.4g pJ (layer 1 %.4g pJ, layer 2 %.4g pJ; sum G V^2 t_read, "
+             "  crossbar read: %.4g pJ (%s; sum G V^2 t_read, "
              "%.3g V read, t_read %.3g ns assumed, mean over %zu images)\n"
              "  total:         %.4g pJ per image\n",
              e->neurons, e->per_neuron_j * 1e15, e->current_a * 1e6, e->width_s * 1e9, e->r_p_ohm,
-             e->neuron_j * 1e12, e->read_j * 1e12, e->read_l1_j * 1e12, e->read_l2_j * 1e12,
-             e->v_read_v, e->t_read_s * 1e9, e->images, (e->neuron_j + e->read_j) * 1e12);
+             e->neuron_j * 1e12, e->read_j * 1e12, layers, e->v_read_v, e->t_read_s * 1e9,
+             e->images, (e->neuron_j + e->read_j) * 1e12);
     return buf;
+}
+
+/* cospin_energy_model_pulse of an .npz model: its pulse{l} records (model_hw.h). */
+static int npz_pulse(const char *path, struct cospin_energy_pulse *pulse, size_t *nneurons,
+                     struct cospin_error *err)
+{
+    struct cospin_nn *nn = NULL;
+    struct cospin_model_hw hw;
+    int rc = cospin_model_read_npz(path, &nn, &hw, err);
+    if (rc)
+        return rc;
+    double c_sum = 0.0, w_sum = 0.0, ku_sum = 0.0;
+    size_t count = 0;
+    for (int l = 0; l < nn->n_layers && !rc; l++)
+        for (size_t j = 0; hw.pulse[l] && j < nn->n_units[l + 1] && !rc; j++) {
+            const double *rec = hw.pulse[l] + j * COSPIN_PULSE_FIELDS;
+            double c_ua = rec[COSPIN_PULSE_C_DEV], w_s = rec[COSPIN_PULSE_WIDTH];
+            double ku = rec[COSPIN_PULSE_KU];
+            if (isnan(c_ua) && isnan(w_s) && isnan(ku))
+                continue;
+            if (!(isfinite(c_ua) && w_s > 0.0 && ku > 0.0 && isfinite(w_s) && isfinite(ku)))
+                rc = cospin_error_set(err, COSPIN_ERR_INVALID, path, 0,
+                                      "array 'pulse%d', row %zu: the pulse needs c_dev_ua and a "
+                                      "positive width_s and ku_j_per_m3",
+                                      l + 1, j);
+            c_sum += fabs(c_ua);
+            w_sum += w_s;
+            ku_sum += ku;
+            count++;
+        }
+    if (!rc && count > 0) {
+        pulse->current_a = 1e-6 * c_sum / (double)count;
+        pulse->width_s = w_sum / (double)count;
+        pulse->device.p.ku_j_per_m3 = ku_sum / (double)count;
+        pulse->device.p.k_i_j_per_m2 = 0.0;
+        *nneurons = count;
+    }
+    cospin_model_hw_clear(&hw);
+    cospin_nn_free(nn);
+    return rc;
 }
 
 int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse *pulse,
                               size_t *nneurons, struct cospin_error *err)
 {
     *nneurons = 0;
+    if (cospin_model_is_npz(model_xml))
+        return npz_pulse(model_xml, pulse, nneurons, err);
     struct cospin_xml_doc *cfg = NULL;
     int rc = cospin_xml_load_with(model_xml, NULL, &cfg, err);
     if (rc)

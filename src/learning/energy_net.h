@@ -10,6 +10,7 @@
 
 #include "cospin.h"
 #include "energy_sim.h"
+#include "nn.h"
 
 /*
  * Read time of one crossbar inference, s.  The thesis gives none; 10 ns is
@@ -30,13 +31,14 @@ struct cospin_xbar_opts;
 int cospin_energy_xbar_row_g(const struct cospin_xbar_opts *o, const double *w, int n_out,
                              int n_in, double *g_row_s, struct cospin_error *err);
 
-struct cospin_nn;
-
-/* Energy of one inference of a 2-layer network (cospin_energy_network). */
+/* Energy of one inference of a network (cospin_energy_network). */
 struct cospin_energy_net {
     double read_l1_j;        /* mean crossbar read energy of layer 1 per image, J */
-    double read_l2_j;        /* ... of layer 2 (inputs: the hidden activations), J */
-    double read_j;           /* read_l1_j + read_l2_j */
+    double read_l2_j;        /* ... of layer 2 (inputs: the hidden activations), J; 0 for
+                                a network of one layer */
+    double read_j;           /* the sum over all layers */
+    double read_layer_j[COSPIN_NN_MAX_LAYERS];   /* every layer's, J (read_l1_j, read_l2_j, ...) */
+    int n_layers;            /* the network's layers */
     double per_neuron_j;     /* one neuron write pulse, I^2 R_P t (lumped), J */
     double neuron_j;         /* neurons * per_neuron_j: every neuron fires once, J */
     size_t neurons;          /* hidden + output units */
@@ -45,10 +47,10 @@ struct cospin_energy_net {
 };
 
 /*
- * Energy per inference of nn (784-H-10) over nimg images of n_in uint8
+ * Energy per inference of nn (any depth) over nimg images of n_in uint8
  * pixels (x = pixel / 255, V_i = v_read x_i): the crossbar read energy
- * t_read sum_i g_row_i V_i^2 of both layers (the hidden activations
- * sigma(k (z + c)) drive layer 2 at V = v_read a), averaged over the images,
+ * t_read sum_i g_row_i V_i^2 of every layer (the activations sigma(k (z +
+ * c)) of a layer drive the next at V = v_read a), averaged over the images,
  * and the neuron write energy I^2 R_P t per neuron with the pulse settings
  * of *pulse (NULL: cospin_energy_pulse_defaults, the thesis's 15 uA, 15 ns,
  * 5 kOhm).  xo: crossbar options (NULL: cospin_xbar_opts_default with w_max
@@ -68,7 +70,7 @@ char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, siz
 
 /*
  * The write pulse of a device-level model: if model_xml (cospin train's
- * model.xml) records per-neuron pulse settings (<layer><pulse><neuron
+ * model.xml, or its .npz form: model_hw.h) records per-neuron pulse settings (<layer><pulse><neuron
  * c_dev_ua width_s ku_j_per_m3>), set pulse->current_a to the mean |c_dev|
  * (the current at P_sw = 1/2), pulse->width_s and the device's Ku to the
  * means, and *nneurons to the number of neurons read; otherwise leave pulse

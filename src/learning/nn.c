@@ -1,10 +1,12 @@
 /*
- * nn.c -- parameters, initialisation, forward and backward pass of the
- * 784-H-10 network with a = sigma(k (z + c)) (thesis Eq. 3.8-3.22).
+ * nn.c -- parameters, initialisation, forward and backward pass of fully
+ * connected networks with a = sigma(k (z + c)) (thesis Eq. 3.8-3.22).
  */
 #include <config.h>
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,17 +27,19 @@ void cospin_nn_init_default(struct cospin_nn_init *init)
     init->c_hi = THESIS_C_RANGE;
 }
 
-struct cospin_nn *cospin_nn_new(size_t n_in, size_t n_hidden, size_t n_out)
+struct cospin_nn *cospin_nn_new_layers(const size_t *n_units, int n_layers)
 {
-    if (n_in == 0 || n_hidden == 0 || n_out == 0)
+    if (!n_units || n_layers < 1 || n_layers > COSPIN_NN_MAX_LAYERS)
         return NULL;
+    for (int l = 0; l <= n_layers; l++)
+        if (n_units[l] == 0)
+            return NULL;
     struct cospin_nn *nn = calloc(1, sizeof *nn);
     if (!nn)
         return NULL;
-    nn->n_units[0] = n_in;
-    nn->n_units[1] = n_hidden;
-    nn->n_units[2] = n_out;
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    nn->n_layers = n_layers;
+    memcpy(nn->n_units, n_units, (size_t)(n_layers + 1) * sizeof *n_units);
+    for (int l = 0; l < n_layers; l++) {
         nn->w[l] = calloc(nn->n_units[l + 1] * nn->n_units[l], sizeof(float));
         nn->k[l] = calloc(nn->n_units[l + 1], sizeof(float));
         nn->c[l] = calloc(nn->n_units[l + 1], sizeof(float));
@@ -47,11 +51,17 @@ struct cospin_nn *cospin_nn_new(size_t n_in, size_t n_hidden, size_t n_out)
     return nn;
 }
 
+struct cospin_nn *cospin_nn_new(size_t n_in, size_t n_hidden, size_t n_out)
+{
+    const size_t units[3] = {n_in, n_hidden, n_out};
+    return cospin_nn_new_layers(units, 2);
+}
+
 void cospin_nn_free(struct cospin_nn *nn)
 {
     if (!nn)
         return;
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    for (int l = 0; l < nn->n_layers; l++) {
         free(nn->w[l]);
         free(nn->k[l]);
         free(nn->c[l]);
@@ -59,17 +69,74 @@ void cospin_nn_free(struct cospin_nn *nn)
     free(nn);
 }
 
+size_t cospin_nn_outputs(const struct cospin_nn *nn)
+{
+    return nn->n_units[nn->n_layers];
+}
+
 size_t cospin_nn_weight_count(const struct cospin_nn *nn, int layer)
 {
     return nn->n_units[layer + 1] * nn->n_units[layer];
 }
 
+char *cospin_nn_shape_text(const size_t *n_units, int n_layers, char *buf, size_t n)
+{
+    size_t len = 0;
+    if (n == 0)
+        return buf;
+    buf[0] = '\0';
+    for (int l = 0; l <= n_layers && len < n; l++) {
+        int w = snprintf(buf + len, n - len, "%s%zu", l ? "-" : "", n_units[l]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    return buf;
+}
+
+int cospin_nn_parse_layers(const char *text, size_t *n_units, int *n_layers,
+                           struct cospin_error *err)
+{
+    const char *p = text ? text : "";
+    int n = 0;
+    for (;;) {
+        char *end;
+        errno = 0;
+        unsigned long long v = *p >= '0' && *p <= '9' ? strtoull(p, &end, 10) : 0;
+        if (!(*p >= '0' && *p <= '9') || errno || v == 0 || v > 100000000ull)
+            return cospin_error_set(err, COSPIN_ERR_PARSE, NULL, 0,
+                                    "'%s': size %d is not an integer in [1, 100000000] "
+                                    "(expected sizes such as 784,256,128,10)",
+                                    text ? text : "", n + 1);
+        if (n > COSPIN_NN_MAX_LAYERS)
+            return cospin_error_set(err, COSPIN_ERR_PARSE, NULL, 0,
+                                    "'%s': more than %d sizes (at most %d weight layers)", text,
+                                    COSPIN_NN_MAX_LAYERS + 1, COSPIN_NN_MAX_LAYERS);
+        n_units[n++] = (size_t)v;
+        if (*end == '\0')
+            break;
+        if (*end != ',')
+            return cospin_error_set(err, COSPIN_ERR_PARSE, NULL, 0,
+                                    "'%s': unexpected '%c' after size %d (sizes are separated by "
+                                    "commas: 784,256,128,10)",
+                                    text, *end, n);
+        p = end + 1;
+    }
+    if (n < 2)
+        return cospin_error_set(err, COSPIN_ERR_PARSE, NULL, 0,
+                                "'%s': at least two sizes (inputs and outputs) are needed", text);
+    *n_layers = n - 1;
+    return 0;
+}
+
 int cospin_nn_copy(struct cospin_nn *dst, const struct cospin_nn *src)
 {
-    for (int l = 0; l <= COSPIN_NN_LAYERS; l++)
+    if (dst->n_layers != src->n_layers)
+        return COSPIN_ERR_INVALID;
+    for (int l = 0; l <= src->n_layers; l++)
         if (dst->n_units[l] != src->n_units[l])
             return COSPIN_ERR_INVALID;
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    for (int l = 0; l < src->n_layers; l++) {
         memcpy(dst->w[l], src->w[l], cospin_nn_weight_count(src, l) * sizeof(float));
         memcpy(dst->k[l], src->k[l], src->n_units[l + 1] * sizeof(float));
         memcpy(dst->c[l], src->c[l], src->n_units[l + 1] * sizeof(float));
@@ -85,17 +152,17 @@ static float uniform(struct cospin_rng *r, double lo, double hi)
 void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *init,
                            enum cospin_nn_mode mode, struct cospin_rng *rng)
 {
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    for (int l = 0; l < nn->n_layers; l++) {
         /* Eq. 3.23: U(+-sqrt(6)/sqrt(n_in + n_out)). */
         double lim = init->w_gain * sqrt(6.0 / (double)(nn->n_units[l] + nn->n_units[l + 1]));
         size_t nw = cospin_nn_weight_count(nn, l);
         for (size_t i = 0; i < nw; i++)
             nn->w[l][i] = uniform(rng, -lim, lim);
     }
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++)
+    for (int l = 0; l < nn->n_layers; l++)
         for (size_t j = 0; j < nn->n_units[l + 1]; j++)
             nn->k[l][j] = mode == COSPIN_NN_BASELINE ? 1.0f : uniform(rng, init->k_lo, init->k_hi);
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++)
+    for (int l = 0; l < nn->n_layers; l++)
         for (size_t j = 0; j < nn->n_units[l + 1]; j++)
             nn->c[l][j] = mode == COSPIN_NN_KC ? uniform(rng, init->c_lo, init->c_hi) : 0.0f;
 }
@@ -114,16 +181,14 @@ void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *in
 #define KERNEL_BODY static inline
 #endif
 
+#ifdef COSPIN_X86_DISPATCH
 /* AVX2 + FMA available (checked once per call; __builtin_cpu_supports is a table lookup). */
 static int have_avx2_fma(void)
 {
-#ifdef COSPIN_X86_DISPATCH
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-    return 0;
-#endif
 }
+#endif
 
 /* Width of the padded transposed weight rows: h rounded up to a multiple of 8. */
 static size_t pad8(size_t h)
@@ -139,7 +204,8 @@ struct cospin_nn_work *cospin_nn_work_new(const struct cospin_nn *nn, size_t cap
         return NULL;
     }
     w->cap = cap;
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    w->n_layers = nn->n_layers;
+    for (int l = 0; l < nn->n_layers; l++) {
         size_t n = cap * nn->n_units[l + 1];
         w->z[l] = malloc(n * sizeof(float));
         w->a[l] = malloc(n * sizeof(float));
@@ -165,7 +231,7 @@ void cospin_nn_work_free(struct cospin_nn_work *w)
 {
     if (!w)
         return;
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    for (int l = 0; l < w->n_layers; l++) {
         free(w->z[l]);
         free(w->a[l]);
         free(w->d[l]);
@@ -718,12 +784,16 @@ int cospin_nn_forward_sp(const struct cospin_nn *nn, struct cospin_nn_work *work
     if (m > work->cap)
         return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0,
                                 "batch of %zu samples exceeds the work space (%zu)", m, work->cap);
+    if (work->n_layers != nn->n_layers)
+        return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0,
+                                "work space of %d layers for a network of %d", work->n_layers,
+                                nn->n_layers);
     if (xs && (xs->m != m || xs->n != nn->n_units[0]))
         return cospin_error_set(err, COSPIN_ERR_INTERNAL, NULL, 0,
                                 "sparse input is %zux%zu, expected %zux%zu", xs->m, xs->n, m,
                                 nn->n_units[0]);
     const float *in = x;
-    for (int l = 0; l < COSPIN_NN_LAYERS; l++) {
+    for (int l = 0; l < nn->n_layers; l++) {
         size_t rows = nn->n_units[l + 1], cols = nn->n_units[l];
         const float *w = nn->w[l];
         if (hooks && hooks->weights.effective_weights) {
@@ -792,21 +862,22 @@ double cospin_nn_backward_sp(const struct cospin_nn *nn, struct cospin_nn_work *
                              const uint8_t *labels, size_t m, size_t *correct,
                              struct cospin_nn *grad)
 {
-    const size_t no = nn->n_units[2];
-    const float *k3 = nn->k[1], *c3 = nn->c[1];
+    const int lo = nn->n_layers - 1; /* the output layer */
+    const size_t no = nn->n_units[lo + 1];
+    const float *ko = nn->k[lo], *co = nn->c[lo];
     double loss = 0.0;
     size_t ok = 0;
-    /* Output layer: with the cross-entropy of sigmoids, dJ/du3 = (a3 - y) / m. */
+    /* Output layer: with the cross-entropy of sigmoids, dJ/du_L = (a_L - y) / m. */
     const float inv_m = 1.0f / (float)m;
-    const int hooked = work->hooked_act[1];
+    const int hooked = work->hooked_act[lo];
     if (!hooked) {
-        loss = out_loss(work->z[1], work->a[1], k3, c3, labels, m, no, inv_m, work->d[1], &ok);
+        loss = out_loss(work->z[lo], work->a[lo], ko, co, labels, m, no, inv_m, work->d[lo], &ok);
     } else {
         /* Straight-through hooks: loss and gradient of the expectation, predictions of a. */
-        const float *pe = hooked == 2 ? work->p[1] : work->a[1];
+        const float *pe = hooked == 2 ? work->p[lo] : work->a[lo];
         for (size_t s = 0; s < m; s++) {
-            const float *a = work->a[1] + s * no, *p = pe + s * no;
-            float *d = work->d[1] + s * no;
+            const float *a = work->a[lo] + s * no, *p = pe + s * no;
+            float *d = work->d[lo] + s * no;
             size_t best = 0;
             for (size_t j = 0; j < no; j++) {
                 int y = labels[s] == j;
@@ -824,8 +895,8 @@ double cospin_nn_backward_sp(const struct cospin_nn *nn, struct cospin_nn_work *
     if (!grad)
         return loss / (double)m;
 
-    /* Backward through both layers; d[l] holds dJ/du of layer l. */
-    for (int l = COSPIN_NN_LAYERS - 1; l >= 0; l--) {
+    /* Backward through the layers; d[l] holds dJ/du of layer l. */
+    for (int l = lo; l >= 0; l--) {
         size_t rows = nn->n_units[l + 1], cols = nn->n_units[l];
         const float *k = nn->k[l], *c = nn->c[l];
         float *d = work->d[l];

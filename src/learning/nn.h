@@ -1,21 +1,20 @@
 /*
- * nn.h -- the 784-H-10 network with trainable activation functions of
- * thesis chapter 3, in float32:
+ * nn.h -- fully connected networks of any depth with trainable activation
+ * functions (thesis chapter 3; the thesis's network is 784-H-10), in float32:
  *
- *     z2 = W1 x,  a2 = sigma(k2 .* (z2 + c2))
- *     z3 = W2 a2, a3 = sigma(k3 .* (z3 + c3))
- *     J  = -(1/m) sum_samples sum_outputs [y log a3 + (1-y) log(1-a3)]   (Eq. 3.8)
+ *     z_l = W_l a_(l-1),  a_l = sigma(k_l .* (z_l + c_l)),  l = 1 .. L,  a_0 = x
+ *     J   = -(1/m) sum_samples sum_outputs [y log a_L + (1-y) log(1-a_L)]   (Eq. 3.8)
  *
- * No bias vectors: c plays that role.  Layer l (0 or 1) maps n_units[l]
- * inputs to n_units[l+1] outputs with the row-major matrix w[l]
- * (n_units[l+1] x n_units[l]) and per-neuron k[l], c[l].  Samples are rows:
- * a batch of m inputs is an m x n_units[0] row-major matrix.
+ * No bias vectors: c plays that role.  Layer l (0 .. n_layers-1 in the
+ * arrays) maps n_units[l] inputs to n_units[l+1] outputs with the row-major
+ * matrix w[l] (n_units[l+1] x n_units[l]) and per-neuron k[l], c[l].
+ * Samples are rows: a batch of m inputs is an m x n_units[0] row-major matrix.
  *
  * Storage is float32 and the matrix products are sgemm (blas.h); loss and
  * accuracy sums are accumulated in double.
  *
- * The forward pass optionally goes through two hooks (used by the trainer,
- * see train.h):
+ * The forward pass optionally goes through hooks (used by the trainer,
+ * see train.h), each called with the layer index 0 .. n_layers-1:
  *   - effective weights (quantisation-aware training): the forward pass and
  *     the backward chain use the weights the hook returns instead of w; the
  *     gradient is passed straight through to w;
@@ -36,7 +35,8 @@
 
 COSPIN_BEGIN_DECLS
 
-#define COSPIN_NN_LAYERS 2
+/* Most weight layers of a network (far deeper than sigmoid networks train well). */
+#define COSPIN_NN_MAX_LAYERS 16
 
 /* Which activation parameters are trained. */
 enum cospin_nn_mode {
@@ -47,10 +47,11 @@ enum cospin_nn_mode {
 
 /* The network's parameters (also used, same shape, for gradients). */
 struct cospin_nn {
-    size_t n_units[COSPIN_NN_LAYERS + 1]; /* inputs, hidden, outputs */
-    float *w[COSPIN_NN_LAYERS];           /* n_units[l+1] x n_units[l], row-major; owned */
-    float *k[COSPIN_NN_LAYERS];           /* n_units[l+1] slopes (network units^-1); owned */
-    float *c[COSPIN_NN_LAYERS];           /* n_units[l+1] offsets (network units); owned */
+    int n_layers;                                /* weight layers L, 1 .. COSPIN_NN_MAX_LAYERS */
+    size_t n_units[COSPIN_NN_MAX_LAYERS + 1];    /* inputs, hidden..., outputs: L + 1 sizes */
+    float *w[COSPIN_NN_MAX_LAYERS];  /* n_units[l+1] x n_units[l], row-major; owned */
+    float *k[COSPIN_NN_MAX_LAYERS];  /* n_units[l+1] slopes (network units^-1); owned */
+    float *c[COSPIN_NN_MAX_LAYERS];  /* n_units[l+1] offsets (network units); owned */
 };
 
 /* Initialisation ranges (Eq. 3.23 and ch. 3.6.1). */
@@ -74,15 +75,42 @@ COSPIN_API void cospin_nn_init_default(struct cospin_nn_init *init);
 #define COSPIN_NN_STREAM_DEVICE (UINT64_C(3) << 32)
 
 /*
- * Allocate a network n_in - n_hidden - n_out with all parameters zero.
- * Returns NULL if out of memory or a size is 0.  Free with cospin_nn_free().
+ * Allocate a network n_in - n_hidden - n_out (two weight layers) with all
+ * parameters zero.  Returns NULL if out of memory or a size is 0.  Free
+ * with cospin_nn_free().
  */
 COSPIN_API struct cospin_nn *cospin_nn_new(size_t n_in, size_t n_hidden, size_t n_out);
+
+/*
+ * Allocate a network of n_layers weight layers (1 .. COSPIN_NN_MAX_LAYERS)
+ * with the n_layers + 1 sizes n_units (inputs, hidden..., outputs), all
+ * parameters zero.  Returns NULL if out of memory, n_layers is out of range
+ * or a size is 0.  Free with cospin_nn_free().
+ */
+COSPIN_API struct cospin_nn *cospin_nn_new_layers(const size_t *n_units, int n_layers);
+
+/* The number of outputs (the last layer's units). */
+COSPIN_API size_t cospin_nn_outputs(const struct cospin_nn *nn);
+
+/*
+ * The sizes n_units[0 .. n_layers] as "784-256-128-10" into buf (size n);
+ * returns buf.
+ */
+COSPIN_API char *cospin_nn_shape_text(const size_t *n_units, int n_layers, char *buf, size_t n);
+
+/*
+ * Parse a layer list "784,256,128,10" (two to COSPIN_NN_MAX_LAYERS + 1
+ * positive integers separated by commas) into n_units and *n_layers (the
+ * number of sizes minus one).  Returns 0 or COSPIN_ERR_PARSE with a message
+ * in err (what is wrong and where).
+ */
+COSPIN_API int cospin_nn_parse_layers(const char *text, size_t *n_units, int *n_layers,
+                                      struct cospin_error *err);
 
 /* Free a network.  NULL-safe. */
 COSPIN_API void cospin_nn_free(struct cospin_nn *nn);
 
-/* Copy src's parameters into dst (same shape, else COSPIN_ERR_INVALID). */
+/* Copy src's parameters into dst (same depth and sizes, else COSPIN_ERR_INVALID). */
 COSPIN_API int cospin_nn_copy(struct cospin_nn *dst, const struct cospin_nn *src);
 
 /* Number of weights of layer l (n_units[l+1] * n_units[l]). */
@@ -91,7 +119,9 @@ COSPIN_API size_t cospin_nn_weight_count(const struct cospin_nn *nn, int layer);
 /*
  * Initialise: W Xavier-uniform scaled by init->w_gain; in mode kc, k and c
  * uniform in their ranges; in mode k, k uniform and c = 0; in baseline,
- * k = 1 and c = 0.  Draws from rng in a fixed order (W1, W2, k2, k3, c2, c3).
+ * k = 1 and c = 0.  Draws from rng in a fixed order: every layer's W (layer 1
+ * first), then every layer's k, then every layer's c (for two layers: W1, W2,
+ * k2, k3, c2, c3 in the thesis's numbering).
  */
 COSPIN_API void cospin_nn_init_params(struct cospin_nn *nn, const struct cospin_nn_init *init,
                                       enum cospin_nn_mode mode, struct cospin_rng *rng);
@@ -155,13 +185,14 @@ struct cospin_nn_hooks {
 /* Scratch space of a forward/backward pass for up to `cap` samples. */
 struct cospin_nn_work {
     size_t cap;
-    float *z[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: pre-activations */
-    float *a[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: activations */
-    float *d[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: dJ/du, u = k (z + c) */
-    float *p[COSPIN_NN_LAYERS];  /* m x n_units[l+1]: expected activations (activate_st hook) */
-    const float *weff[COSPIN_NN_LAYERS]; /* weights used by the last forward pass */
-    int hooked_act[COSPIN_NN_LAYERS];    /* last forward's activations came from a hook:
-                                            1 activate, 2 activate_st */
+    int n_layers;                          /* the network's depth it was made for */
+    float *z[COSPIN_NN_MAX_LAYERS];  /* m x n_units[l+1]: pre-activations */
+    float *a[COSPIN_NN_MAX_LAYERS];  /* m x n_units[l+1]: activations */
+    float *d[COSPIN_NN_MAX_LAYERS];  /* m x n_units[l+1]: dJ/du, u = k (z + c) */
+    float *p[COSPIN_NN_MAX_LAYERS];  /* m x n_units[l+1]: expected activations (activate_st) */
+    const float *weff[COSPIN_NN_MAX_LAYERS]; /* weights used by the last forward pass */
+    int hooked_act[COSPIN_NN_MAX_LAYERS];    /* last forward's activations came from a hook:
+                                                1 activate, 2 activate_st */
     float *wt;                   /* n_units[0] x hp: W1 transposed, rows padded to hp, a multiple
                                     of 8 (sparse path) */
     float *gwt;                  /* n_units[0] x hp: dJ/dW1 transposed (sparse path) */
@@ -197,7 +228,7 @@ COSPIN_API void cospin_nn_sparse_clear(struct cospin_nn_sparse *sp);
 /* Fraction of nonzero entries of an m x n matrix. */
 COSPIN_API double cospin_nn_density(const float *x, size_t m, size_t n);
 
-/* Allocate work space for batches of up to cap samples; NULL if out of memory. */
+/* Allocate work space of nn's shape for batches of up to cap samples; NULL if out of memory. */
 COSPIN_API struct cospin_nn_work *cospin_nn_work_new(const struct cospin_nn *nn, size_t cap);
 /* NULL-safe. */
 COSPIN_API void cospin_nn_work_free(struct cospin_nn_work *w);
@@ -221,8 +252,8 @@ COSPIN_API int cospin_nn_forward_sp(const struct cospin_nn *nn, struct cospin_nn
 
 /*
  * After cospin_nn_forward on the same x: the loss of Eq. 3.8 averaged over
- * the m samples (labels are class indices < n_units[2]), the number of
- * correctly classified samples (argmax of a3) in *correct (may be NULL),
+ * the m samples (labels are class indices < the number of outputs), the
+ * number of correctly classified samples (argmax of the outputs) in *correct (may be NULL),
  * and, if grad is not NULL, the gradients of the mean loss with respect to
  * all parameters in grad (same shape as nn; entries for parameters the
  * mode does not train are still computed).  Returns the loss.

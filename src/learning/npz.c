@@ -382,11 +382,14 @@ static int npy_check(const struct npy_header *h, const char *file, const char *n
     int is_float = h->descr_is_str && (h->descr[0] == '<' || h->descr[0] == '>') &&
                    h->descr[1] == 'f' && (h->descr[2] == '4' || h->descr[2] == '8') &&
                    h->descr[3] == '\0';
-    if (!is_float || h->ndim < 1 || h->ndim > 2)
+    /* uint8: NumPy writes '|u1' (byte order does not apply); '<u1' and '>u1' mean the same. */
+    int is_u8 = h->descr_is_str && strchr("|<>", h->descr[0]) && h->descr[0] &&
+                strcmp(h->descr + 1, "u1") == 0;
+    if (!(is_float || is_u8) || h->ndim < 1 || h->ndim > 2)
         return member_error(err, COSPIN_ERR_DATA, file, name,
-                            "%s: only float32 or float64 arrays of 1 or 2 dimensions are "
-                            "supported", what);
-    *itemsize = h->descr[2] == '4' ? 4 : 8;
+                            "%s: only float32, float64 or uint8 arrays of 1 or 2 dimensions "
+                            "are supported", what);
+    *itemsize = is_u8 ? 1 : h->descr[2] == '4' ? 4 : 8;
     uint64_t count = 1;
     for (int i = 0; i < h->ndim; i++) {
         if (h->shape[i] == 0)
@@ -458,9 +461,11 @@ static int npy_read_data(zip_file_t *zf, const char *file, const char *name, con
     return 0;
 }
 
-/* The value at p: 4 or 8 bytes, little- or big-endian IEEE 754. */
+/* The value at p: one unsigned byte, or 4 or 8 bytes of little- or big-endian IEEE 754. */
 static double load_value(const unsigned char *p, size_t itemsize, int big)
 {
+    if (itemsize == 1)
+        return p[0];
     uint64_t u = 0;
     for (size_t b = 0; b < itemsize; b++)
         u |= (uint64_t)p[big ? itemsize - 1 - b : b] << (8 * b);
@@ -798,9 +803,9 @@ static int check_entries(const char *path, const struct cospin_npz_entry *e, siz
             return member_error(err, COSPIN_ERR_INVALID, path, nm, "empty array");
         if (e[i].shape[0] > (SIZE_MAX / 2) / sizeof(double) / cols)
             return member_error(err, COSPIN_ERR_INVALID, path, nm, "array too large");
-        if (!e[i].f64 == !e[i].f32)
+        if ((e[i].f64 != NULL) + (e[i].f32 != NULL) + (e[i].u8 != NULL) != 1)
             return member_error(err, COSPIN_ERR_INVALID, path, nm,
-                                "exactly one of the f64 and f32 data pointers must be set");
+                                "exactly one of the f64, f32 and u8 data pointers must be set");
     }
     return 0;
 }
@@ -809,15 +814,16 @@ static int check_entries(const char *path, const struct cospin_npz_entry *e, siz
 static int npy_encode(const struct cospin_npz_entry *e, unsigned char **out, size_t *len)
 {
     size_t rows = e->shape[0], cols = e->ndim == 2 ? e->shape[1] : 1, n = rows * cols;
-    size_t itemsize = e->f64 ? 8 : 4;
+    size_t itemsize = e->f64 ? 8 : e->f32 ? 4 : 1;
+    const char *descr = e->f64 ? "<f8" : e->f32 ? "<f4" : "|u1";
     char dict[160];
     int k = e->ndim == 2
                 ? snprintf(dict, sizeof dict,
-                           "{'descr': '<f%zu', 'fortran_order': False, 'shape': (%zu, %zu), }",
-                           itemsize, rows, cols)
+                           "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
+                           descr, rows, cols)
                 : snprintf(dict, sizeof dict,
-                           "{'descr': '<f%zu', 'fortran_order': False, 'shape': (%zu,), }",
-                           itemsize, rows);
+                           "{'descr': '%s', 'fortran_order': False, 'shape': (%zu,), }", descr,
+                           rows);
     /* 10 prefix bytes + dict + blanks + '\n', a multiple of NPY_ALIGN_BYTES. */
     size_t hdr = 10 + (size_t)k + 1;
     hdr += (NPY_ALIGN_BYTES - hdr % NPY_ALIGN_BYTES) % NPY_ALIGN_BYTES;
@@ -836,6 +842,8 @@ static int npy_encode(const struct cospin_npz_entry *e, unsigned char **out, siz
         uint64_t u = 0;
         if (e->f64) {
             memcpy(&u, &e->f64[i], 8);
+        } else if (e->u8) {
+            u = e->u8[i];
         } else {
             uint32_t u32;
             memcpy(&u32, &e->f32[i], 4);

@@ -10,9 +10,10 @@
  * padded with blanks and ended by a newline, then the raw data.
  *
  * Accepted: float32 and float64 ('<f4', '<f8', and the big-endian '>f4',
- * '>f8'), C or Fortran order, 1-D and 2-D arrays without a zero-length
- * dimension.  Arrays are returned as doubles in C (row-major) order
- * whatever the file's order.  Everything else is refused with an error
+ * '>f8'), uint8 ('|u1', e.g. text as bytes), C or Fortran order, 1-D and
+ * 2-D arrays without a zero-length dimension.  Arrays are returned as
+ * doubles in C (row-major) order whatever the file's order (the dtype as
+ * stored is in the array's descr).  Everything else is refused with an error
  * naming the file, the member, its dtype and its shape.  Two points are
  * stricter than NumPy's own loader: a header naming a key twice and a
  * member holding more data than its shape needs are errors, because both
@@ -40,20 +41,21 @@ struct cospin_npz;
 struct cospin_npz_array {
     char name[COSPIN_NPZ_NAME_MAX]; /* member name without ".npy" */
     char file[256];                 /* archive it came from (for messages) */
-    char descr[8];                  /* dtype as stored: "<f8", ">f4", ... */
+    char descr[8];                  /* dtype as stored: "<f8", ">f4", "|u1", ... */
     int ndim;                       /* 1 or 2 */
     size_t shape[2];                /* rows, columns; shape[1] is 1 for a 1-D array */
     size_t n;                       /* number of values, shape[0] * shape[1] */
     double *data;                   /* n values in C order; owned, freed by _array_clear */
 };
 
-/* One array to write; exactly one of f64 and f32 is set. */
+/* One array to write; exactly one of f64, f32 and u8 is set. */
 struct cospin_npz_entry {
     const char *name;   /* member name without ".npy": 1 .. COSPIN_NPZ_NAME_MAX-1 bytes */
     int ndim;           /* 1 or 2 */
     size_t shape[2];    /* rows, columns; shape[1] is ignored for a 1-D array */
     const double *f64;  /* C-order values, written as '<f8'; not owned */
     const float *f32;   /* C-order values, written as '<f4'; not owned */
+    const unsigned char *u8;   /* C-order values, written as '|u1'; not owned */
 };
 
 /*

@@ -1,5 +1,6 @@
 /*
- * train.h -- the training loop for the network of nn.h: full-batch gradient
+ * train.h -- the training loop for the networks of nn.h (784-H-10 as in the
+ * thesis, or any depth and width): full-batch gradient
  * descent (as the thesis) or mini-batch SGD, modes baseline / kc / k,
  * parameter ranges, the device-aware level (neuron_map.h), checkpoints, and
  * the hooks through which other modules change what a training step does:
@@ -25,7 +26,7 @@
  * Every hook is a plain optional field: a NULL function pointer means "not
  * used".  Hooks are called from the training thread only, in the order
  * forward (every layer, every batch), then weight_grad and weight_update
- * (layer 0, then 1) once per iteration.  Hooks own their state; the trainer never frees ctx.
+ * (layer 0, 1, ... in order) once per iteration.  Hooks own their state; the trainer never frees ctx.
  * A hook's state is not part of a checkpoint.
  */
 #ifndef COSPIN_TRAIN_H
@@ -83,7 +84,12 @@ struct cospin_train_point {
 /* Options of one training run.  cospin_train_opts_init() fills the defaults. */
 struct cospin_train_opts {
     enum cospin_nn_mode mode;   /* baseline | kc | k (default kc) */
-    size_t hidden;              /* hidden units H (default 25) */
+    size_t hidden;              /* hidden units H of n_in-H-n_classes (default 25) */
+    /* Any depth: the sizes layers[0 .. n_layers] from the inputs to the outputs (the first
+       must be the samples' size, the last the number of classes); n_layers weight layers,
+       1 .. COSPIN_NN_MAX_LAYERS.  n_layers 0 (default): the network n_in-hidden-n_classes. */
+    size_t layers[COSPIN_NN_MAX_LAYERS + 1];
+    int n_layers;
     double lr;                  /* learning rate alpha (default 0.1) */
     long iters;                 /* parameter updates (default 1000) */
     size_t batch;               /* samples per update; 0 = full batch (default 0) */
@@ -103,7 +109,8 @@ struct cospin_train_opts {
     struct cospin_weight_grad_hook weight_grad;
 
     /* Start from these parameters instead of a random initialisation (fine-tuning); the
-       shape must be n_in-hidden-10.  NULL (default): random.  Not owned. */
+       shape must be the one training builds (cospin_train_shape).  NULL (default): random.
+       Not owned. */
     const struct cospin_nn *init_net;
 
     /* Circuit-aware training: the weight mapped to the full conductance window.  Weights
@@ -156,15 +163,44 @@ struct cospin_train_data {
     size_t n, n_in;
     float *x;
     const uint8_t *labels;   /* points into the dataset: keep it alive */
+    size_t n_classes;        /* the dataset's classes (labels 0 .. n_classes-1); 0: 1 + the
+                                largest of the n labels */
 };
 
 /*
- * Convert the first `limit` images of ds (0 = all) to float32 in [0, 1].
- * Returns 0 or COSPIN_ERR_NOMEM.  Free with cospin_train_data_clear().
+ * Convert the first `limit` images of ds (0 = all) to float32 in [0, 1];
+ * n_classes is the whole dataset's.  Returns 0 or COSPIN_ERR_NOMEM.  Free
+ * with cospin_train_data_clear().
  */
 COSPIN_API int cospin_train_data_from(const struct cospin_dataset *ds, size_t limit,
                                       struct cospin_train_data *out, struct cospin_error *err);
 COSPIN_API void cospin_train_data_clear(struct cospin_train_data *d);
+
+/*
+ * The classes of training (and test, may be NULL) data: the larger of
+ * their n_classes, where 0 counts as 1 + the largest label.
+ */
+COSPIN_API size_t cospin_train_classes(const struct cospin_train_data *train,
+                                       const struct cospin_train_data *test);
+
+/*
+ * The network a training run builds for n_in inputs and n_classes
+ * classes: o->layers when o->n_layers > 0 (checked: its first size must be
+ * n_in, its last n_classes), else n_in-o->hidden-n_classes; into n_units
+ * (COSPIN_NN_MAX_LAYERS + 1 entries) and *n_layers.  Returns 0 or
+ * COSPIN_ERR_INVALID with a message saying which size differs from what.
+ */
+COSPIN_API int cospin_train_shape(const struct cospin_train_opts *o, size_t n_in,
+                                  size_t n_classes, size_t *n_units, int *n_layers,
+                                  struct cospin_error *err);
+
+/*
+ * The hidden sizes of o's network joined by '-' ("25", "256-128"; "" for
+ * a network without hidden layers), as summary.csv's hidden column, into
+ * buf (size n); returns buf.
+ */
+COSPIN_API char *cospin_train_hidden_text(const struct cospin_train_opts *o, char *buf,
+                                          size_t n);
 
 /*
  * Train a new network on train, evaluating on test (may be NULL).  On
@@ -174,7 +210,7 @@ COSPIN_API void cospin_train_data_clear(struct cospin_train_data *d);
  * seed and batch; otherwise COSPIN_ERR_INVALID).  Interrupted through
  * opts->stop: a checkpoint is written, *out holds the network so far, and
  * COSPIN_ERR_INTERRUPTED is returned.  Other errors: COSPIN_ERR_INVALID
- * (bad option), COSPIN_ERR_NOMEM, COSPIN_ERR_IO (checkpoint), or a hook's
+ * (bad option, a shape that does not fit the data), COSPIN_ERR_NOMEM, COSPIN_ERR_IO (checkpoint), or a hook's
  * error.
  */
 COSPIN_API int cospin_train_run(const struct cospin_train_data *train,

@@ -52,8 +52,8 @@
 #include "train.h"
 #include "xbar_circuit.h"
 
-/* Most layers of a network. */
-#define COSPIN_XBAR_NET_MAX_LAYERS 8
+/* Most layers of a network: as many as an nn (nn.h). */
+#define COSPIN_XBAR_NET_MAX_LAYERS COSPIN_NN_MAX_LAYERS
 
 /* Flag of cospin_xbar_net_new: keep every tile's factor for gradients (training). */
 #define COSPIN_XBAR_NET_GRAD 1
@@ -180,7 +180,7 @@ int cospin_xbar_net_forward(struct cospin_xbar_net *net,
 /*
  * Circuit-aware training (train.h): install hooks through which the
  * forward pass of every batch runs through this network (created with
- * COSPIN_XBAR_NET_GRAD for a 2-layer nn: n_units as the nn's).  Overwrites
+ * COSPIN_XBAR_NET_GRAD for the nn's layers: n_units as the nn's).  Overwrites
  * opts->hooks (weights, forward, activation) and opts->weight_grad.
  *
  *   weights hook   hands the nn the effective matrices M~ as the layer's

@@ -93,7 +93,7 @@ START_TEST(test_gradients_fd)
     ck_assert(isfinite(j0) && j0 > 0);
     double gmax = 0;
     for (int l = 0; l < nn->n_layers; l++) {
-        char wn[8], kn[8], cn[8];
+        char wn[16], kn[16], cn[16];
         /* The thesis's numbering: W1 feeds the units of layer 2, whose k2 and c2 they are. */
         snprintf(wn, sizeof wn, "W%d", l + 1);
         snprintf(kn, sizeof kn, "k%d", l + 2);

@@ -16,26 +16,8 @@ export LC_ALL
 here=$(cd "$(dirname "$0")" && pwd)
 data=$here/data
 dev=$data/mtj_designer.xml
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-device-cli.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-say() { printf '%s\n' "$*"; }
-bad() { say "FAIL: $*"; fail=1; }
-
-# expect NAME CODE PATTERN CMD...: exit code CODE and PATTERN (grep -E) in stdout+stderr.
-expect() {
-    name=$1 code=$2 pattern=$3
-    shift 3
-    "$@" >"$tmp/log" 2>&1
-    rc=$?
-    if [ "$rc" -ne "$code" ]; then
-        bad "$name: exit code $rc, expected $code"; cat "$tmp/log"
-    elif ! grep -Eq -- "$pattern" "$tmp/log"; then
-        bad "$name: output does not match /$pattern/:"; cat "$tmp/log"
-    else
-        say "ok: $name"
-    fi
-}
+. "$here/cli-lib.sh"
+cli_tmp device-cli
 
 grid="--pulse-width 30n --current 1u:9u:2u --trials 40 --relax 60n --threads 1 -q"
 

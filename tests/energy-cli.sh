@@ -8,26 +8,9 @@ LC_ALL=C
 export LC_ALL
 
 : "${COSPIN:?set COSPIN to the cospin binary}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-energy-cli.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-say() { printf '%s\n' "$*"; }
-bad() { say "FAIL: $*"; fail=1; }
-
-# expect NAME CODE PATTERN CMD...: exit code CODE and PATTERN (grep -E) in stdout+stderr.
-expect() {
-    name=$1 code=$2 pattern=$3
-    shift 3
-    "$@" >"$tmp/log" 2>&1
-    rc=$?
-    if [ "$rc" -ne "$code" ]; then
-        bad "$name: exit code $rc, expected $code"; cat "$tmp/log"
-    elif ! grep -Eq -- "$pattern" "$tmp/log"; then
-        bad "$name: output does not match /$pattern/:"; cat "$tmp/log"
-    else
-        say "ok: $name"
-    fi
-}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/cli-lib.sh"
+cli_tmp energy-cli
 
 # Thesis ch. 3.6.3: (15 uA)^2 x 5 kOhm x 15 ns = 16.875 fJ, printed as 16.9 fJ.
 expect "worked number" 0 "= 16\.9 fJ \(1\.6875e-14 J\)" \

@@ -15,26 +15,8 @@ export LC_ALL
 : "${COSPIN:?set COSPIN to the cospin binary}"
 here=$(cd "$(dirname "$0")" && pwd)
 model="$here/data/model_784_4_10_device.xml"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-infer-cli.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-say() { printf '%s\n' "$*"; }
-bad() { say "FAIL: $*"; fail=1; }
-
-# expect NAME CODE PATTERN CMD...: exit code CODE and PATTERN (grep -E) in stdout+stderr.
-expect() {
-    name=$1 code=$2 pattern=$3
-    shift 3
-    "$@" >"$tmp/log" 2>&1
-    rc=$?
-    if [ "$rc" -ne "$code" ]; then
-        bad "$name: exit code $rc, expected $code"; cat "$tmp/log"
-    elif ! grep -Eq -- "$pattern" "$tmp/log"; then
-        bad "$name: output does not match /$pattern/:"; cat "$tmp/log"
-    else
-        say "ok: $name"
-    fi
-}
+. "$here/cli-lib.sh"
+cli_tmp infer-cli
 
 # The circuit run on 20 images: every prediction agrees with the math level
 # (ngspice solves the linear crossbars in double; the math level is float32,

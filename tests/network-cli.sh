@@ -14,31 +14,8 @@ export LC_ALL
 : "${COSPIN:?set COSPIN to the cospin binary}"
 here=$(cd "$(dirname "$0")" && pwd)
 npz="$here/data/npz"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-network-cli.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-say() { printf '%s\n' "$*"; }
-bad() { say "FAIL: $*"; fail=1; }
-
-# expect NAME CODE PATTERN CMD...: exit code CODE and PATTERN (grep -E) in stdout+stderr.
-expect() {
-    name=$1 code=$2 pattern=$3
-    shift 3
-    "$@" >"$tmp/log" 2>&1
-    rc=$?
-    if [ "$rc" -ne "$code" ]; then
-        bad "$name: exit code $rc, expected $code"; cat "$tmp/log"
-    elif ! grep -Eq -- "$pattern" "$tmp/log"; then
-        bad "$name: output does not match /$pattern/:"; cat "$tmp/log"
-    else
-        say "ok: $name"
-    fi
-}
-
-# absent NAME PATH: a failed command left nothing at PATH.
-absent() {
-    if [ -e "$2" ]; then bad "$1: $2 was left behind"; else say "ok: $1 left nothing"; fi
-}
+. "$here/cli-lib.sh"
+cli_tmp network-cli
 
 # A 3-layer network trained briefly, its model.xml and its .npz.
 expect "train --layers" 0 "test accuracy" \

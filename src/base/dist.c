@@ -537,3 +537,15 @@ int cospin_dist_recv_bytes(void *v, size_t cap, int source, int tag, size_t *n)
 }
 
 #endif
+
+int cospin_dist_name_rank(struct cospin_error *e, int rc, int rank)
+{
+    if (rc) {
+        char who[32];
+        snprintf(who, sizeof who, "rank %d", rank);
+        if (e && !e->code)
+            cospin_error_set(e, rc, NULL, 0, "%s", cospin_strerror(rc));
+        cospin_error_prefix(e, who);
+    }
+    return rc;
+}

@@ -113,6 +113,13 @@ int cospin_dist_reduce_longs(const long *send, long *recv, size_t n, enum cospin
  */
 int cospin_dist_agree(int status, struct cospin_error *err);
 
+/*
+ * Name the rank in a failure of work it did for the others: rc nonzero
+ * gives *e a message (the code's text when it has none) prefixed with
+ * "rank R".  Returns rc.
+ */
+int cospin_dist_name_rank(struct cospin_error *e, int rc, int rank);
+
 /* ---- point to point: tags are the caller's (0 .. 32767) -------------------------- */
 
 /* Send v[0..n) to rank dest (returns when the buffer may be reused). */

@@ -162,14 +162,7 @@ static int recv_row(struct rows_run *d, size_t i, int owner, struct cospin_error
             rc = we.code ? we.code : COSPIN_ERR_IO;
         }
     }
-    if (rc) {
-        char who[32];
-        snprintf(who, sizeof who, "rank %d", owner);
-        if (!e->code)
-            cospin_error_set(e, rc, NULL, 0, "%s", cospin_strerror(rc));
-        cospin_error_prefix(e, who);
-    }
-    return rc;
+    return cospin_dist_name_rank(e, rc, owner);
 }
 
 /* Gather each rank's rows and time in them; rank 0 logs them. */

@@ -149,14 +149,7 @@ static int recv_run(struct runs_dist *d, int r, int owner, struct cospin_error *
             rc = wrc;
         }
     }
-    if (rc) {
-        char who[32];
-        snprintf(who, sizeof who, "rank %d", owner);
-        if (!e->code)
-            cospin_error_set(e, rc, NULL, 0, "%s", cospin_strerror(rc));
-        cospin_error_prefix(e, who);
-    }
-    return rc;
+    return cospin_dist_name_rank(e, rc, owner);
 }
 
 /* The MPI case of cospin_train_runs_all. */

@@ -384,6 +384,7 @@ START_TEST(test_deep_learns)
     char hidden[64];
     ck_assert_str_eq(cospin_train_hidden_text(&o, hidden, sizeof hidden), "16-12");
     cospin_nn_free(nn);
+    free_problem(&p);
 }
 END_TEST
 

@@ -749,7 +749,8 @@ static void write_text(const char *name, const char *text, char *path, size_t n)
     fclose(f);
 }
 
-START_TEST(test_table_and_model_errors)
+/* Neuron tables (fit.csv) and neuron maps: files, columns, numbers, statuses, modes. */
+START_TEST(test_table_errors)
 {
     snprintf(tdir, sizeof tdir, "/tmp/cospin-check-train-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(tdir));
@@ -845,10 +846,20 @@ START_TEST(test_table_and_model_errors)
     ck_assert_int_eq(dm, COSPIN_DEVICE_WIDTH_KU);
     ck_assert_int_eq(cospin_device_mode_parse("ku", &dm), COSPIN_ERR_INVALID);
     cospin_neuron_map_free(NULL);
+    char cmd[100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
 
-    /* Model files. */
+/* Model files: the root, counts per layer, missing layers, sizes beyond the file, torn XML. */
+START_TEST(test_model_file_errors)
+{
+    snprintf(tdir, sizeof tdir, "/tmp/cospin-check-train-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tdir));
+    char path[200];
+    struct cospin_error err = {0};
     struct cospin_nn *nn = NULL;
-    cospin_error_clear(&err);
     write_text("m1.xml", "<other/>\n", path, sizeof path);
     ck_assert_int_eq(cospin_train_load_model(path, &nn, NULL, &err), COSPIN_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(err.msg, "cospin-model"));
@@ -911,7 +922,8 @@ static Suite *suite_train(void)
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, test_option_errors);
-    tcase_add_test(errors, test_table_and_model_errors);
+    tcase_add_test(errors, test_table_errors);
+    tcase_add_test(errors, test_model_file_errors);
     suite_add_tcase(s, errors);
     return s;
 }

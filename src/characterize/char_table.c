@@ -105,7 +105,7 @@ static int psw_row(const struct cospin_csv *r, double default_ku, struct cospin_
     double tr = cospin_csv_num(r, PSW_TRIALS), sw = cospin_csv_num(r, PSW_SWITCHED);
     double ku = cospin_csv_has(r, PSW_KU) ? cospin_csv_num(r, PSW_KU) : default_ku;
     if (!(w > 0) || !isfinite(i) || !(tr >= 0) || !(sw >= 0) || sw > tr || tr != floor(tr) ||
-        sw != floor(sw) || tr > LONG_MAX || isnan(ku))
+        sw != floor(sw) || tr >= (double)LONG_MAX || isnan(ku))
         return cospin_csv_error(r, (size_t)-1, COSPIN_ERR_PARSE, err,
                                 "malformed psw.csv row (want width_s > 0, current_a, whole "
                                 "trials and switched with 0 <= switched <= trials)");

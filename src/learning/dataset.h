@@ -61,7 +61,7 @@ COSPIN_API void cospin_dataset_free(struct cospin_dataset *ds);
 
 /*
  * Read an IDX image file (unsigned bytes, the count and 1 to
- * COSPIN_IDX_MAX_DIMS image dimensions; raw or gzip, detected from the
+ * COSPIN_IDX_MAX_DIMS - 1 image dimensions; raw or gzip, detected from the
  * content) into *pixels (n images, caller frees with free()); *ndim and
  * dims[0 .. *ndim) receive the image's dimensions.  Checks the magic (an
  * error names another IDX type), the dimensions (1 .. 4096 each, at most

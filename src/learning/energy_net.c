@@ -267,7 +267,7 @@ int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse 
         const struct cospin_xml_node *pl = cospin_xml_child(layer, "pulse");
         for (const struct cospin_xml_node *nu = pl ? cospin_xml_child(pl, "neuron") : NULL;
              nu && !rc; nu = cospin_xml_next(nu, "neuron")) {
-            double c_ua, w_s, ku;
+            double c_ua = 0.0, w_s = 0.0, ku = 0.0;
             rc = cospin_xml_req_double(nu, "c_dev_ua", &c_ua, err);
             if (!rc)
                 rc = cospin_xml_req_double(nu, "width_s", &w_s, err);

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int ndim = 0;
     rc = cospin_idx_probe(path, &ndim, &perr);
     fuzz_expect(rc, &perr, "cospin_idx_probe");
-    if (rc == 0 && (ndim < 1 || ndim > 3))
+    if (rc == 0 && (ndim < 1 || ndim > COSPIN_IDX_MAX_DIMS))
         abort();
     unlink(path);
     return 0;

@@ -105,10 +105,12 @@ static int psw_row(const struct cospin_csv *r, double default_ku, struct cospin_
     double tr = cospin_csv_num(r, PSW_TRIALS), sw = cospin_csv_num(r, PSW_SWITCHED);
     double ku = cospin_csv_has(r, PSW_KU) ? cospin_csv_num(r, PSW_KU) : default_ku;
     if (!(w > 0) || !isfinite(i) || !(tr >= 0) || !(sw >= 0) || sw > tr || tr != floor(tr) ||
-        sw != floor(sw) || tr >= (double)LONG_MAX || isnan(ku))
+        sw != floor(sw) || tr >= (double)LONG_MAX ||
+        (cospin_csv_has(r, PSW_KU) ? !(ku > 0) : isnan(ku)))
         return cospin_csv_error(r, (size_t)-1, COSPIN_ERR_PARSE, err,
-                                "malformed psw.csv row (want width_s > 0, current_a, whole "
-                                "trials and switched with 0 <= switched <= trials)");
+                                "malformed psw.csv row (want width_s > 0, ku_j_per_m3 > 0, "
+                                "current_a, whole trials and switched with 0 <= switched <= "
+                                "trials)");
     *pt = (struct cospin_char_point){w, ku, i, (long)tr, (long)sw, 0};
     if (tr == 0) {
         /* A deterministic engine's point: no trials, the probability itself. */
@@ -177,17 +179,18 @@ static const char *psw_row_problem(const struct cospin_csv *r,
     if (tr != (double)rules->trials)
         return "trials is not the run's, see run.txt";
     double p = cospin_csv_has(r, PSW_P) ? cospin_csv_num(r, PSW_P) : NAN;
-    *pt = (struct cospin_char_point){w, ku, i, (long)tr, (long)sw, 0};
     if (tr == 0) {   /* a deterministic engine's point: the probability itself */
         if (sw != 0 || !(p >= 0 && p <= 1))
             return "a point without trials needs switched 0 and p_sw in [0, 1]";
-        pt->p_sw = p;
+        *pt = (struct cospin_char_point){w, ku, i, 0, 0, p};
         return NULL;
     }
     if (!(sw >= 0) || sw > tr || sw != floor(sw))
         return "switched must be a whole number in 0..trials";
     if (cospin_csv_has(r, PSW_P) && !(fabs(p - sw / tr) <= PSW_P_REL * (sw / tr) + 1e-12))
         return "p_sw is not switched/trials";
+    /* Converted only now: tr is the run's trial count and 0 <= sw <= tr. */
+    *pt = (struct cospin_char_point){w, ku, i, (long)tr, (long)sw, 0};
     return NULL;
 }
 

@@ -753,11 +753,13 @@ static int run_finish(struct run *r, struct cospin_error *err)
                                 NULL, &res->final_test_acc, err);
     else
         res->final_test_acc = NAN;
-    if (rc == 0 && o->checkpoint_path) {
-        struct ckpt_times now = run_times(r);
+    /* The run's time: what the result reports and the final checkpoint records. */
+    struct ckpt_times now = run_times(r);
+    res->cpu_s = now.cpu_s;
+    res->wall_s = now.wall_s;
+    if (rc == 0 && o->checkpoint_path)
         rc = checkpoint_write(o->checkpoint_path, r->nn, o, o->iters, res->history, o->iters,
                               &now, err);
-    }
     return rc;
 }
 
@@ -782,9 +784,10 @@ static int run_loop(struct run *r, long start, struct cospin_error *err)
         if (o->show_progress)
             cospin_progress_update(&prog, it + 1);
         int stopping = o->stop && *o->stop;
+        /* The run's time so far: what a checkpoint records and a stop reports. */
+        struct ckpt_times now = run_times(r);
         if (o->checkpoint_path &&
             (stopping || cospin_now_s() - last_ckpt >= o->checkpoint_every_s)) {
-            struct ckpt_times now = run_times(r);
             rc = checkpoint_write(o->checkpoint_path, r->nn, o, it + 1, res->history, it + 1,
                                   &now, err);
             if (rc != 0)
@@ -793,6 +796,8 @@ static int run_loop(struct run *r, long start, struct cospin_error *err)
         }
         if (stopping) {
             res->iters_done = it + 1;
+            res->cpu_s = now.cpu_s;
+            res->wall_s = now.wall_s;
             return cospin_error_set(err, COSPIN_ERR_INTERRUPTED, NULL, 0,
                                     "interrupted after iteration %ld%s", it + 1,
                                     o->checkpoint_path ? "; rerun with --resume to continue"
@@ -839,9 +844,11 @@ int cospin_train_run(const struct cospin_train_data *train, const struct cospin_
     rc = run_loop(&r, start, err);
     if (rc == 0)
         rc = run_finish(&r, err);
-    struct ckpt_times spent = run_times(&r);
-    res->cpu_s = spent.cpu_s;
-    res->wall_s = spent.wall_s;
+    if (rc != 0 && rc != COSPIN_ERR_INTERRUPTED) {   /* else run_finish or run_loop set them */
+        struct ckpt_times spent = run_times(&r);
+        res->cpu_s = spent.cpu_s;
+        res->wall_s = spent.wall_s;
+    }
     if (rc == 0 || rc == COSPIN_ERR_INTERRUPTED) {
         *out = r.nn;
         r.nn = NULL;

@@ -13,11 +13,8 @@ export LC_ALL
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/mpi-lib.sh"
 : "${COSPIN:?set COSPIN to the cospin binary}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-mpi-char.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-say() { printf '%s\n' "$*"; }
-bad() { say "FAIL: $*"; fail=1; }
+. "$here/cli-lib.sh"
+cli_tmp mpi-char
 
 # run NAME RANKS ARGS...: cospin ARGS in $tmp/NAME (--out out there), with
 # RANKS ranks (0: no launcher); stdout in NAME.out, stderr in NAME.err.

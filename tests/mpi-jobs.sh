@@ -16,11 +16,8 @@ export LC_ALL OPENBLAS_NUM_THREADS
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/mpi-lib.sh"
 : "${COSPIN:?set COSPIN to the cospin binary}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-mpi-jobs.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-say() { printf '%s\n' "$*"; }
-bad() { say "FAIL: $*"; fail=1; }
+. "$here/cli-lib.sh"
+cli_tmp mpi-jobs
 
 # run NAME RANKS ARGS...: cospin ARGS --out $tmp/NAME (0 ranks: no launcher).
 run() {
@@ -34,34 +31,7 @@ run() {
     fi
 }
 
-# A CSV without its time columns (they differ between any two runs).
-untimed() {
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++)
-                         drop[i] = ($i == "cpu_s" || $i == "wall_s" || $i == "program_s") }
-             { out = ""; for (i = 1; i <= NF; i++) if (!drop[i]) out = out (out == "" ? "" : ",") $i
-               print out }' "$1"
-}
 
-# same REF NAME: the same files with equal bytes (summaries without time columns).
-same() {
-    (cd "$tmp/$1" && find . -type f | sort) >"$tmp/$1.files"
-    (cd "$tmp/$2" && find . -type f | sort) >"$tmp/$2.files"
-    if ! cmp -s "$tmp/$1.files" "$tmp/$2.files"; then
-        bad "$2: other files than one process: $(diff "$tmp/$1.files" "$tmp/$2.files" | tr '\n' ' ')"
-        return
-    fi
-    count=0
-    while read -r f; do
-        count=$((count + 1))
-        case "$f" in
-        */summary.csv) untimed "$tmp/$1/$f" >"$tmp/a.csv" && untimed "$tmp/$2/$f" >"$tmp/b.csv" &&
-            cmp -s "$tmp/a.csv" "$tmp/b.csv" ;;
-        */checkpoint-*.bin) true ;;   # they record the time spent, like the summaries
-        *) cmp -s "$tmp/$1/$f" "$tmp/$2/$f" ;;
-        esac || { bad "$2: $f differs from the one-process run"; return; }
-    done <"$tmp/$1.files"
-    say "ok: $2: the $count files equal the one-process run's"
-}
 
 model="$here/data/model_784_4_10_device.xml"
 ngs="infer --circuit --model $model --limit 60 --workers 1"
@@ -75,11 +45,11 @@ if [ "$rc" -eq 5 ]; then
 fi
 [ "$rc" -eq 0 ] || bad "infer (ngspice), one process: exit $rc: $(cat "$tmp/ng1.err")"
 run ng3 3 $ngs || bad "infer (ngspice), 3 ranks: exit $?: $(cat "$tmp/ng3.err")"
-same ng1 ng3
+same_tree ng1 ng3
 run sp1 0 $sparse || bad "infer (sparse), one process: exit $?: $(cat "$tmp/sp1.err")"
 for n in 2 3; do
     run "sp$n" "$n" $sparse || bad "infer (sparse), $n ranks: exit $?: $(cat "$tmp/sp$n.err")"
-    same sp1 "sp$n"
+    same_tree sp1 "sp$n"
 done
 
 # Rank 1 loads ngspice's own analog.cm (no cospin models): its images fail, named.
@@ -106,11 +76,11 @@ train="train --hidden 8 --iters 30 --batch 64 --train-limit 400 --test-limit 200
 run tr1 0 $train || bad "train --runs 4, one process: exit $?: $(cat "$tmp/tr1.err")"
 for n in 2 3; do
     run "tr$n" "$n" $train || bad "train --runs 4, $n ranks: exit $?: $(cat "$tmp/tr$n.err")"
-    same tr1 "tr$n"
+    same_tree tr1 "tr$n"
 done
 # Resumed with another rank count: the runs move to other ranks with their checkpoints.
 run tr3 2 $train --resume || bad "train --resume, 2 ranks: exit $?: $(cat "$tmp/tr3.err")"
-same tr1 tr3
+same_tree tr1 tr3
 
 # A rank that cannot read its dataset: the job names it, and writes nothing.
 # shellcheck disable=SC2086

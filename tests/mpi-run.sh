@@ -12,11 +12,8 @@ export LC_ALL OPENBLAS_NUM_THREADS
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/mpi-lib.sh"
 : "${COSPIN:?set COSPIN to the cospin binary}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cospin-mpi-run.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT INT TERM
-fail=0
-say() { printf '%s\n' "$*"; }
-bad() { say "FAIL: $*"; fail=1; }
+. "$here/cli-lib.sh"
+cli_tmp mpi-run
 
 # runx NAME RANKS FILE: cospin run FILE --out NAME (0 ranks: no launcher).
 runx() {
@@ -29,35 +26,7 @@ runx() {
     fi
 }
 
-# A CSV without its time columns (cpu_s, wall_s, program_s: they differ between any
-# two runs).
-untimed() {
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++)
-                         drop[i] = ($i == "cpu_s" || $i == "wall_s" || $i == "program_s") }
-             { out = ""; for (i = 1; i <= NF; i++) if (!drop[i]) out = out (out == "" ? "" : ",") $i
-               print out }' "$1"
-}
 
-# same REF NAME: the same files; equal bytes (summaries: without time columns).
-same() {
-    (cd "$tmp/$1" && find . -type f | sort) >"$tmp/$1.files"
-    (cd "$tmp/$2" && find . -type f | sort) >"$tmp/$2.files"
-    if ! cmp -s "$tmp/$1.files" "$tmp/$2.files"; then
-        bad "$2: other files than one process: $(diff "$tmp/$1.files" "$tmp/$2.files" | tr '\n' ' ')"
-        return
-    fi
-    count=0
-    while read -r f; do
-        count=$((count + 1))
-        case "$f" in
-        summary.csv | */summary.csv) untimed "$tmp/$1/$f" >"$tmp/a.csv" && untimed "$tmp/$2/$f" >"$tmp/b.csv" &&
-            cmp -s "$tmp/a.csv" "$tmp/b.csv" ;;
-        */checkpoint-*.bin) true ;;   # they record the time spent, like the summaries
-        *) cmp -s "$tmp/$1/$f" "$tmp/$2/$f" ;;
-        esac || { bad "$2: $f differs from the one-process run"; return; }
-    done <"$tmp/$1.files"
-    say "ok: $2: the $count files equal the one-process run's"
-}
 
 runx t1 0 "$here/data/train_rows.xml"
 rc=$?
@@ -68,20 +37,20 @@ fi
 [ "$rc" -eq 0 ] || bad "train rows, one process: exit $rc: $(cat "$tmp/t1.err")"
 for n in 2 3; do
     runx "t$n" "$n" "$here/data/train_rows.xml" || bad "train rows, $n ranks: exit $?: $(cat "$tmp/t$n.err")"
-    same t1 "t$n"
+    same_tree t1 "t$n"
 done
 # Again into the same directory, now with its rows on other ranks: they start
 # from rank 0's checkpoints, and the files stay the same.
 runx t2 3 "$here/data/train_rows.xml" || bad "train rows again: exit $?: $(cat "$tmp/t2.err")"
-same t1 t2
+same_tree t1 t2
 
 runx i1 0 "$here/data/infer_rows.xml" || bad "infer rows, one process: exit $?: $(cat "$tmp/i1.err")"
 runx i3 3 "$here/data/infer_rows.xml" || bad "infer rows, 3 ranks: exit $?: $(cat "$tmp/i3.err")"
-same i1 i3
+same_tree i1 i3
 
 runx s1 0 "$here/data/sot_rows.xml" || bad "sot rows, one process: exit $?: $(cat "$tmp/s1.err")"
 runx s3 3 "$here/data/sot_rows.xml" || bad "sot rows, 3 ranks: exit $?: $(cat "$tmp/s3.err")"
-same s1 s3
+same_tree s1 s3
 
 # Row b runs on rank 1 and fails: the error names both, and no summary is written.
 runx f2 2 "$here/data/train_fail.xml"

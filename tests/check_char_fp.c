@@ -19,21 +19,6 @@
 #include "fokker_planck.h"
 #include "neuron_map.h"
 
-static char *tmpdir(void)
-{
-    static char buf[64];
-    snprintf(buf, sizeof buf, "/tmp/check_char_fp_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(buf));
-    return buf;
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -61,7 +46,7 @@ START_TEST(test_points_and_files)
     /* The points are the engine's P_sw exactly (cospin_fp_curve on the
        same device), with trials = switched = 0; the fits are
        cospin_fit_logistic_prob of them; the files say so. */
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char_fp");
     struct cospin_char_opts o;
     fp_opts(&o);
     o.out_dir = dir;
@@ -116,7 +101,7 @@ START_TEST(test_points_and_files)
     }
     cospin_char_table_free(r);
     cospin_char_table_free(t);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -128,7 +113,7 @@ START_TEST(test_resume)
        result equals a fresh run of the whole grid to the 12 digits
        psw.csv keeps.  A stop request before any work keeps the files;
        another engine in the directory is refused. */
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char_fp");
     struct cospin_char_opts o;
     fp_opts(&o);
     o.out_dir = dir;
@@ -164,7 +149,7 @@ START_TEST(test_resume)
     cospin_char_table_free(t1);
     cospin_char_table_free(t2);
     cospin_char_table_free(tf);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -350,7 +335,7 @@ START_TEST(test_fine_table_for_training)
        within 0.2 % (measured: 0.16 % and 0.11 %), where the 4 x 3 table of
        Fig. 3.15/3.16 misses by up to 1 % in c and 1.5 % in k (the map
        interpolates linearly between table rows). */
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char_fp");
     struct cospin_char_opts o;
     fp_opts(&o);
     o.relax_s = COSPIN_CHAR_DEFAULT_RELAX_S;
@@ -382,7 +367,7 @@ START_TEST(test_fine_table_for_training)
         ck_assert_rel(f.k, kr, 2e-3);
     }
     cospin_neuron_map_free(m);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -393,7 +378,7 @@ START_TEST(test_refusals)
     /* Devices the engine cannot represent are refused before any work, no
        directory is created, and the message names the reason and the Monte
        Carlo engines; so is a characterisation CLI run. */
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char_fp");
     char out[300];
     snprintf(out, sizeof out, "%s/out", dir);
     struct cospin_char_opts o;
@@ -438,7 +423,7 @@ START_TEST(test_refusals)
                   "%s", msg);
     ck_assert_str_eq(cospin_char_engine_name(COSPIN_CHAR_FOKKER_PLANCK), "fokker-planck");
     ck_assert_ptr_null(cospin_char_engine_name((enum cospin_char_engine)7));
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -446,7 +431,7 @@ START_TEST(test_psw_csv_rows)
 {
     /* psw.csv rows with 0 trials are a deterministic engine's points: they
        need switched = 0 and p_sw in [0, 1]. */
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char_fp");
     char path[256];
     snprintf(path, sizeof path, "%s/psw.csv", dir);
     const char *bad[] = {
@@ -473,7 +458,7 @@ START_TEST(test_psw_csv_rows)
     ck_assert(cospin_char_point_psw(&t->points[0]) == 0.25);
     ck_assert(cospin_char_point_psw(&t->points[1]) == 0.5);
     cospin_char_table_free(t);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 

@@ -30,21 +30,6 @@ static void small_opts(struct cospin_char_opts *o, long trials)
     o->threads = 2;
 }
 
-static char *tmpdir(void)
-{
-    static char buf[64];
-    snprintf(buf, sizeof buf, "/tmp/check_char_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(buf));
-    return buf;
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
 static int count_lines(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -130,7 +115,7 @@ END_TEST
 
 START_TEST(test_resume_and_files)
 {
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char");
     char psw[256], fit[256], path[256];
     snprintf(psw, sizeof psw, "%s/psw.csv", dir);
     snprintf(fit, sizeof fit, "%s/fit.csv", dir);
@@ -199,7 +184,7 @@ START_TEST(test_resume_and_files)
     cospin_char_table_free(t2);
     cospin_char_table_free(rp);
     cospin_char_table_free(rf);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -219,7 +204,7 @@ static void write_text(const char *path, const char *text)
    off-grid rows became curves of their own.) */
 START_TEST(test_resume_verified_rows)
 {
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char");
     char psw[256], fit[256];
     snprintf(psw, sizeof psw, "%s/psw.csv", dir);
     snprintf(fit, sizeof fit, "%s/fit.csv", dir);
@@ -277,7 +262,7 @@ START_TEST(test_resume_verified_rows)
     cospin_char_table_free(t2);
     cospin_char_table_free(t3);
     cospin_char_table_free(rp);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -287,7 +272,7 @@ END_TEST
    passes; a tiny limit makes even a small grid measure the step and fail. */
 START_TEST(test_estimate_refused)
 {
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char");
     char runtxt[256];
     snprintf(runtxt, sizeof runtxt, "%s/run.txt", dir);
     struct cospin_char_opts o;
@@ -316,7 +301,7 @@ START_TEST(test_estimate_refused)
     ck_assert_ptr_nonnull(strstr(e.msg, "ns per step on 2 threads"));
     o.max_run_s = COSPIN_CHAR_DEFAULT_MAX_RUN_S;
     ck_assert_int_eq(cospin_char_check(&o, &g1, NULL), 0);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -445,7 +430,7 @@ START_TEST(test_svg_styles)
                 q->switched = lround(100 / (1 + exp(-0.5 * (4 + 3 * i - 15 + w - k))));
             }
     ck_assert_int_eq(cospin_char_fit_all(t), 0);
-    char *dir = tmpdir(), path[512];
+    char *dir = ck_tmpdir("check_char"), path[512];
     snprintf(path, sizeof path, "%s/psw.svg", dir);
     ck_assert_int_eq(cospin_char_write_svg(t, path, NULL, NULL), 0);
     FILE *f = fopen(path, "r");
@@ -480,7 +465,7 @@ START_TEST(test_svg_styles)
     for (int a = 0; a < n; a++)
         free(sw[a]);
     cospin_char_table_free(t);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -532,7 +517,7 @@ static void write_file(const char *path, const char *text)
 
 START_TEST(test_bad_files)
 {
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char");
     char p[256];
     struct cospin_char_table *t;
     struct cospin_error e = {0};
@@ -574,7 +559,7 @@ START_TEST(test_bad_files)
     write_file(p, "width_s,current_a,trials,switched,p_sw\n");
     memset(&e, 0, sizeof e);
     ck_assert_int_eq(cospin_char_run(&o, &g, NULL, &e), 0);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -582,7 +567,7 @@ END_TEST
    last line is an error (fit.csv is written whole, never appended). */
 START_TEST(test_fit_csv_rules)
 {
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char");
     char p[256];
     struct cospin_char_table *t = NULL;
     struct cospin_error e = {0};
@@ -626,7 +611,7 @@ START_TEST(test_fit_csv_rules)
     write_file(p, "width_s,ku_j_per_m3,k_per_ua,c_ua\n0,1.1e6,1.3,13\n");
     ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(e.msg, "column 'width_s'"));
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -696,7 +681,7 @@ START_TEST(test_cli_interrupt_resume)
     const char *cospin = getenv("COSPIN");
     if (!cospin)
         cospin = "src/cospin";
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char");
     char psw[256];
     snprintf(psw, sizeof psw, "%s/psw.csv", dir);
     char *args[] = {(char *)cospin, "-q", "characterize", "--width", "200n", "--current",
@@ -732,7 +717,7 @@ START_TEST(test_cli_interrupt_resume)
     }
     ck_assert_int_ge(kept, 1);
     ck_assert_int_eq(count_lines(psw), 9);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -796,7 +781,7 @@ START_TEST(test_experiment_file)
 {
     /* A small grid through `cospin run`: every output file appears and
        fit.xml is well-formed XML with one <curve> per (width, Ku). */
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char");
     char msg[4096], path[512];
     const char *good =
         "<experiment type=\"characterize\">\n"
@@ -821,13 +806,13 @@ START_TEST(test_experiment_file)
     ck_assert_int_eq(cospin_xml_count(root, "curve"), 4);
     ck_assert_int_eq(cospin_xml_count(cospin_xml_child(root, "curve"), "point"), 6);
     cospin_xml_free(cfg);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
 START_TEST(test_experiment_errors)
 {
-    char *dir = tmpdir();
+    char *dir = ck_tmpdir("check_char");
     char msg[4096];
     /* A bad number: exit 3, the file, the line and the attribute named. */
     ck_assert_int_eq(run_experiment("<experiment type=\"characterize\">\n"
@@ -858,7 +843,7 @@ START_TEST(test_experiment_errors)
                                     dir, msg, sizeof msg),
                      3);
     ck_assert_msg(strstr(msg, "exp.xml:2") && strstr(msg, "alpha"), "%s", msg);
-    rm_rf(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 

@@ -20,9 +20,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_rm_rf(dir);
 }
 
 /* Write text to dir/name; path receives the file's path. */

@@ -27,9 +27,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_rm_rf(tmpdir);
 }
 
 static void path_in(char *buf, size_t n, const char *name)

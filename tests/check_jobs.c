@@ -74,13 +74,6 @@ static int entries(const char *dir)
     return n;
 }
 
-static void remove_tree(const char *dir)
-{
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
 static long lines_of(const char *dir, const char *name)
 {
     char path[1200];
@@ -137,7 +130,7 @@ START_TEST(test_infer_circuit_vs_math)
     ck_assert_int_eq(lines_of(out, "samples.csv"), IMAGES + 1);
     ck_assert_int_eq(lines_of(out, "summary.csv"), 2);
     ck_assert_int_gt(lines_of(out, "network.cir"), 1000);
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 
@@ -172,7 +165,7 @@ START_TEST(test_infer_math_is_forward_pass)
     cospin_train_data_clear(&data);
     cospin_dataset_free(test);
     cospin_nn_free(nn);
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 
@@ -207,7 +200,7 @@ START_TEST(test_infer_energy_is_crossbar_energy)
     ck_assert_rel(er.net.per_neuron_j,
                   er.net.current_a * er.net.current_a * er.net.r_p_ohm * er.net.width_s, 1e-12);
     ck_assert_uint_eq(er.net.neurons, MODEL_NEURONS);
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 
@@ -295,7 +288,7 @@ START_TEST(test_infer_errors)
     ck_assert_int_eq(mkdir(out, 0777), 0);
     ck_assert_int_ne(cospin_infer_job_run(&job, &res, &e2), 0);
     ck_assert_int_eq(entries(out), 0);
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 
@@ -333,19 +326,19 @@ START_TEST(test_infer_own_fits)
     ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
     ck_assert_uint_eq(res.own_fits, MODEL_NEURONS);
     ck_assert_double_eq(res.agreement, 1.0);
-    remove_tree(out);
+    ck_rm_rf(out);
     job.model = copy;
     ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
     ck_assert_uint_eq(res.own_fits, 0);
     ck_assert_double_eq(res.agreement, 1.0);
-    remove_tree(out);
+    ck_rm_rf(out);
     /* Only the math copy uses the job's fit, so only it fails with a bad one. */
     job.dev_k_per_ua = 0;
     ck_assert_int_eq(cospin_infer_job_run(&job, &res, &err), COSPIN_ERR_INVALID);
     ck_assert_int_eq(entries(out), -1);
     job.model = MODEL;
     ck_assert_msg(cospin_infer_job_run(&job, &res, &err) == 0, "infer: %s", err.msg);
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 
@@ -390,7 +383,7 @@ START_TEST(test_infer_sparse_vs_ngspice)
     ck_assert_double_eq(res.agreement, 1.0);
     ck_assert_msg(res.max_current_rel_dev < REL_TOL, "ideal sparse engine off by %g",
                   res.max_current_rel_dev);
-    remove_tree(out);
+    ck_rm_rf(out);
 
     job_on(&job, out, 1);
     job.xbar.r_wire_ohm = 2.0;
@@ -415,7 +408,7 @@ START_TEST(test_infer_sparse_vs_ngspice)
     ck_assert_str_eq(field, "2");
     summary_field(out, 27, field, sizeof field);
     ck_assert_rel(atof(field), res.verify_max_rel_dev, 1e-6);   /* printed with 7 digits */
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 
@@ -454,13 +447,13 @@ START_TEST(test_infer_nonideal_seeded)
     ck_assert_str_eq(f1, "6");
     summary_field(o1, 23, f1, sizeof f1);   /* the output layer's full scale, A */
     ck_assert_rel(atof(f1), r1.adc_full_scale_a[1], 1e-6);
-    remove_tree(o2);
+    ck_rm_rf(o2);
     job.nonideal.chip_seed = 2;
     ck_assert_msg(cospin_infer_job_run(&job, &r2, &err) == 0, "infer: %s", err.msg);
     ck_assert_double_ne(r1.max_current_dev_a, r2.max_current_dev_a);
     summary_field(o2, 19, f2, sizeof f2);   /* chip_seed */
     ck_assert_str_eq(f2, "2");
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 
@@ -552,7 +545,7 @@ START_TEST(test_train_circuit_aware)
     job.opts.hooks.forward.forward_layer = other_forward;
     ck_assert_int_eq(cospin_train_job_run(&job, &err), COSPIN_ERR_INVALID);
     ck_assert_int_eq(entries(out), -1);
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 
@@ -625,7 +618,7 @@ START_TEST(test_energy_job_errors)
     job.out_dir = out;
     ck_assert_int_eq(cospin_energy_job_run(&job, &res, &err), COSPIN_ERR_INVALID);
     ck_assert_int_eq(entries(out), -1);
-    remove_tree(tmp);
+    ck_rm_rf(tmp);
 }
 END_TEST
 

@@ -34,9 +34,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_rm_rf(tmpdir);
 }
 
 /* Number of entries in tmpdir (to prove that nothing was left behind). */

@@ -24,13 +24,6 @@ static const char *tmpdir(void)
 }
 
 /* Remove a test directory and everything in it. */
-static void rm_tree(const char *dir)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
 /* Number of entries in dir besides . and ..; the first one's name in first. */
 static int entries(const char *dir, char *first, size_t n)
 {
@@ -90,7 +83,7 @@ START_TEST(test_commit)
     ck_assert_str_eq(buf, "new\n");
     ck_assert_int_eq(entries(dir, NULL, 0), 1);
     ck_assert_int_eq(err.code, 0);
-    rm_tree(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -110,7 +103,7 @@ START_TEST(test_permissions)
         ck_assert_uint_eq(mode_of(path), 0666 & ~masks[i]);
         unlink(path);
     }
-    rm_tree(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -131,7 +124,7 @@ START_TEST(test_abort)
     read_text(path, buf, sizeof buf);
     ck_assert_str_eq(buf, "old\n");
     ck_assert_int_eq(entries(dir, NULL, 0), 1);
-    rm_tree(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -152,7 +145,7 @@ START_TEST(test_mkdir)
     struct cospin_error err = {0};
     ck_assert_int_eq(cospin_output_mkdir(path, &created, &err), COSPIN_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err.msg, "not a directory"));
-    rm_tree(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -209,7 +202,7 @@ START_TEST(test_dir_lock)
     cospin_output_dir_unlock(&d, 0);   /* twice: harmless */
     close(ready[0]);
     close(ready[1]);
-    rm_tree(top);
+    ck_rm_rf(top);
 }
 END_TEST
 
@@ -245,7 +238,7 @@ START_TEST(test_dir_lock_cleanup)
     snprintf(sub, sizeof sub, "%s/x", path);
     ck_assert_int_eq(cospin_output_dir_lock(&d, sub, &err), COSPIN_ERR_IO);
     ck_assert_int_eq(d.fd, -1);
-    rm_tree(top);
+    ck_rm_rf(top);
 }
 END_TEST
 
@@ -273,7 +266,7 @@ START_TEST(test_open_errors)
     cospin_error_clear(&err);
     ck_assert_int_eq(cospin_output_commit(&o, &err), COSPIN_ERR_INTERNAL);
     ck_assert_int_eq(entries(dir, NULL, 0), 0);
-    rm_tree(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -301,7 +294,7 @@ START_TEST(test_write_error)
     read_text(path, buf, sizeof buf);
     ck_assert_str_eq(buf, "old\n");
     ck_assert_int_eq(entries(dir, NULL, 0), 1);
-    rm_tree(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 
@@ -321,7 +314,7 @@ START_TEST(test_rename_error)
     ck_assert_int_eq(cospin_output_commit(&o, &err), COSPIN_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err.msg, "rename"));
     ck_assert_int_eq(entries(dir, NULL, 0), 1); /* only d */
-    rm_tree(dir);
+    ck_rm_rf(dir);
 }
 END_TEST
 

@@ -846,9 +846,7 @@ START_TEST(test_table_errors)
     ck_assert_int_eq(dm, COSPIN_DEVICE_WIDTH_KU);
     ck_assert_int_eq(cospin_device_mode_parse("ku", &dm), COSPIN_ERR_INVALID);
     cospin_neuron_map_free(NULL);
-    char cmd[100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_rm_rf(tdir);
 }
 END_TEST
 
@@ -897,9 +895,7 @@ START_TEST(test_model_file_errors)
     write_text("m4.xml", "<cospin-model><network inputs=\"2\"", path, sizeof path);
     ck_assert_int_eq(cospin_train_load_model(path, &nn, NULL, &err), COSPIN_ERR_PARSE);
     ck_assert_ptr_null(nn);
-    char cmd[100];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_rm_rf(tdir);
 }
 END_TEST
 

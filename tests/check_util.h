@@ -10,6 +10,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* |a - b| <= tol, with both values in the failure message. */
@@ -29,6 +30,23 @@
                       "%s = %.12g, %s = %.12g, rel diff %.3g > %.3g", #a, ck_a_, #b, ck_b_, \
                       ck_s_ > 0 ? fabs(ck_a_ - ck_b_) / ck_s_ : 0.0, (double)(rel));      \
     } while (0)
+
+/* A new directory /tmp/NAME_XXXXXX (the same buffer on every call). */
+static inline char *ck_tmpdir(const char *name)
+{
+    static char buf[64];
+    snprintf(buf, sizeof buf, "/tmp/%s_XXXXXX", name);
+    ck_assert_ptr_nonnull(mkdtemp(buf));
+    return buf;
+}
+
+/* Remove dir and everything below it. */
+static inline void ck_rm_rf(const char *dir)
+{
+    char cmd[1200];
+    ck_assert_int_lt(snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir), (int)sizeof cmd);
+    ck_assert_int_eq(system(cmd), 0);
+}
 
 #define COSPIN_CHECK_MAIN(suite_fn)                                                       \
     int main(void)                                                                        \

@@ -209,6 +209,33 @@ char *cospin_energy_net_format(const struct cospin_energy_net *e, char *buf, siz
     return buf;
 }
 
+/* The mean of the neurons' pulse records (cospin_energy_model_pulse). */
+struct pulse_mean {
+    double c_sum, w_sum, ku_sum;   /* |c_dev_ua|, width_s, ku_j_per_m3 summed */
+    size_t count;
+};
+
+static void pulse_mean_add(struct pulse_mean *m, double c_ua, double w_s, double ku)
+{
+    m->c_sum += fabs(c_ua);
+    m->w_sum += w_s;
+    m->ku_sum += ku;
+    m->count++;
+}
+
+/* The mean pulse into *pulse and the neuron count (nothing without records). */
+static void pulse_mean_set(const struct pulse_mean *m, struct cospin_energy_pulse *pulse,
+                           size_t *nneurons)
+{
+    if (m->count == 0)
+        return;
+    pulse->current_a = 1e-6 * m->c_sum / (double)m->count;
+    pulse->width_s = m->w_sum / (double)m->count;
+    pulse->device.p.ku_j_per_m3 = m->ku_sum / (double)m->count;
+    pulse->device.p.k_i_j_per_m2 = 0.0;
+    *nneurons = m->count;
+}
+
 /* cospin_energy_model_pulse of an .npz model: its pulse{l} records (model_hw.h). */
 static int npz_pulse(const char *path, struct cospin_energy_pulse *pulse, size_t *nneurons,
                      struct cospin_error *err)
@@ -218,8 +245,7 @@ static int npz_pulse(const char *path, struct cospin_energy_pulse *pulse, size_t
     int rc = cospin_model_read_npz(path, &nn, &hw, err);
     if (rc)
         return rc;
-    double c_sum = 0.0, w_sum = 0.0, ku_sum = 0.0;
-    size_t count = 0;
+    struct pulse_mean m = {0};
     for (int l = 0; l < nn->n_layers && !rc; l++)
         for (size_t j = 0; hw.pulse[l] && j < nn->n_units[l + 1] && !rc; j++) {
             const double *rec = hw.pulse[l] + j * COSPIN_PULSE_FIELDS;
@@ -232,18 +258,10 @@ static int npz_pulse(const char *path, struct cospin_energy_pulse *pulse, size_t
                                       "array 'pulse%d', row %zu: the pulse needs c_dev_ua and a "
                                       "positive width_s and ku_j_per_m3",
                                       l + 1, j);
-            c_sum += fabs(c_ua);
-            w_sum += w_s;
-            ku_sum += ku;
-            count++;
+            pulse_mean_add(&m, c_ua, w_s, ku);
         }
-    if (!rc && count > 0) {
-        pulse->current_a = 1e-6 * c_sum / (double)count;
-        pulse->width_s = w_sum / (double)count;
-        pulse->device.p.ku_j_per_m3 = ku_sum / (double)count;
-        pulse->device.p.k_i_j_per_m2 = 0.0;
-        *nneurons = count;
-    }
+    if (!rc)
+        pulse_mean_set(&m, pulse, nneurons);
     cospin_model_hw_clear(&hw);
     cospin_nn_free(nn);
     return rc;
@@ -259,8 +277,7 @@ int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse 
     int rc = cospin_xml_load_with(model_xml, NULL, &cfg, err);
     if (rc)
         return rc;
-    double c_sum = 0.0, w_sum = 0.0, ku_sum = 0.0;
-    size_t count = 0;
+    struct pulse_mean m = {0};
     const struct cospin_xml_node *root = cospin_xml_root(cfg);
     for (const struct cospin_xml_node *layer = cospin_xml_child(root, "layer"); layer && !rc;
          layer = cospin_xml_next(layer, "layer")) {
@@ -276,19 +293,11 @@ int cospin_energy_model_pulse(const char *model_xml, struct cospin_energy_pulse 
             if (!rc && !(w_s > 0.0 && ku > 0.0))
                 rc = cospin_xml_error(nu, "width_s", COSPIN_ERR_INVALID, err,
                                          "pulse width and Ku must be positive");
-            c_sum += fabs(c_ua);
-            w_sum += w_s;
-            ku_sum += ku;
-            count++;
+            pulse_mean_add(&m, c_ua, w_s, ku);
         }
     }
-    if (!rc && count > 0) {
-        pulse->current_a = 1e-6 * c_sum / (double)count;
-        pulse->width_s = w_sum / (double)count;
-        pulse->device.p.ku_j_per_m3 = ku_sum / (double)count;
-        pulse->device.p.k_i_j_per_m2 = 0.0;
-        *nneurons = count;
-    }
+    if (!rc)
+        pulse_mean_set(&m, pulse, nneurons);
     cospin_xml_free(cfg);
     return rc;
 }

@@ -532,6 +532,13 @@ START_TEST(test_bad_files)
     ck_assert_int_eq(cospin_char_read_psw_csv(p, 0, &t, &e), COSPIN_ERR_PARSE);
     ck_assert_int_eq(e.line, 3);
     memset(&e, 0, sizeof e);
+    /* A Ku column with a value not > 0 (found by fuzz_csv_tables). */
+    write_file(p, "width_s,ku_j_per_m3,current_a,trials,switched\n1e-8,1.1e6,1e-5,10,3\n"
+                  "1e-8,-1e5,2e-5,10,5\n");
+    ck_assert_int_eq(cospin_char_read_psw_csv(p, 0, &t, &e), COSPIN_ERR_PARSE);
+    ck_assert_int_eq(e.line, 3);
+    ck_assert_ptr_nonnull(strstr(e.msg, "ku_j_per_m3 > 0"));
+    memset(&e, 0, sizeof e);
     write_file(p, "width_s,ku_j_per_m3,k_per_ua,k_err,c_ua,c_err,status\n3e-8,1.1e6,2,0.1,x,0.1,ok\n");
     ck_assert_int_eq(cospin_char_read_fit_csv(p, &t, &e), COSPIN_ERR_PARSE);
     ck_assert_int_eq(e.line, 2);
